@@ -1,0 +1,1 @@
+//! The one step interpreter: Clock, sending rules, Liquid rendering, effects.

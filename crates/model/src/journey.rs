@@ -1,0 +1,607 @@
+//! The journey file format v1 (`itinera/journey@1`) as Rust types.
+//!
+//! Parsing is deliberately lenient about *content* and strict about *shape*: a node with a
+//! missing or wrong setting (a bad duration, no text, an unknown channel or operator) still
+//! parses, so that validation can point at that node with `invalid_config` — an editor must be
+//! able to show a half-configured node. Only JSON that does not have the shape of a journey
+//! (wrong types, a node without `id`/`type`) is a `parse_error`. A node of an unknown type
+//! parses as [`NodeKind::Unknown`] and validation reports `unknown_node_type`.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The value of the `format` field of every v1 journey.
+pub const JOURNEY_FORMAT: &str = "itinera/journey@1";
+
+/// One customer journey: a trigger and a graph of steps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Journey {
+    /// Always `itinera/journey@1`.
+    pub format: String,
+    /// Stable identifier (used for re-entry bookkeeping and seeding).
+    pub id: String,
+    /// Human name.
+    #[serde(default)]
+    pub name: String,
+    /// Journey-wide sending rules and lifecycle settings.
+    #[serde(default, skip_serializing_if = "Settings::is_empty")]
+    pub settings: Settings,
+    /// The steps.
+    pub nodes: Vec<Node>,
+    /// Wires from an output port of one node to another node.
+    #[serde(default)]
+    pub edges: Vec<Edge>,
+}
+
+/// Journey-wide settings; every field is optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Settings {
+    /// No message is sent between `start` and `end` in the contact's local time; sends are deferred.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quiet_hours: Option<QuietHours>,
+    /// At most `max` messages (any channel) per rolling `per` window.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub frequency_cap: Option<FrequencyCap>,
+    /// Whether a contact may enter again: `never` (default), `always` or `{"after": "30d"}`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reentry: Option<Reentry>,
+    /// Events that make a contact leave the journey from any waiting point.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exit_on: Vec<String>,
+    /// The conversion event; reaching it within the window ends the journey with outcome `goal`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub goal: Option<Goal>,
+    /// IANA time zone for contacts without one (default `UTC`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_timezone: Option<String>,
+}
+
+impl Settings {
+    /// True when no setting is given.
+    pub fn is_empty(&self) -> bool {
+        *self == Settings::default()
+    }
+}
+
+/// Quiet hours as local `HH:MM` times; `start` > `end` spans midnight.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct QuietHours {
+    /// Local time quiet hours begin, `HH:MM`.
+    pub start: String,
+    /// Local time quiet hours end, `HH:MM`.
+    pub end: String,
+}
+
+/// A rolling frequency cap.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct FrequencyCap {
+    /// Most messages in the window.
+    pub max: u32,
+    /// The window, a duration such as `1d`.
+    pub per: String,
+}
+
+/// Re-entry policy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Reentry {
+    /// `"never"` or `"always"` (any other word is reported by validation).
+    Word(String),
+    /// `{"after": "30d"}`: not within that time of the last entry.
+    After {
+        /// Minimum time since the last entry.
+        after: String,
+    },
+}
+
+/// The journey's conversion goal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Goal {
+    /// Event name that counts as a conversion.
+    pub event: String,
+    /// Window after entry in which the event counts (unbounded when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<String>,
+}
+
+/// Canvas position; used by the editor, ignored everywhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Position {
+    /// Horizontal canvas coordinate.
+    pub x: f64,
+    /// Vertical canvas coordinate.
+    pub y: f64,
+}
+
+/// An edge from `from`'s output `port` (default `next`) to `to`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Edge {
+    /// Source node id.
+    pub from: String,
+    /// Output port of the source node.
+    #[serde(default = "default_port", skip_serializing_if = "is_default_port")]
+    pub port: String,
+    /// Target node id.
+    pub to: String,
+}
+
+/// The port an edge leaves from when it names none.
+pub const DEFAULT_PORT: &str = "next";
+
+fn default_port() -> String {
+    DEFAULT_PORT.to_string()
+}
+
+fn is_default_port(port: &str) -> bool {
+    port == DEFAULT_PORT
+}
+
+/// One step of a journey.
+#[derive(Debug, Clone, PartialEq, JsonSchema)]
+pub struct Node {
+    /// Unique id within the journey.
+    pub id: String,
+    /// Canvas position (editor only).
+    pub position: Option<Position>,
+    /// What the step does.
+    #[schemars(flatten)]
+    pub kind: NodeKind,
+}
+
+/// The node types of format v1 and their settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum NodeKind {
+    /// Entry point: a contact enters when `event` arrives and `filter` holds.
+    Trigger(Trigger),
+    /// A message on a channel.
+    Send(Send),
+    /// Pause for a duration, until a timestamp, or until a local time of day.
+    Wait(Wait),
+    /// Wait for a reply or an event, with a timeout.
+    WaitFor(WaitFor),
+    /// Yes/no on a condition.
+    Branch(Branch),
+    /// Random A/B split by percentages.
+    Split(Split),
+    /// Set contact attributes and consent.
+    Update(Update),
+    /// Call an HTTP endpoint.
+    Webhook(Webhook),
+    /// Leave the journey.
+    Exit(Exit),
+    /// A type this version does not know; reported as `unknown_node_type`.
+    #[serde(skip)]
+    #[schemars(skip)]
+    Unknown {
+        /// The `type` as written.
+        type_name: String,
+        /// The node's other fields, kept as written.
+        fields: Map<String, Value>,
+    },
+}
+
+impl NodeKind {
+    /// The `type` string of this node.
+    pub fn type_name(&self) -> &str {
+        match self {
+            NodeKind::Trigger(_) => "trigger",
+            NodeKind::Send(_) => "send",
+            NodeKind::Wait(_) => "wait",
+            NodeKind::WaitFor(_) => "wait_for",
+            NodeKind::Branch(_) => "branch",
+            NodeKind::Split(_) => "split",
+            NodeKind::Update(_) => "update",
+            NodeKind::Webhook(_) => "webhook",
+            NodeKind::Exit(_) => "exit",
+            NodeKind::Unknown { type_name, .. } => type_name,
+        }
+    }
+
+    /// Every output port this node offers, and whether it must be wired.
+    /// `failed` on send/webhook is optional: unwired, a failure continues on `next`.
+    pub fn output_ports(&self) -> Vec<(String, Required)> {
+        let req = |p: &str| (p.to_string(), Required::Yes);
+        match self {
+            NodeKind::Trigger(_) | NodeKind::Wait(_) | NodeKind::Update(_) => vec![req("next")],
+            NodeKind::Send(_) | NodeKind::Webhook(_) => {
+                vec![req("next"), ("failed".to_string(), Required::No)]
+            }
+            NodeKind::WaitFor(w) => {
+                let mut ports: Vec<(String, Required)> = if w.branches.is_empty() {
+                    vec![req("next")]
+                } else {
+                    w.branches.iter().map(|b| req(&b.port)).collect()
+                };
+                ports.push(req("timeout"));
+                ports
+            }
+            NodeKind::Branch(_) => vec![req("yes"), req("no")],
+            NodeKind::Split(s) => s.variants.iter().map(|v| req(&v.port)).collect(),
+            NodeKind::Exit(_) | NodeKind::Unknown { .. } => vec![],
+        }
+    }
+}
+
+/// Whether an output port must have an edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Required {
+    /// Unwired is a `dead_end`.
+    Yes,
+    /// May stay unwired.
+    No,
+}
+
+/// `trigger` settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Trigger {
+    /// Event name that starts the journey.
+    #[serde(default)]
+    pub event: String,
+    /// Optional condition on the contact and the event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub filter: Option<Condition>,
+}
+
+/// `send` settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Send {
+    /// `sms`, `whatsapp` or `email`.
+    #[serde(default)]
+    pub channel: String,
+    /// Liquid template of the message body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Email subject (Liquid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// WhatsApp approved template, instead of `text`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<WhatsAppTemplate>,
+    /// WhatsApp quick-reply buttons (at most 3, titles of at most 20 characters).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buttons: Vec<Button>,
+}
+
+/// A WhatsApp approved template reference.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WhatsAppTemplate {
+    /// Template name as approved by WhatsApp.
+    #[serde(default)]
+    pub name: String,
+    /// Language code, e.g. `en`.
+    #[serde(default)]
+    pub language: String,
+    /// Positional parameters (Liquid).
+    #[serde(default)]
+    pub params: Vec<String>,
+}
+
+/// A quick-reply button.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Button {
+    /// Id a reply carries when the button is tapped.
+    pub id: String,
+    /// Label shown (≤ 20 characters).
+    pub title: String,
+}
+
+/// `wait` settings: exactly one of the three modes.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Wait {
+    /// Wait this long.
+    #[serde(default, rename = "for", skip_serializing_if = "Option::is_none")]
+    pub for_: Option<String>,
+    /// Wait until a timestamp in contact or event data, ± offset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<WaitUntil>,
+    /// Wait until the next such local time (`HH:MM`) in the contact's zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until_local_time: Option<String>,
+}
+
+/// The target of `wait.until`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WaitUntil {
+    /// `contact.*` or `event.*` field holding an RFC 3339 timestamp.
+    #[serde(default)]
+    pub field: String,
+    /// Signed duration added to the timestamp, e.g. `-24h`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub offset: Option<String>,
+}
+
+/// `wait_for` settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WaitFor {
+    /// Wait for an inbound reply on this channel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<ReplySpec>,
+    /// Or wait for this event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// Give up after this long and leave on `timeout`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// Tried in order; without branches, any match leaves on `next`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub branches: Vec<WaitBranch>,
+}
+
+/// Which replies a `wait_for` listens to.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ReplySpec {
+    /// `sms`, `whatsapp` or `email`.
+    #[serde(default)]
+    pub channel: String,
+}
+
+/// One outcome of a `wait_for`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct WaitBranch {
+    /// Output port taken when this branch matches.
+    #[serde(default)]
+    pub port: String,
+    /// Matches a reply carrying this button id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub button: Option<String>,
+    /// Matches a reply containing one of these whole words (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keywords: Option<Vec<String>>,
+    /// Matches when this condition holds (on `event.*` of the arriving event or reply).
+    #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    pub where_: Option<Condition>,
+    /// Matches anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub any: Option<bool>,
+}
+
+/// `branch` settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Branch {
+    /// `yes` when it holds, else `no`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<Condition>,
+}
+
+/// `split` settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Split {
+    /// Variants with percentages summing to 100.
+    #[serde(default)]
+    pub variants: Vec<Variant>,
+}
+
+/// One arm of a split.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Variant {
+    /// Output port.
+    #[serde(default)]
+    pub port: String,
+    /// Share of contacts, 0–100.
+    #[serde(default)]
+    pub percent: f64,
+}
+
+/// `update` settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Update {
+    /// Attributes to set on the contact.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub set: BTreeMap<String, Value>,
+    /// Consent per channel to grant (`true`) or revoke (`false`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub consent: BTreeMap<String, bool>,
+}
+
+/// `webhook` settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Webhook {
+    /// Endpoint (Liquid allowed).
+    #[serde(default)]
+    pub url: String,
+    /// HTTP method, default `POST`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Extra request headers.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// Request body (Liquid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+}
+
+/// `exit` has no settings.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Exit {}
+
+/// A condition, kept as written: exactly one of a comparison (`field`, `op`, `value`),
+/// `all`, `any` or `not`. [`Condition::form`] says which, or why it is none.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Condition {
+    /// `contact.*` or `event.*` path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// One of [`OPERATORS`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub op: Option<String>,
+    /// Operand (a duration string for `within_next` / `within_last`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Value>,
+    /// All of these hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub all: Option<Vec<Condition>>,
+    /// Any of these holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub any: Option<Vec<Condition>>,
+    /// This does not hold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not: Option<Box<Condition>>,
+}
+
+/// The comparison operators of format v1.
+pub const OPERATORS: &[&str] = &[
+    "eq", "ne", "gt", "gte", "lt", "lte", "contains", "in", "exists", "not_exists", "within_next", "within_last",
+];
+
+/// The shape a [`Condition`] takes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ConditionForm<'a> {
+    /// `{"field", "op", "value"}`.
+    Compare {
+        /// The field path.
+        field: &'a str,
+        /// The operator (not yet checked against [`OPERATORS`]).
+        op: &'a str,
+        /// The operand, if any.
+        value: Option<&'a Value>,
+    },
+    /// `{"all": [..]}`.
+    All(&'a [Condition]),
+    /// `{"any": [..]}`.
+    Any(&'a [Condition]),
+    /// `{"not": ..}`.
+    Not(&'a Condition),
+}
+
+impl Condition {
+    /// Which form this condition has, or a sentence saying why it has none.
+    pub fn form(&self) -> Result<ConditionForm<'_>, String> {
+        let compare = self.field.is_some() || self.op.is_some() || self.value.is_some();
+        let forms = [compare, self.all.is_some(), self.any.is_some(), self.not.is_some()];
+        match forms.iter().filter(|f| **f).count() {
+            0 => return Err("empty condition: give field/op/value, all, any or not".into()),
+            1 => {}
+            _ => return Err("a condition must be exactly one of field/op/value, all, any or not".into()),
+        }
+        if let Some(all) = &self.all {
+            return Ok(ConditionForm::All(all));
+        }
+        if let Some(any) = &self.any {
+            return Ok(ConditionForm::Any(any));
+        }
+        if let Some(not) = &self.not {
+            return Ok(ConditionForm::Not(not));
+        }
+        match (&self.field, &self.op) {
+            (Some(field), Some(op)) => Ok(ConditionForm::Compare { field, op, value: self.value.as_ref() }),
+            (None, _) => Err("comparison without `field`".into()),
+            (_, None) => Err("comparison without `op`".into()),
+        }
+    }
+}
+
+// ---- (de)serialization of Node: `{"id", "type", "position"?, ...type fields}` ----
+
+impl Serialize for Node {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let mut map = match &self.kind {
+            NodeKind::Unknown { type_name, fields } => {
+                let mut m = fields.clone();
+                m.insert("type".into(), Value::String(type_name.clone()));
+                m
+            }
+            kind => match serde_json::to_value(kind).map_err(S::Error::custom)? {
+                Value::Object(m) => m,
+                _ => return Err(S::Error::custom("node kind did not serialize to an object")),
+            },
+        };
+        map.insert("id".into(), Value::String(self.id.clone()));
+        if let Some(p) = self.position {
+            map.insert("position".into(), serde_json::to_value(p).map_err(S::Error::custom)?);
+        }
+        map.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut map = Map::<String, Value>::deserialize(deserializer)?;
+        let id = match map.remove("id") {
+            Some(Value::String(s)) => s,
+            Some(other) => return Err(D::Error::custom(format!("node field `id`: expected a string, found {other}"))),
+            None => return Err(D::Error::custom("a node has no `id`")),
+        };
+        let position = match map.remove("position") {
+            None | Some(Value::Null) => None,
+            Some(v) => Some(
+                serde_json::from_value::<Position>(v)
+                    .map_err(|e| D::Error::custom(format!("node `{id}` field `position`: {e}")))?,
+            ),
+        };
+        let type_name = match map.get("type") {
+            Some(Value::String(s)) => s.clone(),
+            Some(other) => {
+                return Err(D::Error::custom(format!("node `{id}` field `type`: expected a string, found {other}")));
+            }
+            None => return Err(D::Error::custom(format!("node `{id}` has no `type`"))),
+        };
+        const KNOWN: &[&str] = &["trigger", "send", "wait", "wait_for", "branch", "split", "update", "webhook", "exit"];
+        let kind = if KNOWN.contains(&type_name.as_str()) {
+            serde_path_to_error::deserialize::<_, NodeKind>(Value::Object(map)).map_err(|e| {
+                let path = e.path().to_string();
+                D::Error::custom(format!("node `{id}` field `{path}`: {}", e.into_inner()))
+            })?
+        } else {
+            map.remove("type");
+            NodeKind::Unknown { type_name, fields: map }
+        };
+        Ok(Node { id, position, kind })
+    }
+}
+
+/// A parse failure with where it happened.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("line {line}, column {column}: {message}")]
+pub struct ParseError {
+    /// 1-based line (0 when unknown).
+    pub line: usize,
+    /// 1-based column (0 when unknown).
+    pub column: usize,
+    /// What was wrong, naming the field.
+    pub message: String,
+}
+
+impl Journey {
+    /// Parses journey JSON. Shape errors carry line, column and the field path.
+    pub fn parse(text: &str) -> Result<Journey, ParseError> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let journey: Journey = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let (line, column) = (inner.line(), inner.column());
+            let mut message = inner.to_string();
+            // serde_json appends " at line L column C"; we report those separately.
+            if let Some(cut) = message.rfind(" at line ") {
+                message.truncate(cut);
+            }
+            let message = if path.is_empty() || path == "." { message } else { format!("field `{path}`: {message}") };
+            ParseError { line, column, message }
+        })?;
+        Ok(journey)
+    }
+
+    /// The node with this id (the first, if ids repeat).
+    pub fn node(&self, id: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.id == id)
+    }
+
+    /// Canonical, stable text: sorted object keys, 2-space indent, trailing newline.
+    pub fn to_canonical_json(&self) -> String {
+        let value = serde_json::to_value(self).expect("a journey always serializes");
+        canonical_json(&value)
+    }
+}
+
+/// Sorted keys (objects), order kept (arrays), 2-space indent, trailing newline: diffs well in git.
+pub fn canonical_json(value: &Value) -> String {
+    // serde_json's Map is a BTreeMap (no `preserve_order`), so keys come out sorted.
+    let mut text = serde_json::to_string_pretty(value).expect("a JSON value always serializes");
+    text.push('\n');
+    text
+}

@@ -1,0 +1,1 @@
+//! axum HTTP routes over itinera-service, and the built editor.

@@ -1,0 +1,1 @@
+//! The operations both front doors (Tauri commands, HTTP routes) call.

@@ -1,0 +1,1 @@
+//! Scenario format v1, population generator and the deterministic virtual-clock simulator.
