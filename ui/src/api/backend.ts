@@ -1,0 +1,117 @@
+/**
+ * The one interface between the editor and the backend (crates/service), with two transports:
+ * Tauri IPC (`invoke`) inside the desktop app, HTTP (`POST /api/<command>`) in a plain browser.
+ * Commands, argument and result keys are exactly those of the API contract (snake_case).
+ *
+ * The UI never re-implements validation, simulation or Liquid: it asks the backend through
+ * the typed functions below.
+ */
+import { invoke } from '@tauri-apps/api/core';
+import type {
+  CommandErrorBody,
+  Diagnostic,
+  JourneyDoc,
+  JourneyFile,
+  JourneyListing,
+  Report,
+  SavedFile,
+  ScenarioDoc,
+  ScenarioFile,
+  ScenarioListing,
+  SimReport,
+  TemplateListing,
+  TemplatePreview,
+  WorkspaceInfo,
+} from './types';
+
+/** A command failed: the backend's message, the HTTP status (0 over IPC) and any diagnostics. */
+export class BackendError extends Error {
+  readonly command: string;
+  readonly status: number;
+  readonly diagnostics?: Diagnostic[];
+
+  constructor(command: string, message: string, status = 0, diagnostics?: Diagnostic[]) {
+    super(message);
+    this.name = 'BackendError';
+    this.command = command;
+    this.status = status;
+    this.diagnostics = diagnostics;
+  }
+}
+
+/** True inside the Tauri desktop shell. */
+export function isTauri(): boolean {
+  return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
+}
+
+/** A transport runs one command; swappable for tests (see `setTransport`). */
+export type Transport = (command: string, args: Record<string, unknown>) => Promise<unknown>;
+
+const httpTransport: Transport = async (command, args) => {
+  let response: Response;
+  try {
+    response = await fetch('/api/' + command, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(args),
+    });
+  } catch (e) {
+    throw new BackendError(command, `cannot reach the backend: ${String(e)}`);
+  }
+  const text = await response.text();
+  let body: unknown = null;
+  if (text.length > 0) {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      if (!response.ok) throw new BackendError(command, text, response.status);
+      throw new BackendError(command, `the backend answered ${command} with non-JSON text`, response.status);
+    }
+  }
+  if (!response.ok) {
+    const err = (body ?? {}) as Partial<CommandErrorBody>;
+    throw new BackendError(command, err.error ?? `${command} failed (HTTP ${response.status})`, response.status, err.diagnostics);
+  }
+  return body;
+};
+
+const tauriTransport: Transport = async (command, args) => {
+  try {
+    return await invoke(command, args);
+  } catch (e) {
+    if (typeof e === 'string') throw new BackendError(command, e);
+    if (e && typeof e === 'object' && 'error' in e) {
+      const err = e as CommandErrorBody;
+      throw new BackendError(command, String(err.error), 0, err.diagnostics);
+    }
+    throw new BackendError(command, String(e));
+  }
+};
+
+let override: Transport | null = null;
+
+/** Replace the transport (Vitest fakes); `null` restores the automatic choice. */
+export function setTransport(transport: Transport | null): void {
+  override = transport;
+}
+
+/** Runs one backend command with its arguments object. */
+export function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
+  const transport = override ?? (isTauri() ? tauriTransport : httpTransport);
+  return transport(command, args) as Promise<T>;
+}
+
+export const workspaceInfo = () => call<WorkspaceInfo>('workspace_info');
+export const openFolder = (dir: string) => call<WorkspaceInfo>('open_folder', { dir });
+export const listJourneys = () => call<JourneyListing[]>('list_journeys');
+export const listTemplates = () => call<TemplateListing[]>('list_templates');
+export const readJourney = (file: string) => call<JourneyFile>('read_journey', { file });
+export const saveJourney = (file: string, journey: JourneyDoc) => call<SavedFile>('save_journey', { file, journey });
+export const validateJourney = (journey: JourneyDoc) => call<Report>('validate_journey', { journey });
+export const simulateJourney = (journey: JourneyDoc, scenario: ScenarioDoc, contacts?: 'all') =>
+  call<SimReport>('simulate_journey', contacts ? { journey, scenario, contacts } : { journey, scenario });
+export const listScenarios = () => call<ScenarioListing[]>('list_scenarios');
+export const readScenario = (file: string) => call<ScenarioFile>('read_scenario', { file });
+export const saveScenario = (file: string, scenario: ScenarioDoc) => call<SavedFile>('save_scenario', { file, scenario });
+export const previewTemplate = (template: string, contact: Record<string, unknown>, event: Record<string, unknown>) =>
+  call<TemplatePreview>('preview_template', { template, contact, event });
