@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { NodeDoc } from '../api/types';
+import { outputPorts } from './ports';
+import { slug, uniqueId } from './ids';
+import { kindOf, newNodeDoc, PALETTE_KINDS } from './palette';
+
+const ports = (node: object) => outputPorts(node as NodeDoc).map((p) => (p.required ? p.port : `${p.port}?`));
+
+describe('output ports (mirror of NodeKind::output_ports)', () => {
+  const table: [string, object, string[]][] = [
+    ['trigger', { type: 'trigger' }, ['next']],
+    ['wait', { type: 'wait', for: '1h' }, ['next']],
+    ['update', { type: 'update' }, ['next']],
+    ['send', { type: 'send', channel: 'sms' }, ['next', 'failed?']],
+    ['webhook', { type: 'webhook' }, ['next', 'failed?']],
+    ['wait_for without branches', { type: 'wait_for', event: 'paid' }, ['next', 'timeout']],
+    [
+      'wait_for with branches',
+      { type: 'wait_for', branches: [{ port: 'confirm' }, { port: 'reschedule' }] },
+      ['confirm', 'reschedule', 'timeout'],
+    ],
+    ['branch', { type: 'branch' }, ['yes', 'no']],
+    ['split', { type: 'split', variants: [{ port: 'a', percent: 30 }, { port: 'b', percent: 70 }] }, ['a', 'b']],
+    ['exit', { type: 'exit' }, []],
+    ['unknown type', { type: 'teleport' }, []],
+  ];
+  it.each(table)('%s', (_name, node, expected) => {
+    expect(ports({ id: 'n', ...node })).toEqual(expected);
+  });
+
+  it('labels split ports with their percentage', () => {
+    const labels = outputPorts({ id: 's', type: 'split', variants: [{ port: 'a', percent: 30 }] } as NodeDoc).map((p) => p.label);
+    expect(labels).toEqual(['a 30%']);
+  });
+});
+
+describe('ids', () => {
+  it('slugs free text', () => {
+    expect(slug('Send WhatsApp!')).toBe('send_whatsapp');
+    expect(slug('  ')).toBe('node');
+  });
+  it('picks the first free id', () => {
+    expect(uniqueId('sms', new Set())).toBe('sms');
+    expect(uniqueId('sms', new Set(['sms']))).toBe('sms_2');
+    expect(uniqueId('sms', new Set(['sms', 'sms_2']))).toBe('sms_3');
+    expect(uniqueId('sms_2', new Set(['sms', 'sms_2']))).toBe('sms_3');
+  });
+});
+
+describe('palette', () => {
+  it.each(PALETTE_KINDS)('%s creates a node whose kind is %s', (kind) => {
+    expect(kindOf(newNodeDoc(kind) as { type: string; channel?: unknown })).toBe(kind);
+  });
+});
