@@ -113,7 +113,7 @@ export function journeyToCanvas(doc: JourneyDoc): CanvasState {
   if (!isObject(doc)) throw new JourneyShapeError('a journey must be a JSON object');
   if (!Array.isArray(doc.nodes)) throw new JourneyShapeError('the journey has no `nodes` array');
   if (doc.edges !== undefined && !Array.isArray(doc.edges)) throw new JourneyShapeError('`edges` must be an array');
-  doc.nodes.forEach((n, i) => {
+  (doc.nodes as unknown[]).forEach((n, i) => {
     if (!isObject(n)) throw new JourneyShapeError(`node #${i + 1} is not an object`);
     if (typeof n.id !== 'string') throw new JourneyShapeError(`node #${i + 1} has no string \`id\``);
     if (typeof n.type !== 'string') throw new JourneyShapeError(`node \`${n.id}\` has no string \`type\``);
