@@ -1,0 +1,261 @@
+//! Structure: ids, triggers, edges, ports, cycles, dead ends and reachability.
+
+use std::collections::{HashMap, VecDeque};
+
+use petgraph::Direction;
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+
+use super::{Anchor, Findings};
+use crate::journey::Required;
+use crate::{Code, Diagnostic, Journey, NodeKind};
+
+/// What an edge of the graph carries: the port it leaves from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Wire<'j> {
+    /// The output port as written.
+    pub port: &'j str,
+}
+
+/// The journey as a petgraph graph. Node index `i` is the `i`-th node of the file; a later
+/// duplicate of an id is an isolated node (edges resolve to the first node with the id).
+pub(crate) struct JourneyGraph<'j> {
+    /// Nodes in file order; edges between existing nodes, whatever their port.
+    pub graph: DiGraph<(), Wire<'j>, u32>,
+    /// True for a node whose id an earlier node already has.
+    pub duplicate: Vec<bool>,
+    /// Positions of the (first-occurrence) trigger nodes.
+    pub triggers: Vec<usize>,
+    /// How many cycles (strongly connected components with a loop) the graph has.
+    cycles: usize,
+}
+
+impl JourneyGraph<'_> {
+    /// No strongly connected component with a cycle.
+    pub(crate) fn is_acyclic(&self) -> bool {
+        self.cycles == 0
+    }
+
+    /// Positions of the nodes with an edge into node `i`.
+    pub(crate) fn predecessors(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        self.graph.neighbors_directed(NodeIndex::new(i), Direction::Incoming).map(|n| n.index())
+    }
+}
+
+/// Runs the structural checks and returns the graph for the later passes.
+pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> JourneyGraph<'j> {
+    let n = journey.nodes.len();
+    let mut graph = DiGraph::<(), Wire<'j>, u32>::with_capacity(n, journey.edges.len());
+    for _ in 0..n {
+        graph.add_node(());
+    }
+
+    // Ids: the first occurrence owns the id.
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(n);
+    let mut duplicate = vec![false; n];
+    let mut occurrences: HashMap<&str, usize> = HashMap::new();
+    for (i, node) in journey.nodes.iter().enumerate() {
+        if index.contains_key(node.id.as_str()) {
+            duplicate[i] = true;
+            *occurrences.entry(node.id.as_str()).or_insert(1) += 1;
+        } else {
+            index.insert(node.id.as_str(), i);
+        }
+    }
+    for (i, node) in journey.nodes.iter().enumerate() {
+        if duplicate[i] {
+            continue;
+        }
+        if let Some(count) = occurrences.get(node.id.as_str()) {
+            findings.push(
+                Anchor::Node(i),
+                Diagnostic::error(Code::DuplicateNodeId, format!("{count} nodes have the id `{}`; ids must be unique", node.id))
+                    .at_node(&node.id),
+            );
+        }
+        if let NodeKind::Unknown { type_name, .. } = &node.kind {
+            findings.push(
+                Anchor::Node(i),
+                Diagnostic::error(
+                    Code::UnknownNodeType,
+                    format!(
+                        "unknown node type `{type_name}` (format v1 knows trigger, send, wait, wait_for, branch, split, update, webhook, exit)"
+                    ),
+                )
+                .at_node(&node.id)
+                .at_field("type"),
+            );
+        }
+    }
+
+    // Triggers.
+    let triggers: Vec<usize> = (0..n)
+        .filter(|&i| !duplicate[i] && matches!(journey.nodes[i].kind, NodeKind::Trigger(_)))
+        .collect();
+    match triggers.as_slice() {
+        [] => findings.push(
+            Anchor::Journey,
+            Diagnostic::error(Code::MissingTrigger, "the journey has no trigger node; add one `trigger` where contacts enter"),
+        ),
+        [_] => {}
+        [first, rest @ ..] => {
+            let all: Vec<String> = triggers.iter().map(|&i| journey.nodes[i].id.clone()).collect();
+            for &i in rest {
+                findings.push(
+                    Anchor::Node(i),
+                    Diagnostic::error(
+                        Code::MultipleTriggers,
+                        format!(
+                            "a journey has exactly one trigger; `{}` is another besides `{}`",
+                            journey.nodes[i].id, journey.nodes[*first].id
+                        ),
+                    )
+                    .at_node(&journey.nodes[i].id)
+                    .with_nodes(all.clone()),
+                );
+            }
+        }
+    }
+
+    // Edges and ports.
+    let ports: Vec<Vec<(String, Required)>> = journey.nodes.iter().map(|node| node.kind.output_ports()).collect();
+    let mut wired: HashMap<(usize, &str), usize> = HashMap::with_capacity(journey.edges.len());
+    for (e, edge) in journey.edges.iter().enumerate() {
+        let from = index.get(edge.from.as_str()).copied();
+        let to = index.get(edge.to.as_str()).copied();
+        if from.is_none() {
+            findings.push(
+                Anchor::Nowhere,
+                Diagnostic::error(
+                    Code::EdgeUnknownNode,
+                    format!("edge {e} leaves from `{}`, but there is no node with that id", edge.from),
+                )
+                .at_node(&edge.from)
+                .at_field(format!("edges[{e}].from")),
+            );
+        }
+        if to.is_none() {
+            let anchor = from.map_or(Anchor::Nowhere, Anchor::Node);
+            findings.push(
+                anchor,
+                Diagnostic::error(
+                    Code::EdgeUnknownNode,
+                    format!("edge {e} from `{}` goes to `{}`, but there is no node with that id", edge.from, edge.to),
+                )
+                .at_node(&edge.to)
+                .at_field(format!("edges[{e}].to")),
+            );
+        }
+        let Some(f) = from else { continue };
+        let node = &journey.nodes[f];
+        // A node of unknown type is already reported; judging its ports would only add noise.
+        let unknown_type = matches!(node.kind, NodeKind::Unknown { .. });
+        let known_port = unknown_type || ports[f].iter().any(|(p, _)| p == &edge.port);
+        if !known_port {
+            let offered: Vec<&str> = ports[f].iter().map(|(p, _)| p.as_str()).collect();
+            let offered = if offered.is_empty() { "none".to_string() } else { offered.join(", ") };
+            findings.push(
+                Anchor::Node(f),
+                Diagnostic::error(
+                    Code::EdgeUnknownPort,
+                    format!(
+                        "edge {e} leaves `{}` on port `{}`, which a {} node does not have (its ports: {offered})",
+                        node.id,
+                        edge.port,
+                        node.kind.type_name()
+                    ),
+                )
+                .at_node(&node.id)
+                .at_port(&edge.port)
+                .at_field(format!("edges[{e}].port")),
+            );
+        } else {
+            let count = wired.entry((f, edge.port.as_str())).or_insert(0);
+            *count += 1;
+            if *count == 2 && !unknown_type {
+                findings.push(
+                    Anchor::Node(f),
+                    Diagnostic::error(
+                        Code::PortMultipleEdges,
+                        format!("port `{}` of `{}` has more than one edge; a port leads to exactly one node", edge.port, node.id),
+                    )
+                    .at_node(&node.id)
+                    .at_port(&edge.port),
+                );
+            }
+        }
+        if let Some(t) = to {
+            graph.add_edge(NodeIndex::new(f), NodeIndex::new(t), Wire { port: edge.port.as_str() });
+        }
+    }
+
+    // Dead ends: required ports without an edge (an edge to a missing node still wires it).
+    for (i, node) in journey.nodes.iter().enumerate() {
+        if duplicate[i] {
+            continue;
+        }
+        for (k, (port, required)) in ports[i].iter().enumerate() {
+            // Unnamed and repeated ports are the node's own `invalid_config`.
+            if *required == Required::No || port.is_empty() || ports[i][..k].iter().any(|(p, _)| p == port) {
+                continue;
+            }
+            if !wired.contains_key(&(i, port.as_str())) {
+                findings.push(
+                    Anchor::Node(i),
+                    Diagnostic::error(
+                        Code::DeadEnd,
+                        format!("port `{port}` of `{}` leads nowhere; connect it to a node (an `exit` if the journey ends there)", node.id),
+                    )
+                    .at_node(&node.id)
+                    .at_port(port),
+                );
+            }
+        }
+    }
+
+    // Cycles: one per strongly connected component that holds one.
+    let mut cycles = 0;
+    for component in tarjan_scc(&graph) {
+        let is_cycle = component.len() > 1 || graph.contains_edge(component[0], component[0]);
+        if !is_cycle {
+            continue;
+        }
+        cycles += 1;
+        let first = component.iter().map(|n| n.index()).min().unwrap_or(0);
+        let mut members: Vec<String> = component.iter().map(|n| journey.nodes[n.index()].id.clone()).collect();
+        members.sort();
+        let message = if members.len() == 1 {
+            format!("`{}` leads back to itself; journeys must not loop", members[0])
+        } else {
+            format!("these nodes form a loop: {}; journeys must not loop", members.join(", "))
+        };
+        findings.push(Anchor::Node(first), Diagnostic::error(Code::Cycle, message).with_nodes(members));
+    }
+
+    // Reachability from the trigger(s). Without a trigger, `missing_trigger` says it all.
+    if !triggers.is_empty() {
+        let mut reached = vec![false; n];
+        let mut queue: VecDeque<usize> = triggers.iter().copied().collect();
+        for &t in &triggers {
+            reached[t] = true;
+        }
+        while let Some(i) = queue.pop_front() {
+            for next in graph.neighbors(NodeIndex::new(i)) {
+                if !reached[next.index()] {
+                    reached[next.index()] = true;
+                    queue.push_back(next.index());
+                }
+            }
+        }
+        for (i, node) in journey.nodes.iter().enumerate() {
+            if !reached[i] && !duplicate[i] {
+                findings.push(
+                    Anchor::Node(i),
+                    Diagnostic::error(Code::Unreachable, format!("no path from the trigger reaches `{}`", node.id)).at_node(&node.id),
+                );
+            }
+        }
+    }
+
+    JourneyGraph { graph, duplicate, triggers, cycles }
+}
