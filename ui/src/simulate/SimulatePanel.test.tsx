@@ -1,0 +1,300 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { BackendError, setTransport } from '../api/backend';
+import type { JourneyDoc, ScenarioDoc, ScenarioListing, SimReport } from '../api/types';
+import appointment from '../../../assets/journeys/appointment-reminder.journey.json';
+import SimulatePanel from './SimulatePanel';
+import { forgetSimulations } from './panelMemory';
+import type { SimOverlay } from './overlay';
+
+const journey = appointment as unknown as JourneyDoc;
+
+const sample: ScenarioDoc = {
+  format: 'itinera/scenario@1',
+  start: '2026-03-02T09:00:00Z',
+  run_for: '14d',
+  seed: 7,
+  contacts: [
+    {
+      id: 'ana',
+      timezone: 'Europe/Lisbon',
+      attributes: { first_name: 'Ana' },
+      addresses: { sms: '+351912000001', whatsapp: '+351912000001' },
+      consent: { sms: true, whatsapp: true },
+      events: [{ at: '+0m', name: 'appointment_booked', data: { starts_at: '2026-03-03T15:00:00Z' } }],
+      replies: [{ to: 'wa_reminder', after: '30m', channel: 'whatsapp', button: 'confirm' }],
+    },
+    { id: 'ben', consent: { sms: true } },
+  ],
+};
+
+const listing: ScenarioListing[] = [
+  { file: 'samples/onboarding.scenario.json', name: 'Onboarding', journey_id: 'onboarding', scenario: { ...sample, seed: 1 } },
+  { file: 'samples/appointment-reminder.scenario.json', name: 'Appointment reminder', journey_id: 'appointment-reminder', scenario: sample },
+];
+
+// Shaped like `itinera simulate --json` (what the backend answers); the values are made up.
+const report: SimReport = {
+  journey: 'appointment-reminder',
+  contacts: [
+    {
+      id: 'ana',
+      outcome: 'exited',
+      exit_node: 'done',
+      steps: [
+        { at: '2026-03-02T09:00:00Z', node: 'booked', type: 'trigger', result: 'entered', detail: 'entered on appointment_booked' },
+        { at: '2026-03-02T09:00:00Z', node: 'confirm_sms', type: 'send', result: 'sent', detail: "SMS sent: 'Hi Ana…'" },
+        { at: '2026-03-02T09:00:00Z', node: 'starts_soon', type: 'branch', result: 'matched', port: 'yes', detail: 'starts within 24h → yes' },
+        { at: '2026-03-02T21:30:00Z', node: 'wa_reminder', type: 'send', result: 'deferred', reason: 'quiet_hours', detail: 'deferred to 08:00 Europe/Lisbon: quiet hours' },
+        { at: '2026-03-03T08:00:00Z', node: 'wa_reminder', type: 'send', result: 'sent', detail: 'WhatsApp template appointment_reminder sent' },
+        { at: '2026-03-03T08:30:00Z', node: 'await_reply', type: 'wait_for', result: 'matched', port: 'confirm', detail: 'replied Confirm' },
+        { at: '2026-03-03T08:30:00Z', node: 'thank_you', type: 'send', result: 'sent', detail: "WhatsApp sent: 'Thanks Ana…'" },
+        { at: '2026-03-03T08:30:00Z', node: 'done', type: 'exit', result: 'exited', detail: 'exited' },
+      ],
+      messages: [{ node: 'confirm_sms', channel: 'sms', at: '2026-03-02T09:00:00Z', text: 'Hi Ana, your appointment…' }],
+    },
+    { id: 'ben', outcome: 'not_entered', exit_node: null, steps: [], messages: [] },
+  ],
+  summary: {
+    contacts: 2,
+    entered: 1,
+    outcomes: { exited: 1, not_entered: 1 },
+    goal_rate: 0,
+    nodes: { booked: { entered: 1 }, confirm_sms: { entered: 1 }, done: { entered: 1 } },
+    edges: [
+      { from: 'booked', port: 'next', to: 'confirm_sms', count: 1 },
+      { from: 'starts_soon', port: 'yes', to: 'wa_reminder', count: 1 },
+    ],
+    messages: { sms: 1, whatsapp: 2 },
+  },
+};
+
+type Call = { command: string; args: Record<string, unknown> };
+let calls: Call[];
+let simulate: (args: Record<string, unknown>) => Promise<unknown>;
+
+beforeEach(() => {
+  forgetSimulations();
+  calls = [];
+  simulate = async () => report;
+  setTransport(async (command, args) => {
+    calls.push({ command, args });
+    switch (command) {
+      case 'list_scenarios':
+        return listing;
+      case 'simulate_journey':
+        return simulate(args);
+      case 'save_scenario':
+        return { file: args.file, text: JSON.stringify(args.scenario) };
+      default:
+        throw new BackendError(command, `unexpected command ${command}`);
+    }
+  });
+});
+
+afterEach(() => setTransport(null));
+
+function renderPanel(overrides: Partial<Parameters<typeof SimulatePanel>[0]> = {}) {
+  const onOverlay = vi.fn<(o: SimOverlay | null) => void>();
+  const onSelectNode = vi.fn<(id: string) => void>();
+  const j = { ...journey, id: `${journey.id}` };
+  const utils = render(
+    <SimulatePanel journey={j} journeyFile="clinic/appointment.journey.json" valid={true} onOverlay={onOverlay} onSelectNode={onSelectNode} {...overrides} />,
+  );
+  return { ...utils, onOverlay, onSelectNode, journey: j };
+}
+
+async function ready() {
+  const select = await screen.findByTestId('scenario-select');
+  await waitFor(() => expect((select as HTMLSelectElement).value).not.toBe(''));
+  return select as HTMLSelectElement;
+}
+
+describe('SimulatePanel', () => {
+  it('preselects the sample made for this journey and shows its contacts', async () => {
+    renderPanel();
+    const select = await ready();
+    expect(select.value).toBe('file:samples/appointment-reminder.scenario.json');
+    expect((screen.getByTestId('contact-id-0') as HTMLInputElement).value).toBe('ana');
+    expect((screen.getByTestId('contact-timezone-0') as HTMLInputElement).value).toBe('Europe/Lisbon');
+    expect((screen.getByTestId('contact-consent-1-whatsapp') as HTMLInputElement).checked).toBe(false);
+  });
+
+  it('runs the edited scenario and draws the totals on the canvas', async () => {
+    const { onOverlay } = renderPanel();
+    await ready();
+    fireEvent.click(screen.getByTestId('contact-consent-1-whatsapp'));
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    await screen.findByTestId('sim-summary');
+
+    const sent = calls.find((c) => c.command === 'simulate_journey');
+    expect(sent?.args.contacts).toBe('all');
+    expect((sent!.args.journey as JourneyDoc).id).toBe('appointment-reminder');
+    const scenario = sent?.args.scenario as ScenarioDoc;
+    expect(scenario.contacts?.[1].consent).toEqual({ sms: true, whatsapp: true });
+    expect(scenario.seed).toBe(7);
+
+    expect(screen.getByTestId('sim-outcome-exited').getAttribute('data-count')).toBe('1');
+    expect(screen.getByTestId('sim-outcome-goal').getAttribute('data-count')).toBe('0');
+    expect(screen.getByTestId('sim-entered').textContent).toBe('1');
+    expect(screen.getByTestId('sim-messages-whatsapp').textContent).toContain('2');
+    expect(onOverlay).toHaveBeenLastCalledWith({
+      nodeCounts: { booked: 1, confirm_sms: 1, done: 1 },
+      edgeCounts: report.summary.edges,
+    });
+  });
+
+  it('selecting a contact highlights its path and shows its timeline in plain words', async () => {
+    const { onOverlay, onSelectNode } = renderPanel();
+    await ready();
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    fireEvent.click(await screen.findByTestId('sim-contact-ana'));
+
+    const timeline = screen.getByTestId('sim-timeline');
+    const steps = within(timeline).getAllByTestId('timeline-step');
+    expect(steps).toHaveLength(8);
+    expect(steps[3].textContent).toContain('deferred to 08:00 Europe/Lisbon: quiet hours');
+    expect(steps[3].getAttribute('data-reason')).toBe('quiet_hours');
+    const last = onOverlay.mock.calls[onOverlay.mock.calls.length - 1][0];
+    expect(last?.path).toEqual(['booked', 'confirm_sms', 'starts_soon', 'wa_reminder', 'await_reply', 'thank_you', 'done']);
+    expect(last?.pathEdges).toContainEqual({ from: 'await_reply', port: 'confirm', to: 'thank_you' });
+
+    fireEvent.click(within(steps[5]).getByText('await_reply'));
+    expect(onSelectNode).toHaveBeenCalledWith('await_reply');
+
+    // Selecting it again goes back to the totals.
+    fireEvent.click(screen.getByTestId('sim-contact-ana'));
+    expect(screen.queryByTestId('sim-timeline')).toBeNull();
+    expect(onOverlay.mock.calls[onOverlay.mock.calls.length - 1][0]?.path).toBeUndefined();
+  });
+
+  it('filters the contact list by outcome', async () => {
+    renderPanel();
+    await ready();
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    fireEvent.click(await screen.findByTestId('sim-outcome-not_entered'));
+    expect(screen.queryByTestId('sim-contact-ana')).toBeNull();
+    expect(screen.getByTestId('sim-contact-ben')).toBeTruthy();
+    fireEvent.click(screen.getByTestId('sim-contact-ben'));
+    expect(screen.getByTestId('sim-timeline').textContent).toContain('never entered');
+  });
+
+  it('shows progress and disables Run while the backend works', async () => {
+    let finish: (r: SimReport) => void = () => {};
+    simulate = () => new Promise((resolve) => (finish = resolve));
+    renderPanel();
+    await ready();
+    const run = screen.getByTestId('run-simulation') as HTMLButtonElement;
+    fireEvent.click(run);
+    expect(await screen.findByTestId('sim-progress')).toBeTruthy();
+    expect(run.disabled).toBe(true);
+    await act(async () => finish(report));
+    expect(screen.queryByTestId('sim-progress')).toBeNull();
+    expect(run.disabled).toBe(false);
+  });
+
+  it('an invalid journey cannot be simulated', async () => {
+    renderPanel({ valid: false });
+    await ready();
+    expect(screen.getByTestId('sim-invalid').textContent).toContain('errors');
+    expect((screen.getByTestId('run-simulation') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('says why the backend refused to run, with the diagnostics', async () => {
+    simulate = async () => {
+      throw new BackendError('simulate_journey', 'contacts[0].timezone: "Mars/Olympus" is not a time zone', 400, [
+        { severity: 'error', code: 'invalid_config', message: 'bad node', node: 'wa_reminder' },
+      ]);
+    };
+    const { onSelectNode, onOverlay } = renderPanel();
+    await ready();
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    const error = await screen.findByTestId('sim-error');
+    expect(error.textContent).toContain('Mars/Olympus');
+    fireEvent.click(within(error).getByText('wa_reminder'));
+    expect(onSelectNode).toHaveBeenCalledWith('wa_reminder');
+    expect(onOverlay).not.toHaveBeenCalled();
+  });
+
+  it('blocks a run when two contacts share an id', async () => {
+    renderPanel();
+    await ready();
+    fireEvent.change(screen.getByTestId('contact-id-1'), { target: { value: 'ana' } });
+    expect(screen.getByTestId('scenario-problems').textContent).toContain('"ana" is used twice');
+    expect((screen.getByTestId('run-simulation') as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('adds a contact with a scripted button reply and saves next to the journey', async () => {
+    renderPanel();
+    await ready();
+    fireEvent.click(screen.getByTestId('add-contact'));
+    expect((screen.getByTestId('contact-id-2') as HTMLInputElement).value).toBe('contact-1');
+    fireEvent.click(screen.getByTestId('add-reply'));
+    const detail = screen.getByTestId('contact-detail');
+    expect((within(detail).getByTestId('reply-to') as HTMLSelectElement).value).toBe('wa_reminder');
+    expect((within(detail).getByTestId('reply-button') as HTMLSelectElement).value).toBe('confirm');
+    fireEvent.change(within(detail).getByTestId('reply-button'), { target: { value: 'reschedule' } });
+
+    expect((screen.getByTestId('scenario-file-name') as HTMLInputElement).value).toBe('clinic/appointment.scenario.json');
+    fireEvent.click(screen.getByTestId('save-scenario'));
+    await screen.findByTestId('scenario-save-status');
+    const saved = calls.find((c) => c.command === 'save_scenario');
+    expect(saved?.args.file).toBe('clinic/appointment.scenario.json');
+    const contact = (saved!.args.scenario as ScenarioDoc).contacts?.[2];
+    expect(contact?.replies).toEqual([{ to: 'wa_reminder', after: '30m', channel: 'whatsapp', button: 'reschedule' }]);
+    expect(contact?.events?.[0].name).toBe('appointment_booked');
+  });
+
+  it('a generated population is sent without per-contact detail above the timeline limit', async () => {
+    renderPanel();
+    await ready();
+    fireEvent.click(screen.getByTestId('scenario-tab-population'));
+    fireEvent.click(screen.getByTestId('add-population'));
+    fireEvent.change(screen.getByTestId('population-count'), { target: { value: '50,000' } });
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    await screen.findByTestId('sim-summary');
+    const sent = calls.find((c) => c.command === 'simulate_journey');
+    expect(sent?.args.contacts).toBeUndefined();
+    expect((sent!.args.scenario as ScenarioDoc).population?.count).toBe(50000);
+  });
+});
+
+describe('SimulatePanel memory', () => {
+  it('keeps the scenario and the run when the tab is hidden and shown again', async () => {
+    const first = renderPanel();
+    await ready();
+    fireEvent.change(screen.getByTestId('contact-name-0'), { target: { value: 'Anabela' } });
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    await screen.findByTestId('sim-summary');
+    fireEvent.click(screen.getByTestId('sim-contact-ana'));
+    first.unmount();
+
+    renderPanel();
+    expect((await screen.findByTestId('contact-name-0') as HTMLInputElement).value).toBe('Anabela');
+    expect(screen.getByTestId('sim-timeline').getAttribute('data-contact')).toBe('ana');
+    expect(calls.filter((c) => c.command === 'simulate_journey')).toHaveLength(1);
+  });
+
+  it('marks a run made before the journey changed as stale', async () => {
+    const { rerender, journey: j, onOverlay, onSelectNode } = renderPanel();
+    await ready();
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    await screen.findByTestId('sim-summary');
+    expect(screen.queryByTestId('sim-stale')).toBeNull();
+    const edited = { ...j, name: 'Renamed' };
+    rerender(<SimulatePanel journey={edited} journeyFile="clinic/appointment.journey.json" valid={true} onOverlay={onOverlay} onSelectNode={onSelectNode} />);
+    expect(screen.getByTestId('sim-stale')).toBeTruthy();
+  });
+});
+
+describe('SimulatePanel staleness', () => {
+  it('moving nodes around (positions only) keeps the run current', async () => {
+    const { rerender, journey: j, onOverlay, onSelectNode } = renderPanel();
+    await ready();
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    await screen.findByTestId('sim-summary');
+    const moved = { ...j, nodes: j.nodes.map((n) => ({ ...n, position: { x: 1, y: 2 } })) };
+    rerender(<SimulatePanel journey={moved} journeyFile="clinic/appointment.journey.json" valid={true} onOverlay={onOverlay} onSelectNode={onSelectNode} />);
+    expect(screen.queryByTestId('sim-stale')).toBeNull();
+  });
+});

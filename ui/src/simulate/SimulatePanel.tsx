@@ -1,0 +1,342 @@
+/**
+ * The Simulate tab of the editor: pick or edit a scenario, run it through the backend's
+ * simulator, read the results and follow one contact on the canvas.
+ *
+ * The panel never simulates anything itself: it sends the journey being edited and the scenario
+ * to `simulate_journey` and shows the report. The canvas overlay (per-node and per-edge counts,
+ * the selected contact's path) goes out through `onOverlay`; the editor draws it and clears it
+ * when the journey is edited. A run made before the journey changed is kept but marked stale.
+ *
+ * State survives the tab being hidden and shown again (it is remembered per journey id for the
+ * lifetime of the page), so switching to the inspector and back does not lose a run.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { BackendError, listScenarios, saveScenario, simulateJourney } from '../api/backend';
+import type { Diagnostic, JourneyDoc, ScenarioDoc, ScenarioListing, SimReport } from '../api/types';
+import { overlayForContact, overlayFromReport, type SimOverlay } from './overlay';
+import { contactTotal, blankScenario, scenarioFileFor, scenarioProblems } from './scenarioEdit';
+import { ScenarioEditor } from './ScenarioEditor';
+import { memory } from './panelMemory';
+import { SimResults } from './SimResults';
+import './simulate.css';
+
+/** Props agreed with the editor (ui-interfaces.md). */
+export interface SimulatePanelProps {
+  journey: JourneyDoc;
+  journeyFile: string | null;
+  valid: boolean;
+  onOverlay: (overlay: SimOverlay | null) => void;
+  onSelectNode: (id: string) => void;
+}
+
+/** Populations up to this size are simulated with every contact's timeline. */
+export const TIMELINE_LIMIT = 2000;
+
+const NEW_SCENARIO = 'new';
+
+interface RunError {
+  message: string;
+  diagnostics: Diagnostic[];
+}
+
+function sourceKey(file: string): string {
+  return `file:${file}`;
+}
+
+/** The journey as text without node positions: moving nodes around does not make a run stale. */
+function journeyShape(journey: JourneyDoc): string {
+  return JSON.stringify(journey, (key, value: unknown) => (key === 'position' ? undefined : value));
+}
+
+function cloneScenario(s: ScenarioDoc): ScenarioDoc {
+  return JSON.parse(JSON.stringify(s)) as ScenarioDoc;
+}
+
+export default function SimulatePanel(props: SimulatePanelProps) {
+  const { journey, journeyFile, valid, onOverlay, onSelectNode } = props;
+  const memoryKey = journey.id || '(unnamed)';
+  const remembered = memory.get(memoryKey);
+
+  const [listing, setListing] = useState<ScenarioListing[] | null>(null);
+  const [listError, setListError] = useState<string | null>(null);
+  const [source, setSource] = useState<string>(remembered?.source ?? '');
+  const [scenario, setScenario] = useState<ScenarioDoc | null>(remembered?.scenario ?? null);
+  const [dirty, setDirty] = useState(remembered?.dirty ?? false);
+  const [report, setReport] = useState<SimReport | null>(remembered?.report ?? null);
+  const [reportJourney, setReportJourney] = useState<string | null>(remembered?.reportJourney ?? null);
+  const [selected, setSelected] = useState<string | null>(remembered?.selected ?? null);
+  const [saveName, setSaveName] = useState<string>(remembered?.saveName ?? scenarioFileFor(journeyFile, journey.id));
+  const [running, setRunning] = useState(false);
+  const [elapsed, setElapsed] = useState(0);
+  const [runError, setRunError] = useState<RunError | null>(null);
+  const [saveState, setSaveState] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const runToken = useRef(0);
+
+  // Remember the panel's state for when the tab is shown again.
+  useEffect(() => {
+    memory.set(memoryKey, { source, scenario, dirty, report, reportJourney, selected, saveName });
+  }, [memoryKey, source, scenario, dirty, report, reportJourney, selected, saveName]);
+
+  const loadListing = useCallback(async (): Promise<ScenarioListing[] | null> => {
+    try {
+      const l = await listScenarios();
+      setListing(l);
+      setListError(null);
+      return l;
+    } catch (e) {
+      setListError(e instanceof Error ? e.message : String(e));
+      setListing([]);
+      return null;
+    }
+  }, []);
+
+  // Load the scenarios once; preselect the one made for this journey (a file next to the journey
+  // first, then a sample whose journey_id matches), else start a new one.
+  useEffect(() => {
+    let cancelled = false;
+    void loadListing().then((l) => {
+      if (cancelled || remembered?.scenario) return;
+      const items = l ?? [];
+      const nextTo = scenarioFileFor(journeyFile, journey.id);
+      const pick =
+        items.find((s) => s.file === nextTo) ??
+        items.find((s) => s.journey_id && s.journey_id === journey.id) ??
+        null;
+      if (pick) {
+        setSource(sourceKey(pick.file));
+        setScenario(cloneScenario(pick.scenario));
+      } else {
+        setSource(NEW_SCENARIO);
+        setScenario(blankScenario(journey));
+      }
+      setDirty(false);
+    });
+    return () => {
+      cancelled = true;
+    };
+    // Only on mount: later journey edits must not replace the scenario being edited.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  // The elapsed-time counter of the progress indicator.
+  useEffect(() => {
+    if (!running) return;
+    const started = performance.now();
+    const timer = window.setInterval(() => setElapsed((performance.now() - started) / 1000), 100);
+    return () => window.clearInterval(timer);
+  }, [running]);
+
+  const chooseSource = (value: string) => {
+    setSource(value);
+    setSaveState(null);
+    if (value === NEW_SCENARIO) {
+      setScenario(blankScenario(journey));
+    } else {
+      const item = listing?.find((s) => sourceKey(s.file) === value);
+      if (item) setScenario(cloneScenario(item.scenario));
+    }
+    setDirty(false);
+  };
+
+  const editScenario = (next: ScenarioDoc) => {
+    setScenario(next);
+    setDirty(true);
+    setSaveState(null);
+  };
+
+  const problems = useMemo(() => (scenario ? scenarioProblems(scenario) : []), [scenario]);
+  const total = scenario ? contactTotal(scenario) : 0;
+  const canRun = valid && !!scenario && problems.length === 0 && !running;
+
+  const run = async () => {
+    if (!scenario || !canRun) return;
+    const token = ++runToken.current;
+    setRunning(true);
+    setElapsed(0);
+    setRunError(null);
+    const journeyAtRun = journey;
+    try {
+      const r = await simulateJourney(journeyAtRun, scenario, total <= TIMELINE_LIMIT ? 'all' : undefined);
+      if (token !== runToken.current) return;
+      setReport(r);
+      setReportJourney(journeyShape(journeyAtRun));
+      setSelected(null);
+      onOverlay(overlayFromReport(r));
+    } catch (e) {
+      if (token !== runToken.current) return;
+      if (e instanceof BackendError) setRunError({ message: e.message, diagnostics: e.diagnostics ?? [] });
+      else setRunError({ message: e instanceof Error ? e.message : String(e), diagnostics: [] });
+    } finally {
+      if (token === runToken.current) setRunning(false);
+    }
+  };
+
+  const selectContact = (id: string | null) => {
+    setSelected(id);
+    if (!report) return;
+    onOverlay(id ? overlayForContact(report, id) : overlayFromReport(report));
+  };
+
+  const clearResults = () => {
+    setReport(null);
+    setReportJourney(null);
+    setSelected(null);
+    onOverlay(null);
+  };
+
+  const save = async () => {
+    if (!scenario) return;
+    const name = saveName.trim();
+    if (!name.endsWith('.scenario.json')) {
+      setSaveState({ kind: 'error', text: 'The file name must end in .scenario.json' });
+      return;
+    }
+    try {
+      const saved = await saveScenario(name, scenario);
+      setDirty(false);
+      setSaveState({ kind: 'ok', text: `Saved ${saved.file}` });
+      await loadListing();
+      setSource(sourceKey(saved.file));
+    } catch (e) {
+      setSaveState({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
+  const shape = useMemo(() => (report ? journeyShape(journey) : null), [report, journey]);
+  const stale = report !== null && shape !== reportJourney;
+
+  return (
+    <div className="sim-panel" data-testid="simulate-panel">
+      <section className="sim-section">
+        <div className="sim-row">
+          <label className="sim-label" htmlFor="sim-scenario-select">
+            Scenario
+          </label>
+          <select
+            id="sim-scenario-select"
+            className="sim-select sim-grow"
+            data-testid="scenario-select"
+            value={source}
+            onChange={(e) => chooseSource(e.target.value)}
+            disabled={listing === null}
+          >
+            {listing === null && <option value="">Loading scenarios…</option>}
+            {source === '' && listing !== null && <option value="">Choose a scenario…</option>}
+            {listing !== null && listing.length > 0 && (
+              <optgroup label="Scenarios">
+                {listing.map((s) => (
+                  <option key={s.file} value={sourceKey(s.file)}>
+                    {s.name || s.file}
+                    {s.journey_id && s.journey_id === journey.id ? ' (for this journey)' : ''}
+                  </option>
+                ))}
+              </optgroup>
+            )}
+            <option value={NEW_SCENARIO}>New scenario</option>
+          </select>
+        </div>
+        {listError && <p className="sim-note sim-note-error">Could not list the scenarios: {listError}</p>}
+      </section>
+
+      {scenario && (
+        <ScenarioEditor journey={journey} scenario={scenario} onChange={editScenario} />
+      )}
+
+      {scenario && (
+        <section className="sim-section sim-save">
+          <div className="sim-row">
+            <input
+              className="sim-input sim-grow"
+              data-testid="scenario-file-name"
+              aria-label="Scenario file name"
+              value={saveName}
+              onChange={(e) => setSaveName(e.target.value)}
+            />
+            <button type="button" className="sim-button" data-testid="save-scenario" onClick={() => void save()}>
+              Save scenario{dirty ? ' *' : ''}
+            </button>
+          </div>
+          {saveState && (
+            <p className={`sim-note ${saveState.kind === 'error' ? 'sim-note-error' : 'sim-note-ok'}`} data-testid="scenario-save-status">
+              {saveState.text}
+            </p>
+          )}
+        </section>
+      )}
+
+      <section className="sim-section sim-run">
+        {!valid && (
+          <p className="sim-note sim-note-error" data-testid="sim-invalid">
+            The journey has errors. Fix them (see Problems) before simulating.
+          </p>
+        )}
+        {valid && problems.length > 0 && (
+          <ul className="sim-note sim-note-error sim-problems" data-testid="scenario-problems">
+            {problems.map((p, i) => (
+              <li key={i}>{p.contact ? `${p.contact}: ${p.message}` : p.message}</li>
+            ))}
+          </ul>
+        )}
+        <div className="sim-row">
+          <button
+            type="button"
+            className="sim-button sim-primary"
+            data-testid="run-simulation"
+            disabled={!canRun}
+            onClick={() => void run()}
+            title={!valid ? 'Fix the journey errors first' : undefined}
+          >
+            {running ? 'Simulating…' : `Run simulation${total > 0 ? ` (${total.toLocaleString('en')} contact${total === 1 ? '' : 's'})` : ''}`}
+          </button>
+          {report && !running && (
+            <button type="button" className="sim-button sim-quiet" data-testid="clear-simulation" onClick={clearResults}>
+              Clear
+            </button>
+          )}
+        </div>
+        {running && (
+          <div className="sim-progress" data-testid="sim-progress" role="progressbar" aria-label="Simulation running">
+            <div className="sim-progress-bar" />
+            <span className="sim-progress-text">Simulating {total.toLocaleString('en')} contacts… {elapsed.toFixed(1)} s</span>
+          </div>
+        )}
+        {runError && (
+          <div className="sim-note sim-note-error" data-testid="sim-error">
+            <p>The simulation could not run: {runError.message}</p>
+            {runError.diagnostics.length > 0 && (
+              <ul>
+                {runError.diagnostics.map((d, i) => (
+                  <li key={i}>
+                    {d.node ? (
+                      <button type="button" className="sim-link" onClick={() => onSelectNode(d.node as string)}>
+                        {d.node}
+                      </button>
+                    ) : null}{' '}
+                    {d.message}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+        )}
+        {stale && (
+          <p className="sim-note sim-note-warn" data-testid="sim-stale">
+            The journey changed since this run. Run again to update the results.
+          </p>
+        )}
+      </section>
+
+      {report && (
+        <SimResults
+          report={report}
+          selected={selected}
+          onSelectContact={selectContact}
+          onSelectNode={onSelectNode}
+          timelinesOmitted={report.contacts.length < report.summary.contacts}
+        />
+      )}
+    </div>
+  );
+}
+
+export { SimulatePanel };

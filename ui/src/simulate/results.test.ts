@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import type { SimReport } from '../api/types';
+import { filterContacts, formatAt, formatRate, hasTimelines, messageRows, outcomeRows, stepText, stepTone } from './results';
+
+const report: SimReport = {
+  journey: 'j',
+  contacts: [
+    { id: 'ana', outcome: 'goal', exit_node: 'await_reply', steps: [{ at: '2026-03-02T09:00:00Z', node: 'booked', type: 'trigger', result: 'entered' }], messages: [] },
+    { id: 'ben', outcome: 'exited', exit_node: 'done', steps: [], messages: [] },
+    { id: 'Bea', outcome: 'exited', exit_node: 'done', steps: [], messages: [] },
+    { id: 'cleo', outcome: 'not_entered', exit_node: null },
+  ],
+  summary: {
+    contacts: 4,
+    entered: 3,
+    outcomes: { goal: 1, exited: 2, not_entered: 1, paused: 0 },
+    goal_rate: 1 / 3,
+    nodes: {},
+    edges: [],
+    messages: { whatsapp: 3, sms: 5, push: 1 },
+  },
+};
+
+describe('outcomeRows', () => {
+  it('lists every known outcome in a fixed order, zeros included, then unknown ones', () => {
+    expect(outcomeRows(report).map((r) => [r.outcome, r.count])).toEqual([
+      ['goal', 1], ['exited', 2], ['left', 0], ['waiting', 0], ['not_entered', 1], ['paused', 0],
+    ]);
+  });
+  it('shares are of all simulated contacts', () => {
+    expect(outcomeRows(report).find((r) => r.outcome === 'exited')?.share).toBe(0.5);
+  });
+});
+
+describe('formatRate', () => {
+  const cases: [number | null | undefined, string][] = [[1 / 3, '33.3%'], [0, '0%'], [1, '100%'], [0.4251, '42.5%'], [null, '—'], [undefined, '—']];
+  for (const [rate, text] of cases) it(`${rate} → ${text}`, () => expect(formatRate(rate)).toBe(text));
+});
+
+describe('messageRows', () => {
+  it('known channels first in product order, then the others', () => {
+    expect(messageRows(report).map((m) => `${m.label}:${m.count}`)).toEqual(['SMS:5', 'WhatsApp:3', 'push:1']);
+  });
+});
+
+describe('filterContacts', () => {
+  it('by outcome', () => expect(filterContacts(report.contacts, 'exited').map((c) => c.id)).toEqual(['ben', 'Bea']));
+  it('all', () => expect(filterContacts(report.contacts, 'all')).toHaveLength(4));
+  it('by id, any case', () => expect(filterContacts(report.contacts, 'all', 'be').map((c) => c.id)).toEqual(['ben', 'Bea']));
+  it('both', () => expect(filterContacts(report.contacts, 'goal', 'be')).toEqual([]));
+});
+
+describe('formatAt', () => {
+  it('reads a UTC time', () => expect(formatAt('2026-03-02T09:05:00Z')).toBe('Mon 2 Mar 09:05'));
+  it('keeps UTC for offsets', () => expect(formatAt('2026-03-02T23:30:00-01:00')).toBe('Tue 3 Mar 00:30'));
+  it('leaves a text that is no time alone', () => expect(formatAt('soon')).toBe('soon'));
+});
+
+describe('steps', () => {
+  it('the backend detail wins', () => {
+    expect(stepText({ at: '', node: 'n', type: 'send', result: 'sent', detail: "SMS sent: 'Hi Ana'" })).toBe("SMS sent: 'Hi Ana'");
+  });
+  it('without detail, the step words', () => {
+    expect(stepText({ at: '', node: 'n', type: 'send', result: 'skipped', reason: 'no_consent', port: 'failed' })).toBe(
+      'send: skipped (no_consent) → failed',
+    );
+  });
+  const tones: [Record<string, string>, string][] = [
+    [{ result: 'sent' }, 'ok'],
+    [{ result: 'deferred', reason: 'quiet_hours' }, 'deferred'],
+    [{ result: 'failed', reason: 'undeliverable' }, 'failed'],
+    [{ result: 'skipped', reason: 'no_consent' }, 'failed'],
+    [{ result: 'waiting' }, 'neutral'],
+  ];
+  for (const [fields, tone] of tones) {
+    it(`${JSON.stringify(fields)} reads ${tone}`, () => expect(stepTone({ at: '', node: 'n', type: 'send', ...fields })).toBe(tone));
+  }
+  it('knows whether the report carries timelines', () => {
+    expect(hasTimelines(report)).toBe(true);
+    expect(hasTimelines({ ...report, contacts: [{ id: 'x', outcome: 'exited', exit_node: 'done' }] })).toBe(false);
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * Pure helpers that turn a simulation report into what the results view shows: outcome rows in
+ * a fixed order, the goal rate, messages per channel, the filtered contact list and times.
+ * Nothing here simulates: every number comes from the backend's report.
+ */
+import type { Outcome, SimContact, SimReport, SimStep } from '../api/types';
+import { CHANNEL_LABELS } from './scenarioEdit';
+
+/** Outcomes in the order the summary lists them. */
+export const OUTCOMES: Outcome[] = ['goal', 'exited', 'left', 'waiting', 'not_entered'];
+
+/** Outcome names for people. */
+export const OUTCOME_LABELS: Record<string, string> = {
+  goal: 'Reached the goal',
+  exited: 'Exited',
+  left: 'Left (exit event)',
+  waiting: 'Still waiting',
+  not_entered: 'Never entered',
+};
+
+/** One row of the outcome totals. */
+export interface OutcomeRow {
+  outcome: string;
+  label: string;
+  count: number;
+  /** Share of all simulated contacts, 0..1. */
+  share: number;
+}
+
+/** Every known outcome (zeros included) followed by any other outcome the backend reported. */
+export function outcomeRows(report: SimReport): OutcomeRow[] {
+  const outcomes = report.summary.outcomes ?? {};
+  const total = report.summary.contacts || 0;
+  const names = [...OUTCOMES, ...Object.keys(outcomes).filter((o) => !OUTCOMES.includes(o as Outcome)).sort()];
+  return names.map((outcome) => {
+    const count = outcomes[outcome] ?? 0;
+    return { outcome, label: OUTCOME_LABELS[outcome] ?? outcome, count, share: total > 0 ? count / total : 0 };
+  });
+}
+
+/** A 0..1 rate as a percentage with at most one decimal ("42.5%"), or "—" when there is none. */
+export function formatRate(rate: number | null | undefined): string {
+  if (rate === null || rate === undefined || Number.isNaN(rate)) return '—';
+  const pct = Math.round(rate * 1000) / 10;
+  return `${pct}%`;
+}
+
+/** Messages per channel, channels in a stable order (sms, whatsapp, email, then others). */
+export function messageRows(report: SimReport): { channel: string; label: string; count: number }[] {
+  const messages = report.summary.messages ?? {};
+  const known = ['sms', 'whatsapp', 'email'];
+  const names = [...known.filter((c) => c in messages), ...Object.keys(messages).filter((c) => !known.includes(c)).sort()];
+  return names.map((channel) => ({ channel, label: CHANNEL_LABELS[channel] ?? channel, count: messages[channel] ?? 0 }));
+}
+
+/** Contacts with the given outcome (`all`: every contact) whose id contains `query` (any case). */
+export function filterContacts(contacts: SimContact[], outcome: string, query = ''): SimContact[] {
+  const q = query.trim().toLowerCase();
+  return contacts.filter((c) => (outcome === 'all' || c.outcome === outcome) && (!q || c.id.toLowerCase().includes(q)));
+}
+
+const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `2026-03-02T09:05:00Z` → `Mon 2 Mar 09:05` (UTC); a text that is no time is returned as is. */
+export function formatAt(at: string): string {
+  const d = new Date(at);
+  if (Number.isNaN(d.getTime())) return at;
+  const hh = String(d.getUTCHours()).padStart(2, '0');
+  const mm = String(d.getUTCMinutes()).padStart(2, '0');
+  return `${WEEKDAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${hh}:${mm}`;
+}
+
+/** How a step reads at a glance: a send that went out, one held back, one that failed. */
+export type StepTone = 'ok' | 'deferred' | 'failed' | 'neutral';
+
+/** The tone of a step from its result word and reason. */
+export function stepTone(step: SimStep): StepTone {
+  const result = step.result ?? '';
+  if (result === 'failed' || result === 'skipped' || (step.reason && result !== 'deferred')) return 'failed';
+  if (result === 'deferred') return 'deferred';
+  if (result === 'sent' || result === 'goal' || result === 'matched' || result === 'called') return 'ok';
+  return 'neutral';
+}
+
+/**
+ * The sentence a timeline row shows: the backend's plain-words `detail` when it wrote one,
+ * else the step's own words (`send: skipped (no_consent)`).
+ */
+export function stepText(step: SimStep): string {
+  if (step.detail && step.detail.trim()) return step.detail;
+  const parts = [step.type];
+  if (step.result) parts.push(`: ${step.result}`);
+  if (step.reason) parts.push(` (${step.reason})`);
+  if (step.port) parts.push(` → ${step.port}`);
+  return parts.join('');
+}
+
+/** Whether the report carries per-contact timelines (large generated populations may omit them). */
+export function hasTimelines(report: SimReport): boolean {
+  return report.contacts.some((c) => Array.isArray(c.steps) && c.steps.length > 0);
+}

@@ -1,0 +1,232 @@
+/**
+ * Pure helpers behind the scenario editor of the Simulate panel.
+ *
+ * The scenario stays a plain `ScenarioDoc` (the `.scenario.json` file as parsed JSON): every edit
+ * returns a new document and leaves fields this editor does not know untouched, so a sample or a
+ * hand-written file survives an edit → save round trip. The backend parses and checks the scenario
+ * when it runs (errors name the field); the few checks here only keep the form from offering a
+ * Run that cannot work (duplicate or empty contact ids, a reply with neither button nor text).
+ */
+import type { ContactDoc, Json, JourneyDoc, NodeDoc, ScenarioDoc, ScriptedReplyDoc } from '../api/types';
+import { SCENARIO_FORMAT } from '../api/types';
+
+/** The channels a scenario knows. */
+export const SCENARIO_CHANNELS = ['sms', 'whatsapp', 'email'] as const;
+export type ScenarioChannel = (typeof SCENARIO_CHANNELS)[number];
+
+/** Channel names for people. */
+export const CHANNEL_LABELS: Record<string, string> = { sms: 'SMS', whatsapp: 'WhatsApp', email: 'Email' };
+
+/** Time zones offered in the pickers (any IANA name may be typed). */
+export const COMMON_TIMEZONES = [
+  'UTC',
+  'Europe/Lisbon',
+  'Europe/London',
+  'Europe/Madrid',
+  'Europe/Berlin',
+  'America/New_York',
+  'America/Chicago',
+  'America/Los_Angeles',
+  'America/Sao_Paulo',
+  'Asia/Kolkata',
+  'Asia/Singapore',
+  'Asia/Tokyo',
+  'Australia/Sydney',
+];
+
+/** A send node whose message a scripted reply can answer. */
+export interface ReplyTarget {
+  node: string;
+  channel: string;
+  /** Button ids of the message (WhatsApp quick replies), in order. */
+  buttons: { id: string; title: string }[];
+}
+
+/** What the scenario editor needs to know about the journey it simulates. */
+export interface JourneyOutline {
+  /** Event names of the trigger nodes (what makes a contact enter). */
+  triggerEvents: string[];
+  /** Channels of the send nodes, in first-use order. */
+  channels: string[];
+  /** Send nodes, in file order. */
+  replyTargets: ReplyTarget[];
+  /** Goal and exit events of the settings. */
+  otherEvents: string[];
+}
+
+function isSend(node: NodeDoc): node is NodeDoc & { channel: string; buttons?: { id: string; title: string }[] } {
+  return node.type === 'send' && typeof (node as { channel?: unknown }).channel === 'string';
+}
+
+/** Reads the trigger events, channels and send nodes of a journey. */
+export function outlineJourney(journey: JourneyDoc): JourneyOutline {
+  const triggerEvents: string[] = [];
+  const channels: string[] = [];
+  const replyTargets: ReplyTarget[] = [];
+  for (const node of journey.nodes ?? []) {
+    if (node.type === 'trigger') {
+      const event = (node as { event?: unknown }).event;
+      if (typeof event === 'string' && event && !triggerEvents.includes(event)) triggerEvents.push(event);
+    } else if (isSend(node)) {
+      if (!channels.includes(node.channel)) channels.push(node.channel);
+      replyTargets.push({
+        node: node.id,
+        channel: node.channel,
+        buttons: Array.isArray(node.buttons) ? node.buttons.filter((b) => b && typeof b.id === 'string') : [],
+      });
+    }
+  }
+  const otherEvents: string[] = [];
+  const goal = journey.settings?.goal?.event;
+  if (goal) otherEvents.push(goal);
+  for (const e of journey.settings?.exit_on ?? []) if (!otherEvents.includes(e)) otherEvents.push(e);
+  return { triggerEvents, channels, replyTargets, otherEvents };
+}
+
+/** Today at 09:00 UTC as RFC 3339 (`now` is injectable for tests). */
+export function defaultStart(now: Date = new Date()): string {
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate(), 9, 0, 0));
+  return d.toISOString().replace('.000Z', 'Z');
+}
+
+/** A contact id not used by the scenario yet: `contact-1`, `contact-2`... */
+export function freshContactId(scenario: ScenarioDoc, prefix = 'contact'): string {
+  const used = new Set((scenario.contacts ?? []).map((c) => c.id));
+  for (let i = 1; ; i++) {
+    const id = `${prefix}-${i}`;
+    if (!used.has(id)) return id;
+  }
+}
+
+/** A test contact who enters the journey at the start, reachable and consenting on every channel it uses. */
+export function newContact(journey: JourneyDoc, id: string): ContactDoc {
+  const outline = outlineJourney(journey);
+  const channels = outline.channels.length > 0 ? outline.channels : ['sms'];
+  const addresses: Record<string, string> = {};
+  const consent: Record<string, boolean> = {};
+  for (const ch of channels) {
+    addresses[ch] = ch === 'email' ? `${id}@example.com` : '+15550100000';
+    consent[ch] = true;
+  }
+  const contact: ContactDoc = {
+    id,
+    timezone: journey.settings?.default_timezone ?? 'UTC',
+    attributes: { first_name: id.charAt(0).toUpperCase() + id.slice(1) },
+    addresses,
+    consent,
+    events: outline.triggerEvents.length > 0 ? [{ at: '+0m', name: outline.triggerEvents[0], data: {} }] : [],
+    replies: [],
+  };
+  return contact;
+}
+
+/** A new scenario for a journey: starts today 09:00 UTC, runs 14 days, one test contact. */
+export function blankScenario(journey: JourneyDoc, now: Date = new Date()): ScenarioDoc {
+  return {
+    format: SCENARIO_FORMAT,
+    start: defaultStart(now),
+    run_for: '14d',
+    seed: 42,
+    contacts: [newContact(journey, 'ana')],
+  };
+}
+
+/** Replaces contact `index` (a new document; the others are shared). */
+export function setContact(scenario: ScenarioDoc, index: number, contact: ContactDoc): ScenarioDoc {
+  const contacts = [...(scenario.contacts ?? [])];
+  contacts[index] = contact;
+  return { ...scenario, contacts };
+}
+
+/** Appends a contact. */
+export function addContact(scenario: ScenarioDoc, contact: ContactDoc): ScenarioDoc {
+  return { ...scenario, contacts: [...(scenario.contacts ?? []), contact] };
+}
+
+/** Removes contact `index`. */
+export function removeContact(scenario: ScenarioDoc, index: number): ScenarioDoc {
+  return { ...scenario, contacts: (scenario.contacts ?? []).filter((_, i) => i !== index) };
+}
+
+/** Sets or clears (`undefined`, empty string) one key of a string map field of a contact. */
+export function setMapEntry<V>(map: Record<string, V> | undefined, key: string, value: V | undefined): Record<string, V> {
+  const next = { ...(map ?? {}) };
+  if (value === undefined || value === '') delete next[key];
+  else next[key] = value;
+  return next;
+}
+
+/**
+ * A form value as JSON: `42` → 42, `true`/`false` → booleans, `null` → null, anything else the
+ * text itself (so `01234` and `gold` stay strings).
+ */
+export function parseLooseValue(text: string): Json {
+  const t = text.trim();
+  if (t === 'true') return true;
+  if (t === 'false') return false;
+  if (t === 'null') return null;
+  if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(t)) return Number(t);
+  return text;
+}
+
+/** The text a JSON value shows in a form field (the inverse of `parseLooseValue`). */
+export function formatLooseValue(value: Json | undefined): string {
+  if (value === undefined) return '';
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value);
+}
+
+/** `a/b.journey.json` → `a/b.scenario.json`; a journey never saved uses its id. */
+export function scenarioFileFor(journeyFile: string | null, journeyId: string): string {
+  if (journeyFile && journeyFile.endsWith('.journey.json')) {
+    return journeyFile.slice(0, -'.journey.json'.length) + '.scenario.json';
+  }
+  const base = (journeyId || 'journey').replace(/[^A-Za-z0-9._-]+/g, '-');
+  return `${base}.scenario.json`;
+}
+
+/** A form-level problem of the scenario: which contact, and what. */
+export interface ScenarioProblem {
+  contact?: string;
+  message: string;
+}
+
+function replyProblem(reply: ScriptedReplyDoc): string | null {
+  if (!reply.to) return 'a reply does not say which message it answers';
+  if (!reply.button && !reply.text) return `the reply to ${reply.to} has neither a button nor a text`;
+  return null;
+}
+
+/** Problems that make a run pointless; the backend reports anything else when it runs. */
+export function scenarioProblems(scenario: ScenarioDoc): ScenarioProblem[] {
+  const problems: ScenarioProblem[] = [];
+  const seen = new Set<string>();
+  const contacts = scenario.contacts ?? [];
+  contacts.forEach((c, i) => {
+    if (!c.id || !c.id.trim()) {
+      problems.push({ message: `contact #${i + 1} has no id` });
+      return;
+    }
+    if (seen.has(c.id)) problems.push({ contact: c.id, message: `the id "${c.id}" is used twice` });
+    seen.add(c.id);
+    for (const r of c.replies ?? []) {
+      const p = replyProblem(r);
+      if (p) problems.push({ contact: c.id, message: p });
+    }
+  });
+  const population = scenario.population;
+  const count = population ? Number(population.count) : 0;
+  if (contacts.length === 0 && (!population || !(count > 0))) {
+    problems.push({ message: 'the scenario has no contacts: add a test contact or a generated population' });
+  }
+  if (population && (!Number.isInteger(count) || count < 0)) {
+    problems.push({ message: 'the population size must be a whole number' });
+  }
+  return problems;
+}
+
+/** Number of contacts the scenario simulates (hand-written + generated). */
+export function contactTotal(scenario: ScenarioDoc): number {
+  const generated = scenario.population ? Number(scenario.population.count) || 0 : 0;
+  return (scenario.contacts?.length ?? 0) + generated;
+}
