@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod schema;
+mod serve;
 mod simulate;
 mod validate;
 
@@ -24,6 +25,8 @@ enum Command {
     Simulate(simulate::Args),
     /// Print the JSON Schema of a file format.
     Schema(schema::Args),
+    /// Serve the editor's backend (and with --ui the editor) on 127.0.0.1.
+    Serve(serve::Args),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate::run(args),
         Command::Simulate(args) => simulate::run(args),
         Command::Schema(args) => schema::run(args),
+        Command::Serve(args) => serve::run(args),
     };
     match result {
         Ok(code) => code,

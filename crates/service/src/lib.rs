@@ -1,1 +1,114 @@
-//! The operations both front doors (Tauri commands, HTTP routes) call.
+//! # itinera-service: the operations both front doors call
+//!
+//! The editor reaches the backend through one contract (docs: /work/briefs/api-contract.md,
+//! mirrored in `ui/src/api`): a dozen commands with snake_case JSON arguments and results. Two
+//! transports carry them — Tauri IPC in the desktop app (src-tauri, one-line
+//! `#[tauri::command]`s) and HTTP in a browser (crates/server, `POST /api/<command>`) — and
+//! both are thin: every command is a function of this crate taking and returning plain
+//! serde types, so the two transports cannot drift apart and the behaviour is tested once, here.
+//!
+//! Design choices:
+//! * **The folder is a value.** [`Workspace`] is the folder of journeys the user works in;
+//!   file operations are its methods and every file name from outside goes through
+//!   [`Workspace::resolve`] (relative, no `..`, right extension, no symlink escape). Switching
+//!   folders is the transport's business (a `Mutex<Workspace>` in the app; fixed by `--dir` on
+//!   the server).
+//! * **Journeys travel as JSON values**, not as `itinera_model::Journey`: the editor must be able
+//!   to save and validate a half-built journey and keep fields this version does not know.
+//!   Validation turns a wrong shape into a `parse_error` diagnostic rather than a failed call.
+//! * **Saved files are canonical** (sorted keys, 2-space indent, final newline) and replaced
+//!   atomically, so a folder of journeys diffs well in git and never holds half a file.
+//! * **Templates and sample scenarios are embedded** (build.rs `include_str!`s assets/), so the
+//!   app and the server need no asset folder at run time.
+//! * **One error type**, [`Error`], whose [`ErrorKind`] the transports map to a status and
+//!   whose serialized form is the wire error `{"error": "...", "diagnostics"?: [...]}`.
+//! * Nothing here reads the wall clock (file modification times are the file system's data) or
+//!   draws random numbers; simulation seeds come from the scenario.
+
+mod analysis;
+mod catalog;
+mod error;
+mod workspace;
+
+pub use analysis::{Preview, preview_template, simulate_journey, validate_journey};
+pub use catalog::{SAMPLES_PREFIX, Template, list_templates};
+pub use error::{Error, ErrorKind};
+pub use itinera_model::Report;
+pub use workspace::{
+    JOURNEY_SUFFIX, JourneyFile, JourneyListing, SCENARIO_SUFFIX, SavedFile, ScenarioFile, ScenarioListing, Workspace,
+    WorkspaceInfo,
+};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// The argument objects of the commands, exactly as the contract names their keys. Transports
+/// that receive one JSON object per call (HTTP) deserialize these; Tauri passes the fields as
+/// command parameters.
+pub mod args {
+    use super::*;
+
+    /// `open_folder`.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct OpenFolder {
+        /// The folder to work in.
+        pub dir: String,
+    }
+
+    /// `read_journey`, `read_scenario`.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct File {
+        /// Relative to the folder.
+        pub file: String,
+    }
+
+    /// `save_journey`.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct SaveJourney {
+        /// Relative to the folder, ending in `.journey.json`.
+        pub file: String,
+        /// The journey's JSON.
+        pub journey: Value,
+    }
+
+    /// `save_scenario`.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct SaveScenario {
+        /// Relative to the folder, ending in `.scenario.json`.
+        pub file: String,
+        /// The scenario's JSON.
+        pub scenario: Value,
+    }
+
+    /// `validate_journey`.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct ValidateJourney {
+        /// The journey's JSON.
+        pub journey: Value,
+    }
+
+    /// `simulate_journey`.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct SimulateJourney {
+        /// The journey's JSON.
+        pub journey: Value,
+        /// The scenario's JSON.
+        pub scenario: Value,
+        /// `"all"` keeps the steps of every contact, generated ones included.
+        #[serde(default)]
+        pub contacts: Option<String>,
+    }
+
+    /// `preview_template`.
+    #[derive(Debug, Clone, Deserialize)]
+    pub struct PreviewTemplate {
+        /// Liquid source.
+        pub template: String,
+        /// Sample contact: attributes plus `id`.
+        #[serde(default)]
+        pub contact: Value,
+        /// Sample trigger event data.
+        #[serde(default)]
+        pub event: Value,
+    }
+}

@@ -1,0 +1,46 @@
+//! The operations that ask the libraries about a journey: validation (itinera-model),
+//! simulation (itinera-sim) and Liquid previews (itinera-engine). Nothing here re-implements
+//! their rules; this module only converts the editor's JSON to their inputs and back.
+
+use itinera_model::{Report, check_source};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::Error;
+
+/// `preview_template` result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Preview {
+    /// The rendered text.
+    pub text: String,
+    /// Variables the template uses that the sample contact or event lacks (`contact.x`).
+    pub missing: Vec<String>,
+}
+
+/// `validate_journey`: the model's report for the editor's JSON. A value of the wrong shape is
+/// a `parse_error` diagnostic naming the field, never an error of the call.
+pub fn validate_journey(journey: &Value) -> Report {
+    let text = journey_text(journey);
+    check_source(&text).1
+}
+
+/// The journey as the text the model parses (pretty, so that a `parse_error`'s line points
+/// somewhere readable).
+fn journey_text(journey: &Value) -> String {
+    serde_json::to_string_pretty(journey).unwrap_or_else(|_| "null".to_owned())
+}
+
+/// `simulate_journey`: runs `scenario` through `journey` on the virtual clock and answers the
+/// simulator's report (the shape of `itinera simulate --json`). `contacts = Some("all")` keeps
+/// every contact's steps; otherwise a generated population's contacts are summarised only.
+pub fn simulate_journey(journey: &Value, scenario: &Value, contacts: Option<&str>) -> Result<Value, Error> {
+    let _ = (journey, scenario, contacts);
+    Err(Error::Internal("simulation is not available yet".into()))
+}
+
+/// `preview_template`: renders a Liquid template against a sample contact and event with the
+/// engine's own renderer.
+pub fn preview_template(template: &str, contact: &Value, event: &Value) -> Result<Preview, Error> {
+    let _ = (template, contact, event);
+    Err(Error::Internal("template preview is not available yet".into()))
+}
