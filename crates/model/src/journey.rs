@@ -541,16 +541,31 @@ impl<'de> Deserialize<'de> for Node {
             }
             None => return Err(D::Error::custom(format!("node `{id}` has no `type`"))),
         };
-        const KNOWN: &[&str] = &["trigger", "send", "wait", "wait_for", "branch", "split", "update", "webhook", "exit"];
-        let kind = if KNOWN.contains(&type_name.as_str()) {
-            serde_path_to_error::deserialize::<_, NodeKind>(Value::Object(map)).map_err(|e| {
-                let path = e.path().to_string();
-                D::Error::custom(format!("node `{id}` field `{path}`: {}", e.into_inner()))
-            })?
-        } else {
-            map.remove("type");
-            NodeKind::Unknown { type_name, fields: map }
-        };
+        map.remove("type");
+        // Each type's own struct (not the tagged enum, which buffers and loses the path), so
+        // that a shape error names the field within the node, e.g. `buttons[0].title`.
+        fn typed<T: serde::de::DeserializeOwned>(
+            map: Map<String, Value>,
+            wrap: fn(T) -> NodeKind,
+        ) -> Result<NodeKind, serde_path_to_error::Error<serde_json::Error>> {
+            serde_path_to_error::deserialize(Value::Object(map)).map(wrap)
+        }
+        let kind = match type_name.as_str() {
+            "trigger" => typed(map, NodeKind::Trigger),
+            "send" => typed(map, NodeKind::Send),
+            "wait" => typed(map, NodeKind::Wait),
+            "wait_for" => typed(map, NodeKind::WaitFor),
+            "branch" => typed(map, NodeKind::Branch),
+            "split" => typed(map, NodeKind::Split),
+            "update" => typed(map, NodeKind::Update),
+            "webhook" => typed(map, NodeKind::Webhook),
+            "exit" => typed(map, NodeKind::Exit),
+            _ => Ok(NodeKind::Unknown { type_name, fields: map }),
+        }
+        .map_err(|e| {
+            let path = e.path().to_string();
+            D::Error::custom(format!("node `{id}` field `{path}`: {}", e.into_inner()))
+        })?;
         Ok(Node { id, position, kind })
     }
 }
@@ -581,6 +596,11 @@ impl Journey {
                 message.truncate(cut);
             }
             let message = if path.is_empty() || path == "." { message } else { format!("field `{path}`: {message}") };
+            // Errors inside a node are raised once the whole node is read (serde_json then points
+            // past it); point at the start of the node instead.
+            let (line, column) = node_index(&path)
+                .and_then(|i| locate_node(text, i))
+                .unwrap_or((line, column));
             ParseError { line, column, message }
         })?;
         Ok(journey)
@@ -596,6 +616,114 @@ impl Journey {
         let value = serde_json::to_value(self).expect("a journey always serializes");
         canonical_json(&value)
     }
+}
+
+/// `nodes[3]` or `nodes[3].…` → 3.
+fn node_index(path: &str) -> Option<usize> {
+    let rest = path.strip_prefix("nodes[")?;
+    rest[..rest.find(']')?].parse().ok()
+}
+
+/// 1-based line and column of the `index`-th element of the top-level `nodes` array, found by a
+/// small scan of text that serde_json has already read as far as that node (so it is JSON).
+fn locate_node(text: &str, index: usize) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    let skip_ws = |i: &mut usize| {
+        while *i < bytes.len() && bytes[*i].is_ascii_whitespace() {
+            *i += 1;
+        }
+    };
+    // Skips one string starting at the quote at `i`; returns its raw contents.
+    let skip_string = |i: &mut usize| -> Option<&[u8]> {
+        let start = *i + 1;
+        *i += 1;
+        while *i < bytes.len() {
+            match bytes[*i] {
+                b'\\' => *i += 2,
+                b'"' => {
+                    *i += 1;
+                    return Some(&bytes[start..*i - 1]);
+                }
+                _ => *i += 1,
+            }
+        }
+        None
+    };
+    // Skips one value of any kind starting at `i`.
+    fn skip_value(bytes: &[u8], i: &mut usize) -> Option<()> {
+        let mut depth = 0usize;
+        loop {
+            match *bytes.get(*i)? {
+                b'"' => {
+                    *i += 1;
+                    while *bytes.get(*i)? != b'"' {
+                        *i += if bytes[*i] == b'\\' { 2 } else { 1 };
+                    }
+                    *i += 1;
+                }
+                b'{' | b'[' => {
+                    depth += 1;
+                    *i += 1;
+                }
+                b'}' | b']' if depth > 0 => {
+                    depth -= 1;
+                    *i += 1;
+                }
+                b',' | b'}' | b']' if depth == 0 => return Some(()),
+                c if c.is_ascii_whitespace() && depth == 0 => return Some(()),
+                _ => *i += 1,
+            }
+            if depth == 0 && matches!(bytes.get(*i), None | Some(b',' | b'}' | b']')) {
+                return Some(());
+            }
+        }
+    }
+    skip_ws(&mut i);
+    if bytes.get(i) != Some(&b'{') {
+        return None;
+    }
+    i += 1;
+    loop {
+        skip_ws(&mut i);
+        if bytes.get(i) != Some(&b'"') {
+            return None;
+        }
+        let key = skip_string(&mut i)?;
+        skip_ws(&mut i);
+        if bytes.get(i) != Some(&b':') {
+            return None;
+        }
+        i += 1;
+        skip_ws(&mut i);
+        if key == b"nodes" {
+            break;
+        }
+        skip_value(bytes, &mut i)?;
+        skip_ws(&mut i);
+        if bytes.get(i) != Some(&b',') {
+            return None;
+        }
+        i += 1;
+    }
+    if bytes.get(i) != Some(&b'[') {
+        return None;
+    }
+    i += 1;
+    for _ in 0..index {
+        skip_ws(&mut i);
+        skip_value(bytes, &mut i)?;
+        skip_ws(&mut i);
+        if bytes.get(i) != Some(&b',') {
+            return None;
+        }
+        i += 1;
+    }
+    skip_ws(&mut i);
+    let before = &text[..i];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Some((line, column))
 }
 
 /// Sorted keys (objects), order kept (arrays), 2-space indent, trailing newline: diffs well in git.
