@@ -3,15 +3,34 @@
 //! Interface between the scenario parser/population generator and the simulator driver.
 //! Contacts are produced one at a time by index ([`Scenario::contact`]) so that a population
 //! of a million never has to sit in memory, and contact `i` depends only on (seed, i).
+//!
+//! Parsing goes through private "raw" serde types that mirror the file exactly (they are also
+//! the source of the JSON Schema, [`json_schema`]). Every value that can be checked on its own
+//! — durations, times, channel names, time zones, delivery results, replies — is checked while
+//! it is deserialized, so an error carries serde_json's line and column and the field path
+//! recorded by `serde_path_to_error` (`contacts[2].events[0].at`). Duplicate contact ids are
+//! caught while the `contacts` array is read, for the same reason. The few checks that need
+//! the whole file (a generated id colliding with a hand-written one, a relative time that
+//! lands outside the calendar) run after parsing and name the field path only.
+//! The user documentation of the format is docs/scenario-format.md.
 
 use std::collections::BTreeMap;
+use std::fmt;
 
 use itinera_model::Duration;
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
+use schemars::JsonSchema;
+use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
+use serde::Deserialize;
 use serde_json::{Map, Value};
+
+pub use crate::population::Population;
 
 /// The value of the `format` field of every v1 scenario.
 pub const SCENARIO_FORMAT: &str = "itinera/scenario@1";
+
+/// The channel names a scenario may use (addresses, consent, replies, population channels).
+pub const CHANNELS: [&str; 3] = ["sms", "whatsapp", "email"];
 
 /// A parsed scenario.
 #[derive(Debug, Clone)]
@@ -41,7 +60,7 @@ pub struct ContactSpec {
     pub addresses: BTreeMap<String, String>,
     /// Consent per channel; a missing channel means no consent.
     pub consent: BTreeMap<String, bool>,
-    /// Events this contact produces.
+    /// Events this contact produces (hand-written: file order; generated: time order).
     pub events: Vec<ScriptedEvent>,
     /// Replies this contact sends after given messages.
     pub replies: Vec<ScriptedReply>,
@@ -86,10 +105,566 @@ pub enum Delivery {
     Failed(String),
 }
 
-/// Distributions that generate contacts (designed and documented in docs/scenario-format.md).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Population {
-    /// How many contacts to generate.
-    pub count: usize,
-    // The rest is defined by the population generator.
+impl Delivery {
+    /// Reads a delivery result as written in a scenario: `delivered`, `undeliverable`, or any
+    /// other non-empty provider reason. `None` for an empty string.
+    pub fn from_text(text: &str) -> Option<Delivery> {
+        match text {
+            "" => None,
+            "delivered" => Some(Delivery::Delivered),
+            "undeliverable" => Some(Delivery::Undeliverable),
+            other => Some(Delivery::Failed(other.to_string())),
+        }
+    }
+
+    /// The reason as written in scenarios and traces (`delivered`, `undeliverable`, ...).
+    pub fn as_str(&self) -> &str {
+        match self {
+            Delivery::Delivered => "delivered",
+            Delivery::Undeliverable => "undeliverable",
+            Delivery::Failed(reason) => reason,
+        }
+    }
 }
+
+/// Why a scenario was rejected. Every variant names the field path (`contacts[2].events[0].at`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ScenarioError {
+    /// Not JSON, or a field is missing, has the wrong type or a bad value.
+    #[error("line {line}, column {column}: {}", with_path(path, message))]
+    Parse {
+        /// 1-based line (0 when unknown).
+        line: usize,
+        /// 1-based column (0 when unknown).
+        column: usize,
+        /// Field path, e.g. `contacts[2].events[0].at` (empty at the top level).
+        path: String,
+        /// What was wrong.
+        message: String,
+    },
+    /// Well-formed, but inconsistent as a whole (checked after parsing, so no line).
+    #[error("{}", with_path(path, message))]
+    Invalid {
+        /// Field path, e.g. `population.id_prefix`.
+        path: String,
+        /// What was wrong.
+        message: String,
+    },
+}
+
+impl ScenarioError {
+    /// The field path the error is about (empty when it is about the whole file).
+    pub fn path(&self) -> &str {
+        match self {
+            ScenarioError::Parse { path, .. } | ScenarioError::Invalid { path, .. } => path,
+        }
+    }
+
+    /// The message without position or path.
+    pub fn message(&self) -> &str {
+        match self {
+            ScenarioError::Parse { message, .. } | ScenarioError::Invalid { message, .. } => message,
+        }
+    }
+
+    pub(crate) fn invalid(path: impl Into<String>, message: impl Into<String>) -> ScenarioError {
+        ScenarioError::Invalid { path: path.into(), message: message.into() }
+    }
+}
+
+fn with_path(path: &str, message: &str) -> String {
+    if path.is_empty() { message.to_string() } else { format!("{path}: {message}") }
+}
+
+impl Scenario {
+    /// Parses a scenario file. Errors carry line, column and the field path.
+    pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let raw: ScenarioFile = serde_path_to_error::deserialize(&mut *de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let (line, column) = (inner.line(), inner.column());
+            let mut message = inner.to_string();
+            // serde_json appends " at line L column C"; it is reported separately.
+            if let Some(cut) = message.rfind(" at line ") {
+                message.truncate(cut);
+            }
+            let path = if path == "." { String::new() } else { path };
+            ScenarioError::Parse { line, column, path, message }
+        })?;
+        de.end().map_err(|e| ScenarioError::Parse {
+            line: e.line(),
+            column: e.column(),
+            path: String::new(),
+            message: "trailing characters after the scenario".to_string(),
+        })?;
+        raw.into_scenario()
+    }
+
+    /// The instant the virtual clock stops (`start + run_for`).
+    pub fn end(&self) -> Timestamp {
+        // Checked at parse time: `start + run_for` is a valid timestamp.
+        add_secs(self.start, self.run_for.as_secs()).unwrap_or(Timestamp::MAX)
+    }
+
+    /// Hand-written contacts plus generated ones.
+    pub fn contact_count(&self) -> usize {
+        self.contacts.len() + self.population.as_ref().map_or(0, |p| p.count)
+    }
+
+    /// Contact `i`: hand-written contacts first (file order), then generated contact
+    /// `i - contacts.len()`, which depends only on (seed, its generated index).
+    ///
+    /// # Panics
+    /// When `i >= self.contact_count()`, like slice indexing.
+    pub fn contact(&self, i: usize) -> ContactSpec {
+        match self.get_contact(i) {
+            Some(contact) => contact,
+            None => panic!("contact index {i} out of range: the scenario has {} contacts", self.contact_count()),
+        }
+    }
+
+    /// Contact `i`, or `None` when out of range.
+    pub fn get_contact(&self, i: usize) -> Option<ContactSpec> {
+        if let Some(contact) = self.contacts.get(i) {
+            return Some(contact.clone());
+        }
+        let population = self.population.as_ref()?;
+        let generated = i - self.contacts.len();
+        (generated < population.count).then(|| population.generate(self.seed, self.start, generated))
+    }
+
+    /// All contacts in index order, generated lazily.
+    pub fn iter_contacts(&self) -> impl Iterator<Item = ContactSpec> + '_ {
+        (0..self.contact_count()).map(|i| self.contact(i))
+    }
+
+    /// The id of contact `i` without generating the rest of it.
+    pub fn contact_id(&self, i: usize) -> Option<String> {
+        if let Some(contact) = self.contacts.get(i) {
+            return Some(contact.id.clone());
+        }
+        let population = self.population.as_ref()?;
+        let generated = i - self.contacts.len();
+        (generated < population.count).then(|| population.id(generated))
+    }
+
+    /// The index of the contact with this id (hand-written or generated), in O(hand-written).
+    pub fn contact_index(&self, id: &str) -> Option<usize> {
+        if let Some(i) = self.contacts.iter().position(|c| c.id == id) {
+            return Some(i);
+        }
+        let generated = self.population.as_ref()?.index_of(id)?;
+        Some(self.contacts.len() + generated)
+    }
+}
+
+/// The JSON Schema (draft 2020-12) of a scenario file, generated from the parser's own types.
+/// docs/scenario.schema.json is this value, pretty-printed (a test keeps them in sync).
+pub fn json_schema() -> Value {
+    let schema = schemars::schema_for!(ScenarioFile);
+    let mut value = schema.to_value();
+    if let Value::Object(map) = &mut value {
+        map.insert("$id".into(), Value::from("https://itinera.dev/schema/scenario@1.json"));
+        map.insert("title".into(), Value::from("Itinera scenario (itinera/scenario@1)"));
+    }
+    value
+}
+
+/// `t + secs`, or `None` outside jiff's range.
+pub(crate) fn add_secs(t: Timestamp, secs: i64) -> Option<Timestamp> {
+    t.checked_add(SignedDuration::from_secs(secs)).ok()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The file as written (serde + schemars).
+
+/// Implements `JsonSchema` for a type deserialized `try_from` another, as that other's schema.
+macro_rules! schema_as {
+    ($ty:ty => $spec:ty) => {
+        impl JsonSchema for $ty {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                <$spec>::schema_name()
+            }
+            fn schema_id() -> std::borrow::Cow<'static, str> {
+                <$spec>::schema_id()
+            }
+            fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                <$spec>::json_schema(generator)
+            }
+        }
+    };
+}
+pub(crate) use schema_as;
+
+/// A simulation scenario: test contacts (hand-written and/or generated) replayed on a virtual clock.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile {
+    /// Always `itinera/scenario@1`.
+    #[allow(dead_code)]
+    format: FormatTag,
+    /// Virtual time at which the simulation starts (RFC 3339).
+    start: TimestampText,
+    /// How long the virtual clock runs, e.g. `14d`.
+    run_for: DurationText,
+    /// Seed for splits and the population generator (default 0).
+    #[serde(default)]
+    seed: u64,
+    /// Hand-written contacts, simulated first in this order. Ids must be unique.
+    #[serde(default)]
+    contacts: ContactList,
+    /// Generated contacts (see docs/scenario-format.md).
+    #[serde(default)]
+    population: Option<Population>,
+}
+
+impl ScenarioFile {
+    fn into_scenario(self) -> Result<Scenario, ScenarioError> {
+        let start = self.start.0;
+        let run_for = self.run_for.0;
+        if add_secs(start, run_for.as_secs()).is_none() {
+            return Err(ScenarioError::invalid("run_for", format!("{run_for} after {start} is past the year 9999")));
+        }
+        let mut contacts = Vec::with_capacity(self.contacts.0.len());
+        for (i, raw) in self.contacts.0.into_iter().enumerate() {
+            contacts.push(raw.resolve(start, i)?);
+        }
+        if let Some(population) = &self.population {
+            population.check(start)?;
+            for (i, contact) in contacts.iter().enumerate() {
+                if population.index_of(&contact.id).is_some() {
+                    return Err(ScenarioError::invalid(
+                        format!("contacts[{i}].id"),
+                        format!(
+                            "\"{}\" is also the id of a generated contact (population.id_prefix \"{}\"); rename it or change the prefix",
+                            contact.id,
+                            population.id_prefix()
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(Scenario { start, run_for, seed: self.seed, contacts, population: self.population })
+    }
+}
+
+/// A hand-written contact.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Contact")]
+struct RawContact {
+    /// Unique id in the scenario (non-empty).
+    id: NonEmptyText,
+    /// IANA time zone, e.g. `Europe/Lisbon`; absent: the journey's `default_timezone`.
+    #[serde(default)]
+    timezone: Option<TimeZoneName>,
+    /// Attributes, `contact.*` in conditions and templates.
+    #[serde(default)]
+    attributes: Map<String, Value>,
+    /// Address per channel.
+    #[serde(default)]
+    addresses: BTreeMap<ChannelName, String>,
+    /// Consent per channel; a channel not listed has no consent.
+    #[serde(default)]
+    consent: BTreeMap<ChannelName, bool>,
+    /// Events this contact produces.
+    #[serde(default)]
+    events: Vec<RawEvent>,
+    /// Replies this contact sends after given messages.
+    #[serde(default)]
+    replies: Vec<RawReply>,
+    /// Delivery result per channel or node id: `delivered` (default), `undeliverable`, or a
+    /// provider reason. A node id wins over its channel.
+    #[serde(default)]
+    delivery: BTreeMap<String, DeliveryText>,
+}
+
+impl RawContact {
+    fn resolve(self, start: Timestamp, index: usize) -> Result<ContactSpec, ScenarioError> {
+        let mut events = Vec::with_capacity(self.events.len());
+        for (e, raw) in self.events.into_iter().enumerate() {
+            let at = raw.at.0.resolve(start).ok_or_else(|| {
+                ScenarioError::invalid(format!("contacts[{index}].events[{e}].at"), "lands past the year 9999")
+            })?;
+            events.push(ScriptedEvent { at, name: raw.name.0, data: raw.data });
+        }
+        Ok(ContactSpec {
+            id: self.id.0,
+            timezone: self.timezone.map(|t| t.0),
+            attributes: self.attributes,
+            addresses: self.addresses.into_iter().map(|(k, v)| (k.0.to_string(), v)).collect(),
+            consent: self.consent.into_iter().map(|(k, v)| (k.0.to_string(), v)).collect(),
+            events,
+            replies: self.replies.into_iter().map(|r| r.0).collect(),
+            delivery: self.delivery.into_iter().map(|(k, v)| (k, v.0)).collect(),
+        })
+    }
+}
+
+/// An event the contact produces.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Event")]
+struct RawEvent {
+    /// When: relative to `start` (`+0m`, `+2h`, `+1d2h`) or absolute RFC 3339.
+    at: TimeText,
+    /// Event name, as in the journey's trigger or `wait_for`.
+    name: NonEmptyText,
+    /// Event data, `event.*` in conditions and templates.
+    #[serde(default)]
+    data: Map<String, Value>,
+}
+
+/// A reply: sent `after` the message of node `to` was sent to this contact (never if it is not).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "Reply")]
+struct ReplyFields {
+    /// Node id of the send whose message this answers.
+    to: NonEmptyText,
+    /// Delay after that message, e.g. `30m`.
+    after: DurationText,
+    /// Channel of the reply.
+    channel: ChannelName,
+    /// Button id tapped (a reply needs `button`, `text`, or both).
+    #[serde(default)]
+    button: Option<String>,
+    /// Text typed.
+    #[serde(default)]
+    text: Option<String>,
+}
+
+/// A validated reply (`button` or `text` present).
+#[derive(Deserialize)]
+#[serde(try_from = "ReplyFields")]
+struct RawReply(ScriptedReply);
+schema_as!(RawReply => ReplyFields);
+
+impl TryFrom<ReplyFields> for RawReply {
+    type Error = String;
+    fn try_from(f: ReplyFields) -> Result<Self, String> {
+        if f.button.is_none() && f.text.is_none() {
+            return Err(format!("the reply to \"{}\" has neither `button` nor `text`", f.to.0));
+        }
+        Ok(RawReply(ScriptedReply {
+            to: f.to.0,
+            after: f.after.0,
+            channel: f.channel.0.to_string(),
+            button: f.button,
+            text: f.text,
+        }))
+    }
+}
+
+/// The contacts array; duplicate ids are rejected while it is read.
+#[derive(Default)]
+struct ContactList(Vec<RawContact>);
+
+impl JsonSchema for ContactList {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "ContactList".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        <Vec<RawContact>>::json_schema(generator)
+    }
+}
+
+impl<'de> Deserialize<'de> for ContactList {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ListVisitor;
+        struct UniqueContact<'a> {
+            seen: &'a mut BTreeMap<String, usize>,
+            index: usize,
+        }
+        impl<'de> DeserializeSeed<'de> for UniqueContact<'_> {
+            type Value = RawContact;
+            fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RawContact, D::Error> {
+                let contact = RawContact::deserialize(d)?;
+                if let Some(first) = self.seen.insert(contact.id.0.clone(), self.index) {
+                    return Err(de::Error::custom(format!(
+                        "duplicate contact id \"{}\" (already used by contacts[{first}])",
+                        contact.id.0
+                    )));
+                }
+                Ok(contact)
+            }
+        }
+        impl<'de> Visitor<'de> for ListVisitor {
+            type Value = ContactList;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of contacts")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ContactList, A::Error> {
+                let mut seen = BTreeMap::new();
+                let mut contacts = Vec::new();
+                while let Some(c) = seq.next_element_seed(UniqueContact { seen: &mut seen, index: contacts.len() })? {
+                    contacts.push(c);
+                }
+                Ok(ContactList(contacts))
+            }
+        }
+        deserializer.deserialize_seq(ListVisitor)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checked scalar fields, shared with the population generator.
+
+/// Implements `Deserialize` (from a string, checked by `$check`) and a string `JsonSchema`.
+macro_rules! checked_string {
+    ($ty:ident, $name:literal, $schema:tt, |$s:ident| $check:expr) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                // Checked inside the visitor, so serde_json reports the string's own position.
+                struct CheckedVisitor;
+                impl<'de> Visitor<'de> for CheckedVisitor {
+                    type Value = $ty;
+                    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                        f.write_str("a string")
+                    }
+                    fn visit_str<E: de::Error>(self, v: &str) -> Result<$ty, E> {
+                        let $s = v.to_string();
+                        let result: Result<$ty, String> = $check;
+                        result.map_err(E::custom)
+                    }
+                }
+                d.deserialize_str(CheckedVisitor)
+            }
+        }
+        impl JsonSchema for $ty {
+            fn inline_schema() -> bool {
+                true
+            }
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                $name.into()
+            }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!($schema)
+            }
+        }
+    };
+}
+
+/// The `format` tag; anything but `itinera/scenario@1` is rejected.
+struct FormatTag;
+checked_string!(FormatTag, "FormatTag", { "const": SCENARIO_FORMAT }, |s| {
+    if s == SCENARIO_FORMAT {
+        Ok(FormatTag)
+    } else {
+        Err(format!("\"{s}\" is not a supported scenario format (expected \"{SCENARIO_FORMAT}\")"))
+    }
+});
+
+/// A non-empty string.
+pub(crate) struct NonEmptyText(pub(crate) String);
+checked_string!(NonEmptyText, "NonEmptyText", { "type": "string", "minLength": 1 }, |s| {
+    if s.trim().is_empty() { Err("must not be empty".to_string()) } else { Ok(NonEmptyText(s)) }
+});
+
+/// An RFC 3339 timestamp.
+pub(crate) struct TimestampText(pub(crate) Timestamp);
+checked_string!(TimestampText, "Timestamp", { "type": "string", "format": "date-time" }, |s| {
+    parse_timestamp(&s).map(TimestampText)
+});
+
+fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
+    s.parse::<Timestamp>()
+        .map_err(|_| format!("\"{s}\" is not an RFC 3339 timestamp (write e.g. \"2026-03-02T09:00:00Z\")"))
+}
+
+/// An unsigned duration such as `30m` or `1h30m`.
+pub(crate) struct DurationText(pub(crate) Duration);
+checked_string!(DurationText, "Duration", {
+    "type": "string",
+    "pattern": "^([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$",
+    "description": "A duration: units w, d, h, m, s, largest first, e.g. `45s`, `15m`, `1h30m`, `14d`."
+}, |s| {
+    Duration::parse(&s).map(DurationText).map_err(|_| format!("\"{s}\" is not a duration (write e.g. \"45s\", \"15m\", \"2h\", \"1d2h\")"))
+});
+
+/// A signed offset such as `+2h` or `-1d` (data times relative to their event).
+pub(crate) struct OffsetText(pub(crate) Duration);
+checked_string!(OffsetText, "Offset", {
+    "type": "string",
+    "pattern": "^[+-]?([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$",
+    "description": "A signed duration, e.g. `+2h`, `-1d`, `+5d`."
+}, |s| {
+    Duration::parse_signed(&s).map(OffsetText).map_err(|_| format!("\"{s}\" is not a duration (write e.g. \"+2h\", \"-1d\", \"+1d2h\")"))
+});
+
+/// A point in time: relative to `start` or absolute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum At {
+    /// `start` plus this many seconds (never negative).
+    Relative(Duration),
+    /// This instant.
+    Absolute(Timestamp),
+}
+
+impl At {
+    /// The instant, given the scenario start (`None` past the calendar).
+    pub(crate) fn resolve(self, start: Timestamp) -> Option<Timestamp> {
+        match self {
+            At::Relative(d) => add_secs(start, d.as_secs()),
+            At::Absolute(t) => Some(t),
+        }
+    }
+}
+
+/// `+2h` (relative to `start`) or an RFC 3339 timestamp.
+pub(crate) struct TimeText(pub(crate) At);
+checked_string!(TimeText, "Time", {
+    "type": "string",
+    "description": "Relative to `start` (`+0m`, `+2h`, `+1d2h`) or an absolute RFC 3339 timestamp.",
+    "anyOf": [
+        { "pattern": "^\\+([0-9]+w)?([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$" },
+        { "format": "date-time" }
+    ]
+}, |s| parse_time(&s).map(TimeText));
+
+fn parse_time(s: &str) -> Result<At, String> {
+    if let Some(rest) = s.strip_prefix('+') {
+        return Duration::parse(rest)
+            .map(At::Relative)
+            .map_err(|_| format!("\"{s}\" is not a duration (write e.g. \"+0m\", \"+2h\", \"+1d2h\")"));
+    }
+    if s.starts_with('-') {
+        return Err(format!("\"{s}\": times are relative to `start` and cannot be before it (write e.g. \"+2h\")"));
+    }
+    s.parse::<Timestamp>().map(At::Absolute).map_err(|_| {
+        format!("\"{s}\" is neither a time relative to `start` (\"+2h\") nor an RFC 3339 timestamp (\"2026-03-02T09:00:00Z\")")
+    })
+}
+
+/// One of [`CHANNELS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct ChannelName(pub(crate) &'static str);
+checked_string!(ChannelName, "Channel", { "type": "string", "enum": CHANNELS }, |s| {
+    CHANNELS
+        .iter()
+        .find(|c| **c == s)
+        .map(|c| ChannelName(c))
+        .ok_or_else(|| format!("unknown channel \"{s}\" (channels are sms, whatsapp, email)"))
+});
+
+/// An IANA time zone known to the bundled database.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct TimeZoneName(pub(crate) String);
+checked_string!(TimeZoneName, "TimeZone", {
+    "type": "string",
+    "description": "An IANA time zone, e.g. `Europe/Lisbon`."
+}, |s| {
+    match jiff::tz::TimeZone::get(&s) {
+        Ok(_) => Ok(TimeZoneName(s)),
+        Err(_) => Err(format!("unknown time zone \"{s}\" (write an IANA name such as \"Europe/Lisbon\")")),
+    }
+});
+
+/// `delivered`, `undeliverable` or another provider reason.
+struct DeliveryText(Delivery);
+checked_string!(DeliveryText, "Delivery", {
+    "type": "string",
+    "minLength": 1,
+    "description": "`delivered` (default), `undeliverable`, or any other provider reason."
+}, |s| Delivery::from_text(&s).map(DeliveryText).ok_or_else(|| "a delivery result must not be empty".to_string()));
