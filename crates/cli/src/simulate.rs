@@ -1,9 +1,185 @@
-//! `itinera simulate` (placeholder).
+//! `itinera simulate JOURNEY SCENARIO [--json] [--contacts all] [--contact ID]`: glue over
+//! [`itinera_sim::run`].
+//!
+//! * The journey is validated first: errors are printed like `itinera validate` does and the
+//!   exit code is 1.
+//! * A file that cannot be read, or a scenario that is not valid `itinera/scenario@1` (the
+//!   message names the file, line, column and field), exits 2.
+//! * For people: a summary (entered, outcomes, goal rate, messages per channel, a per-node
+//!   table) and with `--contact ID` that contact's timeline, one decision per line.
+//! * `--json`: the report `{"journey", "contacts", "summary"}`. Hand-written contacts carry
+//!   their `steps` and `messages`; generated (population) contacts only `id`, `outcome` and
+//!   `exit_node` unless `--contacts all`; `--contact ID` keeps that contact's details only.
+//! * A progress bar goes to stderr when it is a terminal and the run is long.
+//!
+//! Same inputs and seed → byte-identical output.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(clap::Args)]
-pub struct Args {}
+use anyhow::Context;
+use itinera_model::{Severity, check_source};
+use itinera_sim::{ContactReport, Detail, RunOptions, Scenario, SimReport};
 
-pub fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+/// Arguments of `itinera simulate`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The journey (`*.journey.json`).
+    #[arg(value_name = "JOURNEY")]
+    pub journey: PathBuf,
+    /// The scenario (`*.scenario.json`).
+    #[arg(value_name = "SCENARIO")]
+    pub scenario: PathBuf,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// `all`: keep every contact's steps and messages, generated ones included.
+    #[arg(long, value_name = "WHICH", value_parser = ["all"])]
+    pub contacts: Option<String>,
+    /// Show (or, with --json, keep the details of) this contact only.
+    #[arg(long, value_name = "ID")]
+    pub contact: Option<String>,
+}
+
+/// Contacts above which a terminal gets a progress bar.
+const PROGRESS_THRESHOLD: usize = 20_000;
+
+/// Runs the simulation and prints the result.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let journey_file = args.journey.display().to_string();
+    let scenario_file = args.scenario.display().to_string();
+    let journey_text = std::fs::read_to_string(&args.journey).with_context(|| format!("cannot read {journey_file}"))?;
+    let scenario_text = std::fs::read_to_string(&args.scenario).with_context(|| format!("cannot read {scenario_file}"))?;
+
+    let (journey, report) = check_source(&journey_text);
+    let journey = match journey {
+        Some(journey) if report.valid => journey,
+        _ => {
+            print_diagnostics(&journey_file, &report.diagnostics);
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let scenario = match Scenario::parse(&scenario_text) {
+        Ok(scenario) => scenario,
+        Err(err) => {
+            eprintln!("itinera: {scenario_file}: {err}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if let Some(id) = &args.contact {
+        if scenario.contact_index(id).is_none() {
+            eprintln!("itinera: {scenario_file}: no contact with id `{id}`");
+            return Ok(ExitCode::from(2));
+        }
+    }
+
+    let detail = match (&args.contacts, &args.contact) {
+        (Some(_), _) => Detail::All,
+        (None, Some(id)) => Detail::Only(vec![id.clone()]),
+        (None, None) if !args.json => Detail::None,
+        (None, None) if scenario.population.is_none() => Detail::All,
+        (None, None) => Detail::Only(scenario.contacts.iter().map(|c| c.id.clone()).collect()),
+    };
+    let options = RunOptions { detail };
+
+    let total = scenario.contact_count();
+    let bar = (std::io::stderr().is_terminal() && total >= PROGRESS_THRESHOLD).then(|| {
+        let bar = indicatif::ProgressBar::new(total as u64);
+        if let Ok(style) = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} contacts {elapsed}") {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let progress = |done: usize, _total: usize| {
+        if let Some(bar) = &bar {
+            bar.set_position(done as u64);
+        }
+    };
+    let result = itinera_sim::run(&journey, &scenario, &options, Some(&progress));
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let report = match result {
+        Ok(report) => report,
+        Err(itinera_sim::Error::Invalid(diagnostics)) => {
+            print_diagnostics(&journey_file, &diagnostics);
+            return Ok(ExitCode::from(1));
+        }
+        Err(err) => {
+            eprintln!("itinera: {journey_file}: {err}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        print_summary(&mut out, &report)?;
+        if let Some(id) = &args.contact {
+            if let Some(contact) = report.contacts.iter().find(|c| c.id == *id) {
+                writeln!(out)?;
+                print_timeline(&mut out, contact)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_diagnostics(file: &str, diagnostics: &[itinera_model::Diagnostic]) {
+    for d in diagnostics {
+        let word = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let place = match (&d.node, &d.port) {
+            (Some(node), Some(port)) => format!("{node}.{port}: "),
+            (Some(node), None) => format!("{node}: "),
+            (None, _) => String::new(),
+        };
+        eprintln!("{file}: {place}{word} {}: {}", d.code, d.message);
+    }
+    eprintln!("{file}: the journey has errors; nothing was simulated");
+}
+
+fn percent(rate: f64) -> String {
+    format!("{:.1}%", rate * 100.0)
+}
+
+fn print_summary(out: &mut impl Write, report: &SimReport) -> std::io::Result<()> {
+    let s = &report.summary;
+    writeln!(out, "{}: {} contacts, {} entered, goal rate {}", report.journey, s.contacts, s.entered, percent(s.goal_rate))?;
+    let outcomes: Vec<String> = ["exited", "goal", "left", "waiting", "not_entered"]
+        .iter()
+        .map(|o| format!("{o} {}", s.outcomes.get(*o).copied().unwrap_or(0)))
+        .collect();
+    writeln!(out, "outcomes: {}", outcomes.join(", "))?;
+    let messages: Vec<String> = s.messages.iter().map(|(channel, n)| format!("{channel} {n}")).collect();
+    writeln!(out, "messages: {}", messages.join(", "))?;
+    writeln!(out)?;
+    let width = s.nodes.keys().map(|k| k.chars().count()).max().unwrap_or(4).max(4);
+    writeln!(out, "{:<width$}  {:>9}  results", "node", "entered")?;
+    for (node, counts) in &s.nodes {
+        let entered = counts.get("entered").copied().unwrap_or(0);
+        let rest: Vec<String> = counts.iter().filter(|(k, _)| *k != "entered").map(|(k, n)| format!("{k} {n}")).collect();
+        writeln!(out, "{node:<width$}  {entered:>9}  {}", rest.join(", "))?;
+    }
+    Ok(())
+}
+
+fn print_timeline(out: &mut impl Write, contact: &ContactReport) -> std::io::Result<()> {
+    let place = contact.exit_node.as_deref().map(|n| format!(" at {n}")).unwrap_or_default();
+    writeln!(out, "contact {}: {}{place}", contact.id, contact.outcome.as_str())?;
+    let steps = contact.steps.as_deref().unwrap_or_default();
+    let width = steps.iter().map(|s| s.node.chars().count()).max().unwrap_or(4);
+    for step in steps {
+        let at = step.at.strftime("%Y-%m-%d %H:%M UTC");
+        let text = if step.detail.is_empty() { step.result.clone() } else { step.detail.clone() };
+        writeln!(out, "{at}  {:<width$}  {text}", step.node)?;
+    }
+    Ok(())
 }

@@ -1,0 +1,706 @@
+//! [`handle`]: apply one input to one contact and run it forward until it must wait.
+
+use jiff::tz::TimeZone;
+use jiff::{SignedDuration, Timestamp};
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use serde_json::{Map, Value};
+
+use crate::effects::{DeliveryResult, Effects, Input, OutgoingMessage, Reason, Step, StepResult, WebhookCall, WebhookOutcome};
+use crate::program::{Channel, Listen, NodeOp, Program, QuietHours, Reentry, SendOp, WaitForOp, WaitOp, reply_words};
+use crate::state::{ContactState, Outcome, Status, Waiting};
+
+/// Replies (one word, any case) that revoke consent on the channel they arrive on.
+pub const STOP_WORDS: &[&str] = &["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"];
+/// Replies (one word, any case) that restore it.
+pub const START_WORDS: &[&str] = &["START", "UNSTOP"];
+
+/// The WhatsApp customer-service window.
+const WHATSAPP_WINDOW_SECS: i64 = 24 * 3600;
+
+/// Applies `input` to the contact at virtual or real time `now` and runs it forward until it
+/// waits (for a timer, reply, event, delivery result or webhook result) or finishes, emitting
+/// effects and steps. `seed` seeds splits (see [`split_roll`]). Never panics on journey or
+/// contact data; inputs that do not apply (a stale timer, a delivery for another node, an
+/// unrelated event) change nothing.
+pub fn handle<E: Effects + ?Sized>(program: &Program, state: &mut ContactState, input: Input, now: Timestamp, seed: u64, effects: &mut E) {
+    let detail = effects.wants_detail();
+    let mut run = Run { program, state, now, seed, fx: effects, detail };
+    match input {
+        Input::Event { name, data } => run.on_event(name, data),
+        Input::Reply { channel, text, button } => run.on_reply(&channel, text, button),
+        Input::Timer => run.on_timer(),
+        Input::Delivery { node, result } => run.on_delivery(node, result),
+        Input::WebhookResult { node, result } => run.on_webhook_result(node, result),
+    }
+}
+
+/// The split roll in `[0, 100)` for one contact's pass through one split node.
+///
+/// Stable by construction: FNV-1a (64-bit) over `seed` (8 bytes little-endian), then the journey
+/// id, contact id and node id (each as its byte length, 8 bytes little-endian, then its UTF-8
+/// bytes), then the entry number (4 bytes little-endian), seeds a ChaCha8 generator whose first
+/// `f64` in `[0, 1)` is scaled by 100. The variant chosen is the first whose cumulative percent
+/// exceeds the roll. So a contact's split never depends on which other contacts run, or in what
+/// order, and it changes on re-entry.
+pub fn split_roll(seed: u64, journey_id: &str, contact_id: &str, node_id: &str, entry: u32) -> f64 {
+    const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+    let mut hash = OFFSET;
+    let mut feed = |bytes: &[u8]| {
+        for b in bytes {
+            hash ^= u64::from(*b);
+            hash = hash.wrapping_mul(PRIME);
+        }
+    };
+    feed(&seed.to_le_bytes());
+    for part in [journey_id, contact_id, node_id] {
+        feed(&(part.len() as u64).to_le_bytes());
+        feed(part.as_bytes());
+    }
+    feed(&entry.to_le_bytes());
+    let mut rng = ChaCha8Rng::seed_from_u64(hash);
+    rng.random::<f64>() * 100.0
+}
+
+fn add_secs(at: Timestamp, secs: i64) -> Timestamp {
+    at.saturating_add(SignedDuration::from_secs(secs)).unwrap_or(at)
+}
+
+/// `2026-03-02 09:00 UTC`.
+pub fn human_time(at: Timestamp) -> String {
+    at.strftime("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+fn human_duration(secs: i64) -> String {
+    itinera_model::Duration::from_secs(secs).to_string()
+}
+
+fn quote(text: &str) -> String {
+    const MAX: usize = 40;
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() > MAX {
+        format!("'{}…'", flat.chars().take(MAX).collect::<String>().trim_end())
+    } else {
+        format!("'{flat}'")
+    }
+}
+
+/// Whether `now` falls in quiet hours in `zone`; if so, when they end.
+pub fn quiet_hours_end(quiet: QuietHours, now: Timestamp, zone: &TimeZone) -> Option<Timestamp> {
+    let local = now.to_zoned_datetime(zone.clone());
+    let t = local.time();
+    let second = i32::from(t.hour()) * 3600 + i32::from(t.minute()) * 60 + i32::from(t.second());
+    let (start, end) = (quiet.start, quiet.end);
+    let quiet_now = if start < end {
+        second >= start && second < end
+    } else if start > end {
+        second >= start || second < end
+    } else {
+        false
+    };
+    if !quiet_now {
+        return None;
+    }
+    let mut date = local.date();
+    if start > end && second >= start {
+        date = date.tomorrow().ok()?;
+    }
+    let end_time = date.at((end / 3600) as i8, ((end % 3600) / 60) as i8, 0, 0);
+    end_time.to_zoned_datetime(zone.clone()).ok().map(|z| z.timestamp())
+}
+
+/// The next `hour:minute` local time in `zone` at or after `now`.
+pub fn next_local_time(hour: i8, minute: i8, now: Timestamp, zone: &TimeZone) -> Option<Timestamp> {
+    let local = now.to_zoned_datetime(zone.clone());
+    let today = local.date().at(hour, minute, 0, 0).to_zoned_datetime(zone.clone()).ok()?.timestamp();
+    if today >= now {
+        return Some(today);
+    }
+    local.date().tomorrow().ok()?.at(hour, minute, 0, 0).to_zoned_datetime(zone.clone()).ok().map(|z| z.timestamp())
+}
+
+enum Flow {
+    /// Leave the node on this port.
+    Go(usize),
+    /// The contact waits or finished.
+    Stop,
+}
+
+struct Run<'a, E: Effects + ?Sized> {
+    program: &'a Program,
+    state: &'a mut ContactState,
+    now: Timestamp,
+    seed: u64,
+    fx: &'a mut E,
+    detail: bool,
+}
+
+impl<'a, E: Effects + ?Sized> Run<'a, E> {
+    fn step(&mut self, node: usize, result: StepResult, reason: Option<Reason>, port: Option<usize>, detail: impl FnOnce() -> String) {
+        let compiled = &self.program.nodes[node];
+        self.fx.step(Step {
+            at: self.now,
+            node,
+            node_id: &compiled.id,
+            node_type: compiled.type_name,
+            result,
+            reason,
+            port: port.map(|p| (p, compiled.ports[p].name.as_str())),
+            detail: if self.detail { detail() } else { String::new() },
+            missing: Vec::new(),
+        });
+    }
+
+    fn wait(&mut self, node: usize, waiting: Waiting) {
+        self.state.status = Status::Waiting { node, since: self.now, waiting };
+    }
+
+    fn zone(&self) -> (TimeZone, &str) {
+        if let Some(name) = self.state.contact.timezone.as_deref() {
+            if let Ok(zone) = TimeZone::get(name) {
+                return (zone, name);
+            }
+        }
+        (self.program.settings.default_timezone.clone(), &self.program.settings.default_timezone_name)
+    }
+
+    // ---- inputs ----
+
+    fn on_event(&mut self, name: String, data: Map<String, Value>) {
+        let settings = &self.program.settings;
+        let trigger = self.program.trigger;
+        let goal_window_open = |state: &ContactState, now: Timestamp| match (&settings.goal, state.last_entry) {
+            (Some((_, None)), Some(_)) => true,
+            (Some((_, Some(within))), Some(entry)) => now <= add_secs(entry, *within),
+            _ => false,
+        };
+        let is_goal = settings.goal.as_ref().is_some_and(|(event, _)| *event == name);
+        match self.state.status {
+            Status::Waiting { node, waiting, .. } => {
+                if settings.exit_on.iter().any(|e| *e == name) {
+                    self.state.status = Status::Done { outcome: Outcome::Left, node };
+                    self.step(node, StepResult::Left, None, None, || format!("left the journey: {name}"));
+                    return;
+                }
+                if is_goal && goal_window_open(self.state, self.now) {
+                    self.state.status = Status::Done { outcome: Outcome::Goal, node };
+                    self.step(node, StepResult::Goal, None, None, || format!("goal reached: {name}"));
+                    return;
+                }
+                if let Waiting::Event { .. } = waiting {
+                    if let NodeOp::WaitFor(op) = &self.program.nodes[node].op {
+                        if op.listen == Listen::Event(name.clone()) {
+                            self.event_at_wait_for(node, op, name, data);
+                            return;
+                        }
+                    }
+                }
+                if name == self.program.trigger_event() {
+                    self.step(trigger, StepResult::Ignored, None, None, || format!("{name} ignored: already in the journey"));
+                }
+            }
+            Status::NotEntered => self.try_enter(name, data),
+            Status::Done { outcome, node } => {
+                if is_goal && outcome == Outcome::Exited && goal_window_open(self.state, self.now) {
+                    self.state.status = Status::Done { outcome: Outcome::Goal, node };
+                    self.step(node, StepResult::Goal, None, None, || format!("goal reached after exiting: {name}"));
+                    return;
+                }
+                if name != self.program.trigger_event() {
+                    return;
+                }
+                let allowed = match settings.reentry {
+                    Reentry::Never => Err("re-entry is never allowed".to_string()),
+                    Reentry::Always => Ok(()),
+                    Reentry::After(secs) => match self.state.last_entry {
+                        Some(last) if self.now < add_secs(last, secs) => {
+                            Err(format!("re-entry only {} after the last entry ({})", human_duration(secs), human_time(last)))
+                        }
+                        _ => Ok(()),
+                    },
+                };
+                match allowed {
+                    Ok(()) => self.try_enter(name, data),
+                    Err(why) => self.step(trigger, StepResult::Ignored, None, None, || format!("{name} ignored: {why}")),
+                }
+            }
+        }
+    }
+
+    fn try_enter(&mut self, name: String, data: Map<String, Value>) {
+        let trigger = self.program.trigger;
+        let NodeOp::Trigger { event, filter } = &self.program.nodes[trigger].op else { return };
+        if *event != name {
+            return;
+        }
+        if let Some(filter) = filter {
+            if !filter.holds(&self.state.contact, &data, self.now) {
+                self.step(trigger, StepResult::NoMatch, None, None, || format!("{name} did not pass the filter: {}", filter.describe()));
+                return;
+            }
+        }
+        self.state.entries += 1;
+        self.state.last_entry = Some(self.now);
+        self.state.event = data;
+        self.state.event_name = Some(name);
+        let entry = self.state.entries;
+        self.step(trigger, StepResult::Entered, None, Some(0), || {
+            if entry == 1 { format!("entered on {event}") } else { format!("entered again on {event} (entry {entry})") }
+        });
+        self.follow(trigger, 0);
+    }
+
+    fn on_reply(&mut self, channel: &str, text: Option<String>, button: Option<String>) {
+        if channel == "whatsapp" {
+            self.state.last_whatsapp_inbound = Some(self.now);
+        }
+        let current = self.state.node();
+        // Opt-out / opt-in keywords on SMS and WhatsApp.
+        if let (Some(word), None, Some(ch @ (Channel::Sms | Channel::Whatsapp))) = (text.as_deref(), &button, Channel::parse(channel)) {
+            let word = word.trim();
+            let is = |list: &[&str]| !word.contains(char::is_whitespace) && list.iter().any(|w| w.eq_ignore_ascii_case(word));
+            let change = if is(STOP_WORDS) {
+                Some((false, StepResult::OptedOut))
+            } else if is(START_WORDS) {
+                Some((true, StepResult::OptedIn))
+            } else {
+                None
+            };
+            if let Some((granted, result)) = change {
+                self.state.contact.consent.insert(ch.as_str().to_string(), granted);
+                if let Some(node) = current {
+                    let word = word.to_string();
+                    self.step(node, result, None, None, || {
+                        let verb = if granted { "restored" } else { "revoked" };
+                        format!("{word} received on {}: {} consent {verb}", ch.label(), ch.label())
+                    });
+                }
+                return;
+            }
+        }
+        let Status::Waiting { node, waiting: Waiting::Reply { .. }, .. } = self.state.status else {
+            if let Status::Waiting { node, .. } = self.state.status {
+                self.step(node, StepResult::Ignored, None, None, || format!("{} reply ignored: not waiting for one", channel_label(channel)));
+            }
+            return;
+        };
+        let NodeOp::WaitFor(op) = &self.program.nodes[node].op else { return };
+        if op.listen != Listen::Reply(Channel::parse(channel).unwrap_or(Channel::Email)) || Channel::parse(channel).is_none() {
+            self.step(node, StepResult::Ignored, None, None, || format!("{} reply ignored: waiting for another channel", channel_label(channel)));
+            return;
+        }
+        let mut reply = Map::new();
+        reply.insert("channel".into(), Value::String(channel.to_string()));
+        if let Some(t) = &text {
+            reply.insert("text".into(), Value::String(t.clone()));
+        }
+        if let Some(b) = &button {
+            reply.insert("button".into(), Value::String(b.clone()));
+        }
+        let needs_where = op.branches.iter().any(|b| b.where_.is_some());
+        let mut event_with_reply = if needs_where { self.state.event.clone() } else { Map::new() };
+        if needs_where {
+            event_with_reply.insert("reply".into(), Value::Object(reply.clone()));
+        }
+        let reply_words = text.as_deref().map(reply_words).unwrap_or_default();
+        let matched = if op.branches.is_empty() {
+            Some(0)
+        } else {
+            op.branches.iter().position(|b| {
+                (b.button.is_some() && b.button == button)
+                    || b.keywords.iter().any(|k| reply_words.windows(k.len()).any(|w| w == k.as_slice()))
+                    || b.where_.as_ref().is_some_and(|c| c.holds(&self.state.contact, &event_with_reply, self.now))
+                    || b.any
+            })
+        };
+        let said = describe_reply(text.as_deref(), button.as_deref());
+        match matched {
+            Some(port) => {
+                self.state.event.insert("reply".into(), Value::Object(reply));
+                let port_name = self.program.nodes[node].ports[port].name.clone();
+                self.step(node, StepResult::Matched, None, Some(port), || format!("reply {said} → {port_name}"));
+                self.follow(node, port);
+            }
+            None => self.step(node, StepResult::NoMatch, None, None, || format!("reply {said} matched no branch: still waiting")),
+        }
+    }
+
+    fn event_at_wait_for(&mut self, node: usize, op: &WaitForOp, name: String, data: Map<String, Value>) {
+        let matched = if op.branches.is_empty() {
+            Some(0)
+        } else {
+            op.branches.iter().position(|b| b.any || b.where_.as_ref().is_some_and(|c| c.holds(&self.state.contact, &data, self.now)))
+        };
+        match matched {
+            Some(port) => {
+                self.state.event = data;
+                self.state.event_name = Some(name.clone());
+                let port_name = self.program.nodes[node].ports[port].name.clone();
+                self.step(node, StepResult::Matched, None, Some(port), || format!("{name} arrived → {port_name}"));
+                self.follow(node, port);
+            }
+            None => self.step(node, StepResult::NoMatch, None, None, || format!("{name} arrived but matched no branch: still waiting")),
+        }
+    }
+
+    fn on_timer(&mut self) {
+        let Status::Waiting { node, waiting, .. } = self.state.status else { return };
+        match waiting {
+            Waiting::Timer { at } if self.now >= at => {
+                self.step(node, StepResult::Continued, None, Some(0), || format!("waited until {}", human_time(at)));
+                self.follow(node, 0);
+            }
+            Waiting::QuietHours { until } if self.now >= until => self.run_from(node),
+            Waiting::Reply { timeout_at: Some(at) } | Waiting::Event { timeout_at: Some(at) } if self.now >= at => {
+                let port = self.program.nodes[node].ports.len().saturating_sub(1);
+                self.step(node, StepResult::Timeout, None, Some(port), || {
+                    let what = if matches!(waiting, Waiting::Reply { .. }) { "no reply" } else { "no event" };
+                    format!("{what} by {} → timeout", human_time(at))
+                });
+                self.follow(node, port);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_delivery(&mut self, sent_at: usize, result: DeliveryResult) {
+        let Status::Waiting { node, waiting: Waiting::Delivery, .. } = self.state.status else { return };
+        if node != sent_at {
+            return;
+        }
+        let NodeOp::Send(op) = &self.program.nodes[node].op else { return };
+        match result {
+            DeliveryResult::Delivered => {
+                self.step(node, StepResult::Delivered, None, Some(0), || format!("{} delivered", op.channel.label()));
+                self.follow(node, 0);
+            }
+            DeliveryResult::Failed(reason) => {
+                let port = self.failure_port(node);
+                let reason = Reason::from_failure(reason);
+                self.failed(node, op.channel.label(), reason, port);
+                self.follow(node, port);
+            }
+        }
+    }
+
+    fn on_webhook_result(&mut self, called_at: usize, result: WebhookOutcome) {
+        let Status::Waiting { node, waiting: Waiting::WebhookResult, .. } = self.state.status else { return };
+        if node != called_at {
+            return;
+        }
+        match result {
+            WebhookOutcome::Ok => {
+                self.step(node, StepResult::Succeeded, None, Some(0), || "webhook succeeded".to_string());
+                self.follow(node, 0);
+            }
+            WebhookOutcome::Failed(reason) => {
+                let port = self.failure_port(node);
+                self.failed(node, "Webhook", Reason::Provider(reason), port);
+                self.follow(node, port);
+            }
+        }
+    }
+
+    // ---- moving through the graph ----
+
+    fn failure_port(&self, node: usize) -> usize {
+        let ports = &self.program.nodes[node].ports;
+        if ports.get(1).is_some_and(|p| p.target.is_some()) { 1 } else { 0 }
+    }
+
+    fn failed(&mut self, node: usize, what: &str, reason: Reason, port: usize) {
+        let words = match &reason {
+            Reason::NoAddress => "no address".to_string(),
+            Reason::NoConsent => "no opt-in".to_string(),
+            Reason::Outside24hWindow => "outside the 24-hour WhatsApp window".to_string(),
+            Reason::FrequencyCapped => match self.program.settings.frequency_cap {
+                Some((max, per)) => format!("frequency cap reached ({max} per {})", human_duration(per)),
+                None => "frequency cap reached".to_string(),
+            },
+            other => other.code().replace('_', " "),
+        };
+        let then = if port == 1 { "took the failed branch" } else { "continued on next" };
+        self.step(node, StepResult::Failed, Some(reason), Some(port), || format!("{what} failed: {words} → {then}"));
+    }
+
+    /// Leaves `node` on `port` and runs on from its target.
+    fn follow(&mut self, node: usize, port: usize) {
+        match self.program.nodes[node].ports.get(port).and_then(|p| p.target) {
+            Some(target) => self.run_from(target),
+            None => {
+                // Only an invalid journey gets here (validation reports the dead end).
+                self.state.status = Status::Done { outcome: Outcome::Exited, node };
+                self.step(node, StepResult::Exited, None, None, || "port not wired: the contact stops here".to_string());
+            }
+        }
+    }
+
+    /// Runs the contact from `start` until it waits or finishes.
+    fn run_from(&mut self, start: usize) {
+        let mut node = start;
+        // A valid journey is acyclic, so a pass visits each node at most once; the bound only
+        // protects against an unvalidated cycle.
+        for _ in 0..=self.program.nodes.len() {
+            let flow = match &self.program.nodes[node].op {
+                NodeOp::Trigger { .. } => Flow::Go(0),
+                NodeOp::Send(op) => self.send(node, op),
+                NodeOp::Wait(op) => self.wait_node(node, op),
+                NodeOp::WaitFor(op) => {
+                    let timeout_at = op.timeout.map(|secs| add_secs(self.now, secs));
+                    let waiting = match op.listen {
+                        Listen::Reply(_) => Waiting::Reply { timeout_at },
+                        Listen::Event(_) => Waiting::Event { timeout_at },
+                    };
+                    self.wait(node, waiting);
+                    if let Some(at) = timeout_at {
+                        self.fx.wake_at(at);
+                    }
+                    self.step(node, StepResult::Waiting, None, None, || {
+                        let what = match &op.listen {
+                            Listen::Reply(ch) => format!("a {} reply", ch.label()),
+                            Listen::Event(e) => format!("event {e}"),
+                        };
+                        match timeout_at {
+                            Some(at) => format!("waiting for {what} until {}", human_time(at)),
+                            None => format!("waiting for {what}"),
+                        }
+                    });
+                    Flow::Stop
+                }
+                NodeOp::Branch(cond) => {
+                    let holds = cond.holds(&self.state.contact, &self.state.event, self.now);
+                    let (result, port) = if holds { (StepResult::Matched, 0) } else { (StepResult::NoMatch, 1) };
+                    self.step(node, result, None, Some(port), || format!("{} → {}", cond.describe(), if holds { "yes" } else { "no" }));
+                    Flow::Go(port)
+                }
+                NodeOp::Split(cumulative) => {
+                    let compiled = &self.program.nodes[node];
+                    let roll = split_roll(self.seed, &self.program.journey_id, &self.state.contact.id, &compiled.id, self.state.entries);
+                    let port = cumulative.iter().position(|c| roll < *c).unwrap_or(cumulative.len().saturating_sub(1));
+                    self.step(node, StepResult::Continued, None, Some(port), || {
+                        let share = cumulative[port] - if port == 0 { 0.0 } else { cumulative[port - 1] };
+                        format!("split: variant {} ({share}%)", compiled.ports[port].name)
+                    });
+                    Flow::Go(port)
+                }
+                NodeOp::Update { set, consent } => {
+                    for (key, value) in set {
+                        self.state.contact.attributes.insert(key.clone(), value.clone());
+                    }
+                    for (channel, granted) in consent {
+                        self.state.contact.consent.insert(channel.as_str().to_string(), *granted);
+                    }
+                    self.step(node, StepResult::Set, None, Some(0), || {
+                        let mut parts: Vec<String> = set.iter().map(|(k, v)| format!("{k} = {v}")).collect();
+                        parts.extend(consent.iter().map(|(c, g)| format!("{} consent {}", c.label(), if *g { "granted" } else { "revoked" })));
+                        format!("set {}", parts.join(", "))
+                    });
+                    Flow::Go(0)
+                }
+                NodeOp::Webhook(op) => {
+                    let compiled = &self.program.nodes[node];
+                    let (url, body, missing) = if self.detail {
+                        let url = op.url.render(&self.state.contact, &self.state.event);
+                        let body = op.body.as_ref().map(|b| b.render(&self.state.contact, &self.state.event));
+                        let mut missing = url.missing.clone();
+                        for m in body.iter().flat_map(|b| b.missing.iter()) {
+                            if !missing.contains(m) {
+                                missing.push(m.clone());
+                            }
+                        }
+                        (Some(url.text), body.map(|b| b.text), missing)
+                    } else {
+                        (None, None, Vec::new())
+                    };
+                    let detail = url.as_ref().map(|u| format!("{} {u}", op.method)).unwrap_or_default();
+                    self.fx.call_webhook(WebhookCall {
+                        node,
+                        node_id: &compiled.id,
+                        method: &op.method,
+                        url,
+                        headers: &op.headers,
+                        body,
+                    });
+                    self.wait(node, Waiting::WebhookResult);
+                    self.fx.step(Step {
+                        at: self.now,
+                        node,
+                        node_id: &compiled.id,
+                        node_type: compiled.type_name,
+                        result: StepResult::Called,
+                        reason: None,
+                        port: None,
+                        detail,
+                        missing,
+                    });
+                    Flow::Stop
+                }
+                NodeOp::Exit => {
+                    self.state.status = Status::Done { outcome: Outcome::Exited, node };
+                    self.step(node, StepResult::Exited, None, None, || "exited the journey".to_string());
+                    Flow::Stop
+                }
+            };
+            match flow {
+                Flow::Stop => return,
+                Flow::Go(port) => match self.program.nodes[node].ports.get(port).and_then(|p| p.target) {
+                    Some(target) => node = target,
+                    None => {
+                        self.state.status = Status::Done { outcome: Outcome::Exited, node };
+                        self.step(node, StepResult::Exited, None, None, || "port not wired: the contact stops here".to_string());
+                        return;
+                    }
+                },
+            }
+        }
+        self.state.status = Status::Done { outcome: Outcome::Exited, node };
+        self.step(node, StepResult::Exited, None, None, || "stopped: the journey loops".to_string());
+    }
+
+    fn wait_node(&mut self, node: usize, op: &WaitOp) -> Flow {
+        let target = match op {
+            WaitOp::For(secs) => add_secs(self.now, *secs),
+            WaitOp::Until(field, offset) => match field.timestamp(&self.state.contact, &self.state.event) {
+                Some(at) => add_secs(at, *offset),
+                None => {
+                    self.step(node, StepResult::Continued, None, Some(0), || {
+                        format!("{} is missing or not a timestamp → continued at once", field.text)
+                    });
+                    return Flow::Go(0);
+                }
+            },
+            WaitOp::LocalTime(hour, minute) => {
+                let (zone, _) = self.zone();
+                match next_local_time(*hour, *minute, self.now, &zone) {
+                    Some(at) => at,
+                    None => self.now,
+                }
+            }
+        };
+        if target <= self.now {
+            self.step(node, StepResult::Continued, None, Some(0), || format!("wait target {} already passed → continued at once", human_time(target)));
+            return Flow::Go(0);
+        }
+        self.wait(node, Waiting::Timer { at: target });
+        self.fx.wake_at(target);
+        self.step(node, StepResult::Waiting, None, None, || format!("waiting until {}", human_time(target)));
+        Flow::Stop
+    }
+
+    fn send(&mut self, node: usize, op: &SendOp) -> Flow {
+        let channel = op.channel;
+        let contact = &self.state.contact;
+        let has_address = contact.addresses.get(channel.as_str()).is_some_and(|a| !a.trim().is_empty());
+        let stopped = if !has_address {
+            Some(Reason::NoAddress)
+        } else if contact.consent.get(channel.as_str()) != Some(&true) {
+            Some(Reason::NoConsent)
+        } else if channel == Channel::Whatsapp
+            && op.template.is_none()
+            && !self.state.last_whatsapp_inbound.is_some_and(|at| self.now.as_second() - at.as_second() <= WHATSAPP_WINDOW_SECS)
+        {
+            Some(Reason::Outside24hWindow)
+        } else if let Some((max, per)) = self.program.settings.frequency_cap {
+            let since = self.now.as_second() - per;
+            let recent = self.state.sent_at.iter().filter(|t| t.as_second() > since && **t <= self.now).count();
+            (recent >= max as usize).then_some(Reason::FrequencyCapped)
+        } else {
+            None
+        };
+        if let Some(reason) = stopped {
+            let port = self.failure_port(node);
+            self.failed(node, channel.label(), reason, port);
+            return Flow::Go(port);
+        }
+        if let Some(quiet) = self.program.settings.quiet_hours {
+            let (zone, zone_name) = self.zone();
+            if let Some(until) = quiet_hours_end(quiet, self.now, &zone) {
+                let label = if self.detail {
+                    let local = until.to_zoned_datetime(zone.clone());
+                    format!("deferred to {} {zone_name}: quiet hours", local.strftime("%H:%M"))
+                } else {
+                    String::new()
+                };
+                self.wait(node, Waiting::QuietHours { until });
+                self.fx.wake_at(until);
+                self.step(node, StepResult::Deferred, Some(Reason::QuietHours), None, || label);
+                return Flow::Stop;
+            }
+        }
+        // Send.
+        if let Some((_, per)) = self.program.settings.frequency_cap {
+            let since = self.now.as_second() - per;
+            self.state.sent_at.retain(|t| t.as_second() > since);
+        }
+        self.state.sent_at.push(self.now);
+        let compiled = &self.program.nodes[node];
+        let mut missing: Vec<String> = Vec::new();
+        let mut render = |t: &crate::template::Template| {
+            let r = t.render(&self.state.contact, &self.state.event);
+            for m in r.missing {
+                if !missing.contains(&m) {
+                    missing.push(m);
+                }
+            }
+            r.text
+        };
+        let (text, subject, template) = if self.detail {
+            (
+                op.text.as_ref().map(&mut render),
+                op.subject.as_ref().map(&mut render),
+                op.template.as_ref().map(|(name, lang, params)| (name.as_str(), lang.as_str(), params.iter().map(&mut render).collect::<Vec<_>>())),
+            )
+        } else {
+            (None, None, op.template.as_ref().map(|(name, lang, _)| (name.as_str(), lang.as_str(), Vec::new())))
+        };
+        let detail = if self.detail {
+            let mut d = match (&template, &text) {
+                (Some((name, _, _)), _) => format!("{} template {name} sent", channel.label()),
+                (None, Some(text)) => match &subject {
+                    Some(subject) => format!("{} sent: {} — {}", channel.label(), quote(subject), quote(text)),
+                    None => format!("{} sent: {}", channel.label(), quote(text)),
+                },
+                (None, None) => format!("{} sent", channel.label()),
+            };
+            if !op.buttons.is_empty() {
+                let titles: Vec<&str> = op.buttons.iter().map(|(_, title)| title.as_str()).collect();
+                d.push_str(&format!(" [{}]", titles.join(" / ")));
+            }
+            if !missing.is_empty() {
+                d.push_str(&format!(" (missing: {})", missing.join(", ")));
+            }
+            d
+        } else {
+            String::new()
+        };
+        let to = self.state.contact.addresses.get(channel.as_str()).map(String::as_str).unwrap_or_default();
+        self.fx.send(OutgoingMessage { node, node_id: &compiled.id, channel, to, text, subject, template, buttons: &op.buttons });
+        self.state.status = Status::Waiting { node, since: self.now, waiting: Waiting::Delivery };
+        self.fx.step(Step {
+            at: self.now,
+            node,
+            node_id: &compiled.id,
+            node_type: compiled.type_name,
+            result: StepResult::Sent,
+            reason: None,
+            port: None,
+            detail,
+            missing,
+        });
+        Flow::Stop
+    }
+}
+
+fn channel_label(channel: &str) -> &str {
+    Channel::parse(channel).map(Channel::label).unwrap_or(channel)
+}
+
+fn describe_reply(text: Option<&str>, button: Option<&str>) -> String {
+    match (text, button) {
+        (Some(t), Some(b)) => format!("{} (button {b})", quote(t)),
+        (Some(t), None) => quote(t),
+        (None, Some(b)) => format!("button {b}"),
+        (None, None) => "(empty)".to_string(),
+    }
+}

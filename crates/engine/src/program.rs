@@ -1,0 +1,489 @@
+//! A journey compiled once for interpretation: node indices, port → target tables, parsed
+//! durations, compiled conditions and templates, parsed quiet hours and settings. The hot path
+//! never parses journey strings again.
+
+use std::collections::HashMap;
+
+use itinera_model::journey::{self, NodeKind};
+use itinera_model::{Duration, Journey};
+use jiff::tz::TimeZone;
+
+use crate::condition::{Cond, FieldPath};
+use crate::template::Template;
+use crate::CompileError;
+
+/// A message channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    /// SMS.
+    Sms,
+    /// WhatsApp.
+    Whatsapp,
+    /// Email.
+    Email,
+}
+
+impl Channel {
+    /// All channels, in report order.
+    pub const ALL: [Channel; 3] = [Channel::Sms, Channel::Whatsapp, Channel::Email];
+
+    /// Parses `sms` / `whatsapp` / `email`.
+    pub fn parse(text: &str) -> Option<Channel> {
+        match text {
+            "sms" => Some(Channel::Sms),
+            "whatsapp" => Some(Channel::Whatsapp),
+            "email" => Some(Channel::Email),
+            _ => None,
+        }
+    }
+
+    /// The format's word for the channel.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Whatsapp => "whatsapp",
+            Channel::Email => "email",
+        }
+    }
+
+    /// The channel's name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Sms => "SMS",
+            Channel::Whatsapp => "WhatsApp",
+            Channel::Email => "Email",
+        }
+    }
+}
+
+/// A node's output port and the node it leads to.
+#[derive(Debug)]
+pub struct Port {
+    /// Port name.
+    pub name: String,
+    /// Target node index; `None` when unwired (only optional ports in a valid journey).
+    pub target: Option<usize>,
+}
+
+/// A compiled node.
+#[derive(Debug)]
+pub struct CompiledNode {
+    /// The node id.
+    pub id: String,
+    /// The node type as written (`send`, `wait_for`, ...).
+    pub type_name: &'static str,
+    /// What it does.
+    pub op: NodeOp,
+    /// Output ports in [`NodeKind::output_ports`] order.
+    pub ports: Vec<Port>,
+}
+
+/// What a node does, with everything parsed.
+#[derive(Debug)]
+pub enum NodeOp {
+    /// The entry point.
+    Trigger {
+        /// Event name.
+        event: String,
+        /// Optional filter.
+        filter: Option<Cond>,
+    },
+    /// A message; ports: 0 `next`, 1 `failed`.
+    Send(SendOp),
+    /// A pause; port 0 `next`.
+    Wait(WaitOp),
+    /// Waiting for a reply or event; ports: one per branch (or `next`), then `timeout`.
+    WaitFor(WaitForOp),
+    /// Ports: 0 `yes`, 1 `no`.
+    Branch(Cond),
+    /// Ports: one per variant; the cumulative percentages.
+    Split(Vec<f64>),
+    /// Port 0 `next`.
+    Update {
+        /// Attributes to set.
+        set: Vec<(String, serde_json::Value)>,
+        /// Consent changes.
+        consent: Vec<(Channel, bool)>,
+    },
+    /// Ports: 0 `next`, 1 `failed`.
+    Webhook(WebhookOp),
+    /// No ports.
+    Exit,
+}
+
+/// A compiled `send`.
+#[derive(Debug)]
+pub struct SendOp {
+    /// Channel.
+    pub channel: Channel,
+    /// Body (absent for a WhatsApp template).
+    pub text: Option<Template>,
+    /// Email subject.
+    pub subject: Option<Template>,
+    /// WhatsApp template: name, language, parameters.
+    pub template: Option<(String, String, Vec<Template>)>,
+    /// Quick-reply buttons `(id, title)`.
+    pub buttons: Vec<(String, String)>,
+}
+
+/// A compiled `wait`.
+#[derive(Debug)]
+pub enum WaitOp {
+    /// A fixed number of seconds.
+    For(i64),
+    /// A timestamp field plus an offset in seconds.
+    Until(FieldPath, i64),
+    /// The next local time (hour, minute) in the contact's zone.
+    LocalTime(i8, i8),
+}
+
+/// What a `wait_for` listens to.
+#[derive(Debug, PartialEq)]
+pub enum Listen {
+    /// A reply on this channel.
+    Reply(Channel),
+    /// This event.
+    Event(String),
+}
+
+/// A compiled `wait_for` branch.
+#[derive(Debug, Default)]
+pub struct WaitBranchOp {
+    /// Button id.
+    pub button: Option<String>,
+    /// Keywords, each split into lower-case words.
+    pub keywords: Vec<Vec<String>>,
+    /// Condition on `event.*`.
+    pub where_: Option<Cond>,
+    /// Matches anything.
+    pub any: bool,
+}
+
+/// A compiled `wait_for`.
+#[derive(Debug)]
+pub struct WaitForOp {
+    /// Reply or event.
+    pub listen: Listen,
+    /// Timeout in seconds.
+    pub timeout: Option<i64>,
+    /// Branches in order (port index = branch index); empty: any match leaves on port 0 `next`.
+    pub branches: Vec<WaitBranchOp>,
+}
+
+/// A compiled `webhook`.
+#[derive(Debug)]
+pub struct WebhookOp {
+    /// HTTP method.
+    pub method: String,
+    /// URL (Liquid).
+    pub url: Template,
+    /// Headers as written.
+    pub headers: Vec<(String, String)>,
+    /// Body (Liquid).
+    pub body: Option<Template>,
+}
+
+/// Quiet hours as seconds of the local day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuietHours {
+    /// Start (seconds after local midnight).
+    pub start: i32,
+    /// End (seconds after local midnight).
+    pub end: i32,
+}
+
+/// Re-entry policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reentry {
+    /// Once per journey version.
+    Never,
+    /// Whenever the contact is not inside.
+    Always,
+    /// Not within this many seconds of the last entry.
+    After(i64),
+}
+
+/// Compiled journey settings.
+#[derive(Debug)]
+pub struct CompiledSettings {
+    /// Quiet hours.
+    pub quiet_hours: Option<QuietHours>,
+    /// `(max, per seconds)`.
+    pub frequency_cap: Option<(u32, i64)>,
+    /// Re-entry policy.
+    pub reentry: Reentry,
+    /// Events that make a contact leave.
+    pub exit_on: Vec<String>,
+    /// Goal event and window in seconds.
+    pub goal: Option<(String, Option<i64>)>,
+    /// Zone for contacts without one.
+    pub default_timezone: TimeZone,
+    /// Its name.
+    pub default_timezone_name: String,
+}
+
+/// A journey ready to interpret.
+#[derive(Debug)]
+pub struct Program {
+    /// The journey id (seeds splits).
+    pub journey_id: String,
+    /// Nodes by index (journey order).
+    pub nodes: Vec<CompiledNode>,
+    /// Index of the trigger.
+    pub trigger: usize,
+    /// Settings.
+    pub settings: CompiledSettings,
+    index: HashMap<String, usize>,
+}
+
+fn duration(node: &str, field: &str, text: Option<&str>) -> Result<i64, CompileError> {
+    let text = text.ok_or_else(|| CompileError::node(node, field, "missing duration"))?;
+    Duration::parse(text).map(Duration::as_secs).map_err(|e| CompileError::node(node, field, e.to_string()))
+}
+
+fn template(node: &str, field: &str, text: &str) -> Result<Template, CompileError> {
+    Template::compile(text).map_err(|e| CompileError::node(node, field, format!("Liquid: {e}")))
+}
+
+/// Parses `HH:MM` into (hour, minute).
+pub fn parse_clock_time(text: &str) -> Option<(i8, i8)> {
+    let (h, m) = text.trim().split_once(':')?;
+    let (h, m): (i8, i8) = (h.parse().ok()?, m.parse().ok()?);
+    ((0..24).contains(&h) && (0..60).contains(&m) && text.trim().len() == 5).then_some((h, m))
+}
+
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+}
+
+/// Splits text into lower-case words (letters and digits), as keyword matching sees it.
+pub fn reply_words(text: &str) -> Vec<String> {
+    words(text)
+}
+
+impl Program {
+    /// Compiles a journey. Validation should have passed; anything the interpreter cannot run
+    /// is still reported here (never a panic), naming the node and field.
+    pub fn compile(journey: &Journey) -> Result<Program, CompileError> {
+        let index: HashMap<String, usize> = journey.nodes.iter().enumerate().map(|(i, n)| (n.id.clone(), i)).collect();
+        let mut edges: HashMap<(&str, &str), usize> = HashMap::new();
+        for edge in &journey.edges {
+            let to = *index
+                .get(&edge.to)
+                .ok_or_else(|| CompileError::node(&edge.from, "edges", format!("edge to unknown node `{}`", edge.to)))?;
+            edges.insert((edge.from.as_str(), edge.port.as_str()), to);
+        }
+        let mut nodes = Vec::with_capacity(journey.nodes.len());
+        let mut trigger = None;
+        for (i, node) in journey.nodes.iter().enumerate() {
+            let id = node.id.as_str();
+            let ports = node
+                .kind
+                .output_ports()
+                .into_iter()
+                .map(|(name, _)| {
+                    let target = edges.get(&(id, name.as_str())).copied();
+                    Port { name, target }
+                })
+                .collect();
+            let op = compile_op(id, &node.kind)?;
+            if matches!(op, NodeOp::Trigger { .. }) {
+                if trigger.is_some() {
+                    return Err(CompileError::node(id, "type", "a second trigger"));
+                }
+                trigger = Some(i);
+            }
+            let type_name = match &node.kind {
+                NodeKind::Trigger(_) => "trigger",
+                NodeKind::Send(_) => "send",
+                NodeKind::Wait(_) => "wait",
+                NodeKind::WaitFor(_) => "wait_for",
+                NodeKind::Branch(_) => "branch",
+                NodeKind::Split(_) => "split",
+                NodeKind::Update(_) => "update",
+                NodeKind::Webhook(_) => "webhook",
+                NodeKind::Exit(_) | NodeKind::Unknown { .. } => "exit",
+            };
+            nodes.push(CompiledNode { id: node.id.clone(), type_name, op, ports });
+        }
+        let trigger = trigger.ok_or(CompileError::NoTrigger)?;
+        Ok(Program { journey_id: journey.id.clone(), nodes, trigger, settings: compile_settings(&journey.settings)?, index })
+    }
+
+    /// The index of the node with this id.
+    pub fn node_index(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// The node at an index.
+    pub fn node(&self, index: usize) -> &CompiledNode {
+        &self.nodes[index]
+    }
+
+    /// The trigger's event name.
+    pub fn trigger_event(&self) -> &str {
+        match &self.nodes[self.trigger].op {
+            NodeOp::Trigger { event, .. } => event,
+            _ => "",
+        }
+    }
+}
+
+fn compile_settings(settings: &journey::Settings) -> Result<CompiledSettings, CompileError> {
+    let setting = |field: &str, message: String| CompileError::Settings { field: field.to_string(), message };
+    let quiet_hours = match &settings.quiet_hours {
+        None => None,
+        Some(q) => {
+            let start = parse_clock_time(&q.start).ok_or_else(|| setting("quiet_hours.start", format!("`{}` is not HH:MM", q.start)))?;
+            let end = parse_clock_time(&q.end).ok_or_else(|| setting("quiet_hours.end", format!("`{}` is not HH:MM", q.end)))?;
+            let secs = |(h, m): (i8, i8)| i32::from(h) * 3600 + i32::from(m) * 60;
+            Some(QuietHours { start: secs(start), end: secs(end) })
+        }
+    };
+    let frequency_cap = match &settings.frequency_cap {
+        None => None,
+        Some(cap) => Some((
+            cap.max,
+            Duration::parse(&cap.per).map_err(|e| setting("frequency_cap.per", e.to_string()))?.as_secs(),
+        )),
+    };
+    let reentry = match &settings.reentry {
+        None => Reentry::Never,
+        Some(journey::Reentry::Word(w)) if w == "never" => Reentry::Never,
+        Some(journey::Reentry::Word(w)) if w == "always" => Reentry::Always,
+        Some(journey::Reentry::Word(w)) => return Err(setting("reentry", format!("`{w}` is not never, always or {{\"after\": ..}}"))),
+        Some(journey::Reentry::After { after }) => {
+            Reentry::After(Duration::parse(after).map_err(|e| setting("reentry.after", e.to_string()))?.as_secs())
+        }
+    };
+    let goal = match &settings.goal {
+        None => None,
+        Some(goal) => {
+            let within = match &goal.within {
+                None => None,
+                Some(w) => Some(Duration::parse(w).map_err(|e| setting("goal.within", e.to_string()))?.as_secs()),
+            };
+            Some((goal.event.clone(), within))
+        }
+    };
+    let default_timezone_name = settings.default_timezone.clone().unwrap_or_else(|| "UTC".to_string());
+    let default_timezone = TimeZone::get(&default_timezone_name)
+        .map_err(|_| setting("default_timezone", format!("unknown time zone `{default_timezone_name}`")))?;
+    Ok(CompiledSettings {
+        quiet_hours,
+        frequency_cap,
+        reentry,
+        exit_on: settings.exit_on.clone(),
+        goal,
+        default_timezone,
+        default_timezone_name,
+    })
+}
+
+fn channel(node: &str, field: &str, text: &str) -> Result<Channel, CompileError> {
+    Channel::parse(text).ok_or_else(|| CompileError::node(node, field, format!("unknown channel `{text}`")))
+}
+
+fn condition(node: &str, field: &str, c: &journey::Condition) -> Result<Cond, CompileError> {
+    Cond::compile(c).map_err(|e| CompileError::node(node, field, e))
+}
+
+fn compile_op(id: &str, kind: &NodeKind) -> Result<NodeOp, CompileError> {
+    Ok(match kind {
+        NodeKind::Trigger(t) => NodeOp::Trigger {
+            event: t.event.clone(),
+            filter: t.filter.as_ref().map(|f| condition(id, "filter", f)).transpose()?,
+        },
+        NodeKind::Send(s) => {
+            let channel = channel(id, "channel", &s.channel)?;
+            let text = s.text.as_deref().map(|t| template(id, "text", t)).transpose()?;
+            let subject = s.subject.as_deref().map(|t| template(id, "subject", t)).transpose()?;
+            let wa_template = match &s.template {
+                None => None,
+                Some(t) => Some((
+                    t.name.clone(),
+                    t.language.clone(),
+                    t.params.iter().enumerate().map(|(i, p)| template(id, &format!("template.params[{i}]"), p)).collect::<Result<_, _>>()?,
+                )),
+            };
+            if text.is_none() && wa_template.is_none() {
+                return Err(CompileError::node(id, "text", "a send needs `text` or `template`"));
+            }
+            NodeOp::Send(SendOp {
+                channel,
+                text,
+                subject,
+                template: wa_template,
+                buttons: s.buttons.iter().map(|b| (b.id.clone(), b.title.clone())).collect(),
+            })
+        }
+        NodeKind::Wait(w) => NodeOp::Wait(match (&w.for_, &w.until, &w.until_local_time) {
+            (Some(d), None, None) => WaitOp::For(duration(id, "for", Some(d))?),
+            (None, Some(u), None) => {
+                let field = FieldPath::parse(&u.field).map_err(|e| CompileError::node(id, "until.field", e))?;
+                let offset = match &u.offset {
+                    None => 0,
+                    Some(o) => Duration::parse_signed(o).map_err(|e| CompileError::node(id, "until.offset", e.to_string()))?.as_secs(),
+                };
+                WaitOp::Until(field, offset)
+            }
+            (None, None, Some(t)) => {
+                let (h, m) = parse_clock_time(t).ok_or_else(|| CompileError::node(id, "until_local_time", format!("`{t}` is not HH:MM")))?;
+                WaitOp::LocalTime(h, m)
+            }
+            _ => return Err(CompileError::node(id, "for", "a wait needs exactly one of for, until, until_local_time")),
+        }),
+        NodeKind::WaitFor(w) => {
+            let listen = match (&w.reply, &w.event) {
+                (Some(r), None) => Listen::Reply(channel(id, "reply.channel", &r.channel)?),
+                (None, Some(e)) => Listen::Event(e.clone()),
+                _ => return Err(CompileError::node(id, "reply", "a wait_for needs exactly one of reply, event")),
+            };
+            let timeout = w.timeout.as_deref().map(|t| duration(id, "timeout", Some(t))).transpose()?;
+            let branches = w
+                .branches
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    Ok(WaitBranchOp {
+                        button: b.button.clone(),
+                        keywords: b.keywords.iter().flatten().map(|k| words(k)).filter(|k| !k.is_empty()).collect(),
+                        where_: b.where_.as_ref().map(|c| condition(id, &format!("branches[{i}].where"), c)).transpose()?,
+                        any: b.any.unwrap_or(false),
+                    })
+                })
+                .collect::<Result<_, CompileError>>()?;
+            NodeOp::WaitFor(WaitForOp { listen, timeout, branches })
+        }
+        NodeKind::Branch(b) => match &b.condition {
+            Some(c) => NodeOp::Branch(condition(id, "condition", c)?),
+            None => return Err(CompileError::node(id, "condition", "a branch needs a condition")),
+        },
+        NodeKind::Split(s) => {
+            let mut total = 0.0;
+            NodeOp::Split(
+                s.variants
+                    .iter()
+                    .map(|v| {
+                        total += v.percent;
+                        total
+                    })
+                    .collect(),
+            )
+        }
+        NodeKind::Update(u) => NodeOp::Update {
+            set: u.set.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            consent: u.consent.iter().map(|(c, granted)| Ok((channel(id, "consent", c)?, *granted))).collect::<Result<_, CompileError>>()?,
+        },
+        NodeKind::Webhook(w) => NodeOp::Webhook(WebhookOp {
+            method: w.method.clone().unwrap_or_else(|| "POST".to_string()),
+            url: template(id, "url", &w.url)?,
+            headers: w.headers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            body: w.body.as_deref().map(|b| template(id, "body", b)).transpose()?,
+        }),
+        NodeKind::Exit(_) => NodeOp::Exit,
+        NodeKind::Unknown { type_name, .. } => {
+            return Err(CompileError::node(id, "type", format!("unknown node type `{type_name}`")));
+        }
+    })
+}

@@ -1,0 +1,156 @@
+//! The simulation report: exactly the shape of `itinera simulate --json`.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+/// The whole report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SimReport {
+    /// The journey id.
+    pub journey: String,
+    /// One entry per contact, in scenario order.
+    pub contacts: Vec<ContactReport>,
+    /// Counts over every contact (computed even when details are omitted).
+    pub summary: Summary,
+}
+
+/// How a contact ended the run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ContactOutcome {
+    /// Reached an exit.
+    Exited,
+    /// Reached the goal.
+    Goal,
+    /// Left on an `exit_on` event.
+    Left,
+    /// Still inside at the end of `run_for`.
+    Waiting,
+    /// Never entered.
+    NotEntered,
+}
+
+impl ContactOutcome {
+    /// Every outcome, in report order.
+    pub const ALL: [ContactOutcome; 5] =
+        [ContactOutcome::Exited, ContactOutcome::Goal, ContactOutcome::Left, ContactOutcome::Waiting, ContactOutcome::NotEntered];
+
+    /// The outcome word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContactOutcome::Exited => "exited",
+            ContactOutcome::Goal => "goal",
+            ContactOutcome::Left => "left",
+            ContactOutcome::Waiting => "waiting",
+            ContactOutcome::NotEntered => "not_entered",
+        }
+    }
+}
+
+/// One contact's result.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContactReport {
+    /// Contact id.
+    pub id: String,
+    /// How it ended.
+    pub outcome: ContactOutcome,
+    /// The exit node for `exited`, the node it was at for `left`/`goal`/`waiting`, null for
+    /// `not_entered`.
+    pub exit_node: Option<String>,
+    /// Every decision, in order (omitted when details are not asked for).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub steps: Option<Vec<StepRecord>>,
+    /// Messages the contact received, in order (omitted with the steps).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub messages: Option<Vec<MessageRecord>>,
+}
+
+/// One step of a contact's trace.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepRecord {
+    /// When (UTC, RFC 3339).
+    pub at: Timestamp,
+    /// Node id.
+    pub node: String,
+    /// Node type.
+    #[serde(rename = "type")]
+    pub node_type: String,
+    /// Result word (`sent`, `deferred`, `matched`, ...).
+    pub result: String,
+    /// Reason code when a send was stopped or deferred.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// Port taken.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<String>,
+    /// Plain-words sentence.
+    pub detail: String,
+    /// Template variables that rendered empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing: Vec<String>,
+}
+
+/// A message the contact received.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MessageRecord {
+    /// Send node id.
+    pub node: String,
+    /// Channel.
+    pub channel: String,
+    /// When it was sent (UTC, RFC 3339).
+    pub at: Timestamp,
+    /// Rendered text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// WhatsApp template.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub template: Option<TemplateRecord>,
+    /// Email subject.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+}
+
+/// A WhatsApp template as sent.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TemplateRecord {
+    /// Template name.
+    pub name: String,
+    /// Language.
+    pub language: String,
+    /// Rendered parameters.
+    pub params: Vec<String>,
+}
+
+/// Counts over all contacts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Contacts simulated.
+    pub contacts: usize,
+    /// Contacts that entered at least once.
+    pub entered: usize,
+    /// Contacts per outcome (every outcome listed, zeros included).
+    pub outcomes: BTreeMap<String, usize>,
+    /// `goal` outcomes / entered contacts (0 when none entered).
+    pub goal_rate: f64,
+    /// Per node: `entered` (arrivals, every pass counted) and a count per step result word.
+    pub nodes: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Traversals per journey edge, in journey order (zeros included).
+    pub edges: Vec<EdgeCount>,
+    /// Messages received per channel (every channel listed).
+    pub messages: BTreeMap<String, u64>,
+}
+
+/// Traversals of one edge.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EdgeCount {
+    /// Source node.
+    pub from: String,
+    /// Port.
+    pub port: String,
+    /// Target node.
+    pub to: String,
+    /// How many times a contact went this way.
+    pub count: u64,
+}
