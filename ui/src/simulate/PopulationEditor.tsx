@@ -6,6 +6,10 @@
 import type { JourneyOutline } from './scenarioEdit';
 import { CHANNEL_LABELS, COMMON_TIMEZONES, SCENARIO_CHANNELS } from './scenarioEdit';
 import {
+  asDelayRange,
+  asTimeRange,
+  asWeights,
+  collapseRange,
   formatPercent,
   parsePercent,
   renameKey,
@@ -50,7 +54,7 @@ function PercentInput(props: { value: number | undefined; onChange: (v: number |
 export function PopulationEditor({ population, outline, onChange, onRemove }: PopulationEditorProps) {
   const set = <K extends keyof PopulationForm>(key: K, value: PopulationForm[K] | undefined) =>
     onChange(setPopulationField(population, key, value));
-  const timezones = population.timezones ?? {};
+  const timezones = asWeights(population.timezones);
   const tzShares = shares(timezones);
   const channels = population.channels ?? {};
   const events = population.events ?? [];
@@ -176,7 +180,8 @@ export function PopulationEditor({ population, outline, onChange, onRemove }: Po
 
 function EventRow(props: { event: PopulationEvent; onChange: (e: PopulationEvent) => void; onRemove: () => void }) {
   const { event, onChange, onRemove } = props;
-  const at = event.at ?? { from: '+0m', to: '+0m' };
+  const at = asTimeRange(event.at);
+  const setAt = (r: { from: string; to: string }) => onChange({ ...event, at: collapseRange(r, 'from', 'to') });
   return (
     <div className="sim-subcard" data-testid="population-event">
       <div className="sim-row">
@@ -186,9 +191,9 @@ function EventRow(props: { event: PopulationEvent; onChange: (e: PopulationEvent
       </div>
       <div className="sim-row">
         <span className="sim-label">between</span>
-        <input className="sim-input sim-w-short" aria-label="Earliest" value={at.from} onChange={(e) => onChange({ ...event, at: { ...at, from: e.target.value } })} />
+        <input className="sim-input sim-w-short" aria-label="Earliest" value={at.from} onChange={(e) => setAt({ ...at, from: e.target.value })} />
         <span className="sim-label">and</span>
-        <input className="sim-input sim-w-short" aria-label="Latest" value={at.to} onChange={(e) => onChange({ ...event, at: { ...at, to: e.target.value } })} />
+        <input className="sim-input sim-w-short" aria-label="Latest" value={at.to} onChange={(e) => setAt({ ...at, to: e.target.value })} />
         <span className="sim-muted">after the start</span>
       </div>
       {event.data && Object.keys(event.data).length > 0 && (
@@ -200,8 +205,9 @@ function EventRow(props: { event: PopulationEvent; onChange: (e: PopulationEvent
 
 function PopulationReplyRow(props: { reply: PopulationReply; outline: JourneyOutline; onChange: (r: PopulationReply) => void; onRemove: () => void }) {
   const { reply, outline, onChange, onRemove } = props;
-  const after = reply.after ?? { min: '5m', max: '1h' };
-  const weights = reply.buttons ?? reply.texts ?? {};
+  const after = asDelayRange(reply.after);
+  const setAfter = (r: { min: string; max: string }) => onChange({ ...reply, after: collapseRange(r, 'min', 'max') });
+  const weights = asWeights(reply.buttons ?? reply.texts);
   const isButtons = reply.buttons !== undefined || reply.texts === undefined;
   const weightShares = shares(weights);
   const setWeights = (w: Record<string, number>) => onChange(isButtons ? { ...reply, buttons: w } : { ...reply, texts: w });
@@ -228,9 +234,9 @@ function PopulationReplyRow(props: { reply: PopulationReply; outline: JourneyOut
       </div>
       <div className="sim-row">
         <span className="sim-label">after</span>
-        <input className="sim-input sim-w-short" aria-label="Shortest delay" value={after.min} onChange={(e) => onChange({ ...reply, after: { ...after, min: e.target.value } })} />
+        <input className="sim-input sim-w-short" aria-label="Shortest delay" value={after.min} onChange={(e) => setAfter({ ...after, min: e.target.value })} />
         <span className="sim-label">to</span>
-        <input className="sim-input sim-w-short" aria-label="Longest delay" value={after.max} onChange={(e) => onChange({ ...reply, after: { ...after, max: e.target.value } })} />
+        <input className="sim-input sim-w-short" aria-label="Longest delay" value={after.max} onChange={(e) => setAfter({ ...after, max: e.target.value })} />
       </div>
       {Object.entries(weights).map(([k, w]) => (
         <div className="sim-row" key={k}>

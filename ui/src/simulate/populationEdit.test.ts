@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JourneyDoc } from '../api/types';
 import appointment from '../../../assets/journeys/appointment-reminder.journey.json';
-import { defaultPopulation, formatPercent, parsePercent, renameKey, setPopulationField, shares } from './populationEdit';
+import { asDelayRange, asTimeRange, asWeights, collapseRange, defaultPopulation, formatPercent, parsePercent, renameKey, setPopulationField, shares } from './populationEdit';
 
 const journey = appointment as unknown as JourneyDoc;
 
@@ -36,5 +36,18 @@ describe('weights', () => {
   it('setPopulationField removes with undefined and keeps other fields', () => {
     const p = { count: 5, id_prefix: 'p', x_future: true };
     expect(setPopulationField(p, 'id_prefix', undefined)).toEqual({ count: 5, x_future: true });
+  });
+});
+
+describe('shapes the format allows', () => {
+  it('a list is a uniform choice', () => expect(asWeights(['Europe/Lisbon', 'UTC'])).toEqual({ 'Europe/Lisbon': 1, UTC: 1 }));
+  it('weights stay weights', () => expect(asWeights({ confirm: 0.7, reschedule: 0.3 })).toEqual({ confirm: 0.7, reschedule: 0.3 }));
+  it('nothing is no choice', () => expect(asWeights(undefined)).toEqual({}));
+  it('a fixed delay is a range of one', () => expect(asDelayRange('30m')).toEqual({ min: '30m', max: '30m' }));
+  it('a delay range stays', () => expect(asDelayRange({ min: '5m', max: '6h' })).toEqual({ min: '5m', max: '6h' }));
+  it('a fixed time is a range of one', () => expect(asTimeRange('+2h')).toEqual({ from: '+2h', to: '+2h' }));
+  it('equal ends are written as one value', () => {
+    expect(collapseRange({ min: '1h', max: '1h' }, 'min', 'max')).toBe('1h');
+    expect(collapseRange({ from: '+0m', to: '+3d' }, 'from', 'to')).toEqual({ from: '+0m', to: '+3d' });
   });
 });

@@ -22,7 +22,8 @@ export interface ChannelRates {
 /** A generated event: when (a range relative to start), how likely, its data. */
 export interface PopulationEvent {
   name: string;
-  at?: { from: string; to: string };
+  /** A time (`+2h`) or a range. */
+  at?: string | { from: string; to: string };
   probability?: number;
   data?: Record<string, Json>;
   [key: string]: unknown;
@@ -32,21 +33,25 @@ export interface PopulationEvent {
 export interface PopulationReply {
   to: string;
   probability?: number;
-  after?: RangeDoc;
+  /** A delay (`30m`) or a range. */
+  after?: string | RangeDoc;
   channel?: string;
-  buttons?: Record<string, number>;
-  texts?: Record<string, number>;
+  /** Weights, or a list chosen from uniformly. */
+  buttons?: Record<string, number> | string[];
+  texts?: Record<string, number> | string[];
   [key: string]: unknown;
 }
 
 /** The population as the form edits it. */
 export interface PopulationForm extends PopulationDoc {
   id_prefix?: string;
-  timezones?: Record<string, number>;
+  /** Weights, or a list chosen from uniformly. */
+  timezones?: Record<string, number> | string[];
   channels?: Record<string, ChannelRates>;
   events?: PopulationEvent[];
   replies?: PopulationReply[];
-  delivery?: Record<string, { undeliverable?: number; [key: string]: unknown }>;
+  /** Per channel or node id: probability of each failure reason. */
+  delivery?: Record<string, Record<string, number>>;
 }
 
 /** A sensible population for a journey: 1,000 contacts entering over the first 3 days. */
@@ -120,4 +125,43 @@ export function renameKey<V>(map: Record<string, V>, from: string, to: string): 
   const out: Record<string, V> = {};
   for (const [k, v] of Object.entries(map)) out[k === from ? to : k] = v;
   return out;
+}
+
+/**
+ * A choice as weights: the file may give weights (`{"a": 0.7, "b": 0.3}`) or a list to choose
+ * from uniformly (`["a", "b"]`, read as weight 1 each).
+ */
+export function asWeights(choice: unknown): Record<string, number> {
+  if (Array.isArray(choice)) return Object.fromEntries(choice.map((k) => [String(k), 1]));
+  if (choice && typeof choice === 'object') {
+    const out: Record<string, number> = {};
+    for (const [k, v] of Object.entries(choice as Record<string, unknown>)) out[k] = typeof v === 'number' ? v : Number(v) || 0;
+    return out;
+  }
+  return {};
+}
+
+/** A delay or a delay range as a range (`"30m"` → `{min: "30m", max: "30m"}`). */
+export function asDelayRange(after: unknown): RangeDoc {
+  if (typeof after === 'string') return { min: after, max: after };
+  if (after && typeof after === 'object') {
+    const r = after as Partial<RangeDoc>;
+    return { min: String(r.min ?? ''), max: String(r.max ?? '') };
+  }
+  return { min: '5m', max: '1h' };
+}
+
+/** A time or a time range as a range (`"+2h"` → `{from: "+2h", to: "+2h"}`). */
+export function asTimeRange(at: unknown): { from: string; to: string } {
+  if (typeof at === 'string') return { from: at, to: at };
+  if (at && typeof at === 'object') {
+    const r = at as { from?: unknown; to?: unknown };
+    return { from: String(r.from ?? ''), to: String(r.to ?? '') };
+  }
+  return { from: '+0m', to: '+0m' };
+}
+
+/** A range written back: equal ends collapse to the single value the format also accepts. */
+export function collapseRange<K extends string>(range: Record<K, string>, lo: K, hi: K): string | Record<K, string> {
+  return range[lo] === range[hi] ? range[lo] : range;
 }
