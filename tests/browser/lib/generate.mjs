@@ -1,0 +1,38 @@
+// A generated journey of exactly `count` nodes (count = 4k + 4) for the performance test:
+// trigger → update → webhook → k blocks of [send SMS → wait 1h → branch: yes → next block,
+// no → its own exit] → final exit. Every node is reachable and every port wired, so the
+// journey is valid; positions are given (a grid of columns), so nothing is auto-laid out.
+export function generatedJourney(count = 1000) {
+  if ((count - 4) % 4 !== 0 || count < 8) throw new Error(`count must be 4k + 4 (got ${count})`);
+  const blocks = (count - 4) / 4;
+  const nodes = [];
+  const edges = [];
+  const perColumn = 25; // blocks per column
+  const pos = (b, row) => ({ x: Math.floor(b / perColumn) * 520 + (row === 3 ? 260 : 0), y: (b % perColumn) * 440 + row * 110 + 330 });
+  nodes.push({ id: 'start', type: 'trigger', event: 'signed_up', position: { x: 0, y: 0 } });
+  nodes.push({ id: 'tag', type: 'update', set: { segment: 'generated' }, position: { x: 0, y: 110 } });
+  nodes.push({ id: 'notify', type: 'webhook', url: 'https://hooks.example.com/signup', method: 'POST', position: { x: 0, y: 220 } });
+  edges.push({ from: 'start', to: 'tag' }, { from: 'tag', to: 'notify' });
+  for (let b = 0; b < blocks; b++) {
+    const send = `send_${b}`;
+    const wait = `wait_${b}`;
+    const branch = `check_${b}`;
+    const exit = `exit_${b}`;
+    nodes.push({ id: send, type: 'send', channel: 'sms', text: `Step ${b + 1} for {{ contact.first_name }}`, position: pos(b, 0) });
+    nodes.push({ id: wait, type: 'wait', for: '1h', position: pos(b, 1) });
+    nodes.push({ id: branch, type: 'branch', condition: { field: 'contact.score', op: 'gt', value: b % 10 }, position: pos(b, 2) });
+    nodes.push({ id: exit, type: 'exit', position: pos(b, 3) });
+    edges.push({ from: b === 0 ? 'notify' : `check_${b - 1}`, ...(b === 0 ? {} : { port: 'yes' }), to: send });
+    edges.push({ from: send, to: wait }, { from: wait, to: branch }, { from: branch, port: 'no', to: exit });
+  }
+  nodes.push({ id: 'finish', type: 'exit', position: pos(blocks, 0) });
+  edges.push({ from: `check_${blocks - 1}`, port: 'yes', to: 'finish' });
+  return {
+    format: 'itinera/journey@1',
+    id: 'generated-1000',
+    name: `Generated ${count}-node journey`,
+    settings: { default_timezone: 'UTC', reentry: 'never' },
+    nodes,
+    edges,
+  };
+}

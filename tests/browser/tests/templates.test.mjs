@@ -1,0 +1,42 @@
+// The start screen and the template gallery: every template opens valid, no console error.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { api, browserTest, expectEventually, gotoRoute, nodeSel, openBrowser, screenshot, tid } from '../lib/app.mjs';
+
+let session;
+before(async () => {
+  session = await openBrowser();
+});
+after(async () => {
+  await session?.close();
+});
+const btest = (name, body, options) => browserTest(test, () => session, name, body, options);
+
+btest('the start screen offers a new journey and the five templates', async (page) => {
+  await gotoRoute(page, '/');
+  await page.locator(tid('start-screen')).waitFor();
+  await page.locator(tid('new-journey')).waitFor();
+  const templates = await api('list_templates');
+  assert.equal(templates.length, 5, 'the backend embeds five templates');
+  for (const t of templates) {
+    const card = page.locator(tid(`template-card-${t.id}`));
+    await card.waitFor();
+    assert.match(await card.innerText(), new RegExp(t.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  }
+  await screenshot(page, 'start-screen');
+});
+
+btest('each template opens from the start screen with status "Valid"', async (page) => {
+  const templates = await api('list_templates');
+  for (const t of templates) {
+    await gotoRoute(page, '/');
+    await page.locator(tid(`template-card-${t.id}`)).click();
+    const status = page.locator(tid('validation-status'));
+    await expectEventually(async () => (await status.innerText()).trim() === 'Valid', `template ${t.id} to validate`, 10_000);
+    // Every node of the template is on the canvas.
+    for (const n of t.journey.nodes) {
+      assert.equal(await page.locator(nodeSel(n.id)).count(), 1, `node ${n.id} of ${t.id} is drawn`);
+    }
+    assert.equal(await page.locator('.react-flow__edge').count(), t.journey.edges.length, `every edge of ${t.id} is drawn`);
+  }
+});
