@@ -475,7 +475,7 @@ struct PopulationSpec {
     /// Per channel or node id: probability of each failure reason (`{"undeliverable": 0.05}`);
     /// the rest is delivered.
     #[serde(default)]
-    delivery: BTreeMap<String, BTreeMap<String, Probability>>,
+    delivery: BTreeMap<String, DeliveryRates>,
 }
 
 schema_as!(Population => PopulationSpec);
@@ -500,21 +500,11 @@ impl TryFrom<PopulationSpec> for Population {
         let mut channels = channels;
         channels.sort_by_key(|c| CHANNELS.iter().position(|n| *n == c.name));
         let mut delivery = Vec::with_capacity(spec.delivery.len());
-        for (key, outcomes) in spec.delivery {
+        for (key, rates) in spec.delivery {
             if key.is_empty() {
                 return Err("delivery: a channel or node id must not be empty".to_string());
             }
-            let mut total = 0.0;
-            let mut compiled = Vec::with_capacity(outcomes.len());
-            for (reason, p) in outcomes {
-                let outcome = Delivery::from_text(&reason).ok_or_else(|| format!("delivery.{key}: a reason must not be empty"))?;
-                total += p.0;
-                compiled.push((total, outcome));
-            }
-            if total > 1.0 + 1e-9 {
-                return Err(format!("delivery.{key}: the probabilities add up to {total}, more than 1"));
-            }
-            delivery.push(DeliveryGen { key, outcomes: compiled });
+            delivery.push(DeliveryGen { key, outcomes: rates.0 });
         }
         Ok(Population {
             count: spec.count,
@@ -564,6 +554,42 @@ impl JsonSchema for Probability {
 
 fn certain() -> Probability {
     Probability(1.0)
+}
+
+/// Failure reasons and their probabilities for one channel or node, as cumulative bounds.
+struct DeliveryRates(Vec<(f64, Delivery)>);
+
+impl<'de> Deserialize<'de> for DeliveryRates {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let rates = BTreeMap::<String, Probability>::deserialize(d)?;
+        let mut total = 0.0;
+        let mut outcomes = Vec::with_capacity(rates.len());
+        for (reason, p) in rates {
+            let outcome = Delivery::from_text(&reason).ok_or_else(|| de::Error::custom("a reason must not be empty"))?;
+            total += p.0;
+            outcomes.push((total, outcome));
+        }
+        if total > 1.0 + 1e-9 {
+            return Err(de::Error::custom(format!("the probabilities add up to {total}, more than 1")));
+        }
+        Ok(DeliveryRates(outcomes))
+    }
+}
+
+impl JsonSchema for DeliveryRates {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "DeliveryRates".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "Probability of each outcome (`undeliverable`, `delivered` or a provider reason); together at most 1, the rest is delivered.",
+            "type": "object",
+            "additionalProperties": { "type": "number", "minimum": 0, "maximum": 1 }
+        })
+    }
 }
 
 /// Address and consent rates of one channel.
