@@ -50,13 +50,21 @@ export function parseDurationInput(text: string, defaultUnit: DurationUnit = 'h'
     return { ok: false, error: `“${text.trim()}” is not a duration: write e.g. 15m, 2h, 3d or 1h30m` };
   }
   let seconds = 0;
+  let written = '';
+  let lastRank = -1;
+  let ordered = true;
   for (const [, n, word] of parts) {
     const unit = UNIT_WORDS[word];
     if (!unit) return { ok: false, error: `Unknown unit “${word}”: use s, m, h, d or w` };
     seconds += Number(n) * UNIT_SECONDS[unit];
+    const rank = UNIT_ORDER.indexOf(unit);
+    if (rank <= lastRank) ordered = false;
+    lastRank = rank;
+    written += `${Number(n)}${unit}`;
   }
   if (!Number.isSafeInteger(seconds)) return { ok: false, error: 'That duration is too long' };
-  return { ok: true, value: sign + formatDuration(seconds) };
+  // Keep the marketer's own units ("90m" stays "90m"); reorder only when the format needs it.
+  return { ok: true, value: sign + (ordered ? written : formatDuration(seconds)) };
 }
 
 /** Canonical text of a number of seconds: largest units first ("1h30m"; "0s" for zero). */

@@ -1,0 +1,76 @@
+/**
+ * The card drawn for every journey step: icon and colour per kind, the node id, a one-line
+ * summary, labelled output handles (one per port) and one target handle. Memoised: a card only
+ * re-renders when its own data changes, which keeps 1,000-node journeys smooth.
+ */
+import { Handle, Position, type NodeProps } from '@xyflow/react';
+import { memo, useMemo } from 'react';
+import type { StepNode } from '../model/canvas';
+import { kindOf } from '../model/palette';
+import { outputPorts, TARGET_HANDLE } from '../model/ports';
+import { nodeSummary } from '../model/summary';
+import { KIND_COLORS, KIND_LABELS, KindIcon } from './icons';
+
+function StepNodeView({ data, selected }: NodeProps<StepNode>) {
+  const doc = data.doc;
+  const kind = kindOf(doc as { type: string; channel?: unknown });
+  const ports = useMemo(() => outputPorts(doc), [doc]);
+  const summary = useMemo(() => nodeSummary(doc), [doc]);
+  const color = KIND_COLORS[kind];
+  const classes = ['step', `step--${data.status}`];
+  if (selected) classes.push('step--selected');
+  if (data.dimmed) classes.push('step--dimmed');
+  if (data.onPath) classes.push('step--on-path');
+  const problemCount = data.problems.length;
+  return (
+    <div
+      className={classes.join(' ')}
+      data-status={data.status}
+      data-kind={kind}
+      style={{ '--kind-color': color } as React.CSSProperties}
+      title={problemCount > 0 ? data.problems.join('\n') : undefined}
+    >
+      <Handle type="target" position={Position.Top} id={TARGET_HANDLE} className={`step__target${doc.type === 'trigger' ? ' step__target--entry' : ''}`} />
+      <div className="step__head">
+        <span className="step__icon">
+          <KindIcon kind={kind} size={15} />
+        </span>
+        <span className="step__kind">{KIND_LABELS[kind]}</span>
+        {problemCount > 0 && (
+          <span className={`step__badge step__badge--${data.status}`} data-testid="node-badge" aria-label={`${problemCount} problems`}>
+            {problemCount}
+          </span>
+        )}
+        {data.count !== undefined && (
+          <span className="step__count" data-testid="node-count" title={`${data.count} contacts entered this step`}>
+            {data.count}
+          </span>
+        )}
+      </div>
+      <div className="step__id">{doc.id}</div>
+      <div className="step__summary">{summary}</div>
+      {ports.length > 0 && (
+        <div className="step__ports">
+          {ports.map((p) => (
+            <span key={p.port} className={`step__port${p.required ? '' : ' step__port--optional'}`} data-port={p.port}>
+              {p.label}
+            </span>
+          ))}
+        </div>
+      )}
+      {ports.map((p, i) => (
+        <Handle
+          key={p.port}
+          type="source"
+          position={Position.Bottom}
+          id={p.port}
+          className={`step__source${p.port === 'failed' || p.port === 'timeout' ? ' step__source--fallback' : ''}`}
+          style={{ left: `${((i + 0.5) / ports.length) * 100}%` }}
+          title={p.required ? `${p.label}: drag to the next step` : `${p.label} (optional): drag to a fallback step`}
+        />
+      ))}
+    </div>
+  );
+}
+
+export default memo(StepNodeView);

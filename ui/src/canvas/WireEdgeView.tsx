@@ -1,0 +1,36 @@
+/**
+ * A journey edge: a smooth-step wire; after a simulation, its traffic count as a label and a
+ * stroke width scaled by traffic; the selected contact's path is highlighted, the rest dimmed.
+ */
+import { BaseEdge, EdgeLabelRenderer, getSmoothStepPath, type EdgeProps } from '@xyflow/react';
+import { memo } from 'react';
+import type { WireEdge } from '../model/canvas';
+
+function WireEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected, markerEnd }: EdgeProps<WireEdge>) {
+  const [path, labelX, labelY] = getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 10 });
+  const count = data?.count;
+  const weight = data?.weight ?? 0;
+  const width = count !== undefined ? 1.5 + weight * 6 : 1.5;
+  const classes = ['wire'];
+  if (data?.dimmed) classes.push('wire--dimmed');
+  if (data?.onPath) classes.push('wire--on-path');
+  if (selected) classes.push('wire--selected');
+  return (
+    <>
+      <BaseEdge id={id} path={path} markerEnd={markerEnd} className={classes.join(' ')} style={{ strokeWidth: data?.onPath ? Math.max(width, 3) : width }} />
+      {count !== undefined && (
+        <EdgeLabelRenderer>
+          <div
+            className={`wire__count${data?.dimmed ? ' wire__count--dimmed' : ''}`}
+            data-testid="edge-count"
+            style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
+          >
+            {count}
+          </div>
+        </EdgeLabelRenderer>
+      )}
+    </>
+  );
+}
+
+export default memo(WireEdgeView);

@@ -1,0 +1,353 @@
+/**
+ * The editor's state hook: the canvas (source of truth while editing), its undo history,
+ * live validation against the backend (debounced, off the render path), the simulation
+ * overlay, and every action the UI offers.
+ */
+import {
+  applyEdgeChanges,
+  applyNodeChanges,
+  type Connection,
+  type EdgeChange,
+  type NodeChange,
+  type OnBeforeDelete,
+} from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { validateJourney } from '../api/backend';
+import type { JourneyDoc, NodeDoc, Position, Report } from '../api/types';
+import { canvasToJourney, journeyToCanvas, type JourneyMeta, type StepNode, type WireEdge } from '../model/canvas';
+import { layoutPositions } from '../model/layout';
+import { newNodeDoc, PALETTE, type PaletteKind } from '../model/palette';
+import { nodeProblems, withStatuses } from '../problems/status';
+import type { SimOverlay } from '../simulate/overlay';
+import * as H from './history';
+import { overlayEdges, overlayNodes } from './overlay';
+
+export const VALIDATION_DEBOUNCE_MS = 300;
+
+export interface Editor {
+  nodes: StepNode[];
+  edges: WireEdge[];
+  meta: JourneyMeta;
+  journey: JourneyDoc;
+  /** Bumps with every change of the journey (content or positions). */
+  revision: number;
+  dirty: boolean;
+  canUndo: boolean;
+  canRedo: boolean;
+  report: Report | null;
+  validating: boolean;
+  validationError: string | null;
+  overlay: SimOverlay | null;
+  selectedIds: string[];
+  onNodesChange: (changes: NodeChange<StepNode>[]) => void;
+  onEdgesChange: (changes: EdgeChange<WireEdge>[]) => void;
+  onConnect: (c: Connection) => void;
+  onNodeDragStart: () => void;
+  onNodeDragStop: () => void;
+  onBeforeDelete: OnBeforeDelete<StepNode, WireEdge>;
+  addNode: (kind: PaletteKind, position: Position) => void;
+  updateNode: (id: string, doc: NodeDoc, coalesceKey?: string) => void;
+  renameNode: (from: string, to: string) => boolean;
+  updateMeta: (meta: JourneyMeta, coalesceKey?: string) => void;
+  undo: () => void;
+  redo: () => void;
+  copy: () => number;
+  paste: () => string[];
+  deleteSelection: () => void;
+  selectAll: () => void;
+  autoLayout: () => void;
+  selectNode: (id: string | null) => void;
+  setOverlay: (o: SimOverlay | null) => void;
+  markSaved: () => void;
+  load: (doc: JourneyDoc) => void;
+}
+
+/** The in-memory clipboard survives switching journeys within the page. */
+let clipboard: H.Clip | null = null;
+let pasteCount = 0;
+
+export function useEditor(initial: JourneyDoc): Editor {
+  const [state, setState] = useState(() => H.initialState(journeyToCanvas(initial)));
+  const stateRef = useRef(state);
+  stateRef.current = state;
+  const [report, setReport] = useState<Report | null>(null);
+  const [validating, setValidating] = useState(false);
+  const [validationError, setValidationError] = useState<string | null>(null);
+  const [overlay, setOverlayState] = useState<SimOverlay | null>(null);
+  const overlayRef = useRef<SimOverlay | null>(null);
+  const problemsRef = useRef(nodeProblems([]));
+
+  const update = useCallback((fn: (s: H.EditorState) => H.EditorState) => setState((s) => fn(s)), []);
+
+  /** A content edit: history, clears the simulation overlay. */
+  const editCanvas = useCallback(
+    (fn: (c: H.EditorState['canvas']) => H.EditorState['canvas'], coalesceKey?: string) => {
+      if (overlayRef.current) {
+        overlayRef.current = null;
+        setOverlayState(null);
+      }
+      update((s) => {
+        const next = fn(s.canvas);
+        if (next === s.canvas) return s;
+        const plain = { ...next, nodes: overlayNodes(next.nodes, null), edges: overlayEdges(next.edges, null) };
+        return H.edit(s, plain, coalesceKey);
+      });
+    },
+    [update],
+  );
+
+  // The journey document, re-derived only when the journey changes (not on selection).
+  const journey = useMemo(() => canvasToJourney(stateRef.current.canvas), [state.revision]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  // Live validation, debounced; stale answers are dropped.
+  const validationSeq = useRef(0);
+  useEffect(() => {
+    const seq = ++validationSeq.current;
+    setValidating(true);
+    const timer = window.setTimeout(() => {
+      validateJourney(journey).then(
+        (r) => {
+          if (seq !== validationSeq.current) return;
+          setReport(r);
+          setValidationError(null);
+          setValidating(false);
+          problemsRef.current = nodeProblems(r.diagnostics);
+          update((s) => {
+            const nodes = withStatuses(s.canvas.nodes, problemsRef.current);
+            return nodes === s.canvas.nodes ? s : H.view(s, { ...s.canvas, nodes });
+          });
+        },
+        (e: unknown) => {
+          if (seq !== validationSeq.current) return;
+          setValidating(false);
+          setValidationError(e instanceof Error ? e.message : String(e));
+        },
+      );
+    }, VALIDATION_DEBOUNCE_MS);
+    return () => window.clearTimeout(timer);
+  }, [journey, update]);
+
+  // New nodes (add, paste, undo) get the latest known status right away.
+  const decorate = useCallback((nodes: StepNode[]) => overlayNodes(withStatuses(nodes, problemsRef.current), overlayRef.current), []);
+
+  const setOverlay = useCallback(
+    (o: SimOverlay | null) => {
+      overlayRef.current = o;
+      setOverlayState(o);
+      update((s) => {
+        const nodes = overlayNodes(s.canvas.nodes, o);
+        const edges = overlayEdges(s.canvas.edges, o);
+        return nodes === s.canvas.nodes && edges === s.canvas.edges ? s : H.view(s, { ...s.canvas, nodes, edges });
+      });
+    },
+    [update],
+  );
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<StepNode>[]) => {
+      // Removals go through onBeforeDelete (which takes the undo step); positions while
+      // dragging and selection/dimensions are view updates.
+      const removal = changes.some((c) => c.type === 'remove' || c.type === 'add' || c.type === 'replace');
+      update((s) => {
+        const nodes = applyNodeChanges(changes, s.canvas.nodes);
+        const canvas = { ...s.canvas, nodes };
+        return removal ? { ...s, canvas, revision: s.revision + 1 } : H.view(s, canvas);
+      });
+    },
+    [update],
+  );
+
+  const onEdgesChange = useCallback(
+    (changes: EdgeChange<WireEdge>[]) => {
+      const removal = changes.some((c) => c.type === 'remove' || c.type === 'add' || c.type === 'replace');
+      update((s) => {
+        const edges = applyEdgeChanges(changes, s.canvas.edges);
+        const canvas = { ...s.canvas, edges };
+        return removal ? { ...s, canvas, revision: s.revision + 1 } : H.view(s, canvas);
+      });
+    },
+    [update],
+  );
+
+  const onBeforeDelete: OnBeforeDelete<StepNode, WireEdge> = useCallback(
+    async ({ nodes, edges }) => {
+      if (nodes.length === 0 && edges.length === 0) return false;
+      if (overlayRef.current) setOverlay(null);
+      update((s) => H.checkpoint(s));
+      return true;
+    },
+    [update, setOverlay],
+  );
+
+  const onConnect = useCallback(
+    (c: Connection) => {
+      if (!c.source || !c.target || c.source === c.target) return;
+      editCanvas((canvas) => H.connect(canvas, c.source, c.sourceHandle ?? 'next', c.target));
+    },
+    [editCanvas],
+  );
+
+  const onNodeDragStart = useCallback(() => {
+    if (overlayRef.current) setOverlay(null);
+    update((s) => H.checkpoint(s));
+  }, [update, setOverlay]);
+
+  const onNodeDragStop = useCallback(() => {
+    update((s) => {
+      // Whole-pixel positions keep saved files tidy.
+      const nodes = s.canvas.nodes.map((n) =>
+        n.selected || n.dragging ? { ...n, position: { x: Math.round(n.position.x), y: Math.round(n.position.y) } } : n,
+      );
+      return H.moved(s, { ...s.canvas, nodes });
+    });
+  }, [update]);
+
+  const addNode = useCallback(
+    (kind: PaletteKind, position: Position) => {
+      const entry = PALETTE.find((p) => p.kind === kind)!;
+      editCanvas((c) => {
+        // Do not drop a node exactly on another one (repeated clicks on the palette).
+        const p = { x: Math.round(position.x), y: Math.round(position.y) };
+        while (c.nodes.some((n) => Math.abs(n.position.x - p.x) < 24 && Math.abs(n.position.y - p.y) < 24)) {
+          p.x += 32;
+          p.y += 32;
+        }
+        const r = H.addNode(c, newNodeDoc(kind), entry.idBase, p);
+        return { ...r.canvas, nodes: decorate(r.canvas.nodes) };
+      });
+    },
+    [editCanvas, decorate],
+  );
+
+  const updateNode = useCallback(
+    (id: string, doc: NodeDoc, coalesceKey?: string) => editCanvas((c) => H.updateNodeDoc(c, id, doc), coalesceKey ?? `node:${id}`),
+    [editCanvas],
+  );
+
+  const renameNode = useCallback(
+    (from: string, to: string) => {
+      const c = stateRef.current.canvas;
+      if (H.renameNode(c, from, to) === c) return false;
+      editCanvas((canvas) => H.renameNode(canvas, from, to), `rename:${from}`);
+      return true;
+    },
+    [editCanvas],
+  );
+
+  const updateMeta = useCallback(
+    (meta: JourneyMeta, coalesceKey?: string) => editCanvas((c) => ({ ...c, meta }), coalesceKey ?? 'meta'),
+    [editCanvas],
+  );
+
+  const undo = useCallback(() => {
+    if (overlayRef.current) setOverlay(null);
+    update((s) => {
+      const n = H.undo(s);
+      return n === s ? s : { ...n, canvas: { ...n.canvas, nodes: decorate(n.canvas.nodes) } };
+    });
+  }, [update, decorate, setOverlay]);
+
+  const redo = useCallback(() => {
+    if (overlayRef.current) setOverlay(null);
+    update((s) => {
+      const n = H.redo(s);
+      return n === s ? s : { ...n, canvas: { ...n.canvas, nodes: decorate(n.canvas.nodes) } };
+    });
+  }, [update, decorate, setOverlay]);
+
+  const copy = useCallback(() => {
+    const clip = H.copySelection(stateRef.current.canvas);
+    if (clip) {
+      clipboard = clip;
+      pasteCount = 0;
+    }
+    return clip?.nodes.length ?? 0;
+  }, []);
+
+  const paste = useCallback(() => {
+    const clip = clipboard;
+    if (!clip) return [];
+    pasteCount += 1;
+    const offset = { x: 40 * pasteCount, y: 40 * pasteCount };
+    const { ids } = H.paste(stateRef.current.canvas, clip, offset);
+    editCanvas((c) => {
+      const r = H.paste(c, clip, offset);
+      return { ...r.canvas, nodes: decorate(r.canvas.nodes) };
+    });
+    return ids;
+  }, [editCanvas, decorate]);
+
+  const deleteSelection = useCallback(() => {
+    editCanvas((c) => {
+      const gone = new Set(c.nodes.filter((n) => n.selected).map((n) => n.id));
+      const edges = c.edges.filter((e) => !e.selected && !gone.has(e.source) && !gone.has(e.target));
+      if (gone.size === 0 && edges.length === c.edges.length) return c;
+      return { ...c, nodes: c.nodes.filter((n) => !gone.has(n.id)), edges };
+    });
+  }, [editCanvas]);
+
+  const selectAll = useCallback(() => {
+    update((s) => H.view(s, { ...s.canvas, nodes: s.canvas.nodes.map((n) => (n.selected ? n : { ...n, selected: true })) }));
+  }, [update]);
+
+  const autoLayout = useCallback(() => {
+    editCanvas((c) => {
+      const doc = canvasToJourney(c);
+      return H.placeNodes(c, layoutPositions(doc.nodes, doc.edges));
+    });
+  }, [editCanvas]);
+
+  const selectNode = useCallback((id: string | null) => update((s) => H.view(s, H.selectOnly(s.canvas, id))), [update]);
+
+  const markSaved = useCallback(() => update((s) => ({ ...s, savedVersion: s.version })), [update]);
+
+  const load = useCallback(
+    (doc: JourneyDoc) => {
+      overlayRef.current = null;
+      setOverlayState(null);
+      problemsRef.current = nodeProblems([]);
+      setReport(null);
+      setState((s) => ({ ...H.initialState(journeyToCanvas(doc)), revision: s.revision + 1 }));
+    },
+    [],
+  );
+
+  const selectedIds = useMemo(() => state.canvas.nodes.filter((n) => n.selected).map((n) => n.id), [state.canvas.nodes]);
+
+  return {
+    nodes: state.canvas.nodes,
+    edges: state.canvas.edges,
+    meta: state.canvas.meta,
+    journey,
+    revision: state.revision,
+    dirty: H.isDirty(state),
+    canUndo: state.past.length > 0,
+    canRedo: state.future.length > 0,
+    report,
+    validating,
+    validationError,
+    overlay,
+    selectedIds,
+    onNodesChange,
+    onEdgesChange,
+    onConnect,
+    onNodeDragStart,
+    onNodeDragStop,
+    onBeforeDelete,
+    addNode,
+    updateNode,
+    renameNode,
+    updateMeta,
+    undo,
+    redo,
+    copy,
+    paste,
+    deleteSelection,
+    selectAll,
+    autoLayout,
+    selectNode,
+    setOverlay,
+    markSaved,
+    load,
+  };
+}

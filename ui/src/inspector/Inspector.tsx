@@ -1,0 +1,150 @@
+/**
+ * The inspector: the form of the selected step (id, type-specific fields, its problems).
+ */
+import { memo, useState } from 'react';
+import type {
+  BranchNode,
+  Button,
+  Diagnostic,
+  NodeDoc,
+  SendNode,
+  SplitNode,
+  TriggerNode,
+  UpdateNode,
+  WaitForNode,
+  WaitNode,
+  WebhookNode,
+} from '../api/types';
+import { KIND_COLORS, KIND_LABELS, KindIcon } from '../canvas/icons';
+import { kindOf } from '../model/palette';
+import { nodeIdError } from './formRules';
+import { BranchForm, SendForm, SplitForm, TriggerForm, UpdateForm, WaitForForm, WaitForm, WebhookForm } from './NodeForms';
+
+export interface InspectorProps {
+  node: NodeDoc | null;
+  selectionCount: number;
+  otherIds: string[];
+  upstreamButtons: Button[];
+  diagnostics: Diagnostic[];
+  onChange: (id: string, doc: NodeDoc, key: string) => void;
+  onRename: (from: string, to: string) => boolean;
+  onDelete: () => void;
+}
+
+function IdField({ id, otherIds, onRename }: { id: string; otherIds: string[]; onRename: (from: string, to: string) => boolean }) {
+  const [draft, setDraft] = useState<string | null>(null);
+  const text = draft ?? id;
+  const error = draft !== null && draft !== id ? nodeIdError(draft, otherIds) : null;
+  return (
+    <div className={`field${error ? ' field--error' : ''}`}>
+      <label className="field__label" htmlFor="inspector-id">
+        Step id
+      </label>
+      <input
+        id="inspector-id"
+        className={`input mono${error ? ' input--error' : ''}`}
+        data-testid="field-id"
+        value={text}
+        spellCheck={false}
+        onFocus={() => setDraft(id)}
+        onChange={(e) => {
+          const v = e.target.value;
+          setDraft(v);
+          // Renames as one types whenever the new id is usable; the edges follow.
+          if (v !== id && nodeIdError(v, otherIds) === null) onRename(id, v);
+        }}
+        onBlur={() => setDraft(null)}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' || e.key === 'Escape') (e.target as HTMLInputElement).blur();
+        }}
+      />
+      {error ? <div className="field__error">{error}</div> : <div className="field__hint">Used in edges, scenarios and reports</div>}
+    </div>
+  );
+}
+
+function Inspector({ node, selectionCount, otherIds, upstreamButtons, diagnostics, onChange, onRename, onDelete }: InspectorProps) {
+  if (!node) {
+    return (
+      <div className="inspector inspector--empty" data-testid="inspector">
+        <div className="empty">
+          <div className="empty__title">{selectionCount > 1 ? `${selectionCount} steps selected` : 'No step selected'}</div>
+          <p className="empty__text">
+            {selectionCount > 1
+              ? 'Press Delete to remove them, Ctrl+C to copy them, or click one step to edit it.'
+              : 'Click a step on the canvas to edit it, or add one from the palette on the left.'}
+          </p>
+        </div>
+      </div>
+    );
+  }
+  const kind = kindOf(node as { type: string; channel?: unknown });
+  const change = (doc: NodeDoc, key: string) => onChange(node.id, doc, key);
+  const props = { onChange: change, upstreamButtons };
+  let form;
+  switch (node.type) {
+    case 'trigger':
+      form = <TriggerForm node={node as TriggerNode} {...props} />;
+      break;
+    case 'send':
+      form = <SendForm node={node as SendNode} {...props} />;
+      break;
+    case 'wait':
+      form = <WaitForm node={node as WaitNode} {...props} />;
+      break;
+    case 'wait_for':
+      form = <WaitForForm node={node as WaitForNode} {...props} />;
+      break;
+    case 'branch':
+      form = <BranchForm node={node as BranchNode} {...props} />;
+      break;
+    case 'split':
+      form = <SplitForm node={node as SplitNode} {...props} />;
+      break;
+    case 'update':
+      form = <UpdateForm node={node as UpdateNode} {...props} />;
+      break;
+    case 'webhook':
+      form = <WebhookForm node={node as WebhookNode} {...props} />;
+      break;
+    case 'exit':
+      form = <p className="muted">Contacts who reach this step leave the journey. Nothing to configure.</p>;
+      break;
+    default:
+      form = (
+        <>
+          <p className="muted">This version of Itinera does not know the step type “{node.type}”. Its settings are kept as written:</p>
+          <pre className="code">{JSON.stringify(node, null, 2)}</pre>
+        </>
+      );
+  }
+  return (
+    <div className="inspector" data-testid="inspector" data-node={node.id}>
+      <header className="inspector__head">
+        <span className="inspector__icon" style={{ background: KIND_COLORS[kind] }}>
+          <KindIcon kind={kind} size={16} />
+        </span>
+        <div className="inspector__title">
+          <div className="inspector__kind">{KIND_LABELS[kind]}</div>
+          <div className="inspector__id mono">{node.id}</div>
+        </div>
+        <button type="button" className="btn btn--small btn--ghost danger" data-testid="delete-node" onClick={onDelete} title="Delete this step (Del)">
+          Delete
+        </button>
+      </header>
+      {diagnostics.length > 0 && (
+        <ul className="inspector__problems" data-testid="inspector-problems">
+          {diagnostics.map((d, i) => (
+            <li key={i} className={`problem-chip problem-chip--${d.severity}`}>
+              <span className="problem-chip__code">{d.code}</span> {d.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      <IdField id={node.id} otherIds={otherIds} onRename={onRename} />
+      <div key={`${node.id}:${node.type}`}>{form}</div>
+    </div>
+  );
+}
+
+export default memo(Inspector);

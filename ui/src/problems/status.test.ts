@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import type { Diagnostic, Report } from '../api/types';
+import { journeyToCanvas } from '../model/canvas';
+import { factsPhrases, nodeProblems, statusText, withStatuses } from './status';
+
+const d = (severity: 'error' | 'warning', code: string, node?: string, nodes?: string[]): Diagnostic => ({
+  severity,
+  code,
+  message: `${code} at ${node ?? nodes?.join('+')}`,
+  node,
+  nodes,
+});
+
+describe('node statuses', () => {
+  it('error beats warning; cycles mark every member', () => {
+    const map = nodeProblems([d('warning', 'whatsapp_outside_window', 'a'), d('error', 'dead_end', 'a'), d('error', 'cycle', undefined, ['b', 'c']), d('warning', 'x', 'c')]);
+    expect(map.get('a')?.status).toBe('error');
+    expect(map.get('a')?.problems).toHaveLength(2);
+    expect(map.get('b')?.status).toBe('error');
+    expect(map.get('c')?.status).toBe('error');
+    expect(map.has('d')).toBe(false);
+  });
+
+  it('only replaces the nodes whose status changed', () => {
+    const canvas = journeyToCanvas({
+      format: 'itinera/journey@1',
+      id: 'j',
+      name: 'J',
+      nodes: [
+        { id: 'a', type: 'exit', position: { x: 0, y: 0 } },
+        { id: 'b', type: 'exit', position: { x: 0, y: 0 } },
+      ],
+      edges: [],
+    });
+    const once = withStatuses(canvas.nodes, nodeProblems([d('error', 'unreachable', 'b')]));
+    expect(once[0]).toBe(canvas.nodes[0]);
+    expect(once[1].data.status).toBe('error');
+    const twice = withStatuses(once, nodeProblems([d('error', 'unreachable', 'b')]));
+    expect(twice).toBe(once);
+  });
+});
+
+describe('header text', () => {
+  const report = (valid: boolean, diagnostics: Diagnostic[]): Report => ({ valid, diagnostics, facts: null });
+  it.each([
+    [report(true, []), 'Valid'],
+    [report(true, [d('warning', 'w', 'a')]), 'Valid'],
+    [report(false, [d('error', 'e', 'a')]), '1 error'],
+    [report(false, [d('error', 'e', 'a'), d('error', 'e', 'b')]), '2 errors'],
+    [report(false, [d('error', 'e', 'a'), d('warning', 'w', 'a'), d('warning', 'w', 'b')]), '1 error, 2 warnings'],
+  ])('%#: %s', (r, text) => {
+    expect(statusText(r)).toBe(text);
+  });
+
+  it('words the facts', () => {
+    expect(factsPhrases({ nodes: 12, longest_time: '7d4h', max_messages: { sms: 3, whatsapp: 2 } })).toEqual([
+      '12 steps',
+      'Longest stay: 7d4h',
+      'Most messages: SMS 3, WhatsApp 2',
+    ]);
+    expect(factsPhrases(null)).toEqual([]);
+  });
+});

@@ -1,0 +1,89 @@
+/**
+ * What the validation report means for the canvas and the header: a status per node, the
+ * header's summary text and the journey's facts in plain words.
+ */
+import type { Diagnostic, Facts, Report } from '../api/types';
+import type { NodeStatus, StepNode } from '../model/canvas';
+
+export interface NodeProblems {
+  status: NodeStatus;
+  problems: string[];
+}
+
+/** The nodes a diagnostic is about (`node` and every member of `nodes`). */
+export function diagnosticNodes(d: Diagnostic): string[] {
+  const out: string[] = [];
+  if (d.node) out.push(d.node);
+  for (const n of d.nodes ?? []) if (!out.includes(n)) out.push(n);
+  return out;
+}
+
+/** Status and messages per node id: error beats warning. */
+export function nodeProblems(diagnostics: readonly Diagnostic[]): Map<string, NodeProblems> {
+  const map = new Map<string, NodeProblems>();
+  for (const d of diagnostics) {
+    for (const id of diagnosticNodes(d)) {
+      const entry = map.get(id) ?? { status: 'ok' as NodeStatus, problems: [] };
+      if (d.severity === 'error') entry.status = 'error';
+      else if (entry.status !== 'error') entry.status = 'warning';
+      entry.problems.push(d.message);
+      map.set(id, entry);
+    }
+  }
+  return map;
+}
+
+/** Nodes with their status set; unchanged nodes keep their identity (no re-render). */
+export function withStatuses(nodes: StepNode[], problems: Map<string, NodeProblems>): StepNode[] {
+  let changed = false;
+  const out = nodes.map((n) => {
+    const p = problems.get(n.data.doc.id) ?? { status: 'ok' as NodeStatus, problems: [] };
+    if (n.data.status === p.status && n.data.problems.join('\n') === p.problems.join('\n')) return n;
+    changed = true;
+    return { ...n, data: { ...n.data, status: p.status, problems: p.problems } };
+  });
+  return changed ? out : nodes;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+export function counts(report: Report): { errors: number; warnings: number } {
+  let errors = 0;
+  let warnings = 0;
+  for (const d of report.diagnostics) {
+    if (d.severity === 'error') errors++;
+    else warnings++;
+  }
+  return { errors, warnings };
+}
+
+/** "Valid", "2 errors", "1 error, 3 warnings". Warnings alone keep the journey valid. */
+export function statusText(report: Report): string {
+  const { errors, warnings } = counts(report);
+  if (report.valid && errors === 0) return 'Valid';
+  return warnings > 0 ? `${plural(errors, 'error')}, ${plural(warnings, 'warning')}` : plural(errors, 'error');
+}
+
+const CHANNEL_NAMES: Record<string, string> = { sms: 'SMS', whatsapp: 'WhatsApp', email: 'Email', webhook: 'Webhook' };
+
+export function channelName(channel: string): string {
+  return CHANNEL_NAMES[channel] ?? channel;
+}
+
+/** The facts in plain words, as separate phrases. */
+export function factsPhrases(facts: Facts | null | undefined): string[] {
+  if (!facts) return [];
+  const out: string[] = [];
+  if (typeof facts.nodes === 'number') out.push(plural(facts.nodes, 'step'));
+  if (typeof facts.longest_time === 'string') {
+    out.push(facts.longest_time === 'unbounded' ? 'Longest stay: unbounded (waits on data)' : `Longest stay: ${facts.longest_time}`);
+  }
+  const max = facts.max_messages;
+  if (max && typeof max === 'object') {
+    const parts = Object.entries(max)
+      .filter(([, n]) => typeof n === 'number')
+      .map(([ch, n]) => `${channelName(ch)} ${n}`);
+    if (parts.length > 0) out.push(`Most messages: ${parts.join(', ')}`);
+  }
+  return out;
+}
