@@ -157,10 +157,10 @@ mod tests {
 
     #[test]
     fn renders_contact_and_event_fields() {
-        let t = Template::compile("Hi {{ contact.first_name }} ({{ contact.id }}), see you {{ event.starts_at | date: \"%d %b\" }}").expect("parses");
-        let event = json!({"starts_at": "2026-03-03T15:00:00Z"});
+        let t = Template::compile("Hi {{ contact.first_name }} ({{ contact.id }}), in {{ event.city | upcase }}").expect("parses");
+        let event = json!({"city": "Porto"});
         let out = t.render(&ana(), event.as_object().expect("object"));
-        assert_eq!(out.text, "Hi Ana (ana), see you 03 Mar");
+        assert_eq!(out.text, "Hi Ana (ana), in PORTO");
         assert!(out.missing.is_empty());
     }
 
