@@ -40,3 +40,25 @@ btest('each template opens from the start screen with status "Valid"', async (pa
     assert.equal(await page.locator('.react-flow__edge').count(), t.journey.edges.length, `every edge of ${t.id} is drawn`);
   }
 });
+
+btest('every screen opens without a console error', async (page, s) => {
+  // Start screen, a template in the editor, the help overlay, the Simulate tab with a run,
+  // an unknown file, a blank journey: the session fails on any console error seen.
+  await gotoRoute(page, '/');
+  await page.locator(tid('start-screen')).waitFor();
+  const templates = await api('list_templates');
+  await gotoRoute(page, `/template/${templates[0].id}`);
+  await page.locator('.react-flow__node').first().waitFor();
+  await page.locator(tid('help')).click();
+  await page.keyboard.press('Escape');
+  const simulateTab = page.locator(tid('tab-simulate'));
+  if (await simulateTab.count()) await simulateTab.click();
+  else await page.getByRole('tab', { name: /simulat/i }).first().click();
+  await page.locator(tid('simulate-panel')).waitFor();
+  await page.locator(tid('problems')).waitFor();
+  await gotoRoute(page, '/new');
+  await page.locator('.react-flow__pane').waitFor();
+  await gotoRoute(page, '/');
+  await page.locator(tid('start-screen')).waitFor();
+  assert.deepEqual(s.errors, []);
+});
