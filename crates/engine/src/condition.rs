@@ -246,6 +246,9 @@ impl Cond {
             Cond::Compare { field, op, value } => match op {
                 Op::Exists => format!("{} exists", field.text),
                 Op::NotExists => format!("{} does not exist", field.text),
+                Op::WithinNext | Op::WithinLast => {
+                    format!("{} {} {}", field.text, op_word(*op), value.json.as_str().unwrap_or_default())
+                }
                 _ => format!("{} {} {}", field.text, op_word(*op), value.json),
             },
             Cond::All(items) => format!("all of ({})", items.iter().map(Cond::describe).collect::<Vec<_>>().join(", ")),
