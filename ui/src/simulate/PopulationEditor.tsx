@@ -64,7 +64,7 @@ export function PopulationEditor({ population, outline, onChange, onRemove }: Po
 
   return (
     <div className="sim-population" data-testid="population-editor">
-      <div className="sim-grid3">
+      <div className="sim-grid2">
         <label className="sim-field">
           <span className="sim-label">Contacts</span>
           <input
@@ -80,13 +80,8 @@ export function PopulationEditor({ population, outline, onChange, onRemove }: Po
         </label>
         <label className="sim-field">
           <span className="sim-label">Id prefix</span>
-          <input className="sim-input" data-testid="population-id-prefix" value={population.id_prefix ?? ''} onChange={(e) => set('id_prefix', e.target.value || undefined)} />
+          <input className="sim-input" data-testid="population-id-prefix" value={population.id_prefix ?? ''} placeholder="p" onChange={(e) => set('id_prefix', e.target.value || undefined)} />
         </label>
-        <div className="sim-field sim-field-end">
-          <button type="button" className="sim-button sim-quiet" data-testid="remove-population" onClick={onRemove}>
-            Remove population
-          </button>
-        </div>
       </div>
 
       <h4 className="sim-subheading">Time zones (weights)</h4>
@@ -173,6 +168,9 @@ export function PopulationEditor({ population, outline, onChange, onRemove }: Po
         set('replies', [...replies, reply]);
       }}>
         + reply
+      </button>
+      <button type="button" className="sim-button sim-quiet sim-small" data-testid="remove-population" onClick={onRemove}>
+        Remove the population
       </button>
     </div>
   );

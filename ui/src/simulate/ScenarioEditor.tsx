@@ -234,6 +234,7 @@ function ContactTableRow(props: {
             list="sim-timezones"
             data-testid={`contact-timezone-${index}`}
             aria-label="Time zone"
+            title={contact.timezone ?? 'The journey’s default time zone'}
             value={contact.timezone ?? ''}
             placeholder="journey default"
             onChange={(e) => {

@@ -270,8 +270,12 @@ describe('SimulatePanel memory', () => {
     first.unmount();
 
     renderPanel();
-    expect((await screen.findByTestId('contact-name-0') as HTMLInputElement).value).toBe('Anabela');
-    expect(screen.getByTestId('sim-timeline').getAttribute('data-contact')).toBe('ana');
+    expect((await screen.findByTestId('sim-timeline')).getAttribute('data-contact')).toBe('ana');
+    // The scenario folded away after the run; it opens again as it was left.
+    expect(screen.getByTestId('scenario-toggle').textContent).toContain('2 test contacts · edited');
+    expect(screen.queryByTestId('contact-name-0')).toBeNull();
+    fireEvent.click(screen.getByTestId('scenario-toggle'));
+    expect((screen.getByTestId('contact-name-0') as HTMLInputElement).value).toBe('Anabela');
     expect(calls.filter((c) => c.command === 'simulate_journey')).toHaveLength(1);
   });
 

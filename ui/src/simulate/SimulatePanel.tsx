@@ -48,6 +48,16 @@ function journeyShape(journey: JourneyDoc): string {
   return JSON.stringify(journey, (key, value: unknown) => (key === 'position' ? undefined : value));
 }
 
+/** "2 test contacts + 500 generated" */
+function describeScenario(s: ScenarioDoc): string {
+  const hand = s.contacts?.length ?? 0;
+  const generated = s.population ? Number(s.population.count) || 0 : 0;
+  const parts: string[] = [];
+  if (hand > 0 || generated === 0) parts.push(`${hand} test contact${hand === 1 ? '' : 's'}`);
+  if (generated > 0) parts.push(`${generated.toLocaleString('en')} generated`);
+  return parts.join(' + ');
+}
+
 function cloneScenario(s: ScenarioDoc): ScenarioDoc {
   return JSON.parse(JSON.stringify(s)) as ScenarioDoc;
 }
@@ -70,6 +80,7 @@ export default function SimulatePanel(props: SimulatePanelProps) {
   const [elapsed, setElapsed] = useState(0);
   const [runError, setRunError] = useState<RunError | null>(null);
   const [saveState, setSaveState] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
+  const [editorOpen, setEditorOpen] = useState(remembered?.report ? false : true);
   const runToken = useRef(0);
 
   // Remember the panel's state for when the tab is shown again.
@@ -161,6 +172,7 @@ export default function SimulatePanel(props: SimulatePanelProps) {
       setReport(r);
       setReportJourney(journeyShape(journeyAtRun));
       setSelected(null);
+      setEditorOpen(false);
       onOverlay(overlayFromReport(r));
     } catch (e) {
       if (token !== runToken.current) return;
@@ -239,10 +251,24 @@ export default function SimulatePanel(props: SimulatePanelProps) {
       </section>
 
       {scenario && (
-        <ScenarioEditor journey={journey} scenario={scenario} onChange={editScenario} />
+        <button
+          type="button"
+          className="sim-collapse"
+          data-testid="scenario-toggle"
+          aria-expanded={editorOpen}
+          onClick={() => setEditorOpen((o) => !o)}
+        >
+          <span className="sim-chevron" aria-hidden="true">
+            {editorOpen ? '▾' : '▸'}
+          </span>
+          <span className="sim-heading sim-grow">Scenario</span>
+          <span className="sim-muted">{describeScenario(scenario)}{dirty ? ' · edited' : ''}</span>
+        </button>
       )}
 
-      {scenario && (
+      {scenario && editorOpen && <ScenarioEditor journey={journey} scenario={scenario} onChange={editScenario} />}
+
+      {scenario && editorOpen && (
         <section className="sim-section sim-save">
           <div className="sim-row">
             <input
