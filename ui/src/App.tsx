@@ -1,122 +1,209 @@
-import { useState } from 'react'
-import heroImg from './assets/hero.png'
-import reactLogo from './assets/react.svg'
-import viteLogo from './assets/vite.svg'
-import './App.css'
+/**
+ * The app shell: hash routing between the start screen and the editor, the workspace folder,
+ * and the unsaved-changes guards (route changes, closing the tab or the desktop window).
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { isTauri, listTemplates, readJourney, workspaceInfo } from './api/backend';
+import type { JourneyDoc, WorkspaceInfo } from './api/types';
+import EditorScreen from './editor/EditorScreen';
+import { FileDialog } from './files/FileDialog';
+import { confirmDiscard, nativeOpen } from './files/nativeDialogs';
+import { journeyRoute } from './files/paths';
+import { rememberFile } from './files/recent';
+import { blankJourney, journeyToCanvas } from './model/canvas';
+import { parseRoute, routeKey, type Route } from './routes';
+import StartScreen from './start/StartScreen';
 
-function App() {
-  const [count, setCount] = useState(0)
+const DISCARD = 'You have unsaved changes. Discard them?';
 
-  return (
-    <>
-      <section id="center">
-        <div className="hero">
-          <img src={heroImg} className="base" width="170" height="179" alt="" />
-          <img src={reactLogo} className="framework" alt="React logo" />
-          <img src={viteLogo} className="vite" alt="Vite logo" />
-        </div>
-        <div>
-          <h1>Get started</h1>
-          <p>
-            Edit <code>src/App.tsx</code> and save to test <code>HMR</code>
-          </p>
-        </div>
-        <button
-          type="button"
-          className="counter"
-          onClick={() => setCount((count) => count + 1)}
-        >
-          Count is {count}
-        </button>
-      </section>
+type Loaded = { key: string; doc: JourneyDoc; file: string | null } | { key: string; error: string };
 
-      <div className="ticks"></div>
-
-      <section id="next-steps">
-        <div id="docs">
-          <svg className="icon" role="presentation" aria-hidden="true">
-            <use href="/icons.svg#documentation-icon"></use>
-          </svg>
-          <h2>Documentation</h2>
-          <p>Your questions, answered</p>
-          <ul>
-            <li>
-              <a href="https://vite.dev/" target="_blank">
-                <img className="logo" src={viteLogo} alt="" />
-                Explore Vite
-              </a>
-            </li>
-            <li>
-              <a href="https://react.dev/" target="_blank">
-                <img className="button-icon" src={reactLogo} alt="" />
-                Learn more
-              </a>
-            </li>
-          </ul>
-        </div>
-        <div id="social">
-          <svg className="icon" role="presentation" aria-hidden="true">
-            <use href="/icons.svg#social-icon"></use>
-          </svg>
-          <h2>Connect with us</h2>
-          <p>Join the Vite community</p>
-          <ul>
-            <li>
-              <a href="https://github.com/vitejs/vite" target="_blank">
-                <svg
-                  className="button-icon"
-                  role="presentation"
-                  aria-hidden="true"
-                >
-                  <use href="/icons.svg#github-icon"></use>
-                </svg>
-                GitHub
-              </a>
-            </li>
-            <li>
-              <a href="https://chat.vite.dev/" target="_blank">
-                <svg
-                  className="button-icon"
-                  role="presentation"
-                  aria-hidden="true"
-                >
-                  <use href="/icons.svg#discord-icon"></use>
-                </svg>
-                Discord
-              </a>
-            </li>
-            <li>
-              <a href="https://x.com/vite_js" target="_blank">
-                <svg
-                  className="button-icon"
-                  role="presentation"
-                  aria-hidden="true"
-                >
-                  <use href="/icons.svg#x-icon"></use>
-                </svg>
-                X.com
-              </a>
-            </li>
-            <li>
-              <a href="https://bsky.app/profile/vite.dev" target="_blank">
-                <svg
-                  className="button-icon"
-                  role="presentation"
-                  aria-hidden="true"
-                >
-                  <use href="/icons.svg#bluesky-icon"></use>
-                </svg>
-                Bluesky
-              </a>
-            </li>
-          </ul>
-        </div>
-      </section>
-
-      <div className="ticks"></div>
-      <section id="spacer"></section>
-    </>
-  )
+function useWorkspace() {
+  const [ws, setWs] = useState<WorkspaceInfo | null>(null);
+  useEffect(() => {
+    workspaceInfo().then(setWs, () => setWs(null));
+  }, []);
+  return ws;
 }
 
-export default App
+export default function App() {
+  const [route, setRoute] = useState<Route>(() => parseRoute(window.location.hash));
+  const [loaded, setLoaded] = useState<Loaded | null>(null);
+  const workspace = useWorkspace();
+  const dirty = useRef(false);
+  const currentHash = useRef(window.location.hash);
+  /** A hash we set ourselves after "save as": the editor stays as it is. */
+  const silentHash = useRef<string | null>(null);
+
+  // Route changes, guarded by unsaved changes.
+  useEffect(() => {
+    const onHash = async () => {
+      const hash = window.location.hash;
+      if (hash === currentHash.current) return;
+      if (silentHash.current === hash) {
+        silentHash.current = null;
+        currentHash.current = hash;
+        return;
+      }
+      if (dirty.current) {
+        const previous = currentHash.current;
+        // Put the old route back while asking, so a refusal leaves everything as it was.
+        window.history.replaceState(null, '', previous || '#/');
+        const ok = await confirmDiscard(DISCARD, isTauri());
+        if (!ok) return;
+        dirty.current = false;
+        window.history.pushState(null, '', hash);
+      }
+      currentHash.current = hash;
+      setRoute(parseRoute(hash));
+    };
+    const listener = () => void onHash();
+    window.addEventListener('hashchange', listener);
+    return () => window.removeEventListener('hashchange', listener);
+  }, []);
+
+  // Closing the browser tab.
+  useEffect(() => {
+    const onUnload = (e: BeforeUnloadEvent) => {
+      if (!dirty.current) return;
+      e.preventDefault();
+      e.returnValue = '';
+    };
+    window.addEventListener('beforeunload', onUnload);
+    return () => window.removeEventListener('beforeunload', onUnload);
+  }, []);
+
+  // Closing the desktop window.
+  useEffect(() => {
+    if (!isTauri()) return;
+    let unlisten: (() => void) | undefined;
+    let cancelled = false;
+    void import('@tauri-apps/api/window').then(({ getCurrentWindow }) =>
+      getCurrentWindow()
+        .onCloseRequested(async (event) => {
+          if (dirty.current && !(await confirmDiscard(DISCARD, true))) event.preventDefault();
+        })
+        .then((u) => {
+          if (cancelled) u();
+          else unlisten = u;
+        }),
+    );
+    return () => {
+      cancelled = true;
+      unlisten?.();
+    };
+  }, []);
+
+  // Load what the route names.
+  const key = routeKey(route);
+  useEffect(() => {
+    let live = true;
+    const done = (l: Loaded) => live && setLoaded(l);
+    const fail = (e: unknown) => done({ key, error: e instanceof Error ? e.message : String(e) });
+    const check = (doc: JourneyDoc) => {
+      journeyToCanvas(structuredClone(doc)); // throws a clear message when it is not a journey
+      return doc;
+    };
+    if (route.kind === 'journey') {
+      readJourney(route.file).then((r) => done({ key, doc: check(r.journey), file: r.file ?? route.file }), fail);
+    } else if (route.kind === 'template') {
+      listTemplates().then((ts) => {
+        const t = ts.find((x) => x.id === route.id);
+        if (!t) fail(new Error(`There is no template “${route.id}”`));
+        else done({ key, doc: check(structuredClone(t.journey)), file: null });
+      }, fail);
+    } else if (route.kind === 'new') {
+      done({ key, doc: blankJourney(), file: null });
+    } else {
+      setLoaded(null);
+    }
+    return () => {
+      live = false;
+    };
+  }, [key]); // eslint-disable-line react-hooks/exhaustive-deps
+
+  useEffect(() => {
+    if (workspace && loaded && 'doc' in loaded && loaded.file) rememberFile(workspace.dir, loaded.file, loaded.doc.name || loaded.doc.id);
+  }, [workspace, loaded]);
+
+  const onDirtyChange = useCallback((d: boolean) => {
+    dirty.current = d;
+  }, []);
+
+  const onFileChanged = useCallback((file: string) => {
+    const hash = journeyRoute(file);
+    silentHash.current = hash;
+    window.location.hash = hash;
+  }, []);
+
+  const onOpenFile = useCallback((file: string) => {
+    window.location.hash = journeyRoute(file);
+  }, []);
+
+  const openFromStart = useCallback(async () => {
+    if (workspace?.desktop) {
+      try {
+        const f = await nativeOpen(workspace.dir);
+        if (f) onOpenFile(f);
+      } catch (e) {
+        window.alert(e instanceof Error ? e.message : String(e));
+      }
+    } else {
+      setStartDialog(true);
+    }
+  }, [workspace, onOpenFile]);
+  const [startDialog, setStartDialog] = useState(false);
+
+  if (route.kind === 'start') {
+    return (
+      <>
+        <StartScreen workspace={workspace} onOpen={() => void openFromStart()} />
+        {startDialog && workspace && (
+          <StartOpenDialog
+            folder={workspace.dir}
+            onCancel={() => setStartDialog(false)}
+            onChoose={(f) => {
+              setStartDialog(false);
+              onOpenFile(f);
+            }}
+          />
+        )}
+      </>
+    );
+  }
+  if (!loaded || loaded.key !== key) {
+    return (
+      <div className="loading" data-testid="loading">
+        Opening…
+      </div>
+    );
+  }
+  if ('error' in loaded) {
+    return (
+      <main className="start">
+        <div className="empty" data-testid="open-error">
+          <div className="empty__title">This journey could not be opened</div>
+          <p className="empty__text">{loaded.error}</p>
+          <a className="btn btn--primary" href="#/">
+            Back to all journeys
+          </a>
+        </div>
+      </main>
+    );
+  }
+  return (
+    <EditorScreen
+      key={loaded.key}
+      initial={loaded.doc}
+      file={loaded.file}
+      workspace={workspace}
+      onFileChanged={onFileChanged}
+      onDirtyChange={onDirtyChange}
+      onOpenFile={onOpenFile}
+    />
+  );
+}
+
+function StartOpenDialog({ folder, onCancel, onChoose }: { folder: string; onCancel: () => void; onChoose: (f: string) => void }) {
+  return <FileDialog mode="open" folder={folder} initialName="" onCancel={onCancel} onChoose={onChoose} />;
+}

@@ -58,7 +58,9 @@ export interface Editor {
   autoLayout: () => void;
   selectNode: (id: string | null) => void;
   setOverlay: (o: SimOverlay | null) => void;
-  markSaved: () => void;
+  /** Identity of the current content (pass it to markSaved after an async save). */
+  version: number;
+  markSaved: (version?: number) => void;
   load: (doc: JourneyDoc) => void;
 }
 
@@ -299,7 +301,7 @@ export function useEditor(initial: JourneyDoc): Editor {
 
   const selectNode = useCallback((id: string | null) => update((s) => H.view(s, H.selectOnly(s.canvas, id))), [update]);
 
-  const markSaved = useCallback(() => update((s) => ({ ...s, savedVersion: s.version })), [update]);
+  const markSaved = useCallback((version?: number) => update((s) => ({ ...s, savedVersion: version ?? s.version })), [update]);
 
   const load = useCallback(
     (doc: JourneyDoc) => {
@@ -347,6 +349,7 @@ export function useEditor(initial: JourneyDoc): Editor {
     autoLayout,
     selectNode,
     setOverlay,
+    version: state.version,
     markSaved,
     load,
   };

@@ -8,7 +8,7 @@
  * a node or an edge — is carried along untouched, so file → canvas → file is lossless.
  */
 import type { Edge, Node } from '@xyflow/react';
-import type { EdgeDoc, JourneyDoc, NodeDoc, Position } from '../api/types';
+import type { EdgeDoc, Extra, JourneyDoc, NodeDoc, Position, Settings } from '../api/types';
 import { DEFAULT_PORT, JOURNEY_FORMAT } from '../api/types';
 import { layoutPositions } from './layout';
 import { TARGET_HANDLE } from './ports';
@@ -47,7 +47,12 @@ export type StepNode = Node<StepData, 'step'>;
 export type WireEdge = Edge<WireData, 'wire'>;
 
 /** The journey without its nodes and edges: format, id, name, settings and unknown fields. */
-export type JourneyMeta = Omit<JourneyDoc, 'nodes' | 'edges'>;
+export interface JourneyMeta extends Extra {
+  format: string;
+  id: string;
+  name: string;
+  settings?: Settings;
+}
 
 export interface CanvasState {
   meta: JourneyMeta;

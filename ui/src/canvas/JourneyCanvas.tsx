@@ -1,0 +1,117 @@
+/**
+ * The React Flow canvas: nodes and wires of the journey, palette drops, minimap, controls and
+ * the empty state. All state lives in the editor hook; this component only wires events.
+ */
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  MarkerType,
+  MiniMap,
+  Panel,
+  ReactFlow,
+  useReactFlow,
+  type DefaultEdgeOptions,
+  type IsValidConnection,
+  type NodeMouseHandler,
+} from '@xyflow/react';
+import { memo, useCallback, type DragEvent } from 'react';
+import type { Editor } from '../editor/useEditor';
+import type { StepNode, WireEdge } from '../model/canvas';
+import { NODE_WIDTH } from '../model/layout';
+import { kindOf, PALETTE_KINDS, type PaletteKind } from '../model/palette';
+import { KIND_COLORS } from './icons';
+import { PALETTE_MIME } from './Palette';
+import StepNodeView from './StepNodeView';
+import WireEdgeView from './WireEdgeView';
+
+const nodeTypes = { step: StepNodeView };
+const edgeTypes = { wire: WireEdgeView };
+const defaultEdgeOptions: DefaultEdgeOptions = { type: 'wire', markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16, color: '#94a3b8' } };
+const fitViewOptions = { padding: 0.15, maxZoom: 1 };
+const deleteKeys = ['Delete', 'Backspace'];
+const multiKeys = ['Shift', 'Meta', 'Control'];
+const proOptions = { hideAttribution: false };
+
+const isValidConnection: IsValidConnection<WireEdge> = (c) => c.source !== c.target;
+
+function minimapColor(n: StepNode): string {
+  if (n.data.status === 'error') return '#dc2626';
+  if (n.data.status === 'warning') return '#d97706';
+  return KIND_COLORS[kindOf(n.data.doc as { type: string; channel?: unknown })];
+}
+
+function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; onNodeClick: (id: string) => void; onPaneClick: () => void }) {
+  const rf = useReactFlow<StepNode, WireEdge>();
+  const { addNode } = editor;
+
+  const onDragOver = useCallback((e: DragEvent) => {
+    if (e.dataTransfer.types.includes(PALETTE_MIME) || e.dataTransfer.types.includes('text/plain')) {
+      e.preventDefault();
+      e.dataTransfer.dropEffect = 'copy';
+    }
+  }, []);
+
+  const onDrop = useCallback(
+    (e: DragEvent) => {
+      const kind = (e.dataTransfer.getData(PALETTE_MIME) || e.dataTransfer.getData('text/plain')) as PaletteKind;
+      if (!(PALETTE_KINDS as readonly string[]).includes(kind)) return;
+      e.preventDefault();
+      const p = rf.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+      addNode(kind, { x: p.x - NODE_WIDTH / 2, y: p.y - 24 });
+      onNodeClick('');
+    },
+    [rf, addNode, onNodeClick],
+  );
+
+  const handleNodeClick: NodeMouseHandler<StepNode> = useCallback((_e, node) => onNodeClick(node.id), [onNodeClick]);
+
+  const big = editor.nodes.length > 200;
+  return (
+    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
+      <ReactFlow<StepNode, WireEdge>
+        nodes={editor.nodes}
+        edges={editor.edges}
+        nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
+        defaultEdgeOptions={defaultEdgeOptions}
+        onNodesChange={editor.onNodesChange}
+        onEdgesChange={editor.onEdgesChange}
+        onConnect={editor.onConnect}
+        onNodeDragStart={editor.onNodeDragStart}
+        onNodeDragStop={editor.onNodeDragStop}
+        onBeforeDelete={editor.onBeforeDelete}
+        onNodeClick={handleNodeClick}
+        onPaneClick={onPaneClick}
+        isValidConnection={isValidConnection}
+        deleteKeyCode={deleteKeys}
+        multiSelectionKeyCode={multiKeys}
+        selectionKeyCode="Shift"
+        fitView
+        fitViewOptions={fitViewOptions}
+        minZoom={0.05}
+        maxZoom={2}
+        onlyRenderVisibleElements={big}
+        elevateEdgesOnSelect
+        connectionRadius={28}
+        proOptions={proOptions}
+        attributionPosition="bottom-center"
+      >
+        <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
+        <MiniMap<StepNode> pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(241,245,249,0.7)" />
+        <Controls showInteractive={false} />
+        {editor.nodes.length === 0 && (
+          <Panel position="top-center" className="canvas__empty" data-testid="canvas-empty">
+            <div className="empty__title">An empty journey</div>
+            <p className="empty__text">
+              Drag a <strong>Trigger</strong> from the palette onto the canvas (or click it) to choose the event that starts the journey, then add steps and
+              connect their ports.
+            </p>
+          </Panel>
+        )}
+      </ReactFlow>
+    </div>
+  );
+}
+
+export default memo(JourneyCanvas);

@@ -1,0 +1,392 @@
+/**
+ * The editor screen: header (file, validation status, facts, actions), palette, canvas with
+ * the problems panel, and the right sidebar (inspector, journey settings, simulate).
+ */
+import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { BackendError, saveJourney } from '../api/backend';
+import type { Button, JourneyDoc, NodeDoc, WorkspaceInfo } from '../api/types';
+import JourneyCanvas from '../canvas/JourneyCanvas';
+import Palette from '../canvas/Palette';
+import { FileDialog } from '../files/FileDialog';
+import { nativeOpen, nativeSaveAs } from '../files/nativeDialogs';
+import { journeyRoute } from '../files/paths';
+import { rememberFile } from '../files/recent';
+import Inspector from '../inspector/Inspector';
+import { SampleProvider } from '../inspector/LiquidPreview';
+import type { StepNode } from '../model/canvas';
+import { slug } from '../model/ids';
+import { NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
+import type { PaletteKind } from '../model/palette';
+import { buttonsOf } from '../model/ports';
+import ProblemsPanel from '../problems/ProblemsPanel';
+import { factsPhrases, statusText } from '../problems/status';
+import SettingsPanel from '../settings/SettingsPanel';
+import SimulatePanel from '../simulate/SimulatePanel';
+import HelpOverlay from './HelpOverlay';
+import { useEditor } from './useEditor';
+
+type Tab = 'inspector' | 'settings' | 'simulate';
+
+export interface EditorScreenProps {
+  initial: JourneyDoc;
+  file: string | null;
+  workspace: WorkspaceInfo | null;
+  /** The journey now lives in `file` (after save as): update the route without reloading. */
+  onFileChanged: (file: string) => void;
+  onDirtyChange: (dirty: boolean) => void;
+  onOpenFile: (file: string) => void;
+}
+
+const PUBLISH_TOOLTIP = 'Publishing to the bundled engine arrives in the next release';
+
+function isTextTarget(t: EventTarget | null): boolean {
+  const el = t as HTMLElement | null;
+  if (!el || !el.tagName) return false;
+  return el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable;
+}
+
+/** Buttons of the send steps that lead into `id` (through non-send steps), for reply branches. */
+function upstreamButtons(nodes: StepNode[], edges: { source: string; target: string }[], id: string): Button[] {
+  const byId = new Map(nodes.map((n) => [n.id, n] as const));
+  const seen = new Set<string>([id]);
+  let frontier = [id];
+  const out: Button[] = [];
+  for (let depth = 0; depth < 6 && frontier.length > 0; depth++) {
+    const next: string[] = [];
+    for (const e of edges) {
+      if (!frontier.includes(e.target) || seen.has(e.source)) continue;
+      seen.add(e.source);
+      const n = byId.get(e.source);
+      if (!n) continue;
+      const b = buttonsOf(n.data.doc);
+      if (n.data.doc.type === 'send') {
+        for (const x of b) if (!out.some((o) => o.id === x.id)) out.push(x);
+      } else next.push(e.source);
+    }
+    frontier = next;
+  }
+  return out;
+}
+
+function Editor({ initial, file: initialFile, workspace, onFileChanged, onDirtyChange, onOpenFile }: EditorScreenProps) {
+  const editor = useEditor(initial);
+  const rf = useReactFlow();
+  const [file, setFile] = useState<string | null>(initialFile);
+  const [tab, setTab] = useState<Tab>('inspector');
+  const [dialog, setDialog] = useState<null | 'save' | 'open'>(null);
+  const [help, setHelp] = useState(false);
+  const [toast, setToast] = useState<{ text: string; kind: 'ok' | 'error' } | null>(null);
+  const [saving, setSaving] = useState(false);
+  const canvasBox = useRef<HTMLDivElement>(null);
+  const desktop = workspace?.desktop ?? false;
+
+  useEffect(() => onDirtyChange(editor.dirty), [editor.dirty, onDirtyChange]);
+  useEffect(() => {
+    document.title = `${editor.dirty ? '● ' : ''}${editor.meta.name || editor.meta.id || 'Journey'} — Itinera`;
+  }, [editor.dirty, editor.meta.name, editor.meta.id]);
+  useEffect(() => {
+    if (!toast) return;
+    const t = window.setTimeout(() => setToast(null), toast.kind === 'error' ? 6000 : 2500);
+    return () => window.clearTimeout(t);
+  }, [toast]);
+
+  const selected = useMemo(() => editor.nodes.filter((n) => n.selected), [editor.nodes]);
+  const single = selected.length === 1 ? selected[0] : null;
+  const otherIds = useMemo(() => (single ? editor.nodes.filter((n) => n !== single).map((n) => n.data.doc.id) : []), [editor.nodes, single]);
+  const upstream = useMemo(() => (single && single.data.doc.type === 'wait_for' ? upstreamButtons(editor.nodes, editor.edges, single.id) : []), [single, editor.nodes, editor.edges]);
+  const nodeDiagnostics = useMemo(
+    () => (single && editor.report ? editor.report.diagnostics.filter((d) => d.node === single.data.doc.id || d.nodes?.includes(single.data.doc.id)) : []),
+    [single, editor.report],
+  );
+
+  const centreOn = useCallback(
+    (id: string) => {
+      const n = rf.getNode(id);
+      if (!n) return;
+      const w = n.measured?.width ?? NODE_WIDTH;
+      const h = n.measured?.height ?? NODE_HEIGHT;
+      void rf.setCenter(n.position.x + w / 2, n.position.y + h / 2, { zoom: Math.max(rf.getZoom(), 0.9), duration: 300 });
+    },
+    [rf],
+  );
+
+  const selectAndCentre = useCallback(
+    (id: string) => {
+      editor.selectNode(id);
+      centreOn(id);
+    },
+    [editor, centreOn],
+  );
+
+  const addAtCentre = useCallback(
+    (kind: PaletteKind) => {
+      const box = canvasBox.current?.getBoundingClientRect();
+      const p = box ? rf.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 3 }) : { x: 0, y: 0 };
+      editor.addNode(kind, { x: p.x - NODE_WIDTH / 2, y: p.y - NODE_HEIGHT / 2 });
+      if (tab !== 'simulate') setTab('inspector');
+    },
+    [rf, editor, tab],
+  );
+
+  const onNodeClick = useCallback(() => setTab((t) => (t === 'simulate' ? t : 'inspector')), []);
+  const onPaneClick = useCallback(() => {}, []);
+
+  // ---- files ----
+  const doSave = useCallback(
+    async (target: string) => {
+      setSaving(true);
+      const version = editor.version;
+      try {
+        const r = await saveJourney(target, editor.journey);
+        editor.markSaved(version);
+        setFile(r.file);
+        if (workspace) rememberFile(workspace.dir, r.file, editor.meta.name || editor.meta.id);
+        if (r.file !== file) onFileChanged(r.file);
+        setToast({ text: `Saved ${r.file}`, kind: 'ok' });
+      } catch (e) {
+        setToast({ text: `Could not save: ${e instanceof BackendError ? e.message : String(e)}`, kind: 'error' });
+      } finally {
+        setSaving(false);
+      }
+    },
+    [editor, workspace, file, onFileChanged],
+  );
+
+  const suggested = file ?? `${slug(editor.meta.id || editor.meta.name || 'journey').replace(/_/g, '-')}.journey.json`;
+
+  const saveAs = useCallback(async () => {
+    if (desktop && workspace) {
+      try {
+        const chosen = await nativeSaveAs(workspace.dir, suggested);
+        if (chosen) await doSave(chosen);
+      } catch (e) {
+        setToast({ text: e instanceof Error ? e.message : String(e), kind: 'error' });
+      }
+    } else setDialog('save');
+  }, [desktop, workspace, suggested, doSave]);
+
+  const save = useCallback(() => {
+    if (file) void doSave(file);
+    else void saveAs();
+  }, [file, doSave, saveAs]);
+
+  const open = useCallback(async () => {
+    if (desktop && workspace) {
+      try {
+        const chosen = await nativeOpen(workspace.dir);
+        if (chosen) onOpenFile(chosen);
+      } catch (e) {
+        setToast({ text: e instanceof Error ? e.message : String(e), kind: 'error' });
+      }
+    } else setDialog('open');
+  }, [desktop, workspace, onOpenFile]);
+
+  // ---- keyboard ----
+  const keys = useRef({ editor, save, saveAs, open });
+  keys.current = { editor, save, saveAs, open };
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const { editor: ed, save: sv, saveAs: sa, open: op } = keys.current;
+      const mod = e.ctrlKey || e.metaKey;
+      const k = e.key.toLowerCase();
+      const inText = isTextTarget(e.target);
+      if (mod && k === 'z') {
+        e.preventDefault();
+        if (inText) (document.activeElement as HTMLElement | null)?.blur();
+        if (e.shiftKey) ed.redo();
+        else ed.undo();
+      } else if (mod && k === 'y') {
+        e.preventDefault();
+        if (inText) (document.activeElement as HTMLElement | null)?.blur();
+        ed.redo();
+      } else if (mod && k === 's') {
+        e.preventDefault();
+        if (e.shiftKey) void sa();
+        else sv();
+      } else if (mod && k === 'o') {
+        e.preventDefault();
+        void op();
+      } else if (inText) {
+        return;
+      } else if (mod && k === 'c') {
+        if (window.getSelection()?.toString()) return;
+        if (ed.copy() > 0) e.preventDefault();
+      } else if (mod && k === 'v') {
+        if (ed.paste().length > 0) e.preventDefault();
+      } else if (mod && k === 'a') {
+        e.preventDefault();
+        ed.selectAll();
+      } else if (e.key === '?') {
+        e.preventDefault();
+        setHelp(true);
+      } else if (e.key === 'Escape') {
+        setHelp(false);
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  // ---- header ----
+  const report = editor.report;
+  const status = editor.validationError ? 'Validation unavailable' : report ? statusText(report) : 'Checking…';
+  const statusKind = editor.validationError ? 'unknown' : !report ? 'pending' : report.valid ? (report.diagnostics.length > 0 ? 'warning' : 'valid') : 'error';
+  const facts = report?.valid ? factsPhrases(report.facts) : [];
+
+  const onInspectorChange = useCallback((id: string, doc: NodeDoc, key: string) => editor.updateNode(id, doc, `${id}:${key}`), [editor]);
+  const onDeleteSelected = useCallback(() => editor.deleteSelection(), [editor]);
+  const onMetaChange = editor.updateMeta;
+  const onSimSelectNode = useCallback((id: string) => selectAndCentre(id), [selectAndCentre]);
+
+  return (
+    <div className="editor">
+      <header className="topbar">
+        <a className="topbar__home" href="#/" title="All journeys" data-testid="home">
+          <span className="logo">◆</span> Itinera
+        </a>
+        <div className="topbar__doc">
+          <input
+            className="topbar__name"
+            data-testid="journey-name"
+            value={editor.meta.name ?? ''}
+            placeholder="Untitled journey"
+            aria-label="Journey name"
+            onChange={(e) => editor.updateMeta({ ...editor.meta, name: e.target.value }, 'name')}
+          />
+          <span className="topbar__file mono" title={file ?? 'Not saved yet'}>
+            {file ?? 'not saved yet'}
+          </span>
+          {editor.dirty && (
+            <span className="dirty" data-testid="dirty-marker" title="Unsaved changes">
+              ● Unsaved
+            </span>
+          )}
+        </div>
+        <div className={`status status--${statusKind}`} data-testid="validation-status" data-valid={report ? String(report.valid) : ''} title={editor.validationError ?? undefined}>
+          {status}
+        </div>
+        {facts.length > 0 && (
+          <div className="facts" data-testid="facts">
+            {facts.map((f) => (
+              <span key={f} className="facts__item">
+                {f}
+              </span>
+            ))}
+          </div>
+        )}
+        <div className="topbar__spacer" />
+        <div className="toolbar" role="toolbar" aria-label="Editing">
+          <button type="button" className="btn btn--icon" data-testid="undo" onClick={editor.undo} disabled={!editor.canUndo} title="Undo (Ctrl+Z)">
+            ↶
+          </button>
+          <button type="button" className="btn btn--icon" data-testid="redo" onClick={editor.redo} disabled={!editor.canRedo} title="Redo (Ctrl+Shift+Z)">
+            ↷
+          </button>
+          <button type="button" className="btn" data-testid="auto-layout" onClick={() => {
+            editor.autoLayout();
+            window.setTimeout(() => void rf.fitView({ padding: 0.15, duration: 300, maxZoom: 1 }), 50);
+          }} title="Arrange the steps top to bottom">
+            Auto-layout
+          </button>
+          <button type="button" className="btn" data-testid="fit-view" onClick={() => void rf.fitView({ padding: 0.15, duration: 300, maxZoom: 1 })} title="Zoom to fit">
+            Fit
+          </button>
+        </div>
+        <div className="toolbar" role="toolbar" aria-label="File">
+          <button type="button" className="btn" data-testid="open" onClick={() => void open()} title="Open (Ctrl+O)">
+            Open
+          </button>
+          <button type="button" className="btn" data-testid="save-as" onClick={() => void saveAs()} title="Save as (Ctrl+Shift+S)">
+            Save as
+          </button>
+          <button type="button" className="btn btn--primary" data-testid="save" onClick={save} disabled={saving} title="Save (Ctrl+S)">
+            {saving ? 'Saving…' : 'Save'}
+          </button>
+          <span className="publish-wrap" title={PUBLISH_TOOLTIP}>
+            <button type="button" className="btn" data-testid="publish" disabled title={PUBLISH_TOOLTIP} aria-describedby="publish-tip">
+              Publish
+            </button>
+            <span id="publish-tip" role="tooltip" className="tooltip">
+              {PUBLISH_TOOLTIP}
+            </span>
+          </span>
+          <button type="button" className="btn btn--icon" data-testid="help" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
+            ?
+          </button>
+        </div>
+      </header>
+      {toast && (
+        <div className={`toast toast--${toast.kind}`} data-testid="toast" role="status">
+          {toast.text}
+        </div>
+      )}
+      <div className="editor__body">
+        <Palette onAdd={addAtCentre} />
+        <div className="editor__center" ref={canvasBox}>
+          <JourneyCanvas editor={editor} onNodeClick={onNodeClick} onPaneClick={onPaneClick} />
+          <ProblemsPanel report={report} validating={editor.validating} error={editor.validationError} onSelect={selectAndCentre} />
+        </div>
+        <aside className="sidebar">
+          <div className="tabs" role="tablist">
+            {(
+              [
+                ['inspector', 'Step'],
+                ['settings', 'Journey'],
+                ['simulate', 'Simulate'],
+              ] as [Tab, string][]
+            ).map(([t, label]) => (
+              <button key={t} type="button" role="tab" aria-selected={tab === t} className={`tab${tab === t ? ' tab--on' : ''}`} data-testid={`tab-${t}`} onClick={() => setTab(t)}>
+                {label}
+              </button>
+            ))}
+          </div>
+          <div className="sidebar__body">
+            {tab === 'inspector' && (
+              <Inspector
+                node={single ? single.data.doc : null}
+                selectionCount={selected.length}
+                otherIds={otherIds}
+                upstreamButtons={upstream}
+                diagnostics={nodeDiagnostics}
+                onChange={onInspectorChange}
+                onRename={editor.renameNode}
+                onDelete={onDeleteSelected}
+              />
+            )}
+            {tab === 'settings' && <SettingsPanel meta={editor.meta} onChange={onMetaChange} />}
+            <div className="sidebar__sim" hidden={tab !== 'simulate'}>
+              <SimulatePanel journey={editor.journey} journeyFile={file} valid={report?.valid ?? false} onOverlay={editor.setOverlay} onSelectNode={onSimSelectNode} />
+            </div>
+          </div>
+        </aside>
+      </div>
+      {dialog && workspace && (
+        <FileDialog
+          mode={dialog}
+          folder={workspace.dir}
+          initialName={dialog === 'save' ? suggested : ''}
+          onCancel={() => setDialog(null)}
+          onChoose={(f) => {
+            setDialog(null);
+            if (dialog === 'save') void doSave(f);
+            else onOpenFile(f);
+          }}
+        />
+      )}
+      {help && <HelpOverlay onClose={() => setHelp(false)} />}
+    </div>
+  );
+}
+
+export default function EditorScreen(props: EditorScreenProps) {
+  return (
+    <ReactFlowProvider>
+      <SampleProvider>
+        <Editor {...props} />
+      </SampleProvider>
+    </ReactFlowProvider>
+  );
+}
+
+export { journeyRoute };

@@ -1,0 +1,46 @@
+/** The keyboard shortcuts, shown with `?` or the help button. */
+const SHORTCUTS: [string, string][] = [
+  ['Drag from the palette', 'Add a step where you drop it (or click to add at the centre)'],
+  ['Drag from a port to a step', 'Connect; a port has one wire, a new one replaces it'],
+  ['Delete / Backspace', 'Delete the selected steps and wires'],
+  ['Shift + click', 'Add to the selection'],
+  ['Shift + drag', 'Select with a box'],
+  ['Ctrl + A', 'Select every step'],
+  ['Ctrl + C / Ctrl + V', 'Copy / paste steps (with new ids)'],
+  ['Ctrl + Z', 'Undo'],
+  ['Ctrl + Shift + Z  or  Ctrl + Y', 'Redo'],
+  ['Ctrl + S', 'Save'],
+  ['Ctrl + Shift + S', 'Save as'],
+  ['Ctrl + O', 'Open'],
+  ['Scroll / drag the background', 'Zoom / pan'],
+  ['?', 'Show this help'],
+  ['Esc', 'Close dialogs'],
+];
+
+export default function HelpOverlay({ onClose }: { onClose: () => void }) {
+  return (
+    <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
+      <div className="modal modal--wide" role="dialog" aria-modal="true" aria-label="Keyboard shortcuts" data-testid="help-overlay">
+        <h2 className="modal__title">Keyboard shortcuts</h2>
+        <table className="shortcuts">
+          <tbody>
+            {SHORTCUTS.map(([k, what]) => (
+              <tr key={k}>
+                <td>
+                  <kbd>{k}</kbd>
+                </td>
+                <td>{what}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <p className="muted small">On macOS, use ⌘ instead of Ctrl. The canvas must have focus (click its background) for Delete and copy/paste.</p>
+        <div className="modal__actions">
+          <button type="button" className="btn btn--primary" data-testid="help-close" onClick={onClose} autoFocus>
+            Got it
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
