@@ -221,3 +221,31 @@ async fn the_editor_is_served_at_the_root_only_with_a_ui_folder() {
     let error = Server::bind(ServeOptions { ui_dir: Some(empty.0.clone()), ..options(&folder) }).await.err().expect("refused");
     assert!(error.to_string().contains("npm --prefix ui run build"), "{error}");
 }
+
+#[tokio::test]
+async fn simulations_run_over_http_and_an_invalid_journey_is_a_400_with_diagnostics() {
+    let folder = TempFolder::new("simulate");
+    let server = Running::start(options(&folder)).await;
+    let (_, templates) = server.api("list_templates", json!({})).await;
+    let journey = templates[0]["journey"].clone();
+    let (status, scenarios) = server.api("list_scenarios", json!({})).await;
+    assert_eq!(status, 200);
+    let sample = scenarios
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["journey_id"] == journey["id"]))
+        .unwrap_or_else(|| panic!("a sample scenario for {}: {scenarios}", journey["id"]))
+        .clone();
+
+    let (status, report) = server.api("simulate_journey", json!({"journey": journey, "scenario": sample["scenario"]})).await;
+    assert_eq!(status, 200, "{report}");
+    let contacts = report["contacts"].as_array().expect("contacts").len();
+    assert_eq!(Some(contacts), sample["scenario"]["contacts"].as_array().map(Vec::len));
+    assert_eq!(report["summary"]["contacts"], json!(contacts));
+
+    let mut broken = journey.clone();
+    broken["edges"] = json!([]);
+    let (status, body) = server.api("simulate_journey", json!({"journey": broken, "scenario": sample["scenario"]})).await;
+    assert_eq!(status, 400);
+    assert!(body["error"].is_string() && body["diagnostics"].as_array().is_some_and(|d| !d.is_empty()), "{body}");
+    server.stop().await;
+}

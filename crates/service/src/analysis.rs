@@ -3,6 +3,7 @@
 //! their rules; this module only converts the editor's JSON to their inputs and back.
 
 use itinera_model::{Report, check_source};
+use itinera_sim::{Detail, RunOptions, Scenario};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -34,8 +35,28 @@ fn journey_text(journey: &Value) -> String {
 /// simulator's report (the shape of `itinera simulate --json`). `contacts = Some("all")` keeps
 /// every contact's steps; otherwise a generated population's contacts are summarised only.
 pub fn simulate_journey(journey: &Value, scenario: &Value, contacts: Option<&str>) -> Result<Value, Error> {
-    let _ = (journey, scenario, contacts);
-    Err(Error::Internal("simulation is not available yet".into()))
+    let (parsed, report) = check_source(&journey_text(journey));
+    let Some(journey) = parsed else {
+        let first = report.diagnostics.first().map(|d| d.message.clone()).unwrap_or_default();
+        return Err(Error::Invalid { message: format!("the journey cannot be read: {first}"), diagnostics: report.diagnostics });
+    };
+    let scenario_text = serde_json::to_string_pretty(scenario).unwrap_or_default();
+    let scenario = Scenario::parse(&scenario_text).map_err(|e| Error::BadInput(format!("scenario: {e}")))?;
+    let detail = match contacts {
+        Some("all") => Detail::All,
+        Some(other) => return Err(Error::BadInput(format!("contacts: expected \"all\", got {other:?}"))),
+        None if scenario.population.is_none() => Detail::All,
+        // A generated population is summarised; its hand-written contacts keep their details.
+        None => Detail::Only(scenario.contacts.iter().map(|c| c.id.clone()).collect()),
+    };
+    let report = itinera_sim::run(&journey, &scenario, &RunOptions { detail }, None).map_err(|e| {
+        let message = e.to_string();
+        match e {
+            itinera_sim::Error::Invalid(diagnostics) => Error::Invalid { message, diagnostics },
+            _ => Error::BadInput(message),
+        }
+    })?;
+    serde_json::to_value(&report).map_err(|e| Error::Internal(format!("cannot encode the simulation report: {e}")))
 }
 
 /// `preview_template`: renders a Liquid template against a sample contact and event with the

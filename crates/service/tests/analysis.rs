@@ -1,0 +1,84 @@
+//! Validation and simulation through the service, compared with the libraries called directly:
+//! the service must add nothing and lose nothing on the way.
+
+use std::fs;
+use std::path::Path;
+
+use itinera_service::{Error, ErrorKind, simulate_journey, validate_journey};
+use serde_json::{Value, json};
+
+fn asset(relative: &str) -> String {
+    fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets").join(relative)).expect("asset exists")
+}
+
+fn appointment() -> (String, Value) {
+    let text = asset("journeys/appointment-reminder.journey.json");
+    let value = serde_json::from_str(&text).expect("JSON");
+    (text, value)
+}
+
+fn sample_scenario() -> (String, Value) {
+    let text = asset("scenarios/appointment-reminder.scenario.json");
+    let value = serde_json::from_str(&text).expect("JSON");
+    (text, value)
+}
+
+#[test]
+fn validation_answers_the_models_report_for_the_same_journey() {
+    let (text, mut journey) = appointment();
+    assert_eq!(validate_journey(&journey), itinera_model::check_source(&text).1);
+    journey["edges"] = json!([]);
+    let report = validate_journey(&journey);
+    assert!(!report.valid);
+    assert_eq!(report, itinera_model::check_source(&journey.to_string()).1);
+}
+
+#[test]
+fn simulation_answers_the_simulators_report_for_the_sample_scenario() {
+    let (journey_text, journey) = appointment();
+    let (scenario_text, scenario) = sample_scenario();
+    let answer = simulate_journey(&journey, &scenario, None).expect("simulates");
+
+    let parsed_journey = itinera_model::Journey::parse(&journey_text).expect("parses");
+    let parsed_scenario = itinera_sim::Scenario::parse(&scenario_text).expect("parses");
+    let direct = itinera_sim::run(&parsed_journey, &parsed_scenario, &itinera_sim::RunOptions::default(), None).expect("runs");
+    assert_eq!(answer, serde_json::to_value(&direct).expect("serializes"));
+
+    let contacts = answer["contacts"].as_array().expect("contacts");
+    let ids: Vec<&str> = contacts.iter().filter_map(|c| c["id"].as_str()).collect();
+    let expected: Vec<&str> = scenario["contacts"].as_array().expect("list").iter().filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(ids, expected, "every hand-written contact, in file order");
+    let entered = contacts.iter().filter(|c| c["outcome"] != "not_entered");
+    assert!(entered.clone().count() > 0);
+    assert!(entered.into_iter().all(|c| c["steps"].as_array().is_some_and(|s| !s.is_empty())), "hand-written contacts keep their steps");
+}
+
+#[test]
+fn an_invalid_journey_is_refused_with_its_diagnostics() {
+    let (_, mut journey) = appointment();
+    let (_, scenario) = sample_scenario();
+    journey["edges"] = json!([]);
+    let error = simulate_journey(&journey, &scenario, None).expect_err("invalid");
+    assert_eq!(error.kind(), ErrorKind::BadInput);
+    let Error::Invalid { diagnostics, .. } = &error else { panic!("expected Invalid, got {error:?}") };
+    assert!(diagnostics.iter().any(|d| d.code.to_string() == "dead_end"), "{diagnostics:?}");
+    let wire = serde_json::to_value(&error).expect("serializes");
+    assert!(wire["error"].is_string() && wire["diagnostics"].is_array(), "{wire}");
+
+    let error = simulate_journey(&json!({"format": "itinera/journey@1", "nodes": 1}), &scenario, None).expect_err("unreadable");
+    let Error::Invalid { diagnostics, .. } = &error else { panic!("expected Invalid, got {error:?}") };
+    assert_eq!(diagnostics[0].code.to_string(), "parse_error");
+}
+
+#[test]
+fn a_bad_scenario_or_contacts_option_is_bad_input_naming_the_field() {
+    let (_, journey) = appointment();
+    let (_, mut scenario) = sample_scenario();
+    let error = simulate_journey(&journey, &scenario, Some("some")).expect_err("bad option");
+    assert!(error.to_string().contains("contacts"), "{error}");
+    scenario["run_for"] = json!("soon");
+    let error = simulate_journey(&journey, &scenario, None).expect_err("bad scenario");
+    assert_eq!(error.kind(), ErrorKind::BadInput);
+    let message = error.to_string();
+    assert!(message.starts_with("scenario: ") && message.contains("run_for"), "{message}");
+}
