@@ -5,7 +5,7 @@
 import { memo, useMemo, useState } from 'react';
 import type { SimContact, SimReport } from '../api/types';
 import { CHANNEL_LABELS } from './scenarioEdit';
-import { OUTCOME_LABELS, filterContacts, formatAt, formatRate, messageRows, outcomeRows, stepText, stepTone } from './results';
+import { OUTCOME_LABELS, filterContacts, formatAt, formatRate, messageRows, messageText, outcomeRows, stepText, stepTone } from './results';
 
 interface SimResultsProps {
   report: SimReport;
@@ -235,13 +235,7 @@ function Timeline(props: { contact: SimContact; onSelectNode: (id: string) => vo
                   </button>
                 </div>
                 {m.subject && <div className="sim-message-subject">{m.subject}</div>}
-                {m.text ? (
-                  <div className="sim-message-text">{m.text}</div>
-                ) : m.template ? (
-                  <div className="sim-message-text sim-muted">
-                    Template {typeof m.template === 'string' ? m.template : JSON.stringify(m.template)}
-                  </div>
-                ) : null}
+                <div className={`sim-message-text${m.text ? '' : ' sim-muted'}`}>{messageText(m)}</div>
               </li>
             ))}
           </ul>

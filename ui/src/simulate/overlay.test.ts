@@ -128,6 +128,15 @@ describe('pathEdgesOfSteps', () => {
     ]);
   });
 
+  it('an ignored event at another node does not move the contact', () => {
+    const steps = [{ node: 'a' }, { node: 'b' }, { node: 't', result: 'ignored' }, { node: 'b', port: 'yes' }, { node: 'c' }];
+    expect(pathOfSteps(steps)).toEqual(['a', 'b', 'c']);
+    expect(pathEdgesOfSteps(steps, known)).toEqual([
+      { from: 'a', port: 'next', to: 'b' },
+      { from: 'b', port: 'yes', to: 'c' },
+    ]);
+  });
+
   it('a port recorded on the first step of a node counts too', () => {
     expect(pathEdgesOfSteps([{ node: 'b', port: 'yes' }, { node: 'c' }], [])).toEqual([{ from: 'b', port: 'yes', to: 'c' }]);
   });
@@ -162,4 +171,34 @@ describe('overlayForContact', () => {
     expect(overlayForContact(report, 'nobody').path).toEqual([]);
     expect(overlayForContact(report, 'nobody').pathEdges).toEqual([]);
   });
+});
+
+// The simulator's own golden report (crates/sim/tests/snapshots): every path the overlay draws
+// for a real contact must follow edges the backend counted, and visit only counted nodes.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+// Vitest runs from ui/.
+const golden = resolve(process.cwd(), '../crates/sim/tests/snapshots/golden__appointment-reminder.snap');
+
+describe.skipIf(!existsSync(golden))('overlay of the simulator golden report', () => {
+  const text = readFileSync(golden, 'utf8');
+  const real = JSON.parse(text.slice(text.indexOf('{'))) as OverlayReport & { contacts: { id: string; steps: { node: string }[] }[] };
+
+  it('has contacts with steps to check', () => {
+    expect(real.contacts.filter((c) => c.steps.length > 0).length).toBeGreaterThan(3);
+  });
+
+  for (const c of real.contacts) {
+    it(`${c.id}: path edges are counted edges, path nodes were entered`, () => {
+      const o = overlayForContact(real, c.id);
+      const counted = new Set(o.edgeCounts.filter((e) => e.count > 0).map((e) => `${e.from}.${e.port}>${e.to}`));
+      for (const e of o.pathEdges ?? []) expect(counted).toContain(`${e.from}.${e.port}>${e.to}`);
+      for (const n of o.path ?? []) expect(o.nodeCounts[n]).toBeGreaterThan(0);
+      // Each move between two different nodes is an edge, except a re-entry at the trigger.
+      const moves = Math.max(0, (o.path?.length ?? 0) - 1);
+      expect(o.pathEdges?.length).toBeLessThanOrEqual(moves);
+      expect(o.pathEdges?.length).toBeGreaterThanOrEqual(moves - 1);
+    });
+  }
 });

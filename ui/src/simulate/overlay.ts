@@ -26,6 +26,13 @@ export interface SimOverlay {
 export interface OverlayStep {
   node: string;
   port?: string | null;
+  /** `ignored`: an event reached a node without moving the contact (a trigger refusing a re-entry). */
+  result?: string | null;
+}
+
+/** Steps that record something happening to the contact without it moving there. */
+function moves(step: OverlayStep): boolean {
+  return step.result !== 'ignored';
 }
 
 /** One contact of a report, as far as the overlay reads it. */
@@ -58,10 +65,13 @@ export function overlayFromReport(report: OverlayReport): SimOverlay {
   return { nodeCounts, edgeCounts };
 }
 
-/** Node ids in visit order: a node that records several steps in a row counts once. */
+/**
+ * Node ids in visit order: a node that records several steps in a row counts once; `ignored`
+ * steps (an event that did not move the contact) are left out.
+ */
 export function pathOfSteps(steps: OverlayStep[]): string[] {
   const path: string[] = [];
-  for (const step of steps) {
+  for (const step of steps.filter(moves)) {
     if (path[path.length - 1] !== step.node) path.push(step.node);
   }
   return path;
@@ -80,7 +90,7 @@ export function pathEdgesOfSteps(
   const edges: { from: string; port: string; to: string }[] = [];
   let current: string | undefined;
   let port: string | undefined;
-  for (const step of steps) {
+  for (const step of steps.filter(moves)) {
     if (current === undefined) {
       current = step.node;
       port = step.port ?? undefined;

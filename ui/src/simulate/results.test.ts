@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SimReport } from '../api/types';
-import { filterContacts, formatAt, formatRate, hasTimelines, messageRows, outcomeRows, stepText, stepTone } from './results';
+import { messageText, filterContacts, formatAt, formatRate, hasTimelines, messageRows, outcomeRows, stepText, stepTone } from './results';
 
 const report: SimReport = {
   journey: 'j',
@@ -67,6 +67,8 @@ describe('steps', () => {
   });
   const tones: [Record<string, string>, string][] = [
     [{ result: 'sent' }, 'ok'],
+    [{ result: 'delivered' }, 'ok'],
+    [{ result: 'failed', reason: 'frequency_capped', port: 'next' }, 'failed'],
     [{ result: 'deferred', reason: 'quiet_hours' }, 'deferred'],
     [{ result: 'failed', reason: 'undeliverable' }, 'failed'],
     [{ result: 'skipped', reason: 'no_consent' }, 'failed'],
@@ -79,4 +81,14 @@ describe('steps', () => {
     expect(hasTimelines(report)).toBe(true);
     expect(hasTimelines({ ...report, contacts: [{ id: 'x', outcome: 'exited', exit_node: 'done' }] })).toBe(false);
   });
+});
+
+describe('messageText', () => {
+  it('a text message reads as its text', () => expect(messageText({ text: 'Hi Ana' })).toBe('Hi Ana'));
+  it('a template reads as its name, language and rendered params', () => {
+    expect(messageText({ template: { name: 'appointment_reminder', language: 'en', params: ['Ana', '2026-03-04T15:00:00Z'] } })).toBe(
+      'Template appointment_reminder (en): Ana · 2026-03-04T15:00:00Z',
+    );
+  });
+  it('a template named by a string', () => expect(messageText({ template: 'promo' })).toBe('Template promo'));
 });

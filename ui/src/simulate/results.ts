@@ -79,7 +79,7 @@ export function stepTone(step: SimStep): StepTone {
   const result = step.result ?? '';
   if (result === 'failed' || result === 'skipped' || (step.reason && result !== 'deferred')) return 'failed';
   if (result === 'deferred') return 'deferred';
-  if (result === 'sent' || result === 'goal' || result === 'matched' || result === 'called') return 'ok';
+  if (['sent', 'delivered', 'goal', 'matched', 'called', 'succeeded'].includes(result)) return 'ok';
   return 'neutral';
 }
 
@@ -99,4 +99,20 @@ export function stepText(step: SimStep): string {
 /** Whether the report carries per-contact timelines (large generated populations may omit them). */
 export function hasTimelines(report: SimReport): boolean {
   return report.contacts.some((c) => Array.isArray(c.steps) && c.steps.length > 0);
+}
+
+/**
+ * How a message reads in the timeline: its text, else its WhatsApp template and the parameters
+ * it was rendered with (`Template appointment_reminder (en): Ana · 2026-03-04T15:00:00Z`).
+ */
+export function messageText(message: { text?: string | null; template?: unknown }): string {
+  if (message.text) return message.text;
+  const t = message.template;
+  if (typeof t === 'string') return `Template ${t}`;
+  if (t && typeof t === 'object') {
+    const { name, language, params } = t as { name?: unknown; language?: unknown; params?: unknown };
+    const head = `Template ${String(name ?? '?')}${language ? ` (${String(language)})` : ''}`;
+    return Array.isArray(params) && params.length > 0 ? `${head}: ${params.map(String).join(' · ')}` : head;
+  }
+  return '';
 }
