@@ -5,7 +5,7 @@
 use itinera_model::{Report, check_source};
 use itinera_sim::{Detail, RunOptions, Scenario};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::Error;
 
@@ -59,9 +59,28 @@ pub fn simulate_journey(journey: &Value, scenario: &Value, contacts: Option<&str
     serde_json::to_value(&report).map_err(|e| Error::Internal(format!("cannot encode the simulation report: {e}")))
 }
 
-/// `preview_template`: renders a Liquid template against a sample contact and event with the
-/// engine's own renderer.
+/// `preview_template`: renders a Liquid template against a sample contact (its attributes plus
+/// `id`) and trigger event with the engine's own renderer — the one that renders real messages —
+/// so the preview cannot disagree with what a contact receives. A Liquid syntax error is bad
+/// input naming the template; `null` contact or event means none.
 pub fn preview_template(template: &str, contact: &Value, event: &Value) -> Result<Preview, Error> {
-    let _ = (template, contact, event);
-    Err(Error::Internal("template preview is not available yet".into()))
+    let mut attributes = match contact {
+        Value::Object(map) => map.clone(),
+        Value::Null => Map::new(),
+        _ => return Err(Error::BadInput("contact: expected an object of attributes".into())),
+    };
+    let id = match attributes.remove("id") {
+        Some(Value::String(id)) => id,
+        Some(Value::Number(n)) => n.to_string(),
+        _ => "preview".to_owned(),
+    };
+    let event = match event {
+        Value::Object(map) => map.clone(),
+        Value::Null => Map::new(),
+        _ => return Err(Error::BadInput("event: expected an object".into())),
+    };
+    let compiled = itinera_engine::template::Template::compile(template).map_err(|e| Error::BadInput(format!("template: {e}")))?;
+    let contact = itinera_engine::Contact { id, attributes, ..Default::default() };
+    let rendered = compiled.render(&contact, &event);
+    Ok(Preview { text: rendered.text, missing: rendered.missing })
 }

@@ -82,3 +82,31 @@ fn a_bad_scenario_or_contacts_option_is_bad_input_naming_the_field() {
     let message = error.to_string();
     assert!(message.starts_with("scenario: ") && message.contains("run_for"), "{message}");
 }
+
+#[test]
+fn previews_render_with_the_engines_liquid_and_name_what_is_missing() {
+    use itinera_service::preview_template;
+    // (template, contact, event, expected text, expected missing)
+    let cases = [
+        ("Hi {{ contact.first_name }}!", json!({"id": "ana", "first_name": "Ana"}), json!({}), "Hi Ana!", vec![]),
+        ("You are {{ contact.id }}", json!({"id": "c-7"}), json!(null), "You are c-7", vec![]),
+        (
+            "See you at {{ event.starts_at }}, {{ contact.first_name }} {{ contact.last_name }}",
+            json!({"first_name": "Ben"}),
+            json!({"starts_at": "15:00"}),
+            "See you at 15:00, Ben ",
+            vec!["contact.last_name"],
+        ),
+        ("{{ contact.first_name | upcase }}", json!({"first_name": "Caz"}), json!({}), "CAZ", vec![]),
+        ("Hi {{ contact.nick }}", json!(null), json!(null), "Hi ", vec!["contact.nick"]),
+    ];
+    for (template, contact, event, text, missing) in cases {
+        let preview = preview_template(template, &contact, &event).unwrap_or_else(|e| panic!("{template}: {e}"));
+        assert_eq!(preview.text, text, "{template}");
+        assert_eq!(preview.missing, missing, "{template}");
+    }
+    let error = preview_template("Hi {{ contact.first_name", &json!({}), &json!({})).expect_err("unclosed tag");
+    assert_eq!(error.kind(), ErrorKind::BadInput);
+    assert!(error.to_string().starts_with("template: "), "{error}");
+    assert_eq!(preview_template("x", &json!([1]), &json!({})).expect_err("not an object").kind(), ErrorKind::BadInput);
+}
