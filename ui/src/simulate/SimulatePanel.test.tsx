@@ -302,3 +302,23 @@ describe('SimulatePanel staleness', () => {
     expect(screen.queryByTestId('sim-stale')).toBeNull();
   });
 });
+
+describe('SimulatePanel and the journey file', () => {
+  it('the scenario file name follows the journey once it is saved', async () => {
+    const { rerender, journey: j, onOverlay, onSelectNode } = renderPanel({ journeyFile: null });
+    await ready();
+    expect((screen.getByTestId('scenario-file-name') as HTMLInputElement).value).toBe('appointment-reminder.scenario.json');
+    rerender(<SimulatePanel journey={j} journeyFile="visits/reminder.journey.json" valid={true} onOverlay={onOverlay} onSelectNode={onSelectNode} />);
+    expect((screen.getByTestId('scenario-file-name') as HTMLInputElement).value).toBe('visits/reminder.scenario.json');
+  });
+
+  it('an untouched panel mounted again lists the scenarios afresh', async () => {
+    const first = renderPanel();
+    await ready();
+    first.unmount();
+    renderPanel();
+    await ready();
+    expect(calls.filter((c) => c.command === 'list_scenarios')).toHaveLength(2);
+    expect((screen.getByTestId('scenario-select') as HTMLSelectElement).value).toBe('file:samples/appointment-reminder.scenario.json');
+  });
+});

@@ -7,8 +7,9 @@
  * the selected contact's path) goes out through `onOverlay`; the editor draws it and clears it
  * when the journey is edited. A run made before the journey changed is kept but marked stale.
  *
- * State survives the tab being hidden and shown again (it is remembered per journey id for the
- * lifetime of the page), so switching to the inspector and back does not lose a run.
+ * An edited scenario or a run survives the panel being unmounted and mounted again for the same
+ * journey file (remembered for the lifetime of the page); an untouched panel starts afresh, so
+ * a scenario file that appeared in the meantime is picked up.
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { BackendError, listScenarios, saveScenario, simulateJourney } from '../api/backend';
@@ -64,8 +65,11 @@ function cloneScenario(s: ScenarioDoc): ScenarioDoc {
 
 export default function SimulatePanel(props: SimulatePanelProps) {
   const { journey, journeyFile, valid, onOverlay, onSelectNode } = props;
-  const memoryKey = journey.id || '(unnamed)';
-  const remembered = memory.get(memoryKey);
+  const memoryKey = `${journeyFile ?? ''}|${journey.id}`;
+  const [remembered] = useState(() => {
+    const m = memory.get(memoryKey);
+    return m && (m.dirty || m.report) ? m : undefined;
+  });
 
   const [listing, setListing] = useState<ScenarioListing[] | null>(null);
   const [listError, setListError] = useState<string | null>(null);
@@ -76,6 +80,7 @@ export default function SimulatePanel(props: SimulatePanelProps) {
   const [reportJourney, setReportJourney] = useState<string | null>(remembered?.reportJourney ?? null);
   const [selected, setSelected] = useState<string | null>(remembered?.selected ?? null);
   const [saveName, setSaveName] = useState<string>(remembered?.saveName ?? scenarioFileFor(journeyFile, journey.id));
+  const [saveNameTouched, setSaveNameTouched] = useState(remembered !== undefined);
   const [running, setRunning] = useState(false);
   const [elapsed, setElapsed] = useState(0);
   const [runError, setRunError] = useState<RunError | null>(null);
@@ -128,6 +133,11 @@ export default function SimulatePanel(props: SimulatePanelProps) {
     // Only on mount: later journey edits must not replace the scenario being edited.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
+
+  // A journey saved (or saved under another name) moves the default scenario file next to it.
+  useEffect(() => {
+    if (!saveNameTouched) setSaveName(scenarioFileFor(journeyFile, journey.id));
+  }, [journeyFile, journey.id, saveNameTouched]);
 
   // The elapsed-time counter of the progress indicator.
   useEffect(() => {
@@ -276,7 +286,10 @@ export default function SimulatePanel(props: SimulatePanelProps) {
               data-testid="scenario-file-name"
               aria-label="Scenario file name"
               value={saveName}
-              onChange={(e) => setSaveName(e.target.value)}
+              onChange={(e) => {
+                setSaveName(e.target.value);
+                setSaveNameTouched(true);
+              }}
             />
             <button type="button" className="sim-button" data-testid="save-scenario" onClick={() => void save()}>
               Save scenario{dirty ? ' *' : ''}
