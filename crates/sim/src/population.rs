@@ -362,9 +362,51 @@ impl ValueGen {
 fn time_value(rng: &mut ChaCha8Rng, base: Timestamp, lo: i64, hi: i64) -> Value {
     let offset = between(rng, lo, hi);
     match add_secs(base, offset) {
-        Some(t) => Value::String(t.to_string()),
+        Some(t) => Value::String(rfc3339(t)),
         None => Value::Null,
     }
+}
+
+/// `t` as RFC 3339 UTC text, exactly as jiff's `Display` writes it (`2026-03-03T15:00:00Z`),
+/// without the formatting machinery for the common case (whole seconds, years 0..=9999).
+fn rfc3339(t: Timestamp) -> String {
+    let secs = t.as_second();
+    // Days since 1970-01-01 to a civil date (Howard Hinnant's `civil_from_days`).
+    let (days, second_of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    if t.subsec_nanosecond() != 0 || !(0..=9999).contains(&year) {
+        return t.to_string();
+    }
+    let (h, m, s) = (second_of_day / 3600, second_of_day / 60 % 60, second_of_day % 60);
+    let mut out = [0u8; 20];
+    let mut put = |at: usize, value: i64, width: usize| {
+        let mut v = value;
+        for k in (0..width).rev() {
+            out[at + k] = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+    };
+    put(0, year, 4);
+    put(5, month, 2);
+    put(8, day, 2);
+    put(11, h, 2);
+    put(14, m, 2);
+    put(17, s, 2);
+    out[4] = b'-';
+    out[7] = b'-';
+    out[10] = b'T';
+    out[13] = b':';
+    out[16] = b':';
+    out[19] = b'Z';
+    out.iter().map(|&b| b as char).collect()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -972,5 +1014,53 @@ impl TryFrom<ReplyFields> for ReplySpec {
             is_button,
             choice,
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The fast formatter writes exactly what jiff writes, over the whole calendar.
+        #[test]
+        fn rfc3339_matches_jiff(second in Timestamp::MIN.as_second()..=Timestamp::MAX.as_second(), nanos in prop_oneof![Just(0i32), 0i32..1_000_000_000]) {
+            if let Ok(t) = Timestamp::new(second, nanos) {
+                prop_assert_eq!(rfc3339(t), t.to_string());
+            }
+        }
+    }
+
+    #[test]
+    fn rfc3339_edges_match_jiff() {
+        for text in ["1970-01-01T00:00:00Z", "2000-02-29T23:59:59Z", "1969-12-31T23:59:59Z", "0000-01-01T00:00:00Z", "9999-12-30T00:00:00Z", "2026-03-01T00:00:00Z"] {
+            let t: Timestamp = text.parse().expect("valid");
+            assert_eq!(rfc3339(t), text);
+        }
+    }
+
+    #[test]
+    fn weighted_pick_never_chooses_a_zero_weight() {
+        let w = Weighted::new(vec![("zero", 0.0), ("a", 1.0), ("zero2", 0.0), ("b", 1.0), ("zero3", 0.0)]).expect("valid");
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut seen = BTreeMap::new();
+        for _ in 0..2000 {
+            *seen.entry(*w.pick(&mut rng)).or_insert(0) += 1;
+        }
+        assert_eq!(seen.keys().copied().collect::<Vec<_>>(), vec!["a", "b"]);
+    }
+
+    #[test]
+    fn between_covers_both_ends_and_the_full_range() {
+        let mut rng = ChaCha8Rng::seed_from_u64(2);
+        let draws: Vec<i64> = (0..1000).map(|_| between(&mut rng, -2, 2)).collect();
+        for v in -2..=2 {
+            assert!(draws.contains(&v), "{v} never drawn");
+        }
+        assert!(draws.iter().all(|v| (-2..=2).contains(v)));
+        // The whole i64 range does not overflow.
+        let _ = between(&mut rng, i64::MIN, i64::MAX);
+        assert_eq!(between(&mut rng, 5, 5), 5);
     }
 }

@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use itinera_model::Duration;
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 use schemars::JsonSchema;
 use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
@@ -273,7 +273,7 @@ pub fn json_schema() -> Value {
 
 /// `t + secs`, or `None` outside jiff's range.
 pub(crate) fn add_secs(t: Timestamp, secs: i64) -> Option<Timestamp> {
-    t.checked_add(SignedDuration::from_secs(secs)).ok()
+    Timestamp::new(t.as_second().checked_add(secs)?, t.subsec_nanosecond()).ok()
 }
 
 // ---------------------------------------------------------------------------------------------
