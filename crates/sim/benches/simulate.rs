@@ -1,0 +1,129 @@
+//! Simulator benchmark: generated contacts through the appointment-reminder journey with
+//! `Detail::None` (what a large `itinera simulate` does).
+//!
+//! Prints, each with a baseline measured in the same run (the machine is noisy, so ratios are
+//! the figures to compare):
+//! * baseline: the time to just generate the same 100,000 contacts (`Scenario::contact`);
+//! * 100,000 contacts on one thread: wall time, node-steps per second (every step record the
+//!   interpreter emits), node visits per second, and the ratio to the baseline;
+//! * peak resident memory after that run (VmHWM from /proc/self/status);
+//! * 1,000,000 contacts on two threads: wall time (goal < 5 s) and ratio to 10× the baseline.
+//!
+//! Run: `cargo bench -p itinera-sim --bench simulate` (add `-- --quick` for 20,000 / 200,000).
+
+use std::path::Path;
+use std::time::Instant;
+
+use itinera_model::Journey;
+use itinera_sim::{Detail, RunOptions, Scenario, SimReport};
+use serde_json::json;
+
+fn scenario(count: usize) -> Scenario {
+    let population = json!({
+        "count": count,
+        "id_prefix": "p",
+        "timezones": {"Europe/Lisbon": 0.5, "America/New_York": 0.3, "Asia/Kolkata": 0.2},
+        "attributes": {"first_name": ["Ana", "Ben", "Chloé", "Dev"], "tier": {"gold": 0.2, "silver": 0.8}},
+        "channels": {"sms": {"address": 0.95, "consent": 0.9}, "whatsapp": {"address": 0.8, "consent": 0.7}, "email": {"address": 0.5, "consent": 0.5}},
+        "events": [
+            {"name": "appointment_booked", "at": {"from": "+0m", "to": "+3d"}, "probability": 0.95,
+             "data": {"starts_at": {"from_event": "+2h", "to_event": "+5d"}, "location": {"Lisbon": 3, "Porto": 1}}},
+            {"name": "appointment_cancelled", "at": {"from": "+1d", "to": "+6d"}, "probability": 0.05},
+            {"name": "appointment_attended", "at": {"from": "+1d", "to": "+8d"}, "probability": 0.5}
+        ],
+        "replies": [
+            {"to": "wa_reminder", "probability": 0.6, "after": {"min": "5m", "max": "6h"}, "channel": "whatsapp",
+             "buttons": {"confirm": 0.7, "reschedule": 0.3}},
+            {"to": "confirm_sms", "probability": 0.02, "after": "10m", "channel": "sms", "texts": ["STOP"]}
+        ],
+        "delivery": {"whatsapp": {"undeliverable": 0.05}}
+    });
+    let text = json!({"format": "itinera/scenario@1", "start": "2026-03-02T09:00:00Z", "run_for": "14d", "seed": 7,
+        "contacts": [], "population": population});
+    Scenario::parse(&text.to_string()).unwrap_or_else(|e| panic!("bench scenario: {e}"))
+}
+
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn steps_and_visits(report: &SimReport) -> (u64, u64) {
+    let mut steps = 0;
+    let mut visits = 0;
+    for counts in report.summary.nodes.values() {
+        for (key, n) in counts {
+            if key == "entered" {
+                visits += n;
+            } else {
+                steps += n;
+            }
+        }
+    }
+    // Each trigger entry is one step too (counted as the trigger's arrival).
+    let entries = report.summary.nodes.get("booked").and_then(|c| c.get("entered")).copied().unwrap_or(0);
+    (steps + entries, visits)
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let (small, large) = if quick { (20_000, 200_000) } else { (100_000, 1_000_000) };
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/journeys/appointment-reminder.journey.json");
+    let journey = Journey::parse(&std::fs::read_to_string(path).expect("journey readable")).expect("journey parses");
+    let options = RunOptions { detail: Detail::None };
+
+    // Warm-up (page in code, time zone cache).
+    let _ = itinera_sim::run_with_threads(&journey, &scenario(2_000), &options, 1, None).expect("runs");
+
+    let s = scenario(small);
+    let t = Instant::now();
+    let mut checksum = 0usize;
+    for i in 0..s.contact_count() {
+        checksum = checksum.wrapping_add(s.contact(i).events.len());
+    }
+    let baseline = t.elapsed().as_secs_f64();
+    println!("baseline: generate {small} contacts (1 thread): {:.3} s ({:.0} contacts/s) [checksum {checksum}]", baseline, small as f64 / baseline);
+
+    let t = Instant::now();
+    let report = itinera_sim::run_with_threads(&journey, &s, &options, 1, None).expect("runs");
+    let one = t.elapsed().as_secs_f64();
+    let (steps, visits) = steps_and_visits(&report);
+    println!(
+        "simulate {small} contacts (1 thread, Detail::None): {:.3} s = {:.2}x baseline; {} node-steps ({:.1}/contact) → {:.0} node-steps/s; {} node visits → {:.0} visits/s",
+        one,
+        one / baseline,
+        steps,
+        steps as f64 / small as f64,
+        steps as f64 / one,
+        visits,
+        visits as f64 / one
+    );
+    println!(
+        "  simulation alone (minus generation): {:.3} s → {:.0} node-steps/s",
+        (one - baseline).max(1e-9),
+        steps as f64 / (one - baseline).max(1e-9)
+    );
+    println!("  outcomes {:?}, messages {:?}", report.summary.outcomes, report.summary.messages);
+    drop(report);
+    if let Some(kib) = peak_memory_kib() {
+        println!("peak memory (VmHWM) after {small} contacts: {:.1} MiB", kib as f64 / 1024.0);
+    }
+
+    let s = scenario(large);
+    let t = Instant::now();
+    let report = itinera_sim::run_with_threads(&journey, &s, &options, 2, None).expect("runs");
+    let two = t.elapsed().as_secs_f64();
+    let (steps, _) = steps_and_visits(&report);
+    let scaled_baseline = baseline * (large / small) as f64;
+    println!(
+        "simulate {large} contacts (2 threads, Detail::None): {:.3} s = {:.2}x the scaled 1-thread generation baseline ({:.3} s); {:.0} node-steps/s",
+        two,
+        two / scaled_baseline,
+        scaled_baseline,
+        steps as f64 / two
+    );
+    if let Some(kib) = peak_memory_kib() {
+        println!("peak memory (VmHWM) after {large} contacts: {:.1} MiB", kib as f64 / 1024.0);
+    }
+}
