@@ -102,9 +102,8 @@ fn delay(kind: &NodeKind) -> Delay {
     }
 }
 
-/// The state a node passes on along the edge leaving `port`.
-fn leave(kind: &NodeKind, port: &str, entry: Entry) -> Entry {
-    let delay = delay(kind);
+/// The state a node (holding contacts for `delay`) passes on along the edge leaving `port`.
+fn leave(kind: &NodeKind, delay: Delay, port: &str, entry: Entry) -> Entry {
     let mut out = Entry { elapsed: entry.elapsed.plus(delay), since_reply: entry.since_reply.plus(delay), ..entry };
     match kind {
         NodeKind::WaitFor(wait_for)
@@ -141,6 +140,7 @@ pub(crate) fn analyse(journey: &Journey, graph: &JourneyGraph<'_>) -> Flow {
         let i = index.index();
         let Some(entry) = entries[i] else { continue };
         let kind = &journey.nodes[i].kind;
+        let delay = delay(kind);
         // What the node passes on, also when a port is left unwired (e.g. the last node).
         let mut consider = |out: Entry| {
             longest = longest.max(out.elapsed);
@@ -150,9 +150,9 @@ pub(crate) fn analyse(journey: &Journey, graph: &JourneyGraph<'_>) -> Flow {
             max_total = max_total.max(out.total);
         };
         consider(entry);
-        consider(leave(kind, "next", entry));
+        consider(leave(kind, delay, "next", entry));
         for edge in graph.graph.edges(NodeIndex::new(i)) {
-            let out = leave(kind, edge.weight().port, entry);
+            let out = leave(kind, delay, edge.weight().port, entry);
             consider(out);
             let target = &mut entries[edge.target().index()];
             *target = Some(match *target {

@@ -117,9 +117,16 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
         }
     }
 
-    // Edges and ports.
-    let ports: Vec<Vec<(String, Required)>> = journey.nodes.iter().map(|node| node.kind.output_ports()).collect();
-    let mut wired: HashMap<(usize, &str), usize> = HashMap::with_capacity(journey.edges.len());
+    // Edges and ports. Ports of all nodes in one flat list (node `i` owns
+    // `ports[port_start[i]..port_start[i + 1]]`), with a wire count each: no per-node allocation.
+    let mut ports: Vec<(&'j str, Required)> = Vec::with_capacity(2 * n);
+    let mut port_start: Vec<usize> = Vec::with_capacity(n + 1);
+    for node in &journey.nodes {
+        port_start.push(ports.len());
+        push_ports(&node.kind, &mut ports);
+    }
+    port_start.push(ports.len());
+    let mut wired = vec![0u32; ports.len()];
     for (e, edge) in journey.edges.iter().enumerate() {
         let from = index.get(edge.from.as_str()).copied();
         let to = index.get(edge.to.as_str()).copied();
@@ -148,39 +155,42 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
         }
         let Some(f) = from else { continue };
         let node = &journey.nodes[f];
+        let own = port_start[f]..port_start[f + 1];
         // A node of unknown type is already reported; judging its ports would only add noise.
         let unknown_type = matches!(node.kind, NodeKind::Unknown { .. });
-        let known_port = unknown_type || ports[f].iter().any(|(p, _)| p == &edge.port);
-        if !known_port {
-            let offered: Vec<&str> = ports[f].iter().map(|(p, _)| p.as_str()).collect();
-            let offered = if offered.is_empty() { "none".to_string() } else { offered.join(", ") };
-            findings.push(
-                Anchor::Node(f),
-                Diagnostic::error(
-                    Code::EdgeUnknownPort,
-                    format!(
-                        "edge {e} leaves `{}` on port `{}`, which a {} node does not have (its ports: {offered})",
-                        node.id,
-                        edge.port,
-                        node.kind.type_name()
-                    ),
-                )
-                .at_node(&node.id)
-                .at_port(&edge.port)
-                .at_field(format!("edges[{e}].port")),
-            );
-        } else {
-            let count = wired.entry((f, edge.port.as_str())).or_insert(0);
-            *count += 1;
-            if *count == 2 && !unknown_type {
+        match own.clone().find(|&k| ports[k].0 == edge.port) {
+            Some(k) => {
+                wired[k] += 1;
+                if wired[k] == 2 {
+                    findings.push(
+                        Anchor::Node(f),
+                        Diagnostic::error(
+                            Code::PortMultipleEdges,
+                            format!("port `{}` of `{}` has more than one edge; a port leads to exactly one node", edge.port, node.id),
+                        )
+                        .at_node(&node.id)
+                        .at_port(&edge.port),
+                    );
+                }
+            }
+            None if unknown_type => {}
+            None => {
+                let offered: Vec<&str> = ports[own].iter().map(|(p, _)| *p).collect();
+                let offered = if offered.is_empty() { "none".to_string() } else { offered.join(", ") };
                 findings.push(
                     Anchor::Node(f),
                     Diagnostic::error(
-                        Code::PortMultipleEdges,
-                        format!("port `{}` of `{}` has more than one edge; a port leads to exactly one node", edge.port, node.id),
+                        Code::EdgeUnknownPort,
+                        format!(
+                            "edge {e} leaves `{}` on port `{}`, which a {} node does not have (its ports: {offered})",
+                            node.id,
+                            edge.port,
+                            node.kind.type_name()
+                        ),
                     )
                     .at_node(&node.id)
-                    .at_port(&edge.port),
+                    .at_port(&edge.port)
+                    .at_field(format!("edges[{e}].port")),
                 );
             }
         }
@@ -194,12 +204,15 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
         if duplicate[i] {
             continue;
         }
-        for (k, (port, required)) in ports[i].iter().enumerate() {
-            // Unnamed and repeated ports are the node's own `invalid_config`.
-            if *required == Required::No || port.is_empty() || ports[i][..k].iter().any(|(p, _)| p == port) {
+        let own = port_start[i]..port_start[i + 1];
+        for k in own.clone() {
+            let (port, required) = ports[k];
+            // Unnamed and repeated ports are the node's own `invalid_config`; a repeated port's
+            // edges count on its first occurrence.
+            if required == Required::No || port.is_empty() || ports[own.start..k].iter().any(|(p, _)| *p == port) {
                 continue;
             }
-            if !wired.contains_key(&(i, port.as_str())) {
+            if wired[k] == 0 {
                 findings.push(
                     Anchor::Node(i),
                     Diagnostic::error(
@@ -258,4 +271,53 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
     }
 
     JourneyGraph { graph, duplicate, triggers, cycles }
+}
+
+/// The output ports of a node, borrowed (the same list as [`NodeKind::output_ports`], which
+/// allocates a `String` per port).
+fn push_ports<'j>(kind: &'j NodeKind, out: &mut Vec<(&'j str, Required)>) {
+    match kind {
+        NodeKind::Trigger(_) | NodeKind::Wait(_) | NodeKind::Update(_) => out.push(("next", Required::Yes)),
+        NodeKind::Send(_) | NodeKind::Webhook(_) => out.extend([("next", Required::Yes), ("failed", Required::No)]),
+        NodeKind::WaitFor(w) => {
+            if w.branches.is_empty() {
+                out.push(("next", Required::Yes));
+            }
+            out.extend(w.branches.iter().map(|b| (b.port.as_str(), Required::Yes)));
+            out.push(("timeout", Required::Yes));
+        }
+        NodeKind::Branch(_) => out.extend([("yes", Required::Yes), ("no", Required::Yes)]),
+        NodeKind::Split(s) => out.extend(s.variants.iter().map(|v| (v.port.as_str(), Required::Yes))),
+        NodeKind::Exit(_) | NodeKind::Unknown { .. } => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journey::{Branch, Exit, Send, Split, Trigger, Update, Variant, Wait, WaitBranch, WaitFor, Webhook};
+
+    #[test]
+    fn borrowed_ports_are_the_model_ports() {
+        let branch = |port: &str| WaitBranch { port: port.into(), any: Some(true), ..WaitBranch::default() };
+        let kinds = [
+            NodeKind::Trigger(Trigger::default()),
+            NodeKind::Send(Send::default()),
+            NodeKind::Wait(Wait::default()),
+            NodeKind::WaitFor(WaitFor::default()),
+            NodeKind::WaitFor(WaitFor { branches: vec![branch("a"), branch("b")], ..WaitFor::default() }),
+            NodeKind::Branch(Branch::default()),
+            NodeKind::Split(Split { variants: vec![Variant { port: "x".into(), percent: 100.0 }] }),
+            NodeKind::Update(Update::default()),
+            NodeKind::Webhook(Webhook::default()),
+            NodeKind::Exit(Exit::default()),
+            NodeKind::Unknown { type_name: "mystery".into(), fields: serde_json::Map::new() },
+        ];
+        for kind in &kinds {
+            let mut borrowed = Vec::new();
+            push_ports(kind, &mut borrowed);
+            let owned: Vec<(String, Required)> = borrowed.iter().map(|(p, r)| (p.to_string(), *r)).collect();
+            assert_eq!(owned, kind.output_ports(), "{}", kind.type_name());
+        }
+    }
 }
