@@ -301,6 +301,10 @@ pub(crate) use schema_as;
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct ScenarioFile {
+    /// Optional link to this schema, for editors; ignored by Itinera.
+    #[serde(rename = "$schema", default)]
+    #[allow(dead_code)]
+    schema: Option<String>,
     /// Always `itinera/scenario@1`.
     #[allow(dead_code)]
     format: FormatTag,

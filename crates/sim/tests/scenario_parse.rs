@@ -128,8 +128,9 @@ fn optional_fields_take_their_documented_defaults() {
 }
 
 #[test]
-fn a_scenario_without_contacts_is_valid_and_empty() {
-    let s = Scenario::parse(r#"{"format":"itinera/scenario@1","start":"2026-01-01T00:00:00Z","run_for":"1d"}"#)
+fn a_scenario_without_contacts_is_valid_and_empty_and_may_name_its_schema() {
+    // `$schema` (for editors) is accepted and ignored.
+    let s = Scenario::parse(r#"{"$schema": "../docs/scenario.schema.json", "format":"itinera/scenario@1","start":"2026-01-01T00:00:00Z","run_for":"1d"}"#)
         .expect("valid");
     assert_eq!(s.contact_count(), 0);
     assert_eq!(s.iter_contacts().count(), 0);
