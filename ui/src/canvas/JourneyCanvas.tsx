@@ -11,11 +11,12 @@ import {
   Panel,
   ReactFlow,
   useReactFlow,
+  useStore,
   type DefaultEdgeOptions,
   type IsValidConnection,
   type NodeMouseHandler,
 } from '@xyflow/react';
-import { memo, useCallback, type DragEvent } from 'react';
+import { memo, useCallback, useEffect, useRef, useState, type DragEvent, type RefObject } from 'react';
 import type { Editor } from '../editor/useEditor';
 import type { StepNode, WireEdge } from '../model/canvas';
 import { NODE_WIDTH } from '../model/layout';
@@ -32,6 +33,12 @@ const fitViewOptions = { padding: 0.15, maxZoom: 1 };
 const deleteKeys = ['Delete', 'Backspace'];
 const multiKeys = ['Shift', 'Meta', 'Control'];
 const proOptions = { hideAttribution: false };
+/** A new, empty journey opens a little zoomed out so that several cards fit side by side. */
+const emptyViewport = { x: 60, y: 40, zoom: 0.8 };
+/** The minimap helps to find one's way in large journeys; small ones do not need it. */
+export const MINIMAP_FROM_NODES = 16;
+
+const minimapStyle = { width: 168, height: 120 };
 
 const isValidConnection: IsValidConnection<WireEdge> = (c) => c.source !== c.target;
 
@@ -39,6 +46,23 @@ function minimapColor(n: StepNode): string {
   if (n.data.status === 'error') return '#dc2626';
   if (n.data.status === 'warning') return '#d97706';
   return KIND_COLORS[kindOf(n.data.doc as { type: string; channel?: unknown })];
+}
+
+/** Zoom below which cards drop their text and handles (semantic zoom keeps big journeys fluid). */
+export const FAR_ZOOM = 0.45;
+/** Zoom below which cards are plain coloured blocks. */
+export const MAP_ZOOM = 0.2;
+
+/**
+ * Sets `data-zoom="far"` on the canvas box when zoomed out, without re-rendering anything:
+ * CSS then hides the details nobody can read at that size.
+ */
+function ZoomLevel({ box }: { box: RefObject<HTMLDivElement | null> }) {
+  const level = useStore((s) => (s.transform[2] < MAP_ZOOM ? 'map' : s.transform[2] < FAR_ZOOM ? 'far' : 'near'));
+  useEffect(() => {
+    box.current?.setAttribute('data-zoom', level);
+  }, [level, box]);
+  return null;
 }
 
 function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; onNodeClick: (id: string) => void; onPaneClick: () => void }) {
@@ -66,9 +90,12 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
 
   const handleNodeClick: NodeMouseHandler<StepNode> = useCallback((_e, node) => onNodeClick(node.id), [onNodeClick]);
 
-  const big = editor.nodes.length > 200;
+  const big = editor.nodes.length > 300;
+  const box = useRef<HTMLDivElement>(null);
+  // Fit once when a journey with steps opens; never again behind the marketer's back.
+  const [initialFit] = useState(() => editor.nodes.length > 0);
   return (
-    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
+    <div className={`canvas${big ? ' canvas--big' : ''}`} ref={box} onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
       <ReactFlow<StepNode, WireEdge>
         nodes={editor.nodes}
         edges={editor.edges}
@@ -87,18 +114,21 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
         deleteKeyCode={deleteKeys}
         multiSelectionKeyCode={multiKeys}
         selectionKeyCode="Shift"
-        fitView
+        fitView={initialFit}
         fitViewOptions={fitViewOptions}
+        defaultViewport={emptyViewport}
         minZoom={0.05}
         maxZoom={2}
-        onlyRenderVisibleElements={big}
         elevateEdgesOnSelect
         connectionRadius={28}
         proOptions={proOptions}
         attributionPosition="bottom-center"
       >
+        <ZoomLevel box={box} />
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
-        <MiniMap<StepNode> pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(241,245,249,0.7)" />
+        {editor.nodes.length >= MINIMAP_FROM_NODES && (
+          <MiniMap<StepNode> pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(241,245,249,0.7)" style={minimapStyle} />
+        )}
         <Controls showInteractive={false} />
         {editor.nodes.length === 0 && (
           <Panel position="top-center" className="canvas__empty" data-testid="canvas-empty">

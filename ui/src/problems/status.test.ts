@@ -53,11 +53,12 @@ describe('header text', () => {
   });
 
   it('words the facts', () => {
-    expect(factsPhrases({ nodes: 12, longest_time: '7d4h', max_messages: { sms: 3, whatsapp: 2 } })).toEqual([
-      '12 steps',
+    expect(factsPhrases({ nodes: 12, longest_time: '7d4h', max_messages: { email: 0, sms: 3, webhook: 1, whatsapp: 2 } })).toEqual([
       'Longest stay: 7d4h',
       'Most messages: SMS 3, WhatsApp 2',
+      '12 steps',
     ]);
+    expect(factsPhrases({ longest_time: 'unbounded' })).toEqual(['Longest stay: unbounded (waits on data)']);
     expect(factsPhrases(null)).toEqual([]);
   });
 });

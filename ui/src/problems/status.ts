@@ -70,20 +70,21 @@ export function channelName(channel: string): string {
   return CHANNEL_NAMES[channel] ?? channel;
 }
 
-/** The facts in plain words, as separate phrases. */
+/** The facts in plain words, most useful first: longest stay, messages per channel, size. */
 export function factsPhrases(facts: Facts | null | undefined): string[] {
   if (!facts) return [];
   const out: string[] = [];
-  if (typeof facts.nodes === 'number') out.push(plural(facts.nodes, 'step'));
   if (typeof facts.longest_time === 'string') {
     out.push(facts.longest_time === 'unbounded' ? 'Longest stay: unbounded (waits on data)' : `Longest stay: ${facts.longest_time}`);
   }
   const max = facts.max_messages;
   if (max && typeof max === 'object') {
+    // Messages only (a webhook is not a message), channels a contact can actually get.
     const parts = Object.entries(max)
-      .filter(([, n]) => typeof n === 'number')
+      .filter(([ch, n]) => typeof n === 'number' && n > 0 && ch !== 'webhook')
       .map(([ch, n]) => `${channelName(ch)} ${n}`);
     if (parts.length > 0) out.push(`Most messages: ${parts.join(', ')}`);
   }
+  if (typeof facts.nodes === 'number') out.push(plural(facts.nodes, 'step'));
   return out;
 }
