@@ -156,13 +156,26 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         self.state.status = Status::Waiting { node, since: self.now, waiting };
     }
 
-    fn zone(&self) -> (TimeZone, &str) {
-        if let Some(name) = self.state.contact.timezone.as_deref() {
-            if let Ok(zone) = TimeZone::get(name) {
-                return (zone, name);
+    /// The contact's zone (its own if it names a known one, else the journey's default), and
+    /// that zone's name.
+    fn zone(&mut self) -> TimeZone {
+        if self.state.zone_cache.0.is_none() {
+            if let Some(name) = self.state.contact.timezone.as_deref() {
+                self.state.zone_cache.0 = TimeZone::get(name).ok();
             }
         }
-        (self.program.settings.default_timezone.clone(), &self.program.settings.default_timezone_name)
+        match &self.state.zone_cache.0 {
+            Some(zone) => zone.clone(),
+            None => self.program.settings.default_timezone.clone(),
+        }
+    }
+
+    /// The name of the zone [`Run::zone`] returns.
+    fn zone_name(&self) -> &str {
+        match (&self.state.zone_cache.0, self.state.contact.timezone.as_deref()) {
+            (Some(_), Some(name)) => name,
+            _ => &self.program.settings.default_timezone_name,
+        }
     }
 
     // ---- inputs ----
@@ -190,7 +203,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                 }
                 if let Waiting::Event { .. } = waiting {
                     if let NodeOp::WaitFor(op) = &self.program.nodes[node].op {
-                        if op.listen == Listen::Event(name.clone()) {
+                        if matches!(&op.listen, Listen::Event(e) if *e == name) {
                             self.event_at_wait_for(node, op, name, data);
                             return;
                         }
@@ -314,15 +327,15 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                     || b.any
             })
         };
-        let said = describe_reply(text.as_deref(), button.as_deref());
+        let said = || describe_reply(text.as_deref(), button.as_deref());
         match matched {
             Some(port) => {
                 self.state.event.insert("reply".into(), Value::Object(reply));
-                let port_name = self.program.nodes[node].ports[port].name.clone();
-                self.step(node, StepResult::Matched, None, Some(port), || format!("reply {said} → {port_name}"));
+                let program = self.program;
+                self.step(node, StepResult::Matched, None, Some(port), || format!("reply {} → {}", said(), program.nodes[node].ports[port].name));
                 self.follow(node, port);
             }
-            None => self.step(node, StepResult::NoMatch, None, None, || format!("reply {said} matched no branch: still waiting")),
+            None => self.step(node, StepResult::NoMatch, None, None, || format!("reply {} matched no branch: still waiting", said())),
         }
     }
 
@@ -335,9 +348,9 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         match matched {
             Some(port) => {
                 self.state.event = data;
-                self.state.event_name = Some(name.clone());
-                let port_name = self.program.nodes[node].ports[port].name.clone();
-                self.step(node, StepResult::Matched, None, Some(port), || format!("{name} arrived → {port_name}"));
+                let program = self.program;
+                self.step(node, StepResult::Matched, None, Some(port), || format!("{name} arrived → {}", program.nodes[node].ports[port].name));
+                self.state.event_name = Some(name);
                 self.follow(node, port);
             }
             None => self.step(node, StepResult::NoMatch, None, None, || format!("{name} arrived but matched no branch: still waiting")),
@@ -571,7 +584,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                 }
             },
             WaitOp::LocalTime(hour, minute) => {
-                let (zone, _) = self.zone();
+                let zone = self.zone();
                 match next_local_time(*hour, *minute, self.now, &zone) {
                     Some(at) => at,
                     None => self.now,
@@ -614,11 +627,11 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             return Flow::Go(port);
         }
         if let Some(quiet) = self.program.settings.quiet_hours {
-            let (zone, zone_name) = self.zone();
+            let zone = self.zone();
             if let Some(until) = quiet_hours_end(quiet, self.now, &zone) {
                 let label = if self.detail {
                     let local = until.to_zoned_datetime(zone.clone());
-                    format!("deferred to {} {zone_name}: quiet hours", local.strftime("%H:%M"))
+                    format!("deferred to {} {}: quiet hours", local.strftime("%H:%M"), self.zone_name())
                 } else {
                     String::new()
                 };

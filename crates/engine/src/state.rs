@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use jiff::Timestamp;
+use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -130,6 +131,20 @@ pub struct ContactState {
     /// `event.reply` (`{channel, text, button}`) rather than replacing it.
     #[serde(default)]
     pub event: Map<String, Value>,
+    /// The contact's resolved time zone, cached (not stored; never part of equality).
+    #[serde(skip)]
+    pub zone_cache: ZoneCache,
+}
+
+/// A resolved time zone kept beside the state so that it is looked up once per contact.
+/// Not serialized, and always equal: it is derived from [`Contact::timezone`].
+#[derive(Debug, Clone, Default)]
+pub struct ZoneCache(pub Option<TimeZone>);
+
+impl PartialEq for ZoneCache {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
 }
 
 impl ContactState {

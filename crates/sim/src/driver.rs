@@ -206,8 +206,7 @@ pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: 
         queue.push(Item { at: event.at, class: 0, seq, kind: Kind::Event(i) });
         seq += 1;
     }
-    let mut events: Vec<Option<(String, serde_json::Map<String, serde_json::Value>)>> =
-        events.into_iter().map(|e| Some((e.name, e.data))).collect();
+    let mut events = events;
     let mut reply_scheduled = vec![false; replies.len()];
     let clock = ManualClock::new(ctx.end);
     let mut rec = Recorder {
@@ -229,10 +228,10 @@ pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: 
         }
         clock.set(item.at);
         let input = match item.kind {
-            Kind::Event(i) => match events[i].take() {
-                Some((name, data)) => Input::Event { name, data },
-                None => continue,
-            },
+            Kind::Event(i) => {
+                let event = &mut events[i];
+                Input::Event { name: std::mem::take(&mut event.name), data: std::mem::take(&mut event.data) }
+            }
             Kind::Reply(i) => {
                 let reply = &replies[i];
                 Input::Reply { channel: reply.channel.clone(), text: reply.text.clone(), button: reply.button.clone() }
