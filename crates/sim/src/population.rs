@@ -278,6 +278,9 @@ impl<T> Weighted<T> {
         if total <= 0.0 {
             return Err("the weights add up to 0: give at least one a positive weight".to_string());
         }
+        if !total.is_finite() {
+            return Err("the weights are too large to add up".to_string());
+        }
         Ok(Weighted { items, cumulative })
     }
 

@@ -295,6 +295,7 @@ fn bad_populations_name_the_knob() {
     let cases: Vec<Case> = vec![
         ("negative weight", json!({"count": 1, "timezones": {"UTC": -1}}), "population.timezones", "must be a number ≥ 0"),
         ("all-zero weights", json!({"count": 1, "attributes": {"tier": {"gold": 0, "silver": 0}}}), "population.attributes.tier", "add up to 0"),
+        ("overflowing weights", json!({"count": 1, "timezones": {"UTC": 1e308, "Europe/Lisbon": 1e308}}), "population.timezones", "too large"),
         ("unknown zone", json!({"count": 1, "timezones": {"Mars/Olympus": 1}}), "population.timezones", "unknown time zone \"Mars/Olympus\""),
         ("unknown zone in a list", json!({"count": 1, "timezones": ["UTC", "Europe/Lisbn"]}), "population.timezones", "unknown time zone"),
         ("non-numeric weight", json!({"count": 1, "attributes": {"tier": {"gold": "a lot"}}}), "population.attributes.tier", "must be a number"),
