@@ -303,18 +303,20 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             self.step(node, StepResult::Ignored, None, None, || format!("{} reply ignored: waiting for another channel", channel_label(channel)));
             return;
         }
-        let mut reply = Map::new();
-        reply.insert("channel".into(), Value::String(channel.to_string()));
-        if let Some(t) = &text {
-            reply.insert("text".into(), Value::String(t.clone()));
-        }
-        if let Some(b) = &button {
-            reply.insert("button".into(), Value::String(b.clone()));
-        }
+        let overlay = |event: &mut Map<String, Value>| {
+            event.insert("channel".into(), Value::String(channel.to_string()));
+            for (key, value) in [("text", &text), ("button", &button)] {
+                match value {
+                    Some(v) => event.insert(key.into(), Value::String(v.clone())),
+                    None => event.remove(key),
+                };
+            }
+        };
         let needs_where = op.branches.iter().any(|b| b.where_.is_some());
-        let mut event_with_reply = if needs_where { self.state.event.clone() } else { Map::new() };
+        let mut event_with_reply = Map::new();
         if needs_where {
-            event_with_reply.insert("reply".into(), Value::Object(reply.clone()));
+            event_with_reply = self.state.event.clone();
+            overlay(&mut event_with_reply);
         }
         let reply_words = text.as_deref().map(reply_words).unwrap_or_default();
         let matched = if op.branches.is_empty() {
@@ -330,7 +332,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         let said = || describe_reply(text.as_deref(), button.as_deref());
         match matched {
             Some(port) => {
-                self.state.event.insert("reply".into(), Value::Object(reply));
+                overlay(&mut self.state.event);
                 let program = self.program;
                 self.step(node, StepResult::Matched, None, Some(port), || format!("reply {} → {}", said(), program.nodes[node].ports[port].name));
                 self.follow(node, port);
@@ -385,6 +387,12 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         let NodeOp::Send(op) = &self.program.nodes[node].op else { return };
         match result {
             DeliveryResult::Delivered => {
+                // Only messages that reached the contact count towards the frequency cap.
+                if let Some((_, per)) = self.program.settings.frequency_cap {
+                    let since = self.now.as_second() - per;
+                    self.state.sent_at.retain(|t| t.as_second() > since);
+                }
+                self.state.sent_at.push(self.now);
                 self.step(node, StepResult::Delivered, None, Some(0), || format!("{} delivered", op.channel.label()));
                 self.follow(node, 0);
             }
@@ -642,11 +650,6 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             }
         }
         // Send.
-        if let Some((_, per)) = self.program.settings.frequency_cap {
-            let since = self.now.as_second() - per;
-            self.state.sent_at.retain(|t| t.as_second() > since);
-        }
-        self.state.sent_at.push(self.now);
         let compiled = &self.program.nodes[node];
         let mut missing: Vec<String> = Vec::new();
         let mut render = |t: &crate::template::Template| {

@@ -25,7 +25,8 @@
 //!
 //! The sending rules, in order: no address (`no_address`), no consent (`no_consent`; STOP-like
 //! replies revoke it, START/UNSTOP restore it), free-form WhatsApp text outside the 24-hour
-//! window (`outside_24h_window`), frequency cap (`frequency_capped`), quiet hours (deferral, not
+//! window (`outside_24h_window`), frequency cap (`frequency_capped`: delivered messages, any
+//! channel, in the rolling window before now), quiet hours (deferral, not
 //! a failure: `deferred` with reason `quiet_hours`, rules re-checked when they end), then the
 //! channel's own result (`undeliverable` or the provider's reason). A stopped send follows
 //! `failed` when wired, else `next`.

@@ -118,7 +118,7 @@ pub struct ContactState {
     /// When it last entered.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_entry: Option<Timestamp>,
-    /// When messages were sent to it (recent ones only: enough for the frequency cap).
+    /// When messages were delivered to it (recent ones only: enough for the frequency cap).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub sent_at: Vec<Timestamp>,
     /// When it last wrote to us on WhatsApp (the 24-hour window).
@@ -127,8 +127,9 @@ pub struct ContactState {
     /// Name of the current event (the trigger event, or the one that ended the latest `wait_for`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_name: Option<String>,
-    /// Data of the current event (`event.*`). A reply that ends a `wait_for` is added to it as
-    /// `event.reply` (`{channel, text, button}`) rather than replacing it.
+    /// Data of the current event (`event.*`). An event that ends a `wait_for` replaces it; a
+    /// reply that ends one sets `event.channel`, `event.text` and `event.button` (absent ones
+    /// removed) and keeps the rest, so later steps still see the trigger's data.
     #[serde(default)]
     pub event: Map<String, Value>,
     /// The contact's resolved time zone, cached (not stored; never part of equality).

@@ -353,6 +353,21 @@ fn frequency_cap_counts_sent_messages_in_the_rolling_window() {
 }
 
 #[test]
+fn undelivered_messages_do_not_count_towards_the_cap() {
+    let j = journey(
+        json!({"frequency_cap": {"max": 1, "per": "1d"}}),
+        json!([{"id": "start", "type": "trigger", "event": "go"}, {"id": "one", "type": "send", "channel": "sms", "text": "1"},
+               {"id": "two", "type": "send", "channel": "sms", "text": "2"}, {"id": "done", "type": "exit"}]),
+        json!([{"from": "start", "to": "one"}, {"from": "one", "to": "two"}, {"from": "two", "to": "done"}]),
+    );
+    let mut h = Harness::new(&j, contact("a", json!({})), "2026-03-02T12:00:00Z");
+    h.fail_next = Some("undeliverable".into());
+    h.event("go", json!({}));
+    assert_eq!(h.results_at("one"), vec!["sent", "failed"]);
+    assert_eq!(h.results_at("two"), vec!["sent", "delivered"]);
+}
+
+#[test]
 fn quiet_hours_defer_in_the_contacts_zone_and_recheck_on_wake() {
     let settings = json!({"quiet_hours": {"start": "21:00", "end": "08:00"}, "default_timezone": "America/New_York"});
     let j = send_journey(settings, json!({"channel": "sms", "text": "Hi"}));
@@ -467,7 +482,7 @@ fn reply_journey() -> Journey {
             {"id": "start", "type": "trigger", "event": "go"},
             {"id": "ask", "type": "wait_for", "reply": {"channel": "sms"}, "timeout": "4h", "branches": [
                 {"port": "yes", "button": "confirm", "keywords": ["yes", "ok", "sounds good"]},
-                {"port": "rich", "where": {"field": "event.reply.text", "op": "contains", "value": "€"}},
+                {"port": "rich", "where": {"field": "event.text", "op": "contains", "value": "€"}},
                 {"port": "other", "where": {"field": "contact.tier", "op": "eq", "value": "gold"}}
             ]},
             {"id": "y", "type": "exit"}, {"id": "r", "type": "exit"}, {"id": "o", "type": "exit"}, {"id": "t", "type": "exit"}
@@ -501,7 +516,9 @@ fn wait_for_reply_branches_in_order() {
                 assert_eq!(h.state.node().map(|n| h.program.nodes[n].id.as_str()), Some(exit), "{text:?} {button:?} {tier}");
                 // The reply joins the event data; the trigger's data stays.
                 assert_eq!(h.state.event.get("x"), Some(&json!(1)));
-                assert_eq!(h.state.event["reply"]["channel"], json!("sms"));
+                assert_eq!(h.state.event.get("channel"), Some(&json!("sms")));
+                assert_eq!(h.state.event.get("text").and_then(Value::as_str), text);
+                assert_eq!(h.state.event.get("button").and_then(Value::as_str), button);
             }
             None => {
                 assert_eq!(h.results_at("ask"), vec!["waiting", "no_match"], "{text:?}");
