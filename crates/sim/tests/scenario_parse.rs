@@ -304,3 +304,28 @@ fn the_schema_describes_the_required_fields() {
     }
     assert_eq!(schema["properties"]["format"]["const"], json!("itinera/scenario@1"));
 }
+
+/// Every JSON example in docs/scenario-format.md parses: whole scenarios as they are, contact
+/// fragments (`"events": [...]`) inside a contact, `"population": {...}` at the top level.
+#[test]
+fn the_examples_in_the_user_guide_parse() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/scenario-format.md");
+    let guide = std::fs::read_to_string(&path).expect("docs/scenario-format.md");
+    let head = r#""format": "itinera/scenario@1", "start": "2026-03-02T09:00:00Z", "run_for": "14d""#;
+    let mut checked = 0;
+    for block in guide.split("```json\n").skip(1) {
+        let block = block.split("```").next().unwrap_or_default().trim();
+        let text = if block.starts_with('{') {
+            block.to_string()
+        } else if block.starts_with("\"population\"") {
+            format!("{{{head}, {block}}}")
+        } else {
+            format!("{{{head}, \"contacts\": [{{\"id\": \"x\", {block}}}]}}")
+        };
+        if let Err(e) = Scenario::parse(&text) {
+            panic!("example in the guide does not parse: {e}\n{block}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} examples found");
+}
