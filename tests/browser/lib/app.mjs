@@ -180,7 +180,15 @@ export async function connect(page, from, port, to) {
   await page.mouse.move((a.x + b.x) / 2, (a.y + b.y) / 2, { steps: 8 });
   await page.mouse.move(b.x, b.y, { steps: 8 });
   await page.mouse.up();
-  await expectEventually(async () => (await edges.count()) === before + 1, `an edge ${from}.${port} → ${to} after the drag`);
+  const hit = (pt) =>
+    page.evaluate(({ x, y }) => {
+      const e = document.elementFromPoint(x, y);
+      return e ? `${e.tagName.toLowerCase()}.${[...e.classList].join('.')}[${e.getAttribute('data-handleid') ?? ''}]` : 'nothing';
+    }, pt);
+  await expectEventually(
+    async () => (await edges.count()) === before + 1,
+    `an edge ${from}.${port} → ${to} after the drag (from ${JSON.stringify(a)} on ${await hit(a)} to ${JSON.stringify(b)} on ${await hit(b)})`,
+  );
 }
 
 /** Polls `check` until it returns true (or throws the last error / a timeout naming `what`). */

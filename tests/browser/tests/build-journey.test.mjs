@@ -44,7 +44,7 @@ const STEPS = [
   },
   { kind: 'branch', cell: [2, 0], id: 'starts_soon', condition: ['event.starts_at', 'within_next', '24h'] },
   {
-    kind: 'wait', cell: [0, 1], id: 'wait_day_before',
+    kind: 'wait', cell: [3, 0], id: 'wait_day_before',
     fields: { 'field-wait-mode': 'until', 'field-until-field': 'event.starts_at', 'field-until-offset': '-24h' },
   },
   {
@@ -57,32 +57,32 @@ const STEPS = [
     buttons: [['confirm', 'Confirm'], ['reschedule', 'Reschedule']],
   },
   {
-    kind: 'send-sms', cell: [2, 1], id: 'sms_reminder',
+    kind: 'send-sms', cell: [3, 1], id: 'sms_reminder',
     fields: { 'field-text': 'Hi {{ contact.first_name }}, reminder: your appointment is on {{ event.starts_at }}.' },
   },
   {
-    kind: 'wait_for', cell: [0, 2], id: 'await_reply',
+    kind: 'wait_for', cell: [0, 1], id: 'await_reply',
     fields: { 'field-wait-for-mode': 'reply', 'field-reply-channel': 'whatsapp', 'field-timeout': '4h' },
     branches: [['confirm', 'confirm'], ['reschedule', 'reschedule']],
   },
-  { kind: 'send-whatsapp', cell: [1, 2], id: 'thank_you', fields: { 'field-text': 'Thanks {{ contact.first_name }}, see you then!' } },
+  { kind: 'send-whatsapp', cell: [2, 1], id: 'thank_you', fields: { 'field-text': 'Thanks {{ contact.first_name }}, see you then!' } },
   {
-    kind: 'send-whatsapp', cell: [2, 2], id: 'reschedule_link',
+    kind: 'send-whatsapp', cell: [0, 2], id: 'reschedule_link',
     fields: { 'field-text': 'No problem {{ contact.first_name }}. Pick a new time: https://book.example.com/r?c={{ contact.id }}' },
   },
   {
-    kind: 'send-sms', cell: [0, 3], id: 'sms_followup',
+    kind: 'send-sms', cell: [2, 2], id: 'sms_followup',
     fields: { 'field-text': 'Hi {{ contact.first_name }}, reply YES to confirm your appointment or call us to reschedule.' },
   },
   {
-    kind: 'webhook', cell: [1, 3], id: 'notify_scheduler',
+    kind: 'webhook', cell: [1, 2], id: 'notify_scheduler',
     fields: {
       'field-url': 'https://scheduling.example.com/api/reschedule-requests',
       'field-method': 'POST',
       'field-body': '{"contact": "{{ contact.id }}"}',
     },
   },
-  { kind: 'exit', cell: [2, 3], id: 'done' },
+  { kind: 'exit', cell: [3, 2], id: 'done' },
 ];
 
 // Every edge, in the order they are drawn; the last one is left for the dead_end check.
@@ -103,6 +103,19 @@ const EDGES = [
   ['sms_followup', 'next', 'done'],
   ['sms_reminder', 'next', 'done'],
 ];
+
+/** Drags a node by its header so that its centre lands on `to` (page coordinates). */
+async function moveNode(page, id, to) {
+  const head = page.locator(`${nodeSel(id)} .step__head`);
+  const box = await page.locator(nodeSel(id)).boundingBox();
+  const h = await head.boundingBox();
+  const grab = { x: h.x + h.width / 2, y: h.y + h.height / 2 };
+  const centre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  await page.mouse.move(grab.x, grab.y);
+  await page.mouse.down();
+  await page.mouse.move(grab.x + (to.x - centre.x), grab.y + (to.y - centre.y), { steps: 15 });
+  await page.mouse.up();
+}
 
 /** Selects a node by clicking its card (its id line, away from the handles). */
 async function selectNode(page, id) {
@@ -138,12 +151,21 @@ btest('build the appointment journey from an empty canvas, save, reopen, simulat
   await page.locator('.react-flow__pane').waitFor();
   assert.equal(await page.locator('.react-flow__node').count(), 0, 'a new journey starts with an empty canvas');
 
-  // 1. Drop every step on a grid over the visible canvas and fill its inspector.
+  // 1. Drop every step on a 4×3 grid over the visible canvas (zoomed out to 58 % so that the
+  // grid clears the minimap) and fill its inspector. The first step dropped on an empty canvas
+  // is centred by the editor, so it is dragged to its cell afterwards.
+  const first = STEPS[0];
+  const pane0 = await page.locator('.react-flow__pane').boundingBox();
+  const firstId = await dragFromPalette(page, first.kind, pane0.x + pane0.width / 2, pane0.y + pane0.height / 3);
+  await page.waitForTimeout(500);
+  for (let i = 0; i < 3; i++) await page.locator('.react-flow__controls-zoomout').click();
+  await page.waitForTimeout(500);
   const pane = await page.locator('.react-flow__pane').boundingBox();
-  const at = ([c, r]) => ({ x: pane.x + 90 + c * (pane.width - 180) / 2, y: pane.y + 60 + r * (pane.height - 140) / 3 });
+  const at = ([c, r]) => ({ x: pane.x + 90 + c * 170, y: pane.y + 45 + r * 105 });
+  await moveNode(page, firstId, at(first.cell));
   for (const step of STEPS) {
     const p = at(step.cell);
-    const created = await dragFromPalette(page, step.kind, p.x, p.y);
+    const created = step === first ? firstId : await dragFromPalette(page, step.kind, p.x, p.y);
     await selectNode(page, created);
     await fillField(page, 'field-id', step.id);
     await page.locator(nodeSel(step.id)).waitFor();
@@ -171,15 +193,15 @@ btest('build the appointment journey from an empty canvas, save, reopen, simulat
   assert.equal(await page.locator('.react-flow__node').count(), STEPS.length);
 
   // 2. Wire the ports by dragging from each source handle to the target handle.
-  await page.locator(tid('fit-view')).click();
-  await page.waitForTimeout(400);
   for (const [from, port, to] of EDGES.slice(0, -1)) await connect(page, from, port, to);
   assert.equal(await canvasEdges(page), EDGES.length - 1);
 
   // sms_reminder's `next` is unwired: a dead_end error on that node.
-  await expectEventually(async () => (await problemCodes(page)).includes('dead_end@sms_reminder'), 'a dead_end problem on sms_reminder');
+  await expectEventually(
+    async () => JSON.stringify(await problemCodes(page)) === JSON.stringify(['dead_end@sms_reminder']) && /^1 error/.test(await statusText(page)),
+    'exactly one problem: a dead_end on sms_reminder',
+  );
   assert.equal(await page.locator(nodeSel('sms_reminder')).locator('[data-status]').first().getAttribute('data-status'), 'error');
-  assert.match(await statusText(page), /^1 error/);
   await screenshot(page, 'problems');
 
   const [from, port, to] = EDGES[EDGES.length - 1];
@@ -210,18 +232,7 @@ btest('build the appointment journey from an empty canvas, save, reopen, simulat
   assert.equal(byId.notify_scheduler.url, 'https://scheduling.example.com/api/reschedule-requests');
   assert.equal((await api('validate_journey', { journey: saved })).valid, true, 'the saved file validates on the backend');
 
-  // 4. Reopen it from the start screen: same steps, same wiring, nothing to save, file untouched.
-  await gotoRoute(page, '/');
-  await page.locator(tid(`journey-file-${FILE}`)).click();
-  await expectEventually(async () => (await page.locator('.react-flow__node').count()) === STEPS.length, 'the reopened journey to be drawn');
-  const ids = await page.locator('.react-flow__node').evaluateAll((ns) => ns.map((n) => n.getAttribute('data-id')).sort());
-  assert.deepEqual(ids, STEPS.map((s) => s.id).sort());
-  assert.equal(await canvasEdges(page), EDGES.length);
-  await expectEventually(async () => (await statusText(page)) === 'Valid', 'the reopened journey to be valid');
-  assert.equal(await page.locator(tid('dirty-marker')).count(), 0, 'reopening leaves nothing unsaved');
-  assert.equal(await readFile(path.join(WORK_DIR, FILE), 'utf8'), savedText, 'reopening does not rewrite the file');
-
-  // 5. Simulate: a scenario next to the journey (four contacts), edited in the panel.
+  // A scenario next to the journey (four contacts) for step 5, there before the journey reopens.
   const start = '2026-03-02T09:00:00Z';
   const contact = (id, name, replies) => ({
     id,
@@ -245,6 +256,18 @@ btest('build the appointment journey from an empty canvas, save, reopen, simulat
     ],
   };
   await writeFile(path.join(WORK_DIR, 'appointment.scenario.json'), JSON.stringify(scenario, null, 2) + '\n');
+  // 4. Reopen it from the start screen: same steps, same wiring, nothing to save, file untouched.
+  await gotoRoute(page, '/');
+  await page.locator(tid(`journey-file-${FILE}`)).click();
+  await expectEventually(async () => (await page.locator('.react-flow__node').count()) === STEPS.length, 'the reopened journey to be drawn');
+  const ids = await page.locator('.react-flow__node').evaluateAll((ns) => ns.map((n) => n.getAttribute('data-id')).sort());
+  assert.deepEqual(ids, STEPS.map((s) => s.id).sort());
+  assert.equal(await canvasEdges(page), EDGES.length);
+  await expectEventually(async () => (await statusText(page)) === 'Valid', 'the reopened journey to be valid');
+  assert.equal(await page.locator(tid('dirty-marker')).count(), 0, 'reopening leaves nothing unsaved');
+  assert.equal(await readFile(path.join(WORK_DIR, FILE), 'utf8'), savedText, 'reopening does not rewrite the file');
+
+  // 5. Simulate: the scenario next to the journey (written before reopening), edited in the panel.
   await openSimulateTab(page);
   await expectEventually(
     async () => (await page.locator(tid('scenario-select')).inputValue()) === 'file:appointment.scenario.json',
