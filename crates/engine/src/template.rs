@@ -113,7 +113,11 @@ fn referenced_paths(source: &str) -> Vec<FieldPath> {
     let mut paths: Vec<FieldPath> = Vec::new();
     let mut i = 0;
     while i < bytes.len() {
-        let rest = &source[i..];
+        // Paths are ASCII; only a char boundary can start one (the text may hold any UTF-8).
+        let Some(rest) = source.get(i..) else {
+            i += 1;
+            continue;
+        };
         let starts_word = i == 0 || !(ident(bytes[i - 1]) || bytes[i - 1] == b'.');
         let root_len = if rest.starts_with("contact.") {
             8
@@ -170,6 +174,14 @@ mod tests {
         let out = t.render(&ana(), &Map::new());
         assert_eq!(out.text, "Hi !");
         assert_eq!(out.missing, vec!["contact.last_name", "event.place.name", "contact.vip"]);
+    }
+
+    #[test]
+    fn any_unicode_text_is_scanned_safely() {
+        let t = Template::compile("Live 🎉 {{ contact.first_name }} é{{ event.x }}🎉").expect("parses");
+        let out = t.render(&ana(), &Map::new());
+        assert_eq!(out.text, "Live 🎉 Ana é🎉");
+        assert_eq!(out.missing, vec!["event.x"]);
     }
 
     #[test]
