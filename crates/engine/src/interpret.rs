@@ -479,7 +479,8 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                     }
                     self.step(node, StepResult::Waiting, None, None, || {
                         let what = match &op.listen {
-                            Listen::Reply(ch) => format!("a {} reply", ch.label()),
+                            Listen::Reply(Channel::Whatsapp) => "a WhatsApp reply".to_string(),
+                            Listen::Reply(ch) => format!("an {} reply", ch.label()),
                             Listen::Event(e) => format!("event {e}"),
                         };
                         match timeout_at {
