@@ -188,7 +188,6 @@ btest('build the appointment journey from an empty canvas, save, reopen, simulat
       await fillField(page, `field-branch-${i}-port`, port);
       await fillField(page, `field-branch-${i}-button`, button);
     }
-    if (step.id === 'wa_reminder') await screenshot(page, 'inspector');
   }
   assert.equal(await page.locator('.react-flow__node').count(), STEPS.length);
 
@@ -208,7 +207,6 @@ btest('build the appointment journey from an empty canvas, save, reopen, simulat
   await connect(page, from, port, to);
   await expectEventually(async () => !(await problemCodes(page)).some((c) => c.startsWith('dead_end')), 'the dead_end problem to go');
   await expectEventually(async () => (await statusText(page)) === 'Valid', 'the journey to be valid');
-  await screenshot(page, 'editor');
 
   // 3. Save through the in-app file dialog; the file holds exactly the journey drawn.
   await page.locator(tid('save')).click();
@@ -266,6 +264,10 @@ btest('build the appointment journey from an empty canvas, save, reopen, simulat
   await expectEventually(async () => (await statusText(page)) === 'Valid', 'the reopened journey to be valid');
   assert.equal(await page.locator(tid('dirty-marker')).count(), 0, 'reopening leaves nothing unsaved');
   assert.equal(await readFile(path.join(WORK_DIR, FILE), 'utf8'), savedText, 'reopening does not rewrite the file');
+  await page.locator(tid('fit-view')).click();
+  await screenshot(page, 'editor');
+  await selectNode(page, 'wa_reminder');
+  await screenshot(page, 'inspector');
 
   // 5. Simulate: the scenario next to the journey (written before reopening), edited in the panel.
   await openSimulateTab(page);
@@ -311,5 +313,7 @@ btest('build the appointment journey from an empty canvas, save, reopen, simulat
   // Her path is highlighted on the canvas, the rest dimmed.
   await expectEventually(async () => (await page.locator(`${nodeSel('sms_reminder')} .step--on-path`).count()) === 1, 'sms_reminder on the path');
   assert.equal(await page.locator(`${nodeSel('thank_you')} .step--dimmed`).count(), 1, 'thank_you is dimmed');
+  await page.locator(tid('fit-view')).click();
+  await timeline.scrollIntoViewIfNeeded();
   await screenshot(page, 'simulation');
 }, { timeout: 240_000 });
