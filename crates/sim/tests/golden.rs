@@ -97,3 +97,143 @@ fn appointment_reminder() {
     assert!((r.summary.goal_rate - 1.0 / 12.0).abs() < 1e-12);
     snapshot("appointment-reminder", &r);
 }
+
+/// `(node, result, reason, at)`: a step that must be in the contact's trace.
+type Must<'a> = (&'a str, &'a str, Option<&'a str>, &'a str);
+
+/// Asserts the outcome, the exit node and that each listed step happened at the given time.
+fn key(report: &SimReport, id: &str, outcome: &str, exit: Option<&str>, must: &[Must<'_>]) {
+    let c = contact(report, id);
+    assert_eq!((c.outcome.as_str(), c.exit_node.as_deref()), (outcome, exit), "{id}");
+    for (node, result, reason, at) in must {
+        let found = c.steps.iter().flatten().any(|s| {
+            s.node == *node && s.result == *result && s.reason.as_deref() == *reason && s.at.to_string() == *at
+        });
+        assert!(found, "{id}: no step {node} {result} {reason:?} at {at} in {:#?}", c.steps);
+    }
+}
+
+#[test]
+fn lead_qualification() {
+    let r = simulate("lead-qualification");
+    key(&r, "ava", "goal", Some("done"), &[
+        ("await_team_size", "matched", None, "2026-03-02T14:15:00Z"),
+        ("assign_account_exec", "succeeded", None, "2026-03-02T14:15:00Z"),
+        ("ae_intro", "delivered", None, "2026-03-02T14:15:00Z"),
+        ("done", "goal", None, "2026-03-04T14:00:00Z"),
+    ]);
+    key(&r, "bo", "exited", Some("done"), &[("self_serve_link", "delivered", None, "2026-03-02T14:15:00Z")]);
+    key(&r, "cy", "exited", Some("done"), &[("nurture_email", "sent", None, "2026-03-02T15:00:00Z")]);
+    key(&r, "dan", "exited", Some("done"), &[
+        ("await_intent", "timeout", None, "2026-03-03T14:00:00Z"),
+        ("await_sms_reply", "matched", None, "2026-03-03T15:00:00Z"),
+        ("ae_intro", "sent", None, "2026-03-03T15:00:00Z"),
+    ]);
+    key(&r, "eve", "not_entered", None, &[("new_lead", "no_match", None, "2026-03-02T14:00:00Z")]);
+    key(&r, "fin", "exited", Some("done"), &[
+        ("wa_intro", "failed", Some("undeliverable"), "2026-03-02T14:00:00Z"),
+        ("nurture_email", "sent", None, "2026-03-04T14:00:00Z"),
+    ]);
+    key(&r, "gia", "exited", Some("done"), &[
+        ("await_team_size", "timeout", None, "2026-03-02T18:30:00Z"),
+        ("check_score", "matched", None, "2026-03-02T18:30:00Z"),
+    ]);
+    key(&r, "hu", "left", Some("await_intent"), &[("await_intent", "left", None, "2026-03-02T17:00:00Z")]);
+    key(&r, "ida", "exited", Some("done"), &[("new_lead", "ignored", None, "2026-03-12T14:00:00Z")]);
+    // 20:00 in Chicago (CST, UTC-6): deferred to 08:00 Chicago = 14:00 UTC.
+    key(&r, "jo", "exited", Some("done"), &[
+        ("wa_intro", "deferred", Some("quiet_hours"), "2026-03-03T02:00:00Z"),
+        ("wa_intro", "sent", None, "2026-03-03T14:00:00Z"),
+    ]);
+    key(&r, "kay", "exited", Some("done"), &[
+        ("await_sms_reply", "opted_out", None, "2026-03-03T14:02:00Z"),
+        ("nurture_email", "sent", None, "2026-03-05T14:00:00Z"),
+    ]);
+    snapshot("lead-qualification", &r);
+}
+
+#[test]
+fn onboarding() {
+    let r = simulate("onboarding");
+    // Next 10:00 London after the day's wait (GMT in March: 10:00 UTC); published → goal.
+    key(&r, "ana", "goal", Some("done"), &[("power_tips", "sent", None, "2026-03-03T10:00:00Z"), ("done", "goal", None, "2026-03-05T09:00:00Z")]);
+    key(&r, "ben", "exited", Some("done"), &[("call_link", "sent", None, "2026-03-03T11:00:00Z"), ("notify_success_team", "called", None, "2026-03-03T11:00:00Z")]);
+    key(&r, "cat", "exited", Some("done"), &[("await_first_project", "matched", None, "2026-03-05T09:00:00Z"), ("celebrate", "sent", None, "2026-03-05T09:00:00Z")]);
+    key(&r, "dom", "exited", Some("done"), &[("await_help", "matched", None, "2026-03-03T10:00:00Z"), ("guide_followup", "sent", None, "2026-03-06T10:00:00Z")]);
+    key(&r, "eva", "exited", Some("done"), &[("mark_self_serve", "set", None, "2026-03-03T12:00:00Z")]);
+    key(&r, "fox", "exited", Some("done"), &[("await_help", "timeout", None, "2026-03-05T09:00:00Z"), ("help_email", "sent", None, "2026-03-05T09:00:00Z")]);
+    key(&r, "gus", "exited", Some("done"), &[("wa_setup_help", "failed", Some("no_consent"), "2026-03-03T09:00:00Z"), ("sms_help", "sent", None, "2026-03-03T09:00:00Z")]);
+    key(&r, "hex", "left", Some("wait_a_day"), &[("wait_a_day", "left", None, "2026-03-02T10:00:00Z")]);
+    key(&r, "ian", "exited", Some("done"), &[("signed_up", "ignored", None, "2026-03-07T09:00:00Z")]);
+    // 01:00 in Los Angeles (PST): welcome deferred to 08:00 = 16:00 UTC; tips at 10:00 PST = 18:00 UTC.
+    key(&r, "kai", "exited", Some("done"), &[
+        ("welcome_email", "deferred", Some("quiet_hours"), "2026-03-02T09:00:00Z"),
+        ("welcome_email", "sent", None, "2026-03-02T16:00:00Z"),
+        ("power_tips", "sent", None, "2026-03-03T18:00:00Z"),
+    ]);
+    // 10:00 in Tokyo is 01:00 UTC.
+    key(&r, "jun", "exited", Some("done"), &[("power_tips", "sent", None, "2026-03-04T01:00:00Z")]);
+    snapshot("onboarding", &r);
+}
+
+#[test]
+fn post_purchase() {
+    let r = simulate("post-purchase");
+    key(&r, "amy", "goal", Some("done"), &[
+        ("review_request", "sent", None, "2026-03-07T15:00:00Z"),
+        ("review_link", "sent", None, "2026-03-07T16:00:00Z"),
+        ("done", "goal", None, "2026-03-08T15:00:00Z"),
+    ]);
+    key(&r, "bea", "exited", Some("done"), &[("await_feedback", "matched", None, "2026-03-07T17:30:00Z"), ("log_feedback", "called", None, "2026-03-07T17:30:00Z")]);
+    // The feedback webhook's body sees the reply as event.text and the order still as event.order_number.
+    let body_ok = contact(&r, "bea").steps.iter().flatten().any(|s| s.node == "log_feedback" && s.missing.is_empty() && s.result == "called");
+    assert!(body_ok, "log_feedback rendered without missing variables");
+    key(&r, "cal", "exited", Some("done"), &[("open_ticket", "called", None, "2026-03-06T15:10:00Z"), ("support_reply", "sent", None, "2026-03-06T15:10:00Z")]);
+    key(&r, "dot", "exited", Some("done"), &[("await_shipping", "timeout", None, "2026-03-07T15:00:00Z"), ("flag_late_order", "called", None, "2026-03-07T15:00:00Z")]);
+    key(&r, "eli", "exited", Some("done"), &[
+        ("shipping_update", "failed", Some("undeliverable"), "2026-03-03T15:00:00Z"),
+        ("shipping_sms", "delivered", None, "2026-03-03T15:00:00Z"),
+        ("delivery_check", "sent", None, "2026-03-13T15:00:00Z"),
+    ]);
+    key(&r, "fay", "left", Some("await_shipping"), &[("await_shipping", "left", None, "2026-03-02T17:00:00Z")]);
+    key(&r, "hal", "exited", Some("done"), &[
+        ("order_placed", "entered", None, "2026-03-02T16:00:00Z"),
+        ("shipping_update", "failed", Some("frequency_capped"), "2026-03-02T17:00:00Z"),
+        ("shipping_sms", "failed", Some("frequency_capped"), "2026-03-02T17:00:00Z"),
+    ]);
+    // 21:00 in Los Angeles: deferred to 08:30 PST = 16:30 UTC.
+    key(&r, "ivy", "exited", Some("done"), &[
+        ("order_confirmation", "deferred", Some("quiet_hours"), "2026-03-03T05:00:00Z"),
+        ("order_confirmation", "sent", None, "2026-03-03T16:30:00Z"),
+    ]);
+    key(&r, "joy", "exited", Some("done"), &[("order_placed", "ignored", None, "2026-03-02T16:00:00Z"), ("review_email", "sent", None, "2026-03-09T15:00:00Z")]);
+    snapshot("post-purchase", &r);
+}
+
+#[test]
+fn re_engagement() {
+    let r = simulate("re-engagement");
+    key(&r, "ana", "goal", Some("give_it_time"), &[("send_code", "sent", None, "2026-03-02T10:00:00Z"), ("give_it_time", "goal", None, "2026-03-04T09:00:00Z")]);
+    key(&r, "ben", "exited", Some("done"), &[("ordered_since", "no_match", None, "2026-03-05T11:00:00Z"), ("last_chance", "sent", None, "2026-03-05T11:00:00Z")]);
+    key(&r, "cai", "exited", Some("done"), &[("new_arrivals", "sent", None, "2026-03-02T09:20:00Z")]);
+    key(&r, "dia", "exited", Some("done"), &[("snooze", "set", None, "2026-03-02T09:20:00Z")]);
+    key(&r, "eda", "exited", Some("done"), &[("confirm_stop", "sent", None, "2026-03-02T09:05:00Z"), ("revoke_consent", "set", None, "2026-03-02T09:05:00Z")]);
+    key(&r, "fil", "exited", Some("done"), &[("await_answer", "timeout", None, "2026-03-05T09:00:00Z"), ("sms_last_try", "sent", None, "2026-03-05T09:00:00Z")]);
+    key(&r, "gea", "not_entered", None, &[("went_quiet", "no_match", None, "2026-03-02T09:00:00Z")]);
+    let hob = contact(&r, "hob");
+    let email = hob.messages.iter().flatten().map(|m| m.channel.as_str()).collect::<Vec<_>>();
+    assert_eq!(email, vec!["email"], "no WhatsApp consent: only the email arm of the split");
+    assert!(hob.steps.iter().flatten().any(|s| s.result == "failed" && s.reason.as_deref() == Some("no_consent")));
+    key(&r, "ivo", "left", Some("await_answer"), &[("await_answer", "left", None, "2026-03-03T09:00:00Z")]);
+    // 21:30 in Berlin (CET, UTC+1): deferred to 09:00 Berlin = 08:00 UTC.
+    let jan = contact(&r, "jan");
+    let deferred = jan.steps.iter().flatten().find(|s| s.result == "deferred").map(|s| (s.reason.clone(), s.detail.clone()));
+    assert_eq!(deferred, Some((Some("quiet_hours".to_string()), "deferred to 09:00 Europe/Berlin: quiet hours".to_string())));
+    assert_eq!(jan.messages.iter().flatten().next().map(|m| m.at.to_string()).as_deref(), Some("2026-03-03T08:00:00Z"));
+    key(&r, "kai", "exited", Some("done"), &[("went_quiet", "ignored", None, "2026-03-09T09:00:00Z")]);
+    // The split is seeded: both arms are used by this scenario.
+    let arms: std::collections::BTreeSet<String> = r.contacts.iter().flat_map(|c| c.steps.iter().flatten())
+        .filter(|s| s.node == "ab_test").filter_map(|s| s.port.clone()).collect();
+    assert_eq!(arms.len(), 2, "{arms:?}");
+    snapshot("re-engagement", &r);
+}
