@@ -108,13 +108,19 @@ export function PopulationEditor({ population, outline, onChange, onRemove }: Po
         set('timezones', { ...timezones, [zone]: 1 });
       }}>+ time zone</button>
 
+      {population.attributes && Object.keys(population.attributes).length > 0 && (
+        <p className="sim-muted sim-small" data-testid="population-attributes">
+          Attributes generated: {Object.keys(population.attributes).join(', ')} (edit them in the scenario file).
+        </p>
+      )}
+
       <h4 className="sim-subheading">Channels</h4>
       <table className="sim-table sim-table-compact">
         <thead>
           <tr>
             <th />
             <th>Has address</th>
-            <th>Consents</th>
+            <th title="Share of those with an address who opted in">Opted in</th>
             <th>Undeliverable</th>
           </tr>
         </thead>

@@ -42,6 +42,7 @@ describe('weights', () => {
 describe('shapes the format allows', () => {
   it('a list is a uniform choice', () => expect(asWeights(['Europe/Lisbon', 'UTC'])).toEqual({ 'Europe/Lisbon': 1, UTC: 1 }));
   it('weights stay weights', () => expect(asWeights({ confirm: 0.7, reschedule: 0.3 })).toEqual({ confirm: 0.7, reschedule: 0.3 }));
+  it('a single value is a choice of one', () => expect(asWeights('confirm')).toEqual({ confirm: 1 }));
   it('nothing is no choice', () => expect(asWeights(undefined)).toEqual({}));
   it('a fixed delay is a range of one', () => expect(asDelayRange('30m')).toEqual({ min: '30m', max: '30m' }));
   it('a delay range stays', () => expect(asDelayRange({ min: '5m', max: '6h' })).toEqual({ min: '5m', max: '6h' }));

@@ -37,14 +37,16 @@ export interface PopulationReply {
   after?: string | RangeDoc;
   channel?: string;
   /** Weights, or a list chosen from uniformly. */
-  buttons?: Record<string, number> | string[];
-  texts?: Record<string, number> | string[];
+  buttons?: Record<string, number> | string[] | string;
+  texts?: Record<string, number> | string[] | string;
   [key: string]: unknown;
 }
 
 /** The population as the form edits it. */
 export interface PopulationForm extends PopulationDoc {
   id_prefix?: string;
+  /** Attribute generators (constants, choices, ranges), kept as written. */
+  attributes?: Record<string, unknown>;
   /** Weights, or a list chosen from uniformly. */
   timezones?: Record<string, number> | string[];
   channels?: Record<string, ChannelRates>;
@@ -128,10 +130,11 @@ export function renameKey<V>(map: Record<string, V>, from: string, to: string): 
 }
 
 /**
- * A choice as weights: the file may give weights (`{"a": 0.7, "b": 0.3}`) or a list to choose
- * from uniformly (`["a", "b"]`, read as weight 1 each).
+ * A choice as weights: the file may give weights (`{"a": 0.7, "b": 0.3}`), a list to choose
+ * from uniformly (`["a", "b"]`, read as weight 1 each) or a single value.
  */
 export function asWeights(choice: unknown): Record<string, number> {
+  if (typeof choice === 'string') return { [choice]: 1 };
   if (Array.isArray(choice)) return Object.fromEntries(choice.map((k) => [String(k), 1]));
   if (choice && typeof choice === 'object') {
     const out: Record<string, number> = {};
