@@ -3,19 +3,29 @@
  * summary, labelled output handles (one per port) and one target handle. Memoised: a card only
  * re-renders when its own data changes, which keeps 1,000-node journeys smooth.
  */
-import { Handle, Position, type NodeProps } from '@xyflow/react';
-import { memo, useMemo } from 'react';
+import { Handle, Position, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
+import { memo, useEffect, useMemo, useRef } from 'react';
 import type { StepNode } from '../model/canvas';
 import { kindOf } from '../model/palette';
 import { outputPorts, TARGET_HANDLE } from '../model/ports';
 import { nodeSummary } from '../model/summary';
 import { KIND_COLORS, KIND_LABELS, KindIcon } from './icons';
 
-function StepNodeView({ data, selected }: NodeProps<StepNode>) {
+function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
   const doc = data.doc;
   const kind = kindOf(doc as { type: string; channel?: unknown });
   const ports = useMemo(() => outputPorts(doc), [doc]);
   const summary = useMemo(() => nodeSummary(doc), [doc]);
+  // Handles added, removed or moved without the card changing size (a new reply branch, a
+  // renamed variant) must be re-measured, or React Flow cannot connect from them.
+  const updateNodeInternals = useUpdateNodeInternals();
+  const portsKey = ports.map((p) => p.port).join('\u0000');
+  const firstPorts = useRef(portsKey);
+  useEffect(() => {
+    if (firstPorts.current === portsKey) return;
+    firstPorts.current = portsKey;
+    updateNodeInternals(id);
+  }, [id, portsKey, updateNodeInternals]);
   const color = KIND_COLORS[kind];
   const classes = ['step', `step--${data.status}`];
   if (selected) classes.push('step--selected');
