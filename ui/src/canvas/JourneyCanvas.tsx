@@ -28,7 +28,7 @@ import WireEdgeView from './WireEdgeView';
 
 const nodeTypes = { step: StepNodeView };
 const edgeTypes = { wire: WireEdgeView };
-const defaultEdgeOptions: DefaultEdgeOptions = { type: 'wire', markerEnd: { type: MarkerType.ArrowClosed, width: 16, height: 16, color: '#94a3b8' } };
+const defaultEdgeOptions: DefaultEdgeOptions = { type: 'wire', markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14, color: '#94a3b8', markerUnits: 'userSpaceOnUse' } };
 const fitViewOptions = { padding: 0.15, maxZoom: 1 };
 const deleteKeys = ['Delete', 'Backspace'];
 const multiKeys = ['Shift', 'Meta', 'Control'];

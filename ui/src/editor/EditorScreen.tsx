@@ -267,7 +267,11 @@ function Editor({ initial, file: initialFile, workspace, onFileChanged, onDirtyC
           {status}
         </div>
         {facts.length > 0 && (
-          <div className="facts" data-testid="facts">
+          <div
+            className="facts"
+            data-testid="facts"
+            title={`${facts.join('\n')}${report?.facts?.longest_time === 'unbounded' ? '\n(unbounded: a wait depends on a date in the contact or event data)' : ''}`}
+          >
             {facts.map((f) => (
               <span key={f} className="facts__item">
                 {f}

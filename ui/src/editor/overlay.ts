@@ -37,7 +37,7 @@ export function overlayEdges(edges: WireEdge[], overlay: SimOverlay | null): Wir
     const d = e.data ?? { extra: {}, explicitPort: false };
     if (d.count === count && d.weight === weight && d.onPath === onPath && d.dimmed === dimmed) return e;
     changed = true;
-    return { ...e, data: { ...d, count, weight, onPath, dimmed }, animated: onPath === true };
+    return { ...e, data: { ...d, count, weight, onPath, dimmed } };
   });
   return changed ? out : edges;
 }

@@ -58,7 +58,7 @@ describe('header text', () => {
       'Most messages: SMS 3, WhatsApp 2',
       '12 steps',
     ]);
-    expect(factsPhrases({ longest_time: 'unbounded' })).toEqual(['Longest stay: unbounded (waits on data)']);
+    expect(factsPhrases({ longest_time: 'unbounded' })).toEqual(['Longest stay: unbounded']);
     expect(factsPhrases(null)).toEqual([]);
   });
 });

@@ -75,7 +75,7 @@ export function factsPhrases(facts: Facts | null | undefined): string[] {
   if (!facts) return [];
   const out: string[] = [];
   if (typeof facts.longest_time === 'string') {
-    out.push(facts.longest_time === 'unbounded' ? 'Longest stay: unbounded (waits on data)' : `Longest stay: ${facts.longest_time}`);
+    out.push(`Longest stay: ${facts.longest_time}`);
   }
   const max = facts.max_messages;
   if (max && typeof max === 'object') {
