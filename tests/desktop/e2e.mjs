@@ -1,0 +1,134 @@
+// The desktop window end to end, through tauri-driver (W3C WebDriver over HTTP; a plain fetch
+// client, no framework). Run by tests/desktop/run.sh, which starts Xvfb and tauri-driver and
+// sets DRIVER_PORT, ITINERA_DESKTOP_APP, SCREENSHOT and TEMPLATE_FILE.
+//
+// Opens the appointment-reminder template from the start screen, waits for live validation to
+// answer through the real Tauri IPC path, asserts "Valid" and that every node of the template is
+// on the canvas, and saves a screenshot. Exits non-zero on any failure.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+const driver = `http://127.0.0.1:${process.env.DRIVER_PORT ?? 4444}`;
+const application = process.env.ITINERA_DESKTOP_APP;
+const screenshot = process.env.SCREENSHOT;
+const template = JSON.parse(readFileSync(process.env.TEMPLATE_FILE, 'utf8'));
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function webdriver(method, path, body) {
+  const response = await fetch(driver + path, {
+    method,
+    headers: { 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const answer = await response.json().catch(() => ({}));
+  if (!response.ok) {
+    const error = new Error(`${method} ${path}: HTTP ${response.status} ${JSON.stringify(answer.value ?? answer).slice(0, 300)}`);
+    error.webdriver = answer.value?.error;
+    throw error;
+  }
+  return answer.value;
+}
+
+/** Polls `probe` until it returns a truthy value or `ms` pass; the last error is reported. */
+async function waitFor(what, probe, ms = 30000) {
+  const until = Date.now() + ms;
+  let last;
+  while (Date.now() < until) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await sleep(250);
+  }
+  throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
+}
+
+async function main() {
+  await waitFor('tauri-driver', () => webdriver('GET', '/status').then((s) => s.ready !== false), 20000);
+  const session = await webdriver('POST', '/session', {
+    capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application } } },
+  });
+  const id = session.sessionId;
+  const find = async (css) => (await webdriver('POST', `/session/${id}/element`, { using: 'css selector', value: css }))[ELEMENT];
+  const findAll = async (css) =>
+    (await webdriver('POST', `/session/${id}/elements`, { using: 'css selector', value: css })).map((e) => e[ELEMENT]);
+  const text = async (element) => webdriver('GET', `/session/${id}/element/${element}/text`);
+  const run = (script, args = []) => webdriver('POST', `/session/${id}/execute/sync`, { script, args });
+  let failure;
+  try {
+    const ipc = await waitFor('the window to load', () => run('return document.readyState === "complete" && "__TAURI_INTERNALS__" in window'));
+    console.log(`desktop: window loaded, Tauri IPC present: ${ipc}`);
+
+    const card = await waitFor('the template card on the start screen', () => find(`[data-testid="template-card-${template.id}"]`));
+    try {
+      await webdriver('POST', `/session/${id}/element/${card}/click`, {});
+    } catch (error) {
+      // WebKitWebDriver may call an element "not interactable" that a user can click: click it in the page.
+      console.log(`desktop: native click refused (${error.webdriver ?? error.message}); clicking from the page`);
+      await run('arguments[0].click()', [{ [ELEMENT]: card }]);
+    }
+    console.log(`desktop: opened template ${template.id}`);
+
+    const status = await waitFor('a validation status', async () => {
+      const value = (await text(await find('[data-testid="validation-status"]'))).trim();
+      return value === '' || /validating|…|\.\.\./i.test(value) ? null : value;
+    });
+    console.log(`desktop: validation status "${status}"`);
+    if (!/^Valid\b/.test(status)) throw new Error(`expected the status "Valid", got "${status}"`);
+
+    const missing = [];
+    for (const node of template.nodes) {
+      const found = await findAll(`.react-flow__node[data-id="${node.id}"]`);
+      if (found.length !== 1) missing.push(node.id);
+    }
+    if (missing.length > 0) throw new Error(`nodes missing from the canvas: ${missing.join(', ')}`);
+    console.log(`desktop: all ${template.nodes.length} nodes of the template are on the canvas`);
+
+    // The same IPC path, asked directly from the page: a journey with its edges removed must come
+    // back invalid with dead_end diagnostics computed by the Rust validator.
+    const broken = { ...template, edges: [] };
+    const report = await webdriver('POST', `/session/${id}/execute/async`, {
+      script:
+        'const done = arguments[arguments.length - 1];' +
+        'window.__TAURI_INTERNALS__.invoke("validate_journey", { journey: arguments[0] })' +
+        '.then((r) => done(r), (e) => done({ rejected: e }));',
+      args: [broken],
+    });
+    const codes = (report.diagnostics ?? []).map((d) => d.code);
+    if (report.valid !== false || !codes.includes('dead_end')) {
+      throw new Error(`validate_journey over IPC: expected invalid with dead_end, got ${JSON.stringify(report).slice(0, 300)}`);
+    }
+    console.log(`desktop: validate_journey over IPC reports ${codes.length} diagnostics for the unwired journey`);
+
+    await sleep(1000); // let the canvas settle (fit view animation) before the picture
+    const png = await webdriver('GET', `/session/${id}/screenshot`);
+    mkdirSync(dirname(screenshot), { recursive: true });
+    writeFileSync(screenshot, Buffer.from(png, 'base64'));
+    console.log(`desktop: screenshot saved to ${screenshot}`);
+  } catch (error) {
+    failure = error;
+    // What the window showed, for the log: its text and a picture in tests/output/ (not committed).
+    const shown = await run('return document.body ? document.body.innerText : ""').catch(() => '');
+    console.error(`desktop: the window showed:\n${String(shown).slice(0, 1500)}`);
+    const png = await webdriver('GET', `/session/${id}/screenshot`).catch(() => null);
+    if (png) {
+      const picture = new URL('../output/desktop-failure.png', import.meta.url).pathname;
+      mkdirSync(dirname(picture), { recursive: true });
+      writeFileSync(picture, Buffer.from(png, 'base64'));
+      console.error(`desktop: screenshot of the failure: ${picture}`);
+    }
+  } finally {
+    await webdriver('DELETE', `/session/${id}`).catch(() => {});
+  }
+  if (failure) throw failure;
+  console.log('desktop: PASS');
+}
+
+main().catch((error) => {
+  console.error(`desktop: FAIL: ${error.message}`);
+  process.exit(1);
+});
