@@ -67,11 +67,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
-    if let Some(id) = &args.contact {
-        if scenario.contact_index(id).is_none() {
-            eprintln!("itinera: {scenario_file}: no contact with id `{id}`");
-            return Ok(ExitCode::from(2));
-        }
+    if let Some(id) = args.contact.as_deref().filter(|id| scenario.contact_index(id).is_none()) {
+        eprintln!("itinera: {scenario_file}: no contact with id `{id}`");
+        return Ok(ExitCode::from(2));
     }
 
     let detail = match (&args.contacts, &args.contact) {
@@ -118,12 +116,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
-        print_summary(&mut out, &report)?;
-        if let Some(id) = &args.contact {
-            if let Some(contact) = report.contacts.iter().find(|c| c.id == *id) {
-                writeln!(out)?;
-                print_timeline(&mut out, contact)?;
-            }
+        print_summary(&mut out, &report, &journey)?;
+        if let Some(contact) = args.contact.as_deref().and_then(|id| report.contacts.iter().find(|c| c.id == id)) {
+            writeln!(out)?;
+            print_timeline(&mut out, contact)?;
         }
     }
     out.flush()?;
@@ -150,7 +146,7 @@ fn percent(rate: f64) -> String {
     format!("{:.1}%", rate * 100.0)
 }
 
-fn print_summary(out: &mut impl Write, report: &SimReport) -> std::io::Result<()> {
+fn print_summary(out: &mut impl Write, report: &SimReport, journey: &itinera_model::Journey) -> std::io::Result<()> {
     let s = &report.summary;
     writeln!(out, "{}: {} contacts, {} entered, goal rate {}", report.journey, s.contacts, s.entered, percent(s.goal_rate))?;
     let outcomes: Vec<String> = ["exited", "goal", "left", "waiting", "not_entered"]
@@ -163,7 +159,8 @@ fn print_summary(out: &mut impl Write, report: &SimReport) -> std::io::Result<()
     writeln!(out)?;
     let width = s.nodes.keys().map(|k| k.chars().count()).max().unwrap_or(4).max(4);
     writeln!(out, "{:<width$}  {:>9}  results", "node", "entered")?;
-    for (node, counts) in &s.nodes {
+    // Journey order reads like the flow.
+    for (node, counts) in journey.nodes.iter().filter_map(|n| s.nodes.get(&n.id).map(|c| (&n.id, c))) {
         let entered = counts.get("entered").copied().unwrap_or(0);
         let rest: Vec<String> = counts.iter().filter(|(k, _)| *k != "entered").map(|(k, n)| format!("{k} {n}")).collect();
         writeln!(out, "{node:<width$}  {entered:>9}  {}", rest.join(", "))?;

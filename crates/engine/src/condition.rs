@@ -280,11 +280,10 @@ fn equal(left: FieldValue<'_>, right: &Operand) -> bool {
         return true;
     }
     // A number against a numeric string (either side) compares numerically.
-    if left.is_number() || right.json.is_number() {
-        if let (Some(a), Some(b)) = (left.as_number(), right.number) {
+    if (left.is_number() || right.json.is_number())
+        && let (Some(a), Some(b)) = (left.as_number(), right.number) {
             return a == b;
         }
-    }
     false
 }
 

@@ -159,11 +159,10 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
     /// The contact's zone (its own if it names a known one, else the journey's default), and
     /// that zone's name.
     fn zone(&mut self) -> TimeZone {
-        if self.state.zone_cache.0.is_none() {
-            if let Some(name) = self.state.contact.timezone.as_deref() {
+        if self.state.zone_cache.0.is_none()
+            && let Some(name) = self.state.contact.timezone.as_deref() {
                 self.state.zone_cache.0 = TimeZone::get(name).ok();
             }
-        }
         match &self.state.zone_cache.0 {
             Some(zone) => zone.clone(),
             None => self.program.settings.default_timezone.clone(),
@@ -191,7 +190,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         let is_goal = settings.goal.as_ref().is_some_and(|(event, _)| *event == name);
         match self.state.status {
             Status::Waiting { node, waiting, .. } => {
-                if settings.exit_on.iter().any(|e| *e == name) {
+                if settings.exit_on.contains(&name) {
                     self.state.status = Status::Done { outcome: Outcome::Left, node };
                     self.step(node, StepResult::Left, None, None, || format!("left the journey: {name}"));
                     return;
@@ -201,14 +200,12 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                     self.step(node, StepResult::Goal, None, None, || format!("goal reached: {name}"));
                     return;
                 }
-                if let Waiting::Event { .. } = waiting {
-                    if let NodeOp::WaitFor(op) = &self.program.nodes[node].op {
-                        if matches!(&op.listen, Listen::Event(e) if *e == name) {
+                if let Waiting::Event { .. } = waiting
+                    && let NodeOp::WaitFor(op) = &self.program.nodes[node].op
+                        && matches!(&op.listen, Listen::Event(e) if *e == name) {
                             self.event_at_wait_for(node, op, name, data);
                             return;
                         }
-                    }
-                }
                 if name == self.program.trigger_event() {
                     self.step(trigger, StepResult::Ignored, None, None, || format!("{name} ignored: already in the journey"));
                 }
@@ -247,12 +244,11 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         if *event != name {
             return;
         }
-        if let Some(filter) = filter {
-            if !filter.holds(&self.state.contact, &data, self.now) {
+        if let Some(filter) = filter
+            && !filter.holds(&self.state.contact, &data, self.now) {
                 self.step(trigger, StepResult::NoMatch, None, None, || format!("{name} did not pass the filter: {}", filter.describe()));
                 return;
             }
-        }
         self.state.entries += 1;
         self.state.last_entry = Some(self.now);
         self.state.event = data;
@@ -620,7 +616,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             Some(Reason::NoConsent)
         } else if channel == Channel::Whatsapp
             && op.template.is_none()
-            && !self.state.last_whatsapp_inbound.is_some_and(|at| self.now.as_second() - at.as_second() <= WHATSAPP_WINDOW_SECS)
+            && self.state.last_whatsapp_inbound.is_none_or(|at| self.now.as_second() - at.as_second() > WHATSAPP_WINDOW_SECS)
         {
             Some(Reason::Outside24hWindow)
         } else if let Some((max, per)) = self.program.settings.frequency_cap {

@@ -131,11 +131,10 @@ fn referenced_paths(source: &str) -> Vec<FieldPath> {
             while end < bytes.len() && (ident(bytes[end]) || (bytes[end] == b'.' && end + 1 < bytes.len() && ident(bytes[end + 1]))) {
                 end += 1;
             }
-            if let Ok(path) = FieldPath::parse(&source[i..end]) {
-                if !paths.iter().any(|p| p.text == path.text) {
+            if let Ok(path) = FieldPath::parse(&source[i..end])
+                && !paths.iter().any(|p| p.text == path.text) {
                     paths.push(path);
                 }
-            }
             i = end.max(i + 1);
         } else {
             i += 1;

@@ -220,8 +220,7 @@ pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: 
         pending: None,
         wakes: Vec::new(),
     };
-    loop {
-        let Some(next) = queue.iter().enumerate().min_by_key(|(_, item)| item.key()).map(|(i, _)| i) else { break };
+    while let Some(next) = queue.iter().enumerate().min_by_key(|(_, item)| item.key()).map(|(i, _)| i) {
         let item = queue.swap_remove(next);
         if item.at > ctx.end {
             break;

@@ -101,10 +101,8 @@ fn visits(report: &SimReport) -> (BTreeMap<String, u64>, BTreeMap<(String, Strin
                 continue;
             }
             if s.result == "entered" || at.as_deref() != Some(s.node.as_str()) {
-                if s.result != "entered" {
-                    if let Some(from) = &at {
-                        *edges.entry((from.clone(), s.node.clone())).or_default() += 1;
-                    }
+                if let (true, Some(from)) = (s.result != "entered", &at) {
+                    *edges.entry((from.clone(), s.node.clone())).or_default() += 1;
                 }
                 *nodes.entry(s.node.clone()).or_default() += 1;
                 at = Some(s.node.clone());
