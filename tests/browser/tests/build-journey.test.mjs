@@ -201,6 +201,12 @@ btest('build the appointment journey from an empty canvas, save, reopen, simulat
     'exactly one problem: a dead_end on sms_reminder',
   );
   assert.equal(await page.locator(nodeSel('sms_reminder')).locator('[data-status]').first().getAttribute('data-status'), 'error');
+  // Clicking the problem selects the step it is about.
+  await page.locator(`${tid('problem')}[data-code="dead_end"]`).click();
+  await expectEventually(
+    async () => (await page.locator(`${tid('inspector')} ${tid('field-id')}`).inputValue()) === 'sms_reminder',
+    'the problem row to select sms_reminder',
+  );
   await screenshot(page, 'problems');
 
   const [from, port, to] = EDGES[EDGES.length - 1];
