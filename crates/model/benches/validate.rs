@@ -18,11 +18,17 @@ const RUNS: usize = 25;
 /// One block: sms → wait → branch → (WhatsApp template with buttons → reply wait | email)
 /// → update → split → (webhook | wait until 09:00) → the next block.
 fn generate() -> String {
-    let mut nodes = vec![json!({"id": "start", "type": "trigger", "event": "signed_up", "position": {"x": 0, "y": 0}})];
+    let mut nodes = vec![
+        json!({"id": "start", "type": "trigger", "event": "signed_up", "position": {"x": 0, "y": 0}}),
+    ];
     let mut edges = vec![json!({"from": "start", "to": "b0_sms"})];
     for k in 0..BLOCKS {
         let id = |name: &str| format!("b{k}_{name}");
-        let next_block = if k + 1 == BLOCKS { "end".to_string() } else { format!("b{}_sms", k + 1) };
+        let next_block = if k + 1 == BLOCKS {
+            "end".to_string()
+        } else {
+            format!("b{}_sms", k + 1)
+        };
         let y = (k * 10) as f64 * 140.0;
         let at = |row: usize| json!({"x": 0, "y": y + row as f64 * 140.0});
         nodes.extend([
@@ -86,13 +92,20 @@ fn main() {
     let text = generate();
     let journey = Journey::parse(&text).expect("the generated journey parses");
     let report = validate(&journey);
-    assert!(report.valid, "the generated journey must be valid: {:?}", &report.diagnostics[..report.diagnostics.len().min(5)]);
+    assert!(
+        report.valid,
+        "the generated journey must be valid: {:?}",
+        &report.diagnostics[..report.diagnostics.len().min(5)]
+    );
     println!(
         "journey: {} nodes, {} edges, {:.1} MB of JSON; facts: longest {}, {} messages max",
         journey.nodes.len(),
         journey.edges.len(),
         text.len() as f64 / 1e6,
-        report.facts.as_ref().map_or("-".into(), |f| f.longest_time.clone()),
+        report
+            .facts
+            .as_ref()
+            .map_or("-".into(), |f| f.longest_time.clone()),
         report.facts.as_ref().map_or(0, |f| f.max_messages_total),
     );
 
@@ -111,8 +124,16 @@ fn main() {
         ("check_source (parse+valid.)", check),
         ("validate alone", only),
     ] {
-        println!("{name:<28} {:>8.2} {:>10.2} {:>12.2}x", ms(min), ms(median), median.as_secs_f64() / baseline.1.as_secs_f64());
+        println!(
+            "{name:<28} {:>8.2} {:>10.2} {:>12.2}x",
+            ms(min),
+            ms(median),
+            median.as_secs_f64() / baseline.1.as_secs_f64()
+        );
     }
     let verdict = if ms(only.1) < 20.0 { "met" } else { "NOT met" };
-    println!("goal validate < 20 ms: {verdict} (median {:.2} ms)", ms(only.1));
+    println!(
+        "goal validate < 20 ms: {verdict} (median {:.2} ms)",
+        ms(only.1)
+    );
 }

@@ -29,7 +29,10 @@ fn summary(d: &Diagnostic) -> String {
 
 /// A journey around these nodes and edges (`[from, port, to]`).
 fn journey(nodes: Value, edges: &[[&str; 3]]) -> Value {
-    let edges: Vec<Value> = edges.iter().map(|[from, port, to]| json!({"from": from, "port": port, "to": to})).collect();
+    let edges: Vec<Value> = edges
+        .iter()
+        .map(|[from, port, to]| json!({"from": from, "port": port, "to": to}))
+        .collect();
     json!({"format": "itinera/journey@1", "id": "case", "name": "Case", "nodes": nodes, "edges": edges})
 }
 
@@ -60,7 +63,11 @@ fn with_settings(mut journey: Value, settings: Value) -> Value {
 fn report_of(value: &Value) -> Report {
     let text = serde_json::to_string_pretty(value).expect("json");
     let (parsed, report) = check_source(&text);
-    assert!(parsed.is_some(), "case should parse: {:?}", report.diagnostics);
+    assert!(
+        parsed.is_some(),
+        "case should parse: {:?}",
+        report.diagnostics
+    );
     report
 }
 
@@ -70,12 +77,23 @@ fn assert_case(name: &str, value: &Value, expected: &[&str]) {
     assert_eq!(got, expected, "case `{name}`: {:#?}", report.diagnostics);
     let has_error = expected.iter().any(|e| !e.starts_with("warning "));
     assert_eq!(report.valid, !has_error, "case `{name}`: valid");
-    assert_eq!(report.facts.is_some(), !has_error, "case `{name}`: facts only when valid");
+    assert_eq!(
+        report.facts.is_some(),
+        !has_error,
+        "case `{name}`: facts only when valid"
+    );
 }
 
 #[test]
 fn the_fixtures_of_this_file_are_valid() {
-    assert_case("minimal", &journey(json!([trigger(), sms("x"), exit()]), &[["start", "next", "x"], ["x", "next", "end"]]), &[]);
+    assert_case(
+        "minimal",
+        &journey(
+            json!([trigger(), sms("x"), exit()]),
+            &[["start", "next", "x"], ["x", "next", "end"]],
+        ),
+        &[],
+    );
 }
 
 #[test]
@@ -83,7 +101,10 @@ fn structural_codes() {
     let cases: Vec<(&str, Value, Vec<&str>)> = vec![
         (
             "unknown_node_type: no port noise on its edges",
-            journey(json!([trigger(), {"id": "m", "type": "teleport", "to": "mars"}, exit()]), &[["start", "next", "m"], ["m", "beam", "end"]]),
+            journey(
+                json!([trigger(), {"id": "m", "type": "teleport", "to": "mars"}, exit()]),
+                &[["start", "next", "m"], ["m", "beam", "end"]],
+            ),
             vec!["unknown_node_type @m (type)"],
         ),
         (
@@ -109,8 +130,15 @@ fn structural_codes() {
         ),
         (
             "edge_unknown_node: both ends, and what it leaves unreachable",
-            journey(json!([trigger(), exit()]), &[["start", "next", "ghost"], ["phantom", "next", "end"]]),
-            vec!["edge_unknown_node @ghost (edges[0].to)", "unreachable @end", "edge_unknown_node @phantom (edges[1].from)"],
+            journey(
+                json!([trigger(), exit()]),
+                &[["start", "next", "ghost"], ["phantom", "next", "end"]],
+            ),
+            vec![
+                "edge_unknown_node @ghost (edges[0].to)",
+                "unreachable @end",
+                "edge_unknown_node @phantom (edges[1].from)",
+            ],
         ),
         (
             "edge_unknown_port",
@@ -124,7 +152,12 @@ fn structural_codes() {
             "port_multiple_edges",
             journey(
                 json!([trigger(), sms("a"), sms("b"), exit()]),
-                &[["start", "next", "a"], ["start", "next", "b"], ["a", "next", "end"], ["b", "next", "end"]],
+                &[
+                    ["start", "next", "a"],
+                    ["start", "next", "b"],
+                    ["a", "next", "end"],
+                    ["b", "next", "end"],
+                ],
             ),
             vec!["port_multiple_edges @start.next"],
         ),
@@ -132,26 +165,43 @@ fn structural_codes() {
             "cycle",
             journey(
                 json!([trigger(), {"id": "w", "type": "wait", "for": "1d"}, sms("s")]),
-                &[["start", "next", "w"], ["w", "next", "s"], ["s", "next", "w"]],
+                &[
+                    ["start", "next", "w"],
+                    ["w", "next", "s"],
+                    ["s", "next", "w"],
+                ],
             ),
             vec!["cycle [s, w]"],
         ),
         (
             "cycle: a self-loop counts",
-            journey(json!([trigger(), {"id": "a", "type": "update", "set": {"tier": "gold"}}]), &[["start", "next", "a"], ["a", "next", "a"]]),
+            journey(
+                json!([trigger(), {"id": "a", "type": "update", "set": {"tier": "gold"}}]),
+                &[["start", "next", "a"], ["a", "next", "a"]],
+            ),
             vec!["cycle [a]"],
         ),
         (
             "cycle: one per strongly connected component",
             journey(
                 json!([trigger(), {"id": "c", "type": "branch", "condition": {"field": "contact.vip", "op": "exists"}}, sms("p"), sms("q"), sms("r")]),
-                &[["start", "next", "c"], ["c", "yes", "p"], ["p", "next", "c"], ["c", "no", "q"], ["q", "next", "r"], ["r", "next", "r"]],
+                &[
+                    ["start", "next", "c"],
+                    ["c", "yes", "p"],
+                    ["p", "next", "c"],
+                    ["c", "no", "q"],
+                    ["q", "next", "r"],
+                    ["r", "next", "r"],
+                ],
             ),
             vec!["cycle [c, p]", "cycle [r]"],
         ),
         (
             "dead_end",
-            around(json!({"id": "x", "type": "branch", "condition": {"field": "contact.tier", "op": "eq", "value": "gold"}}), &["yes"]),
+            around(
+                json!({"id": "x", "type": "branch", "condition": {"field": "contact.tier", "op": "eq", "value": "gold"}}),
+                &["yes"],
+            ),
             vec!["dead_end @x.no"],
         ),
         (
@@ -165,7 +215,10 @@ fn structural_codes() {
         ),
         (
             "unreachable",
-            journey(json!([trigger(), sms("lost"), exit()]), &[["start", "next", "end"], ["lost", "next", "end"]]),
+            journey(
+                json!([trigger(), sms("lost"), exit()]),
+                &[["start", "next", "end"], ["lost", "next", "end"]],
+            ),
             vec!["unreachable @lost"],
         ),
     ];
@@ -180,28 +233,65 @@ fn invalid_config_cases_name_node_and_field() {
     let wa_buttons = json!({"id": "ask", "type": "send", "channel": "whatsapp", "template": {"name": "ask", "language": "en"},
                             "buttons": [{"id": "yes", "title": "Yes"}, {"id": "no", "title": "No"}]});
     let cases: Vec<(&str, Value, Vec<&str>)> = vec![
-        ("wait: bad duration", around(json!({"id": "x", "type": "wait", "for": "soon"}), &["next"]), vec!["invalid_config @x (for)"]),
-        ("wait: no mode", around(json!({"id": "x", "type": "wait"}), &["next"]), vec!["invalid_config @x (for)"]),
+        (
+            "wait: bad duration",
+            around(json!({"id": "x", "type": "wait", "for": "soon"}), &["next"]),
+            vec!["invalid_config @x (for)"],
+        ),
+        (
+            "wait: no mode",
+            around(json!({"id": "x", "type": "wait"}), &["next"]),
+            vec!["invalid_config @x (for)"],
+        ),
         (
             "wait: two modes",
-            around(json!({"id": "x", "type": "wait", "for": "1d", "until_local_time": "09:00"}), &["next"]),
+            around(
+                json!({"id": "x", "type": "wait", "for": "1d", "until_local_time": "09:00"}),
+                &["next"],
+            ),
             vec!["invalid_config @x (until_local_time)"],
         ),
-        ("wait: bad HH:MM", around(json!({"id": "x", "type": "wait", "until_local_time": "25:00"}), &["next"]), vec!["invalid_config @x (until_local_time)"]),
+        (
+            "wait: bad HH:MM",
+            around(
+                json!({"id": "x", "type": "wait", "until_local_time": "25:00"}),
+                &["next"],
+            ),
+            vec!["invalid_config @x (until_local_time)"],
+        ),
         (
             "wait: until field without prefix, bad offset",
-            around(json!({"id": "x", "type": "wait", "until": {"field": "starts_at", "offset": "-1x"}}), &["next"]),
-            vec!["invalid_config @x (until.field)", "invalid_config @x (until.offset)"],
+            around(
+                json!({"id": "x", "type": "wait", "until": {"field": "starts_at", "offset": "-1x"}}),
+                &["next"],
+            ),
+            vec![
+                "invalid_config @x (until.field)",
+                "invalid_config @x (until.offset)",
+            ],
         ),
-        ("send: neither text nor template", around(json!({"id": "x", "type": "send", "channel": "sms"}), &["next"]), vec!["invalid_config @x (text)"]),
+        (
+            "send: neither text nor template",
+            around(
+                json!({"id": "x", "type": "send", "channel": "sms"}),
+                &["next"],
+            ),
+            vec!["invalid_config @x (text)"],
+        ),
         (
             "send: template on sms",
-            around(json!({"id": "x", "type": "send", "channel": "sms", "template": {"name": "t", "language": "en"}}), &["next"]),
+            around(
+                json!({"id": "x", "type": "send", "channel": "sms", "template": {"name": "t", "language": "en"}}),
+                &["next"],
+            ),
             vec!["invalid_config @x (template)"],
         ),
         (
             "send: both text and template",
-            around(json!({"id": "x", "type": "send", "channel": "whatsapp", "text": "Hi", "template": {"name": "t", "language": "en"}}), &["next"]),
+            around(
+                json!({"id": "x", "type": "send", "channel": "whatsapp", "text": "Hi", "template": {"name": "t", "language": "en"}}),
+                &["next"],
+            ),
             vec!["invalid_config @x (template)"],
         ),
         (
@@ -224,47 +314,99 @@ fn invalid_config_cases_name_node_and_field() {
         ),
         (
             "send: buttons on sms",
-            around(json!({"id": "x", "type": "send", "channel": "sms", "text": "Hi", "buttons": [{"id": "a", "title": "A"}]}), &["next"]),
+            around(
+                json!({"id": "x", "type": "send", "channel": "sms", "text": "Hi", "buttons": [{"id": "a", "title": "A"}]}),
+                &["next"],
+            ),
             vec!["invalid_config @x (buttons)"],
         ),
-        ("send: unknown channel", around(json!({"id": "x", "type": "send", "channel": "pigeon", "text": "Hi"}), &["next"]), vec!["invalid_config @x (channel)"]),
-        ("send: email without subject", around(json!({"id": "x", "type": "send", "channel": "email", "text": "Hi"}), &["next"]), vec!["invalid_config @x (subject)"]),
-        ("branch: no condition", around(json!({"id": "x", "type": "branch"}), &["yes", "no"]), vec!["invalid_config @x (condition)"]),
-        ("condition: empty", around(branch_on(json!({})), &["yes", "no"]), vec!["invalid_config @x (condition)"]),
+        (
+            "send: unknown channel",
+            around(
+                json!({"id": "x", "type": "send", "channel": "pigeon", "text": "Hi"}),
+                &["next"],
+            ),
+            vec!["invalid_config @x (channel)"],
+        ),
+        (
+            "send: email without subject",
+            around(
+                json!({"id": "x", "type": "send", "channel": "email", "text": "Hi"}),
+                &["next"],
+            ),
+            vec!["invalid_config @x (subject)"],
+        ),
+        (
+            "branch: no condition",
+            around(json!({"id": "x", "type": "branch"}), &["yes", "no"]),
+            vec!["invalid_config @x (condition)"],
+        ),
+        (
+            "condition: empty",
+            around(branch_on(json!({})), &["yes", "no"]),
+            vec!["invalid_config @x (condition)"],
+        ),
         (
             "condition: unknown op",
-            around(branch_on(json!({"field": "contact.tier", "op": "approx", "value": "gold"})), &["yes", "no"]),
+            around(
+                branch_on(json!({"field": "contact.tier", "op": "approx", "value": "gold"})),
+                &["yes", "no"],
+            ),
             vec!["invalid_config @x (condition.op)"],
         ),
         (
             "condition: within_next without a duration",
-            around(branch_on(json!({"field": "event.starts_at", "op": "within_next", "value": 5})), &["yes", "no"]),
+            around(
+                branch_on(json!({"field": "event.starts_at", "op": "within_next", "value": 5})),
+                &["yes", "no"],
+            ),
             vec!["invalid_config @x (condition.value)"],
         ),
         (
             "condition: field without contact./event., nested",
-            around(branch_on(json!({"not": {"all": [{"field": "tier", "op": "eq", "value": "gold"}]}})), &["yes", "no"]),
+            around(
+                branch_on(
+                    json!({"not": {"all": [{"field": "tier", "op": "eq", "value": "gold"}]}}),
+                ),
+                &["yes", "no"],
+            ),
             vec!["invalid_config @x (condition.not.all[0].field)"],
         ),
-        ("condition: empty all", around(branch_on(json!({"all": []})), &["yes", "no"]), vec!["invalid_config @x (condition.all)"]),
+        (
+            "condition: empty all",
+            around(branch_on(json!({"all": []})), &["yes", "no"]),
+            vec!["invalid_config @x (condition.all)"],
+        ),
         (
             "wait_for: both reply and event",
-            around(json!({"id": "x", "type": "wait_for", "reply": {"channel": "whatsapp"}, "event": "paid", "timeout": "1d"}), &["next", "timeout"]),
+            around(
+                json!({"id": "x", "type": "wait_for", "reply": {"channel": "whatsapp"}, "event": "paid", "timeout": "1d"}),
+                &["next", "timeout"],
+            ),
             vec!["invalid_config @x (event)"],
         ),
         (
             "wait_for: neither reply nor event",
-            around(json!({"id": "x", "type": "wait_for", "timeout": "1d"}), &["next", "timeout"]),
+            around(
+                json!({"id": "x", "type": "wait_for", "timeout": "1d"}),
+                &["next", "timeout"],
+            ),
             vec!["invalid_config @x (reply)"],
         ),
         (
             "wait_for: missing timeout",
-            around(json!({"id": "x", "type": "wait_for", "event": "paid"}), &["next", "timeout"]),
+            around(
+                json!({"id": "x", "type": "wait_for", "event": "paid"}),
+                &["next", "timeout"],
+            ),
             vec!["invalid_config @x (timeout)"],
         ),
         (
             "wait_for: branch matching nothing",
-            around(json!({"id": "x", "type": "wait_for", "event": "paid", "timeout": "1d", "branches": [{"port": "paid"}]}), &["paid", "timeout"]),
+            around(
+                json!({"id": "x", "type": "wait_for", "event": "paid", "timeout": "1d", "branches": [{"port": "paid"}]}),
+                &["paid", "timeout"],
+            ),
             vec!["invalid_config @x (branches[0])"],
         ),
         (
@@ -282,34 +424,55 @@ fn invalid_config_cases_name_node_and_field() {
                 json!([trigger(), wa_buttons, {"id": "update_first", "type": "update", "set": {"asked": true}},
                        {"id": "x", "type": "wait_for", "reply": {"channel": "whatsapp"}, "timeout": "1d",
                         "branches": [{"port": "yes", "button": "yes"}, {"port": "maybe", "button": "maybe"}]}, exit()]),
-                &[["start", "next", "ask"], ["ask", "next", "update_first"], ["update_first", "next", "x"],
-                  ["x", "yes", "end"], ["x", "maybe", "end"], ["x", "timeout", "end"]],
+                &[
+                    ["start", "next", "ask"],
+                    ["ask", "next", "update_first"],
+                    ["update_first", "next", "x"],
+                    ["x", "yes", "end"],
+                    ["x", "maybe", "end"],
+                    ["x", "timeout", "end"],
+                ],
             ),
             vec!["invalid_config @x (branches[1].button)"],
         ),
         (
             "split: percents not 100",
-            around(json!({"id": "x", "type": "split", "variants": [{"port": "a", "percent": 50}, {"port": "b", "percent": 40}]}), &["a", "b"]),
+            around(
+                json!({"id": "x", "type": "split", "variants": [{"port": "a", "percent": 50}, {"port": "b", "percent": 40}]}),
+                &["a", "b"],
+            ),
             vec!["invalid_config @x (variants)"],
         ),
         (
             "split: duplicate variant port",
-            around(json!({"id": "x", "type": "split", "variants": [{"port": "a", "percent": 50}, {"port": "a", "percent": 50}]}), &["a"]),
+            around(
+                json!({"id": "x", "type": "split", "variants": [{"port": "a", "percent": 50}, {"port": "a", "percent": 50}]}),
+                &["a"],
+            ),
             vec!["invalid_config @x (variants[1].port)"],
         ),
         (
             "trigger without event",
-            journey(json!([{"id": "start", "type": "trigger"}, exit()]), &[["start", "next", "end"]]),
+            journey(
+                json!([{"id": "start", "type": "trigger"}, exit()]),
+                &[["start", "next", "end"]],
+            ),
             vec!["invalid_config @start (event)"],
         ),
         (
             "webhook: no url, unknown method",
-            around(json!({"id": "x", "type": "webhook", "method": "FETCH"}), &["next"]),
+            around(
+                json!({"id": "x", "type": "webhook", "method": "FETCH"}),
+                &["next"],
+            ),
             vec!["invalid_config @x (url)", "invalid_config @x (method)"],
         ),
         (
             "update: changes nothing / unknown consent channel",
-            around(json!({"id": "x", "type": "update", "consent": {"pigeon": true}}), &["next"]),
+            around(
+                json!({"id": "x", "type": "update", "consent": {"pigeon": true}}),
+                &["next"],
+            ),
             vec!["invalid_config @x (consent.pigeon)"],
         ),
         (
@@ -329,7 +492,10 @@ fn invalid_config_cases_name_node_and_field() {
         ),
         (
             "settings: reentry after a bad duration",
-            with_settings(around(sms("x"), &["next"]), json!({"reentry": {"after": "-3d"}, "default_timezone": "Europe/Paris"})),
+            with_settings(
+                around(sms("x"), &["next"]),
+                json!({"reentry": {"after": "-3d"}, "default_timezone": "Europe/Paris"}),
+            ),
             vec!["invalid_config (settings.reentry.after)"],
         ),
         (
@@ -349,7 +515,11 @@ fn invalid_config_cases_name_node_and_field() {
     for (_, value, _) in &cases {
         for d in report_of(value).diagnostics {
             let field = d.field.clone().expect("invalid_config names a field");
-            assert!(d.message.starts_with(&format!("`{field}`")), "{}", d.message);
+            assert!(
+                d.message.starts_with(&format!("`{field}`")),
+                "{}",
+                d.message
+            );
         }
     }
 }
@@ -361,23 +531,61 @@ fn whatsapp_window() {
     let reply = json!({"id": "reply", "type": "wait_for", "reply": {"channel": "whatsapp"}, "timeout": "2d"});
     let wait = |id: &str, d: &str| json!({"id": id, "type": "wait", "for": d});
     let cases: Vec<(&str, Value, Vec<&str>)> = vec![
-        ("first contact", around(text("x"), &["next"]), vec!["warning whatsapp_outside_window @x"]),
-        ("templates are exempt", around(template("x"), &["next"]), vec![]),
+        (
+            "first contact",
+            around(text("x"), &["next"]),
+            vec!["warning whatsapp_outside_window @x"],
+        ),
+        (
+            "templates are exempt",
+            around(template("x"), &["next"]),
+            vec![],
+        ),
         (
             "right after a reply: fine; after its timeout: not",
             journey(
-                json!([trigger(), template("hello"), reply, text("after_reply"), text("after_timeout"), exit()]),
-                &[["start", "next", "hello"], ["hello", "next", "reply"], ["reply", "next", "after_reply"], ["reply", "timeout", "after_timeout"],
-                  ["after_reply", "next", "end"], ["after_timeout", "next", "end"]],
+                json!([
+                    trigger(),
+                    template("hello"),
+                    reply,
+                    text("after_reply"),
+                    text("after_timeout"),
+                    exit()
+                ]),
+                &[
+                    ["start", "next", "hello"],
+                    ["hello", "next", "reply"],
+                    ["reply", "next", "after_reply"],
+                    ["reply", "timeout", "after_timeout"],
+                    ["after_reply", "next", "end"],
+                    ["after_timeout", "next", "end"],
+                ],
             ),
             vec!["warning whatsapp_outside_window @after_timeout"],
         ),
         (
             "waits after the reply add up: 23h is inside, 23h + 1h is not",
             journey(
-                json!([trigger(), template("hello"), reply, wait("w23", "23h"), text("inside"), wait("w1", "1h"), text("outside"), exit()]),
-                &[["start", "next", "hello"], ["hello", "next", "reply"], ["reply", "next", "w23"], ["reply", "timeout", "end"],
-                  ["w23", "next", "inside"], ["inside", "next", "w1"], ["w1", "next", "outside"], ["outside", "next", "end"]],
+                json!([
+                    trigger(),
+                    template("hello"),
+                    reply,
+                    wait("w23", "23h"),
+                    text("inside"),
+                    wait("w1", "1h"),
+                    text("outside"),
+                    exit()
+                ]),
+                &[
+                    ["start", "next", "hello"],
+                    ["hello", "next", "reply"],
+                    ["reply", "next", "w23"],
+                    ["reply", "timeout", "end"],
+                    ["w23", "next", "inside"],
+                    ["inside", "next", "w1"],
+                    ["w1", "next", "outside"],
+                    ["outside", "next", "end"],
+                ],
             ),
             vec!["warning whatsapp_outside_window @outside"],
         ),
@@ -385,8 +593,15 @@ fn whatsapp_window() {
             "worst case over paths: one path without a reply is enough",
             journey(
                 json!([trigger(), template("hello"), reply, {"id": "b", "type": "branch", "condition": {"field": "contact.vip", "op": "exists"}}, text("joined"), exit()]),
-                &[["start", "next", "b"], ["b", "yes", "hello"], ["b", "no", "joined"], ["hello", "next", "reply"], ["reply", "next", "joined"],
-                  ["reply", "timeout", "end"], ["joined", "next", "end"]],
+                &[
+                    ["start", "next", "b"],
+                    ["b", "yes", "hello"],
+                    ["b", "no", "joined"],
+                    ["hello", "next", "reply"],
+                    ["reply", "next", "joined"],
+                    ["reply", "timeout", "end"],
+                    ["joined", "next", "end"],
+                ],
             ),
             vec!["warning whatsapp_outside_window @joined"],
         ),
@@ -394,8 +609,14 @@ fn whatsapp_window() {
             "a data-dependent wait is unbounded",
             journey(
                 json!([trigger(), template("hello"), reply, {"id": "later", "type": "wait", "until": {"field": "event.starts_at", "offset": "-1h"}}, text("x"), exit()]),
-                &[["start", "next", "hello"], ["hello", "next", "reply"], ["reply", "next", "later"], ["reply", "timeout", "end"],
-                  ["later", "next", "x"], ["x", "next", "end"]],
+                &[
+                    ["start", "next", "hello"],
+                    ["hello", "next", "reply"],
+                    ["reply", "next", "later"],
+                    ["reply", "timeout", "end"],
+                    ["later", "next", "x"],
+                    ["x", "next", "end"],
+                ],
             ),
             vec!["warning whatsapp_outside_window @x"],
         ),
@@ -403,7 +624,13 @@ fn whatsapp_window() {
             "an SMS reply does not open the WhatsApp window",
             journey(
                 json!([trigger(), sms("ask"), {"id": "reply", "type": "wait_for", "reply": {"channel": "sms"}, "timeout": "1h"}, text("x"), exit()]),
-                &[["start", "next", "ask"], ["ask", "next", "reply"], ["reply", "next", "x"], ["reply", "timeout", "end"], ["x", "next", "end"]],
+                &[
+                    ["start", "next", "ask"],
+                    ["ask", "next", "reply"],
+                    ["reply", "next", "x"],
+                    ["reply", "timeout", "end"],
+                    ["x", "next", "end"],
+                ],
             ),
             vec!["warning whatsapp_outside_window @x"],
         ),
@@ -463,24 +690,45 @@ fn parse_errors_give_line_column_and_field() {
     let (journey, report) = check_source(text);
     assert!(journey.is_none());
     assert!(!report.valid);
-    let [d] = report.diagnostics.as_slice() else { panic!("one diagnostic: {:?}", report.diagnostics) };
+    let [d] = report.diagnostics.as_slice() else {
+        panic!("one diagnostic: {:?}", report.diagnostics)
+    };
     assert_eq!(d.code.as_str(), "parse_error");
     assert_eq!(d.line, Some(6), "{}", d.message);
     assert!(d.column.is_some_and(|c| c > 1));
     assert!(d.message.contains("line 6"), "{}", d.message);
-    assert!(d.message.contains("buttons"), "the message names the field: {}", d.message);
+    assert!(
+        d.message.contains("buttons"),
+        "the message names the field: {}",
+        d.message
+    );
 
     let cases = [
         ("not json", "{\"format\": ", 1),
         ("wrong top-level type", "[1, 2]", 1),
-        ("node without id", "{\"format\": \"itinera/journey@1\", \"id\": \"x\",\n\"nodes\": [{\"type\": \"exit\"}]}", 2),
-        ("edges not a list", "{\"format\": \"itinera/journey@1\", \"id\": \"x\", \"nodes\": [],\n\n\"edges\": 7}", 3),
+        (
+            "node without id",
+            "{\"format\": \"itinera/journey@1\", \"id\": \"x\",\n\"nodes\": [{\"type\": \"exit\"}]}",
+            2,
+        ),
+        (
+            "edges not a list",
+            "{\"format\": \"itinera/journey@1\", \"id\": \"x\", \"nodes\": [],\n\n\"edges\": 7}",
+            3,
+        ),
     ];
     for (name, text, line) in cases {
         let (journey, report) = check_source(text);
         assert!(journey.is_none(), "{name}");
-        let [d] = report.diagnostics.as_slice() else { panic!("{name}: {:?}", report.diagnostics) };
-        assert_eq!((d.code.as_str(), d.line), ("parse_error", Some(line)), "{name}: {}", d.message);
+        let [d] = report.diagnostics.as_slice() else {
+            panic!("{name}: {:?}", report.diagnostics)
+        };
+        assert_eq!(
+            (d.code.as_str(), d.line),
+            ("parse_error", Some(line)),
+            "{name}: {}",
+            d.message
+        );
     }
     insta::assert_json_snapshot!("parse_error", report.diagnostics);
 }
@@ -500,8 +748,17 @@ fn facts_of_a_small_journey() {
             {"id": "morning", "type": "wait", "until_local_time": "09:00"},
             exit()
         ]),
-        &[["start", "next", "mail"], ["mail", "next", "pause"], ["pause", "next", "ask"], ["ask", "next", "reply"], ["reply", "yes", "thanks"],
-          ["reply", "timeout", "morning"], ["morning", "next", "nudge"], ["thanks", "next", "end"], ["nudge", "next", "end"]],
+        &[
+            ["start", "next", "mail"],
+            ["mail", "next", "pause"],
+            ["pause", "next", "ask"],
+            ["ask", "next", "reply"],
+            ["reply", "yes", "thanks"],
+            ["reply", "timeout", "morning"],
+            ["morning", "next", "nudge"],
+            ["thanks", "next", "end"],
+            ["nudge", "next", "end"],
+        ],
     );
     let journey: Journey = serde_json::from_value(value).expect("journey");
     let report = validate(&journey);

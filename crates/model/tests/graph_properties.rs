@@ -59,7 +59,10 @@ impl Kind {
     }
 
     fn has_failed_port(self) -> bool {
-        matches!(self, Kind::Sms | Kind::WhatsAppTemplate | Kind::Email | Kind::Webhook)
+        matches!(
+            self,
+            Kind::Sms | Kind::WhatsAppTemplate | Kind::Email | Kind::Webhook
+        )
     }
 
     /// Seconds a contact may spend in it, worst case.
@@ -87,21 +90,37 @@ impl Kind {
     fn to_json(self, id: &str) -> Value {
         match self {
             Kind::Trigger => json!({"id": id, "type": "trigger", "event": "signed_up"}),
-            Kind::Sms => json!({"id": id, "type": "send", "channel": "sms", "text": "Hi {{ contact.first_name }}"}),
+            Kind::Sms => {
+                json!({"id": id, "type": "send", "channel": "sms", "text": "Hi {{ contact.first_name }}"})
+            }
             Kind::WhatsAppTemplate => json!({"id": id, "type": "send", "channel": "whatsapp",
                 "template": {"name": "nudge", "language": "en", "params": ["{{ contact.first_name }}"]},
                 "buttons": [{"id": "yes", "title": "Yes"}, {"id": "no", "title": "No"}]}),
-            Kind::Email => json!({"id": id, "type": "send", "channel": "email", "subject": "Hello", "text": "Hi"}),
+            Kind::Email => {
+                json!({"id": id, "type": "send", "channel": "email", "subject": "Hello", "text": "Hi"})
+            }
             Kind::Wait(h) => json!({"id": id, "type": "wait", "for": format!("{h}h")}),
-            Kind::WaitForReply(h) => json!({"id": id, "type": "wait_for", "reply": {"channel": "whatsapp"}, "timeout": format!("{h}h"),
-                "branches": [{"port": "yes", "keywords": ["yes"]}, {"port": "no", "any": true}]}),
-            Kind::WaitForEvent(h) => json!({"id": id, "type": "wait_for", "event": "paid", "timeout": format!("{h}h")}),
-            Kind::Branch => json!({"id": id, "type": "branch", "condition": {"field": "contact.score", "op": "gte", "value": 10}}),
-            Kind::Split(2) => json!({"id": id, "type": "split", "variants": [{"port": "a", "percent": 50}, {"port": "b", "percent": 50}]}),
+            Kind::WaitForReply(h) => {
+                json!({"id": id, "type": "wait_for", "reply": {"channel": "whatsapp"}, "timeout": format!("{h}h"),
+                "branches": [{"port": "yes", "keywords": ["yes"]}, {"port": "no", "any": true}]})
+            }
+            Kind::WaitForEvent(h) => {
+                json!({"id": id, "type": "wait_for", "event": "paid", "timeout": format!("{h}h")})
+            }
+            Kind::Branch => {
+                json!({"id": id, "type": "branch", "condition": {"field": "contact.score", "op": "gte", "value": 10}})
+            }
+            Kind::Split(2) => {
+                json!({"id": id, "type": "split", "variants": [{"port": "a", "percent": 50}, {"port": "b", "percent": 50}]})
+            }
             Kind::Split(_) => json!({"id": id, "type": "split",
                 "variants": [{"port": "a", "percent": 20}, {"port": "b", "percent": 30}, {"port": "c", "percent": 50}]}),
-            Kind::Update => json!({"id": id, "type": "update", "set": {"nudged": true}, "consent": {"whatsapp": true}}),
-            Kind::Webhook => json!({"id": id, "type": "webhook", "url": "https://crm.example.com/hook"}),
+            Kind::Update => {
+                json!({"id": id, "type": "update", "set": {"nudged": true}, "consent": {"whatsapp": true}})
+            }
+            Kind::Webhook => {
+                json!({"id": id, "type": "webhook", "url": "https://crm.example.com/hook"})
+            }
             Kind::Exit => json!({"id": id, "type": "exit"}),
         }
     }
@@ -152,14 +171,26 @@ impl Dag {
     }
 
     fn to_journey(&self) -> Journey {
-        let nodes: Vec<Value> = self.kinds.iter().enumerate().map(|(i, k)| k.to_json(&id(i))).collect();
-        let edges: Vec<Value> = self.edges.iter().map(|(f, p, t)| json!({"from": id(*f), "port": p, "to": id(*t)})).collect();
+        let nodes: Vec<Value> = self
+            .kinds
+            .iter()
+            .enumerate()
+            .map(|(i, k)| k.to_json(&id(i)))
+            .collect();
+        let edges: Vec<Value> = self
+            .edges
+            .iter()
+            .map(|(f, p, t)| json!({"from": id(*f), "port": p, "to": id(*t)}))
+            .collect();
         let value = json!({"format": "itinera/journey@1", "id": "random", "name": "Random", "nodes": nodes, "edges": edges});
         serde_json::from_value(value).expect("generated journey parses")
     }
 
     fn successors(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
-        self.edges.iter().filter(move |(f, _, _)| *f == i).map(|(_, _, t)| *t)
+        self.edges
+            .iter()
+            .filter(move |(f, _, _)| *f == i)
+            .map(|(_, _, t)| *t)
     }
 
     fn reaches(&self, from: usize) -> BTreeSet<usize> {
@@ -185,11 +216,12 @@ impl Dag {
         let mut stack = vec![(0usize, 0i64, [0u32; 4])];
         while let Some((i, secs, msgs)) = stack.pop() {
             budget = budget.checked_sub(1)?;
-            let out: Vec<&(usize, String, usize)> = self.edges.iter().filter(|(f, _, _)| *f == i).collect();
+            let out: Vec<&(usize, String, usize)> =
+                self.edges.iter().filter(|(f, _, _)| *f == i).collect();
             if out.is_empty() {
                 best.0 = best.0.max(secs);
-                for c in 0..4 {
-                    best.1[c] = best.1[c].max(msgs[c]);
+                for (b, m) in best.1.iter_mut().zip(msgs) {
+                    *b = (*b).max(m);
                 }
                 best.2 = best.2.max(msgs[..3].iter().sum());
                 continue;
@@ -197,7 +229,10 @@ impl Dag {
             for (_, port, to) in out {
                 let mut m = msgs;
                 if let Some(channel) = self.kinds[i].message(port) {
-                    m[CHANNELS.iter().position(|c| *c == channel).expect("channel")] += 1;
+                    m[CHANNELS
+                        .iter()
+                        .position(|c| *c == channel)
+                        .expect("channel")] += 1;
                 }
                 stack.push((*to, secs + self.kinds[i].delay(), m));
             }
@@ -207,7 +242,10 @@ impl Dag {
 }
 
 fn dag_strategy() -> impl Strategy<Value = Dag> {
-    (prop::collection::vec((any::<u8>(), any::<u32>()), 0..24), prop::collection::vec(any::<u32>(), 1..64))
+    (
+        prop::collection::vec((any::<u8>(), any::<u32>()), 0..24),
+        prop::collection::vec(any::<u32>(), 1..64),
+    )
         .prop_map(|(types, picks)| Dag::generate(&types, &picks))
 }
 

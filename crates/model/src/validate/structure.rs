@@ -38,7 +38,9 @@ impl JourneyGraph<'_> {
 
     /// Positions of the nodes with an edge into node `i`.
     pub(crate) fn predecessors(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
-        self.graph.neighbors_directed(NodeIndex::new(i), Direction::Incoming).map(|n| n.index())
+        self.graph
+            .neighbors_directed(NodeIndex::new(i), Direction::Incoming)
+            .map(|n| n.index())
     }
 }
 
@@ -69,8 +71,14 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
         if let Some(count) = occurrences.get(node.id.as_str()) {
             findings.push(
                 Anchor::Node(i),
-                Diagnostic::error(Code::DuplicateNodeId, format!("{count} nodes have the id `{}`; ids must be unique", node.id))
-                    .at_node(&node.id),
+                Diagnostic::error(
+                    Code::DuplicateNodeId,
+                    format!(
+                        "{count} nodes have the id `{}`; ids must be unique",
+                        node.id
+                    ),
+                )
+                .at_node(&node.id),
             );
         }
         if let NodeKind::Unknown { type_name, .. } = &node.kind {
@@ -95,11 +103,17 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
     match triggers.as_slice() {
         [] => findings.push(
             Anchor::Journey,
-            Diagnostic::error(Code::MissingTrigger, "the journey has no trigger node; add one `trigger` where contacts enter"),
+            Diagnostic::error(
+                Code::MissingTrigger,
+                "the journey has no trigger node; add one `trigger` where contacts enter",
+            ),
         ),
         [_] => {}
         [first, rest @ ..] => {
-            let all: Vec<String> = triggers.iter().map(|&i| journey.nodes[i].id.clone()).collect();
+            let all: Vec<String> = triggers
+                .iter()
+                .map(|&i| journey.nodes[i].id.clone())
+                .collect();
             for &i in rest {
                 findings.push(
                     Anchor::Node(i),
@@ -135,7 +149,10 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
                 Anchor::Nowhere,
                 Diagnostic::error(
                     Code::EdgeUnknownNode,
-                    format!("edge {e} leaves from `{}`, but there is no node with that id", edge.from),
+                    format!(
+                        "edge {e} leaves from `{}`, but there is no node with that id",
+                        edge.from
+                    ),
                 )
                 .at_node(&edge.from)
                 .at_field(format!("edges[{e}].from")),
@@ -147,7 +164,10 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
                 anchor,
                 Diagnostic::error(
                     Code::EdgeUnknownNode,
-                    format!("edge {e} from `{}` goes to `{}`, but there is no node with that id", edge.from, edge.to),
+                    format!(
+                        "edge {e} from `{}` goes to `{}`, but there is no node with that id",
+                        edge.from, edge.to
+                    ),
                 )
                 .at_node(&edge.to)
                 .at_field(format!("edges[{e}].to")),
@@ -176,7 +196,11 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
             None if unknown_type => {}
             None => {
                 let offered: Vec<&str> = ports[own].iter().map(|(p, _)| *p).collect();
-                let offered = if offered.is_empty() { "none".to_string() } else { offered.join(", ") };
+                let offered = if offered.is_empty() {
+                    "none".to_string()
+                } else {
+                    offered.join(", ")
+                };
                 findings.push(
                     Anchor::Node(f),
                     Diagnostic::error(
@@ -195,7 +219,13 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
             }
         }
         if let Some(t) = to {
-            graph.add_edge(NodeIndex::new(f), NodeIndex::new(t), Wire { port: edge.port.as_str() });
+            graph.add_edge(
+                NodeIndex::new(f),
+                NodeIndex::new(t),
+                Wire {
+                    port: edge.port.as_str(),
+                },
+            );
         }
     }
 
@@ -209,7 +239,10 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
             let (port, required) = ports[k];
             // Unnamed and repeated ports are the node's own `invalid_config`; a repeated port's
             // edges count on its first occurrence.
-            if required == Required::No || port.is_empty() || ports[own.start..k].iter().any(|(p, _)| *p == port) {
+            if required == Required::No
+                || port.is_empty()
+                || ports[own.start..k].iter().any(|(p, _)| *p == port)
+            {
                 continue;
             }
             if wired[k] == 0 {
@@ -235,14 +268,26 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
         }
         cycles += 1;
         let first = component.iter().map(|n| n.index()).min().unwrap_or(0);
-        let mut members: Vec<String> = component.iter().map(|n| journey.nodes[n.index()].id.clone()).collect();
+        let mut members: Vec<String> = component
+            .iter()
+            .map(|n| journey.nodes[n.index()].id.clone())
+            .collect();
         members.sort();
         let message = if members.len() == 1 {
-            format!("`{}` leads back to itself; journeys must not loop", members[0])
+            format!(
+                "`{}` leads back to itself; journeys must not loop",
+                members[0]
+            )
         } else {
-            format!("these nodes form a loop: {}; journeys must not loop", members.join(", "))
+            format!(
+                "these nodes form a loop: {}; journeys must not loop",
+                members.join(", ")
+            )
         };
-        findings.push(Anchor::Node(first), Diagnostic::error(Code::Cycle, message).with_nodes(members));
+        findings.push(
+            Anchor::Node(first),
+            Diagnostic::error(Code::Cycle, message).with_nodes(members),
+        );
     }
 
     // Reachability from the trigger(s). Without a trigger, `missing_trigger` says it all.
@@ -264,21 +309,34 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
             if !reached[i] && !duplicate[i] {
                 findings.push(
                     Anchor::Node(i),
-                    Diagnostic::error(Code::Unreachable, format!("no path from the trigger reaches `{}`", node.id)).at_node(&node.id),
+                    Diagnostic::error(
+                        Code::Unreachable,
+                        format!("no path from the trigger reaches `{}`", node.id),
+                    )
+                    .at_node(&node.id),
                 );
             }
         }
     }
 
-    JourneyGraph { graph, duplicate, triggers, cycles }
+    JourneyGraph {
+        graph,
+        duplicate,
+        triggers,
+        cycles,
+    }
 }
 
 /// The output ports of a node, borrowed (the same list as [`NodeKind::output_ports`], which
 /// allocates a `String` per port).
 fn push_ports<'j>(kind: &'j NodeKind, out: &mut Vec<(&'j str, Required)>) {
     match kind {
-        NodeKind::Trigger(_) | NodeKind::Wait(_) | NodeKind::Update(_) => out.push(("next", Required::Yes)),
-        NodeKind::Send(_) | NodeKind::Webhook(_) => out.extend([("next", Required::Yes), ("failed", Required::No)]),
+        NodeKind::Trigger(_) | NodeKind::Wait(_) | NodeKind::Update(_) => {
+            out.push(("next", Required::Yes))
+        }
+        NodeKind::Send(_) | NodeKind::Webhook(_) => {
+            out.extend([("next", Required::Yes), ("failed", Required::No)])
+        }
         NodeKind::WaitFor(w) => {
             if w.branches.is_empty() {
                 out.push(("next", Required::Yes));
@@ -287,7 +345,9 @@ fn push_ports<'j>(kind: &'j NodeKind, out: &mut Vec<(&'j str, Required)>) {
             out.push(("timeout", Required::Yes));
         }
         NodeKind::Branch(_) => out.extend([("yes", Required::Yes), ("no", Required::Yes)]),
-        NodeKind::Split(s) => out.extend(s.variants.iter().map(|v| (v.port.as_str(), Required::Yes))),
+        NodeKind::Split(s) => {
+            out.extend(s.variants.iter().map(|v| (v.port.as_str(), Required::Yes)))
+        }
         NodeKind::Exit(_) | NodeKind::Unknown { .. } => {}
     }
 }
@@ -295,28 +355,46 @@ fn push_ports<'j>(kind: &'j NodeKind, out: &mut Vec<(&'j str, Required)>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journey::{Branch, Exit, Send, Split, Trigger, Update, Variant, Wait, WaitBranch, WaitFor, Webhook};
+    use crate::journey::{
+        Branch, Exit, Send, Split, Trigger, Update, Variant, Wait, WaitBranch, WaitFor, Webhook,
+    };
 
     #[test]
     fn borrowed_ports_are_the_model_ports() {
-        let branch = |port: &str| WaitBranch { port: port.into(), any: Some(true), ..WaitBranch::default() };
+        let branch = |port: &str| WaitBranch {
+            port: port.into(),
+            any: Some(true),
+            ..WaitBranch::default()
+        };
         let kinds = [
             NodeKind::Trigger(Trigger::default()),
             NodeKind::Send(Send::default()),
             NodeKind::Wait(Wait::default()),
             NodeKind::WaitFor(WaitFor::default()),
-            NodeKind::WaitFor(WaitFor { branches: vec![branch("a"), branch("b")], ..WaitFor::default() }),
+            NodeKind::WaitFor(WaitFor {
+                branches: vec![branch("a"), branch("b")],
+                ..WaitFor::default()
+            }),
             NodeKind::Branch(Branch::default()),
-            NodeKind::Split(Split { variants: vec![Variant { port: "x".into(), percent: 100.0 }] }),
+            NodeKind::Split(Split {
+                variants: vec![Variant {
+                    port: "x".into(),
+                    percent: 100.0,
+                }],
+            }),
             NodeKind::Update(Update::default()),
             NodeKind::Webhook(Webhook::default()),
             NodeKind::Exit(Exit::default()),
-            NodeKind::Unknown { type_name: "mystery".into(), fields: serde_json::Map::new() },
+            NodeKind::Unknown {
+                type_name: "mystery".into(),
+                fields: serde_json::Map::new(),
+            },
         ];
         for kind in &kinds {
             let mut borrowed = Vec::new();
             push_ports(kind, &mut borrowed);
-            let owned: Vec<(String, Required)> = borrowed.iter().map(|(p, r)| (p.to_string(), *r)).collect();
+            let owned: Vec<(String, Required)> =
+                borrowed.iter().map(|(p, r)| (p.to_string(), *r)).collect();
             assert_eq!(owned, kind.output_ports(), "{}", kind.type_name());
         }
     }
