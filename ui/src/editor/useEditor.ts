@@ -15,7 +15,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { validateJourney } from '../api/backend';
 import type { JourneyDoc, NodeDoc, Position, Report } from '../api/types';
 import { canvasToJourney, journeyToCanvas, type JourneyMeta, type StepNode, type WireEdge } from '../model/canvas';
-import { layoutPositions } from '../model/layout';
+import { freeSpot, layoutPositions } from '../model/layout';
 import { newNodeDoc, PALETTE, type PaletteKind } from '../model/palette';
 import { nodeProblems, withStatuses } from '../problems/status';
 import type { SimOverlay } from '../simulate/overlay';
@@ -208,12 +208,8 @@ export function useEditor(initial: JourneyDoc): Editor {
     (kind: PaletteKind, position: Position) => {
       const entry = PALETTE.find((p) => p.kind === kind)!;
       editCanvas((c) => {
-        // Do not drop a node exactly on another one (repeated clicks on the palette).
-        const p = { x: Math.round(position.x), y: Math.round(position.y) };
-        while (c.nodes.some((n) => Math.abs(n.position.x - p.x) < 24 && Math.abs(n.position.y - p.y) < 24)) {
-          p.x += 32;
-          p.y += 32;
-        }
+        // Never drop a card onto another one: take the nearest free place.
+        const p = freeSpot({ x: Math.round(position.x), y: Math.round(position.y) }, c.nodes.map((n) => n.position));
         const r = H.addNode(c, newNodeDoc(kind), entry.idBase, p);
         return { ...r.canvas, nodes: decorate(r.canvas.nodes) };
       });

@@ -49,3 +49,30 @@ export function layoutPositions(nodes: readonly NodeDoc[], edges: readonly EdgeD
   }
   return out;
 }
+
+/**
+ * The free place nearest to `wanted` where a new card overlaps no existing one (rings of
+ * card-sized steps around it), so that clicking the palette never hides a card.
+ */
+export function freeSpot(wanted: Position, taken: readonly Position[], gap = 24): Position {
+  const w = NODE_WIDTH + gap;
+  const h = NODE_HEIGHT + gap;
+  const free = (p: Position) => taken.every((t) => Math.abs(t.x - p.x) >= w || Math.abs(t.y - p.y) >= h);
+  if (free(wanted)) return wanted;
+  for (let ring = 1; ring < 40; ring++) {
+    const candidates: Position[] = [];
+    for (let i = -ring; i <= ring; i++) {
+      candidates.push({ x: wanted.x + i * w, y: wanted.y + ring * h });
+      candidates.push({ x: wanted.x + i * w, y: wanted.y - ring * h });
+      if (Math.abs(i) !== ring) {
+        candidates.push({ x: wanted.x + ring * w, y: wanted.y + i * h });
+        candidates.push({ x: wanted.x - ring * w, y: wanted.y + i * h });
+      }
+    }
+    // Nearest first; ties prefer below, then right (reading order).
+    candidates.sort((a, b) => Math.hypot(a.x - wanted.x, a.y - wanted.y) - Math.hypot(b.x - wanted.x, b.y - wanted.y) || b.y - a.y || b.x - a.x);
+    const found = candidates.find(free);
+    if (found) return found;
+  }
+  return { x: wanted.x, y: wanted.y + 40 * h };
+}
