@@ -5,6 +5,7 @@
 import { memo, useMemo, useState } from 'react';
 import type { SimContact, SimReport } from '../api/types';
 import { CHANNEL_LABELS } from './scenarioEdit';
+import { TIMELINE_LIMIT } from './results';
 import { OUTCOME_LABELS, filterContacts, formatAt, formatRate, messageRows, messageText, outcomeRows, stepText, stepTone } from './results';
 
 interface SimResultsProps {
@@ -118,9 +119,10 @@ export const SimResults = memo(function SimResults(props: SimResultsProps) {
           }}
         />
         {timelinesOmitted && (
-          <p className="sim-note">
-            This population is large: the list shows {report.contacts.length.toLocaleString('en')} of{' '}
-            {summary.contacts.toLocaleString('en')} contacts. The totals and canvas counts cover everyone.
+          <p className="sim-note" data-testid="sim-timelines-omitted">
+            Timelines are kept for the test contacts, and for generated populations up to{' '}
+            {TIMELINE_LIMIT.toLocaleString('en')} contacts; other generated contacts show their outcome only. The totals
+            and canvas counts cover all {summary.contacts.toLocaleString('en')}.
           </p>
         )}
         {contacts.length === 0 ? (
@@ -195,7 +197,7 @@ function Timeline(props: { contact: SimContact; onSelectNode: (id: string) => vo
         <p className="sim-muted sim-empty">
           {contact.outcome === 'not_entered'
             ? 'This contact never entered the journey (no matching trigger event).'
-            : 'The backend did not include this contact’s steps (large population).'}
+            : `This generated contact’s steps are not kept for populations over ${TIMELINE_LIMIT.toLocaleString('en')} contacts; run a smaller population to follow one.`}
         </p>
       ) : (
         <ol className="sim-timeline">

@@ -322,3 +322,19 @@ describe('SimulatePanel and the journey file', () => {
     expect((screen.getByTestId('scenario-select') as HTMLSelectElement).value).toBe('file:samples/appointment-reminder.scenario.json');
   });
 });
+
+describe('SimulatePanel with a large population', () => {
+  it('says which timelines were left out and why', async () => {
+    simulate = async () => ({
+      ...report,
+      contacts: [report.contacts[0], { id: 'p0', outcome: 'exited', exit_node: 'done' }],
+      summary: { ...report.summary, contacts: 5001 },
+    });
+    renderPanel();
+    await ready();
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    expect((await screen.findByTestId('sim-timelines-omitted')).textContent).toContain('all 5,001');
+    fireEvent.click(screen.getByTestId('sim-contact-p0'));
+    expect(screen.getByTestId('sim-timeline').textContent).toContain('not kept for populations over 2,000');
+  });
+});

@@ -15,6 +15,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { BackendError, listScenarios, saveScenario, simulateJourney } from '../api/backend';
 import type { Diagnostic, JourneyDoc, ScenarioDoc, ScenarioListing, SimReport } from '../api/types';
 import { overlayForContact, overlayFromReport, type SimOverlay } from './overlay';
+import { TIMELINE_LIMIT } from './results';
 import { contactTotal, blankScenario, scenarioFileFor, scenarioProblems } from './scenarioEdit';
 import { ScenarioEditor } from './ScenarioEditor';
 import { memory } from './panelMemory';
@@ -30,8 +31,6 @@ export interface SimulatePanelProps {
   onSelectNode: (id: string) => void;
 }
 
-/** Populations up to this size are simulated with every contact's timeline. */
-export const TIMELINE_LIMIT = 2000;
 
 const NEW_SCENARIO = 'new';
 
@@ -371,7 +370,7 @@ export default function SimulatePanel(props: SimulatePanelProps) {
           selected={selected}
           onSelectContact={selectContact}
           onSelectNode={onSelectNode}
-          timelinesOmitted={report.contacts.length < report.summary.contacts}
+          timelinesOmitted={report.contacts.some((c) => !Array.isArray(c.steps)) || report.contacts.length < report.summary.contacts}
         />
       )}
     </div>

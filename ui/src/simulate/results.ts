@@ -6,6 +6,9 @@
 import type { Outcome, SimContact, SimReport, SimStep } from '../api/types';
 import { CHANNEL_LABELS } from './scenarioEdit';
 
+/** Populations up to this size are simulated with every contact's timeline. */
+export const TIMELINE_LIMIT = 2000;
+
 /** Outcomes in the order the summary lists them. */
 export const OUTCOMES: Outcome[] = ['goal', 'exited', 'left', 'waiting', 'not_entered'];
 
