@@ -120,33 +120,36 @@ pub fn run_with_threads(
     let chunks = total.div_ceil(CHUNK);
     let threads = threads.max(1).min(chunks.max(1));
     let mut counts = Counts::new(&layout);
-    let mut contacts = Vec::with_capacity(total);
+    let contacts: Vec<ContactReport>;
     if threads == 1 {
+        let mut all = Vec::with_capacity(total);
         for c in 0..chunks {
             let (from, to) = (c * CHUNK, ((c + 1) * CHUNK).min(total));
-            contacts.extend(run_range(from, to, &mut counts));
+            all.extend(run_range(from, to, &mut counts));
             if let Some(progress) = progress {
                 progress(to, total);
             }
         }
+        contacts = all;
     } else {
-        let next = AtomicUsize::new(0);
+        // Workers fill disjoint chunks of one pre-sized table, so contact order is kept and
+        // no second copy of the results is ever made.
+        let mut slots: Vec<Option<ContactReport>> = (0..total).map(|_| None).collect();
+        let work = Mutex::new(slots.chunks_mut(CHUNK).enumerate());
         let done = AtomicUsize::new(0);
-        let finished: Mutex<Vec<(usize, Vec<ContactReport>)>> = Mutex::new(Vec::with_capacity(chunks));
         let partials: Vec<Counts> = std::thread::scope(|scope| {
             let workers: Vec<_> = (0..threads)
                 .map(|_| {
                     scope.spawn(|| {
                         let mut counts = Counts::new(&layout);
                         loop {
-                            let c = next.fetch_add(1, Ordering::Relaxed);
-                            if c >= chunks {
-                                break;
+                            let next = work.lock().unwrap_or_else(|p| p.into_inner()).next();
+                            let Some((c, chunk)) = next else { break };
+                            let (from, len) = (c * CHUNK, chunk.len());
+                            for (slot, report) in chunk.iter_mut().zip(run_range(from, from + len, &mut counts)) {
+                                *slot = Some(report);
                             }
-                            let (from, to) = (c * CHUNK, ((c + 1) * CHUNK).min(total));
-                            let reports = run_range(from, to, &mut counts);
-                            finished.lock().unwrap_or_else(|p| p.into_inner()).push((c, reports));
-                            let so_far = done.fetch_add(to - from, Ordering::Relaxed) + (to - from);
+                            let so_far = done.fetch_add(len, Ordering::Relaxed) + len;
                             if let Some(progress) = progress {
                                 progress(so_far, total);
                             }
@@ -160,11 +163,8 @@ pub fn run_with_threads(
         for partial in &partials {
             counts.merge(partial);
         }
-        let mut finished = finished.into_inner().unwrap_or_else(|p| p.into_inner());
-        finished.sort_by_key(|(c, _)| *c);
-        for (_, reports) in finished {
-            contacts.extend(reports);
-        }
+        // Every slot is filled (each chunk is handed out exactly once); collected in place.
+        contacts = slots.into_iter().flatten().collect();
     }
     Ok(SimReport { journey: journey.id.clone(), contacts, summary: summarize(journey, &program, &counts, total) })
 }
