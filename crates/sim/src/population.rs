@@ -325,7 +325,13 @@ impl ValueGen {
             }
             ValueGen::Choice(w) => w.pick(rng).clone(),
             ValueGen::Integer { min, max } => Value::from(between(rng, *min, *max)),
-            ValueGen::Float { min, max } => Value::from(min + (max - min) * unit(rng)),
+            ValueGen::Float { min, max } => {
+                let u = unit(rng);
+                let span = max - min;
+                // A span wider than f64 (e.g. -1e308..1e308) is interpolated instead.
+                let x = if span.is_finite() { min + span * u } else { min * (1.0 - u) + max * u };
+                Value::from(x.clamp(*min, *max))
+            }
             ValueGen::Time { from, to } => {
                 let (from, to) = (from.resolve(start), to.resolve(start));
                 let (Some(from), Some(to)) = (from, to) else { return Value::Null };

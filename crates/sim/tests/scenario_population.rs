@@ -110,7 +110,7 @@ fn ten_thousand_contacts_follow_the_configured_rates() {
     assert!(ages.contains(&18) && ages.contains(&80), "both ends of an integer range are reachable");
     near("mean age", ages.iter().sum::<i64>() as f64 / n as f64, 49.0, 1.0);
     let balances: Vec<f64> = contacts.iter().map(|c| c.attributes["balance"].as_f64().expect("number")).collect();
-    assert!(balances.iter().all(|b| (0.5..2.5).contains(b)));
+    assert!(balances.iter().all(|b| (0.5..=2.5).contains(b)));
     assert!(contacts.iter().all(|c| c.attributes["country"] == json!("PT")));
     for c in &contacts {
         let t = ts(c.attributes["signed_up_at"].as_str().expect("a time"));
@@ -392,4 +392,36 @@ proptest! {
             prop_assert_eq!(c.events.iter().map(|e| e.name.as_str()).collect::<Vec<_>>(), vec!["always"]);
         }
     }
+}
+
+#[test]
+fn extreme_but_valid_values_generate_without_overflow() {
+    let population = json!({
+        "count": 1_000_000_000u64,
+        "attributes": {"big": {"min": i64::MIN, "max": i64::MAX}, "tiny": {"min": -1e308, "max": 1e308}},
+        "events": [{"name": "late", "at": {"from": "+0m", "to": "9999-12-29T00:00:00Z"},
+                    "data": {"around": {"from_event": "-20000d", "to_event": "+12h"}}}],
+        "replies": [{"to": "n", "after": {"min": "0s", "max": "9999w"}, "channel": "email", "texts": ["ok"]}]
+    });
+    let s = scenario_with(population, u64::MAX, json!([]));
+    assert_eq!(s.contact_count(), 1_000_000_000);
+    for i in [0, 1, 999_999_999] {
+        let c = s.contact(i);
+        assert!(c.attributes["big"].is_i64());
+        assert!(c.attributes["tiny"].as_f64().is_some_and(f64::is_finite));
+        let e = &c.events[0];
+        assert!(e.at <= ts("9999-12-29T00:00:00Z"));
+        assert!(e.data["around"].is_string());
+    }
+    assert_eq!(s.contact(999_999_999).id, "p999999999");
+    assert_eq!(s.contact_index("p999999999"), Some(999_999_999));
+}
+
+#[test]
+fn event_data_offsets_past_the_calendar_are_rejected() {
+    let population = json!({"count": 1, "events": [{"name": "x", "at": "9999-12-01T00:00:00Z",
+                            "data": {"t": {"from_event": "+1d", "to_event": "+9999w"}}}]});
+    let text = json!({"format": "itinera/scenario@1", "start": START, "run_for": "1d", "population": population}).to_string();
+    let err = Scenario::parse(&text).expect_err("lands past the calendar");
+    assert_eq!(err.path(), "population.events[0].data.t");
 }
