@@ -69,8 +69,15 @@ async function emptyPanePoint(page) {
   return point;
 }
 
-/** The same pans and zooms on whatever journey is open; returns frame-time statistics. */
+/**
+ * The same pans and zooms on whatever journey is open. Returns frame-time statistics over the
+ * whole sequence and per phase (pan, wheel zoom, pan zoomed out).
+ */
 async function panAndZoom(page) {
+  const phases = {};
+  const mark = async (name) => {
+    phases[name] = await page.evaluate(() => window.__frameDeltas.length);
+  };
   await startFrames(page);
   // A fresh empty point before each drag: the canvas moved, a node may now sit under the old one.
   for (let i = 0; i < 4; i++) {
@@ -82,6 +89,7 @@ async function panAndZoom(page) {
     await page.mouse.move(p.x + dx, p.y + dy, { steps: 40 });
     await page.mouse.up();
   }
+  await mark('pan');
   const w = await emptyPanePoint(page);
   for (let i = 0; i < 24; i++) {
     await page.mouse.move(w.x, w.y);
@@ -93,12 +101,19 @@ async function panAndZoom(page) {
     await page.mouse.wheel(0, 150);
     await page.waitForTimeout(16);
   }
+  await mark('zoom');
   const q = await emptyPanePoint(page);
   await page.mouse.move(q.x, q.y);
   await page.mouse.down();
   await page.mouse.move(q.x - 250, q.y - 250, { steps: 40 });
   await page.mouse.up();
-  return stats(await stopFrames(page));
+  const deltas = await stopFrames(page);
+  return {
+    ...stats(deltas),
+    pan: stats(deltas.slice(0, phases.pan)),
+    zoom: stats(deltas.slice(phases.pan, phases.zoom)),
+    panZoomedOut: stats(deltas.slice(phases.zoom)),
+  };
 }
 
 async function idleFrames(page) {
@@ -152,7 +167,9 @@ btest('a generated 1,000-node journey pans and zooms with p95 frame time < 50 ms
     `1,000-node journey: opened and validated in ${openMs} ms (${drawn} nodes in the DOM); ` +
     `pan/zoom frames: median ${ms(large.median)}, p95 ${ms(large.p95)}, max ${ms(large.max)} over ${large.frames} frames; ` +
     `same gestures on the 12-step template (baseline): median ${ms(small.median)}, p95 ${ms(small.p95)}; ` +
-    `ratio to baseline: median ×${figures.ratioMedian.toFixed(2)}, p95 ×${figures.ratioP95.toFixed(2)}; idle: median ${ms(idle.median)}`;
+    `ratio to baseline: median ×${figures.ratioMedian.toFixed(2)}, p95 ×${figures.ratioP95.toFixed(2)}; idle: median ${ms(idle.median)}; ` +
+    `by phase (median/p95): pan ${ms(large.pan.median)}/${ms(large.pan.p95)}, wheel zoom ${ms(large.zoom.median)}/${ms(large.zoom.p95)}, ` +
+    `pan zoomed out ${ms(large.panZoomedOut.median)}/${ms(large.panZoomedOut.p95)}`;
   console.log(line);
   t.diagnostic(line);
   assert.ok(large.frames >= 30, `enough frames were measured (${large.frames})`);
