@@ -329,3 +329,22 @@ fn the_examples_in_the_user_guide_parse() {
     }
     assert!(checked >= 5, "only {checked} examples found");
 }
+
+/// The scenarios shipped with the templates (assets/scenarios) are valid.
+#[test]
+fn the_shipped_scenarios_parse() {
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/scenarios");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&folder).expect("assets/scenarios") {
+        let path = entry.expect("entry").path();
+        if !path.to_string_lossy().ends_with(".scenario.json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("readable");
+        if let Err(e) = Scenario::parse(&text) {
+            panic!("{}: {e}", path.display());
+        }
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} scenarios in {}", folder.display());
+}
