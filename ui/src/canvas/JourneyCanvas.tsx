@@ -50,14 +50,15 @@ function minimapColor(n: StepNode): string {
 
 /** Zoom below which cards drop their text and handles (semantic zoom keeps big journeys fluid). */
 export const FAR_ZOOM = 0.4;
+/** Zoom below which cards are plain coloured blocks (a map of the journey). */
+export const MAP_ZOOM = 0.2;
 
 /**
  * Sets `data-zoom="far"` on the canvas box when zoomed out, without re-rendering anything:
  * CSS then hides the details nobody can read at that size.
  */
 function ZoomLevel({ box }: { box: RefObject<HTMLDivElement | null> }) {
-  // One threshold only: crossing it restyles every card once.
-  const level = useStore((s) => (s.transform[2] < FAR_ZOOM ? 'far' : 'near'));
+  const level = useStore((s) => (s.transform[2] < MAP_ZOOM ? 'map' : s.transform[2] < FAR_ZOOM ? 'far' : 'near'));
   useEffect(() => {
     box.current?.setAttribute('data-zoom', level);
   }, [level, box]);
