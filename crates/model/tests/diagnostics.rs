@@ -2,7 +2,7 @@
 //! the exact list of diagnostics: code, node, port, nodes and field, in the stable order.
 //! A few are also snapshotted with their messages (tests/snapshots/).
 
-use itinera_model::{Diagnostic, Journey, Report, Severity, check_source, validate};
+use itinera_model::{Code, Diagnostic, Journey, Report, Severity, check_source, validate};
 use serde_json::{Value, json};
 
 /// `code @node.port [nodes] (field)`, prefixed `warning ` for warnings: what a case expects.
@@ -228,6 +228,33 @@ fn structural_codes() {
 }
 
 #[test]
+fn many_ported_nodes_are_checked_like_small_ones() {
+    // 12 branches (the validator indexes nodes with more than 8 ports): p0..p10 and p3 again.
+    let mut branches: Vec<Value> = (0..11)
+        .map(|k| json!({"port": format!("p{k}"), "where": {"field": "event.kind", "op": "eq", "value": k}}))
+        .collect();
+    branches.push(json!({"port": "p3", "any": true}));
+    let wait = json!({"id": "x", "type": "wait_for", "event": "clicked", "timeout": "1d", "branches": branches});
+    // Wire every port but p7, one edge on a port that does not exist, p2 twice.
+    let mut ports: Vec<String> = (0..11)
+        .filter(|k| *k != 7)
+        .map(|k| format!("p{k}"))
+        .collect();
+    ports.extend(["timeout".to_string(), "p99".to_string(), "p2".to_string()]);
+    let refs: Vec<&str> = ports.iter().map(String::as_str).collect();
+    assert_case(
+        "wait_for with 12 branches",
+        &around(wait, &refs),
+        &[
+            "edge_unknown_port @x.p99 (edges[12].port)",
+            "port_multiple_edges @x.p2",
+            "dead_end @x.p7",
+            "invalid_config @x (branches[11].port)",
+        ],
+    );
+}
+
+#[test]
 fn invalid_config_cases_name_node_and_field() {
     let branch_on = |condition: Value| json!({"id": "x", "type": "branch", "condition": condition});
     let wa_buttons = json!({"id": "ask", "type": "send", "channel": "whatsapp", "template": {"name": "ask", "language": "en"},
@@ -436,6 +463,61 @@ fn invalid_config_cases_name_node_and_field() {
             vec!["invalid_config @x (branches[1].button)"],
         ),
         (
+            "wait_for: a nearer send hides the buttons of an earlier one",
+            journey(
+                json!([
+                    trigger(),
+                    {"id": "ask", "type": "send", "channel": "whatsapp", "template": {"name": "ask", "language": "en"},
+                     "buttons": [{"id": "yes", "title": "Yes"}]},
+                    sms("plain"),
+                    {"id": "x", "type": "wait_for", "reply": {"channel": "whatsapp"}, "timeout": "1d",
+                     "branches": [{"port": "yes", "button": "yes"}]},
+                    exit()
+                ]),
+                &[
+                    ["start", "next", "ask"],
+                    ["ask", "next", "plain"],
+                    ["plain", "next", "x"],
+                    ["x", "yes", "end"],
+                    ["x", "timeout", "end"],
+                ],
+            ),
+            vec!["invalid_config @x (branches[0].button)"],
+        ),
+        (
+            "wait_for: buttons of every feeding send count, also around a loop",
+            journey(
+                json!([
+                    trigger(),
+                    {"id": "c", "type": "branch", "condition": {"field": "contact.vip", "op": "exists"}},
+                    {"id": "ask_a", "type": "send", "channel": "whatsapp", "template": {"name": "a", "language": "en"},
+                     "buttons": [{"id": "a", "title": "A"}]},
+                    {"id": "ask_b", "type": "send", "channel": "whatsapp", "template": {"name": "b", "language": "en"},
+                     "buttons": [{"id": "b", "title": "B"}]},
+                    {"id": "x", "type": "wait_for", "reply": {"channel": "whatsapp"}, "timeout": "1d",
+                     "branches": [{"port": "a", "button": "a"}, {"port": "b", "button": "b"}, {"port": "z", "button": "z"}]},
+                    {"id": "again", "type": "update", "set": {"looped": true}},
+                    exit()
+                ]),
+                &[
+                    ["start", "next", "c"],
+                    ["c", "yes", "ask_a"],
+                    ["c", "no", "again"],
+                    ["again", "next", "ask_b"],
+                    ["ask_a", "next", "x"],
+                    ["ask_b", "next", "x"],
+                    ["x", "a", "end"],
+                    ["x", "b", "again"],
+                    ["x", "z", "end"],
+                    ["x", "timeout", "end"],
+                ],
+            ),
+            vec![
+                "cycle [again, ask_b, x]",
+                "invalid_config @x (branches[2].button)",
+            ],
+        ),
+        (
             "split: percents not 100",
             around(
                 json!({"id": "x", "type": "split", "variants": [{"port": "a", "percent": 50}, {"port": "b", "percent": 40}]}),
@@ -513,7 +595,11 @@ fn invalid_config_cases_name_node_and_field() {
     }
     // Every message starts with the field it is about.
     for (_, value, _) in &cases {
-        for d in report_of(value).diagnostics {
+        for d in report_of(value)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == Code::InvalidConfig)
+        {
             let field = d.field.clone().expect("invalid_config names a field");
             assert!(
                 d.message.starts_with(&format!("`{field}`")),

@@ -2,7 +2,6 @@
 
 use std::collections::{HashMap, VecDeque};
 
-use petgraph::Direction;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
@@ -34,13 +33,6 @@ impl JourneyGraph<'_> {
     /// No strongly connected component with a cycle.
     pub(crate) fn is_acyclic(&self) -> bool {
         self.cycles == 0
-    }
-
-    /// Positions of the nodes with an edge into node `i`.
-    pub(crate) fn predecessors(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
-        self.graph
-            .neighbors_directed(NodeIndex::new(i), Direction::Incoming)
-            .map(|n| n.index())
     }
 }
 
@@ -140,6 +132,25 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
         push_ports(&node.kind, &mut ports);
     }
     port_start.push(ports.len());
+    // Nodes with many ports (a wait_for with hundreds of branches) get a hash index, so that
+    // finding an edge's port stays linear overall; small nodes are scanned.
+    const SCAN_LIMIT: usize = 8;
+    let mut port_index: HashMap<(usize, &str), usize> = HashMap::new();
+    for i in 0..n {
+        if port_start[i + 1] - port_start[i] > SCAN_LIMIT {
+            for k in port_start[i]..port_start[i + 1] {
+                port_index.entry((i, ports[k].0)).or_insert(k);
+            }
+        }
+    }
+    // The first of node `i`'s ports with this name.
+    let find_port = |i: usize, name: &str| -> Option<usize> {
+        if port_start[i + 1] - port_start[i] > SCAN_LIMIT {
+            port_index.get(&(i, name)).copied()
+        } else {
+            (port_start[i]..port_start[i + 1]).find(|&k| ports[k].0 == name)
+        }
+    };
     let mut wired = vec![0u32; ports.len()];
     for (e, edge) in journey.edges.iter().enumerate() {
         let from = index.get(edge.from.as_str()).copied();
@@ -178,7 +189,7 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
         let own = port_start[f]..port_start[f + 1];
         // A node of unknown type is already reported; judging its ports would only add noise.
         let unknown_type = matches!(node.kind, NodeKind::Unknown { .. });
-        match own.clone().find(|&k| ports[k].0 == edge.port) {
+        match find_port(f, &edge.port) {
             Some(k) => {
                 wired[k] += 1;
                 if wired[k] == 2 {
@@ -195,7 +206,14 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
             }
             None if unknown_type => {}
             None => {
-                let offered: Vec<&str> = ports[own].iter().map(|(p, _)| *p).collect();
+                let mut offered: Vec<&str> = ports[own.clone()]
+                    .iter()
+                    .take(10)
+                    .map(|(p, _)| *p)
+                    .collect();
+                if own.len() > 10 {
+                    offered.push("…");
+                }
                 let offered = if offered.is_empty() {
                     "none".to_string()
                 } else {
@@ -239,10 +257,7 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
             let (port, required) = ports[k];
             // Unnamed and repeated ports are the node's own `invalid_config`; a repeated port's
             // edges count on its first occurrence.
-            if required == Required::No
-                || port.is_empty()
-                || ports[own.start..k].iter().any(|(p, _)| *p == port)
-            {
+            if required == Required::No || port.is_empty() || find_port(i, port) != Some(k) {
                 continue;
             }
             if wired[k] == 0 {
