@@ -288,6 +288,11 @@ describe('SimulatePanel memory', () => {
     const edited = { ...j, name: 'Renamed' };
     rerender(<SimulatePanel journey={edited} journeyFile="clinic/appointment.journey.json" valid={true} onOverlay={onOverlay} onSelectNode={onSelectNode} />);
     expect(screen.getByTestId('sim-stale')).toBeTruthy();
+    // The timeline still reads, but nothing is drawn on the edited journey.
+    const drawn = onOverlay.mock.calls.length;
+    fireEvent.click(screen.getByTestId('sim-contact-ana'));
+    expect(screen.getByTestId('sim-timeline')).toBeTruthy();
+    expect(onOverlay.mock.calls.length).toBe(drawn);
   });
 });
 

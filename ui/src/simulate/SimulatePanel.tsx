@@ -192,9 +192,13 @@ export default function SimulatePanel(props: SimulatePanelProps) {
     }
   };
 
+  const shape = useMemo(() => (report ? journeyShape(journey) : null), [report, journey]);
+  const stale = report !== null && shape !== reportJourney;
+
   const selectContact = (id: string | null) => {
     setSelected(id);
-    if (!report) return;
+    // A run made before the journey changed would draw counts on the wrong steps.
+    if (!report || stale) return;
     onOverlay(id ? overlayForContact(report, id) : overlayFromReport(report));
   };
 
@@ -223,8 +227,6 @@ export default function SimulatePanel(props: SimulatePanelProps) {
     }
   };
 
-  const shape = useMemo(() => (report ? journeyShape(journey) : null), [report, journey]);
-  const stale = report !== null && shape !== reportJourney;
 
   return (
     <div className="sim-panel" data-testid="simulate-panel">
