@@ -140,6 +140,7 @@ export default function App() {
     window.location.hash = journeyRoute(file);
   }, []);
 
+  const [startDialog, setStartDialog] = useState(false);
   const openFromStart = useCallback(async () => {
     if (workspace?.desktop) {
       try {
@@ -152,7 +153,6 @@ export default function App() {
       setStartDialog(true);
     }
   }, [workspace, onOpenFile]);
-  const [startDialog, setStartDialog] = useState(false);
 
   if (route.kind === 'start') {
     return (

@@ -3,14 +3,13 @@
  * the problems panel, and the right sidebar (inspector, journey settings, simulate).
  */
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { BackendError, saveJourney } from '../api/backend';
 import type { Button, JourneyDoc, NodeDoc, WorkspaceInfo } from '../api/types';
 import JourneyCanvas from '../canvas/JourneyCanvas';
 import Palette from '../canvas/Palette';
 import { FileDialog } from '../files/FileDialog';
 import { nativeOpen, nativeSaveAs } from '../files/nativeDialogs';
-import { journeyRoute } from '../files/paths';
 import { rememberFile } from '../files/recent';
 import Inspector from '../inspector/Inspector';
 import { SampleProvider } from '../inspector/LiquidPreview';
@@ -184,7 +183,9 @@ function Editor({ initial, file: initialFile, workspace, onFileChanged, onDirtyC
 
   // ---- keyboard ----
   const keys = useRef({ editor, save, saveAs, open });
-  keys.current = { editor, save, saveAs, open };
+  useLayoutEffect(() => {
+    keys.current = { editor, save, saveAs, open };
+  });
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const { editor: ed, save: sv, saveAs: sa, open: op } = keys.current;
@@ -392,5 +393,3 @@ export default function EditorScreen(props: EditorScreenProps) {
     </ReactFlowProvider>
   );
 }
-
-export { journeyRoute };

@@ -99,7 +99,7 @@ export function useEditor(initial: JourneyDoc): Editor {
   );
 
   // The journey document, re-derived only when the journey changes (not on selection).
-  const journey = useMemo(() => canvasToJourney(stateRef.current.canvas), [state.revision]); // eslint-disable-line react-hooks/exhaustive-deps
+  const journey = useMemo(() => canvasToJourney(state.canvas), [state.revision]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // Live validation, debounced; stale answers are dropped.
   const validationSeq = useRef(0);
