@@ -138,8 +138,9 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
     let mut port_index: HashMap<(usize, &str), usize> = HashMap::new();
     for i in 0..n {
         if port_start[i + 1] - port_start[i] > SCAN_LIMIT {
-            for k in port_start[i]..port_start[i + 1] {
-                port_index.entry((i, ports[k].0)).or_insert(k);
+            let own = port_start[i]..port_start[i + 1];
+            for (k, (name, _)) in own.clone().zip(&ports[own]) {
+                port_index.entry((i, *name)).or_insert(k);
             }
         }
     }
