@@ -3,11 +3,11 @@
  * and the unsaved-changes guards (route changes, closing the tab or the desktop window).
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { isTauri, listTemplates, readJourney, workspaceInfo } from './api/backend';
+import { isTauri, listTemplates, openFolder, readJourney, workspaceInfo } from './api/backend';
 import type { JourneyDoc, WorkspaceInfo } from './api/types';
 import EditorScreen from './editor/EditorScreen';
 import { FileDialog } from './files/FileDialog';
-import { confirmDiscard, nativeOpen } from './files/nativeDialogs';
+import { confirmDiscard, nativeOpen, nativePickFolder } from './files/nativeDialogs';
 import { journeyRoute } from './files/paths';
 import { rememberFile } from './files/recent';
 import { blankJourney, journeyToCanvas } from './model/canvas';
@@ -23,13 +23,13 @@ function useWorkspace() {
   useEffect(() => {
     workspaceInfo().then(setWs, () => setWs(null));
   }, []);
-  return ws;
+  return [ws, setWs] as const;
 }
 
 export default function App() {
   const [route, setRoute] = useState<Route>(() => parseRoute(window.location.hash));
   const [loaded, setLoaded] = useState<Loaded | null>(null);
-  const workspace = useWorkspace();
+  const [workspace, setWorkspace] = useWorkspace();
   const dirty = useRef(false);
   const currentHash = useRef(window.location.hash);
   /** A hash we set ourselves after "save as": the editor stays as it is. */
@@ -141,6 +141,15 @@ export default function App() {
   }, []);
 
   const [startDialog, setStartDialog] = useState(false);
+  const changeFolder = useCallback(async () => {
+    if (!workspace) return;
+    try {
+      const dir = await nativePickFolder(workspace.dir);
+      if (dir) setWorkspace(await openFolder(dir));
+    } catch (e) {
+      window.alert(e instanceof Error ? e.message : String(e));
+    }
+  }, [workspace, setWorkspace]);
   const openFromStart = useCallback(async () => {
     if (workspace?.desktop) {
       try {
@@ -157,7 +166,7 @@ export default function App() {
   if (route.kind === 'start') {
     return (
       <>
-        <StartScreen workspace={workspace} onOpen={() => void openFromStart()} />
+        <StartScreen workspace={workspace} onOpen={() => void openFromStart()} onChangeFolder={() => void changeFolder()} />
         {startDialog && workspace && (
           <StartOpenDialog
             folder={workspace.dir}

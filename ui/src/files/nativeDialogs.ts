@@ -48,3 +48,10 @@ export async function confirmDiscard(message: string, desktop: boolean): Promise
   }
   return window.confirm(message);
 }
+
+/** Picks a folder of journeys (desktop only). */
+export async function nativePickFolder(current: string): Promise<string | null> {
+  const { open } = await import('@tauri-apps/plugin-dialog');
+  const path = await open({ title: 'Open a folder of journeys', defaultPath: current, directory: true, multiple: false });
+  return typeof path === 'string' ? path : null;
+}

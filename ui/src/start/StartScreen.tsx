@@ -36,12 +36,23 @@ function TemplateCard({ t }: { t: TemplateListing }) {
   );
 }
 
-export default function StartScreen({ workspace, onOpen }: { workspace: WorkspaceInfo | null; onOpen: () => void }) {
+export default function StartScreen({
+  workspace,
+  onOpen,
+  onChangeFolder,
+}: {
+  workspace: WorkspaceInfo | null;
+  onOpen: () => void;
+  /** Desktop only: pick another folder (the list reloads when `workspace` changes). */
+  onChangeFolder?: () => void;
+}) {
   const [journeys, setJourneys] = useState<JourneyListing[] | null>(null);
   const [templates, setTemplates] = useState<TemplateListing[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
     listJourneys().then(setJourneys, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
+  }, [workspace?.dir]);
+  useEffect(() => {
     listTemplates().then(setTemplates, (e: unknown) => setError(e instanceof Error ? e.message : String(e)));
   }, []);
   const recent = workspace ? recentFiles(workspace.dir).slice(0, RECENT_LIMIT) : [];
@@ -62,6 +73,11 @@ export default function StartScreen({ workspace, onOpen }: { workspace: Workspac
           </p>
         </div>
         <div className="start__actions">
+          {workspace?.desktop && onChangeFolder && (
+            <button type="button" className="btn btn--ghost" data-testid="change-folder" onClick={onChangeFolder}>
+              Change folder…
+            </button>
+          )}
           <button type="button" className="btn" data-testid="open" onClick={onOpen}>
             Open…
           </button>
