@@ -30,10 +30,12 @@ async function startFrames(page) {
     const w = window;
     w.__frameDeltas = [];
     w.__frameOn = true;
+    w.__framePaused = false;
     let last = null;
     const tick = (t) => {
-      if (last !== null) w.__frameDeltas.push(t - last);
-      last = t;
+      if (w.__framePaused) last = null;
+      else if (last !== null) w.__frameDeltas.push(t - last);
+      if (!w.__framePaused) last = t;
       if (w.__frameOn) requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
@@ -47,9 +49,14 @@ async function stopFrames(page) {
   });
 }
 
-/** A point of the empty canvas (the React Flow pane itself, no node or edge on it). */
+/**
+ * A point of the empty canvas (the React Flow pane itself, no node or edge on it). The search
+ * (many hit tests) runs with frame recording paused, so that it is not counted as the editor's.
+ */
 async function emptyPanePoint(page) {
-  const point = await page.evaluate(() => {
+  const point = await page.evaluate(async () => {
+    window.__framePaused = true;
+    await new Promise((r) => requestAnimationFrame(() => r()));
     const pane = document.querySelector('.react-flow__pane');
     if (!pane) return null;
     const r = pane.getBoundingClientRect();
@@ -65,6 +72,10 @@ async function emptyPanePoint(page) {
     }
     return null;
   });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => {
+    window.__framePaused = false;
+    r();
+  }))));
   if (!point) throw new Error('found no empty point of the canvas to drag');
   return point;
 }
