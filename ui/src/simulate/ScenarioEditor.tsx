@@ -4,8 +4,8 @@
  * delivery results), and the generated population's form. Edits go out as whole new
  * `ScenarioDoc`s through `onChange`; unknown fields are kept.
  */
-import { useMemo, useState } from 'react';
-import type { ContactDoc, Json, JourneyDoc, ScenarioDoc, ScriptedEventDoc, ScriptedReplyDoc } from '../api/types';
+import { memo, useState } from 'react';
+import type { ContactDoc, Json, ScenarioDoc, ScriptedEventDoc, ScriptedReplyDoc } from '../api/types';
 import {
   CHANNEL_LABELS,
   COMMON_TIMEZONES,
@@ -13,8 +13,7 @@ import {
   addContact,
   formatLooseValue,
   freshContactId,
-  newContact,
-  outlineJourney,
+  newContactFor,
   parseLooseValue,
   removeContact,
   setContact,
@@ -22,16 +21,16 @@ import {
   type JourneyOutline,
 } from './scenarioEdit';
 import { PopulationEditor } from './PopulationEditor';
-import { defaultPopulation, type PopulationForm } from './populationEdit';
+import { defaultPopulationFor, type PopulationForm } from './populationEdit';
 
 interface ScenarioEditorProps {
-  journey: JourneyDoc;
+  /** What the editor needs of the journey (same object while it is unchanged: the editor is memoised). */
+  outline: JourneyOutline;
   scenario: ScenarioDoc;
   onChange: (scenario: ScenarioDoc) => void;
 }
 
-export function ScenarioEditor({ journey, scenario, onChange }: ScenarioEditorProps) {
-  const outline = useMemo(() => outlineJourney(journey), [journey]);
+export const ScenarioEditor = memo(function ScenarioEditor({ outline, scenario, onChange }: ScenarioEditorProps) {
   const [tab, setTab] = useState<'contacts' | 'population'>(
     (scenario.contacts?.length ?? 0) === 0 && scenario.population ? 'population' : 'contacts',
   );
@@ -143,7 +142,7 @@ export function ScenarioEditor({ journey, scenario, onChange }: ScenarioEditorPr
             className="sim-button"
             data-testid="add-contact"
             onClick={() => {
-              onChange(addContact(scenario, newContact(journey, freshContactId(scenario))));
+              onChange(addContact(scenario, newContactFor(outline, freshContactId(scenario))));
               setOpen(contacts.length);
             }}
           >
@@ -175,7 +174,7 @@ export function ScenarioEditor({ journey, scenario, onChange }: ScenarioEditorPr
                 type="button"
                 className="sim-button"
                 data-testid="add-population"
-                onClick={() => onChange({ ...scenario, population: defaultPopulation(journey) })}
+                onClick={() => onChange({ ...scenario, population: defaultPopulationFor(outline) })}
               >
                 + Generate a population
               </button>
@@ -185,7 +184,7 @@ export function ScenarioEditor({ journey, scenario, onChange }: ScenarioEditorPr
       )}
     </section>
   );
-}
+});
 
 function channelsOf(outline: JourneyOutline, contact: ContactDoc): string[] {
   const out: string[] = [...SCENARIO_CHANNELS.filter((c) => outline.channels.includes(c))];

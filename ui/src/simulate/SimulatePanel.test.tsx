@@ -287,7 +287,7 @@ describe('SimulatePanel memory', () => {
     expect(screen.queryByTestId('sim-stale')).toBeNull();
     const edited = { ...j, name: 'Renamed' };
     rerender(<SimulatePanel journey={edited} journeyFile="clinic/appointment.journey.json" valid={true} onOverlay={onOverlay} onSelectNode={onSelectNode} />);
-    expect(screen.getByTestId('sim-stale')).toBeTruthy();
+    expect(await screen.findByTestId('sim-stale')).toBeTruthy();
     // The timeline still reads, but nothing is drawn on the edited journey.
     const drawn = onOverlay.mock.calls.length;
     fireEvent.click(screen.getByTestId('sim-contact-ana'));
@@ -304,7 +304,11 @@ describe('SimulatePanel staleness', () => {
     await screen.findByTestId('sim-summary');
     const moved = { ...j, nodes: j.nodes.map((n) => ({ ...n, position: { x: 1, y: 2 } })) };
     rerender(<SimulatePanel journey={moved} journeyFile="clinic/appointment.journey.json" valid={true} onOverlay={onOverlay} onSelectNode={onSelectNode} />);
+    await new Promise((r) => setTimeout(r, 300));
     expect(screen.queryByTestId('sim-stale')).toBeNull();
+    // A contact selected now is drawn: the run still matches the journey.
+    fireEvent.click(screen.getByTestId('sim-contact-ana'));
+    expect(onOverlay.mock.calls[onOverlay.mock.calls.length - 1][0]?.path?.[0]).toBe('booked');
   });
 });
 

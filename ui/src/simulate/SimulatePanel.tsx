@@ -16,7 +16,7 @@ import { BackendError, listScenarios, saveScenario, simulateJourney } from '../a
 import type { Diagnostic, JourneyDoc, ScenarioDoc, ScenarioListing, SimReport } from '../api/types';
 import { overlayForContact, overlayFromReport, type SimOverlay } from './overlay';
 import { TIMELINE_LIMIT } from './results';
-import { contactTotal, blankScenario, scenarioFileFor, scenarioProblems } from './scenarioEdit';
+import { contactTotal, blankScenario, outlineJourney, scenarioFileFor, scenarioProblems, type JourneyOutline } from './scenarioEdit';
 import { ScenarioEditor } from './ScenarioEditor';
 import { memory } from './panelMemory';
 import { SimResults } from './SimResults';
@@ -33,6 +33,9 @@ export interface SimulatePanelProps {
 
 
 const NEW_SCENARIO = 'new';
+
+/** Quiet time after the last journey edit before checking whether the run is stale. */
+const STALE_CHECK_MS = 200;
 
 interface RunError {
   message: string;
@@ -158,11 +161,16 @@ export default function SimulatePanel(props: SimulatePanelProps) {
     setDirty(false);
   };
 
-  const editScenario = (next: ScenarioDoc) => {
+  const editScenario = useCallback((next: ScenarioDoc) => {
     setScenario(next);
     setDirty(true);
     setSaveState(null);
-  };
+  }, []);
+
+  // The editor re-renders on every edit of the journey (this panel stays mounted while hidden):
+  // hand the scenario editor the same outline object for as long as its content is the same.
+  const outlineKey = JSON.stringify(outlineJourney(journey));
+  const outline = useMemo(() => JSON.parse(outlineKey) as JourneyOutline, [outlineKey]);
 
   const problems = useMemo(() => (scenario ? scenarioProblems(scenario) : []), [scenario]);
   const total = scenario ? contactTotal(scenario) : 0;
@@ -192,15 +200,34 @@ export default function SimulatePanel(props: SimulatePanelProps) {
     }
   };
 
-  const shape = useMemo(() => (report ? journeyShape(journey) : null), [report, journey]);
-  const stale = report !== null && shape !== reportJourney;
+  const timelinesOmitted = useMemo(
+    () => !!report && (report.contacts.some((c) => !Array.isArray(c.steps)) || report.contacts.length < report.summary.contacts),
+    [report],
+  );
 
-  const selectContact = (id: string | null) => {
+  // Whether the journey changed since the run, worked out once edits pause (not on every frame
+  // of a node drag).
+  const [stale, setStale] = useState(false);
+  useEffect(() => {
+    if (!report) {
+      setStale(false);
+      return;
+    }
+    const timer = window.setTimeout(() => setStale(journeyShape(journey) !== reportJourney), STALE_CHECK_MS);
+    return () => window.clearTimeout(timer);
+  }, [journey, report, reportJourney]);
+
+  // Stable callbacks (the results list is memoised) reading the latest values through a ref.
+  const latest = useRef({ report, stale, journey, reportJourney, onOverlay, onSelectNode });
+  latest.current = { report, stale, journey, reportJourney, onOverlay, onSelectNode };
+  const selectContact = useCallback((id: string | null) => {
     setSelected(id);
+    const { report: r, journey: j, reportJourney: rj, onOverlay: draw } = latest.current;
     // A run made before the journey changed would draw counts on the wrong steps.
-    if (!report || stale) return;
-    onOverlay(id ? overlayForContact(report, id) : overlayFromReport(report));
-  };
+    if (!r || journeyShape(j) !== rj) return;
+    draw(id ? overlayForContact(r, id) : overlayFromReport(r));
+  }, []);
+  const selectNode = useCallback((id: string) => latest.current.onSelectNode(id), []);
 
   const clearResults = () => {
     setReport(null);
@@ -277,7 +304,7 @@ export default function SimulatePanel(props: SimulatePanelProps) {
         </button>
       )}
 
-      {scenario && editorOpen && <ScenarioEditor journey={journey} scenario={scenario} onChange={editScenario} />}
+      {scenario && editorOpen && <ScenarioEditor outline={outline} scenario={scenario} onChange={editScenario} />}
 
       {scenario && editorOpen && (
         <section className="sim-section sim-save">
@@ -371,8 +398,8 @@ export default function SimulatePanel(props: SimulatePanelProps) {
           report={report}
           selected={selected}
           onSelectContact={selectContact}
-          onSelectNode={onSelectNode}
-          timelinesOmitted={report.contacts.some((c) => !Array.isArray(c.steps)) || report.contacts.length < report.summary.contacts}
+          onSelectNode={selectNode}
+          timelinesOmitted={timelinesOmitted}
         />
       )}
     </div>

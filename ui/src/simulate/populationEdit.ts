@@ -4,7 +4,7 @@
  * not show untouched.
  */
 import type { Json, JourneyDoc, PopulationDoc } from '../api/types';
-import { outlineJourney } from './scenarioEdit';
+import { outlineJourney, type JourneyOutline } from './scenarioEdit';
 
 /** A `{min, max}` range (numbers or durations as text). */
 export interface RangeDoc {
@@ -58,7 +58,11 @@ export interface PopulationForm extends PopulationDoc {
 
 /** A sensible population for a journey: 1,000 contacts entering over the first 3 days. */
 export function defaultPopulation(journey: JourneyDoc): PopulationForm {
-  const outline = outlineJourney(journey);
+  return defaultPopulationFor(outlineJourney(journey));
+}
+
+/** `defaultPopulation` from the journey's outline. */
+export function defaultPopulationFor(outline: JourneyOutline): PopulationForm {
   const channels: Record<string, ChannelRates> = {};
   for (const ch of outline.channels.length > 0 ? outline.channels : ['sms']) {
     channels[ch] = { address: 0.95, consent: 0.9 };
@@ -80,7 +84,7 @@ export function defaultPopulation(journey: JourneyDoc): PopulationForm {
   return {
     count: 1000,
     id_prefix: 'p',
-    timezones: { [journey.settings?.default_timezone ?? 'UTC']: 1 },
+    timezones: { [outline.defaultTimezone]: 1 },
     channels,
     events,
     replies,

@@ -52,6 +52,8 @@ export interface JourneyOutline {
   replyTargets: ReplyTarget[];
   /** Goal and exit events of the settings. */
   otherEvents: string[];
+  /** The journey's `default_timezone` (UTC when unset). */
+  defaultTimezone: string;
 }
 
 function isSend(node: NodeDoc): node is NodeDoc & { channel: string; buttons?: { id: string; title: string }[] } {
@@ -80,7 +82,7 @@ export function outlineJourney(journey: JourneyDoc): JourneyOutline {
   const goal = journey.settings?.goal?.event;
   if (goal) otherEvents.push(goal);
   for (const e of journey.settings?.exit_on ?? []) if (!otherEvents.includes(e)) otherEvents.push(e);
-  return { triggerEvents, channels, replyTargets, otherEvents };
+  return { triggerEvents, channels, replyTargets, otherEvents, defaultTimezone: journey.settings?.default_timezone ?? 'UTC' };
 }
 
 /** Today at 09:00 UTC as RFC 3339 (`now` is injectable for tests). */
@@ -100,7 +102,11 @@ export function freshContactId(scenario: ScenarioDoc, prefix = 'contact'): strin
 
 /** A test contact who enters the journey at the start, reachable and consenting on every channel it uses. */
 export function newContact(journey: JourneyDoc, id: string): ContactDoc {
-  const outline = outlineJourney(journey);
+  return newContactFor(outlineJourney(journey), id);
+}
+
+/** `newContact` from the journey's outline. */
+export function newContactFor(outline: JourneyOutline, id: string): ContactDoc {
   const channels = outline.channels.length > 0 ? outline.channels : ['sms'];
   const addresses: Record<string, string> = {};
   const consent: Record<string, boolean> = {};
@@ -110,7 +116,7 @@ export function newContact(journey: JourneyDoc, id: string): ContactDoc {
   }
   const contact: ContactDoc = {
     id,
-    timezone: journey.settings?.default_timezone ?? 'UTC',
+    timezone: outline.defaultTimezone,
     attributes: { first_name: id.charAt(0).toUpperCase() + id.slice(1) },
     addresses,
     consent,
