@@ -70,6 +70,36 @@ fn generate() -> String {
     serde_json::to_string_pretty(&journey).expect("serializes")
 }
 
+/// The shape that made a per-`wait_for` backward walk quadratic: one WhatsApp send, then 10,000
+/// chained `wait_for` replies whose button branches all refer back to it.
+fn generate_reply_chain() -> String {
+    const WAITS: usize = 10_000;
+    let mut nodes = vec![
+        json!({"id": "start", "type": "trigger", "event": "signed_up"}),
+        json!({"id": "ask", "type": "send", "channel": "whatsapp", "template": {"name": "ask", "language": "en"},
+               "buttons": [{"id": "yes", "title": "Yes"}]}),
+    ];
+    let mut edges = vec![
+        json!({"from": "start", "to": "ask"}),
+        json!({"from": "ask", "to": "w0"}),
+    ];
+    for k in 0..WAITS {
+        let next = if k + 1 == WAITS {
+            "end".to_string()
+        } else {
+            format!("w{}", k + 1)
+        };
+        nodes.push(json!({"id": format!("w{k}"), "type": "wait_for", "reply": {"channel": "whatsapp"}, "timeout": "1h",
+                          "branches": [{"port": "yes", "button": "yes"}]}));
+        edges.push(json!({"from": format!("w{k}"), "port": "yes", "to": next}));
+        edges.push(json!({"from": format!("w{k}"), "port": "timeout", "to": next}));
+    }
+    nodes.push(json!({"id": "end", "type": "exit"}));
+    let journey =
+        json!({"format": "itinera/journey@1", "id": "chain", "nodes": nodes, "edges": edges});
+    serde_json::to_string(&journey).expect("serializes")
+}
+
 /// (min, median) of `RUNS` timed runs after one warm-up.
 fn measure(mut f: impl FnMut()) -> (Duration, Duration) {
     f();
@@ -136,4 +166,29 @@ fn main() {
         "goal validate < 20 ms: {verdict} (median {:.2} ms)",
         ms(only.1)
     );
+
+    let chain_text = generate_reply_chain();
+    let chain = Journey::parse(&chain_text).expect("the chain parses");
+    assert!(validate(&chain).valid, "the chain must be valid");
+    let chain_baseline = measure(|| {
+        black_box(serde_json::from_str::<Value>(black_box(&chain_text)).expect("json"));
+    });
+    let chain_only = measure(|| {
+        black_box(validate(black_box(&chain)));
+    });
+    println!(
+        "\nworst case for reply buttons: {} chained wait_for replies",
+        chain.nodes.len() - 3
+    );
+    for (name, (min, median)) in [
+        ("baseline serde_json::Value", chain_baseline),
+        ("validate alone", chain_only),
+    ] {
+        println!(
+            "{name:<28} {:>8.2} {:>10.2} {:>12.2}x",
+            ms(min),
+            ms(median),
+            median.as_secs_f64() / chain_baseline.1.as_secs_f64()
+        );
+    }
 }
