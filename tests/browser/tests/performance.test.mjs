@@ -5,6 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { ARTIFACT_DIR, WORK_DIR, browserTest, expectEventually, gotoRoute, openBrowser, tid } from '../lib/app.mjs';
 import { generatedJourney } from '../lib/generate.mjs';
@@ -170,6 +171,7 @@ btest('a generated 1,000-node journey pans and zooms with p95 frame time < 50 ms
     ratioMedian: large.median / small.median,
     ratioP95: large.p95 / small.p95,
     userAgent: await page.evaluate(() => navigator.userAgent),
+    loadAverage1m: loadavg()[0],
   };
   await mkdir(ARTIFACT_DIR, { recursive: true });
   await writeFile(path.join(ARTIFACT_DIR, 'perf.json'), JSON.stringify(figures, null, 2) + '\n');
@@ -180,7 +182,7 @@ btest('a generated 1,000-node journey pans and zooms with p95 frame time < 50 ms
     `same gestures on the 12-step template (baseline): median ${ms(small.median)}, p95 ${ms(small.p95)}; ` +
     `ratio to baseline: median ×${figures.ratioMedian.toFixed(2)}, p95 ×${figures.ratioP95.toFixed(2)}; idle: median ${ms(idle.median)}; ` +
     `by phase (median/p95): pan ${ms(large.pan.median)}/${ms(large.pan.p95)}, wheel zoom ${ms(large.zoom.median)}/${ms(large.zoom.p95)}, ` +
-    `pan zoomed out ${ms(large.panZoomedOut.median)}/${ms(large.panZoomedOut.p95)}`;
+    `pan zoomed out ${ms(large.panZoomedOut.median)}/${ms(large.panZoomedOut.p95)}; machine load average ${loadavg()[0].toFixed(1)}`;
   console.log(line);
   t.diagnostic(line);
   assert.ok(large.frames >= 30, `enough frames were measured (${large.frames})`);
