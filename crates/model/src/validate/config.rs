@@ -587,6 +587,11 @@ fn check_webhook(webhook: &Webhook, p: &mut Problems<'_>) {
     }
 }
 
+/// A branch's button id, unless absent or blank (blank is reported on its own).
+fn named(button: &Option<String>) -> Option<&str> {
+    button.as_deref().filter(|b| !b.trim().is_empty())
+}
+
 /// A `wait_for` reply branch naming a `button` must be offered by one of the sends that feed
 /// it: the sends found walking edges backwards from the `wait_for`, through non-send nodes.
 ///
@@ -594,11 +599,6 @@ fn check_webhook(webhook: &Webhook, p: &mut Problems<'_>) {
 /// of waits): each node gets the set of asked-about button ids that reach it, a bitset over
 /// the ids some branch names. A send passes on its own buttons, any other node what reaches
 /// it. One pass in topological order when the graph is acyclic; a monotone fixpoint otherwise.
-/// A branch's button id, unless absent or blank (blank is reported on its own).
-fn named(button: &Option<String>) -> Option<&str> {
-    button.as_deref().filter(|b| !b.trim().is_empty())
-}
-
 pub(crate) fn check_reply_buttons(
     journey: &Journey,
     graph: &JourneyGraph<'_>,

@@ -15,8 +15,9 @@
 //!    not judged by port, an edge on an unknown port still counts for reachability, and
 //!    without a trigger nothing is called unreachable.
 //! 3. **Reply buttons**: a `wait_for` reply branch naming a `button` must be offered by one of
-//!    the sends that feed it (directly or through non-send nodes); found by walking edges
-//!    backwards from the `wait_for`, stopping at sends.
+//!    the sends that feed it (directly or through non-send nodes). Computed as a forward bitset
+//!    dataflow over the button ids that branches ask about (a send passes on its own buttons,
+//!    any other node what reaches it), so a long chain of waits stays linear.
 //! 4. **Dataflow over the DAG** ([`flow`], only when the graph is acyclic): a single forward
 //!    pass in topological order computes, per node, the worst case over all paths from the
 //!    trigger of "time since the last WhatsApp reply" (for the `whatsapp_outside_window`
