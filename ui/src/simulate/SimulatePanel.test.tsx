@@ -347,3 +347,26 @@ describe('SimulatePanel with a large population', () => {
     expect(screen.getByTestId('sim-timeline').textContent).toContain('not kept for populations over 2,000');
   });
 });
+
+describe('SimulatePanel on a journey being built', () => {
+  it('an untouched new scenario follows the journey’s trigger and channels', async () => {
+    const empty: JourneyDoc = { format: 'itinera/journey@1', id: 'draft', name: 'Draft', nodes: [], edges: [] };
+    setTransport(async (command) => (command === 'list_scenarios' ? [] : null));
+    const props = { journeyFile: null, valid: false, onOverlay: () => {}, onSelectNode: () => {} };
+    const { rerender } = render(<SimulatePanel journey={empty} {...props} />);
+    await waitFor(() => expect((screen.getByTestId('scenario-select') as HTMLSelectElement).value).toBe('new'));
+    fireEvent.click(screen.getByTestId('contact-edit-0'));
+    expect(screen.queryAllByTestId('contact-event')).toHaveLength(0);
+
+    const built: JourneyDoc = {
+      ...empty,
+      nodes: [
+        { id: 'start', type: 'trigger', event: 'order_paid' },
+        { id: 'thanks', type: 'send', channel: 'email', subject: 'Thanks', text: 'Thanks!' },
+      ],
+    };
+    rerender(<SimulatePanel journey={built} {...props} />);
+    await waitFor(() => expect((screen.getByTestId('event-name') as HTMLInputElement).value).toBe('order_paid'));
+    expect(screen.getByTestId('contact-address-email')).toBeTruthy();
+  });
+});

@@ -172,6 +172,13 @@ export default function SimulatePanel(props: SimulatePanelProps) {
   const outlineKey = JSON.stringify(outlineJourney(journey));
   const outline = useMemo(() => JSON.parse(outlineKey) as JourneyOutline, [outlineKey]);
 
+  // An untouched new scenario follows the journey as it is built (its trigger event, channels).
+  const latestJourney = useRef(journey);
+  latestJourney.current = journey;
+  useEffect(() => {
+    if (source === NEW_SCENARIO && !dirty) setScenario(blankScenario(latestJourney.current));
+  }, [outlineKey, source, dirty]);
+
   const problems = useMemo(() => (scenario ? scenarioProblems(scenario) : []), [scenario]);
   const total = scenario ? contactTotal(scenario) : 0;
   const canRun = valid && !!scenario && problems.length === 0 && !running;
