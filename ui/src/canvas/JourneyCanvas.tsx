@@ -105,6 +105,8 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
         onNodesChange={editor.onNodesChange}
         onEdgesChange={editor.onEdgesChange}
         onConnect={editor.onConnect}
+        onReconnect={editor.onReconnect}
+        edgesReconnectable
         onNodeDragStart={editor.onNodeDragStart}
         onNodeDragStop={editor.onNodeDragStop}
         onBeforeDelete={editor.onBeforeDelete}

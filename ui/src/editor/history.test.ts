@@ -10,6 +10,7 @@ import {
   initialState,
   isDirty,
   paste,
+  reconnect,
   redo,
   renameNode,
   undo,
@@ -86,6 +87,17 @@ describe('canvas operations', () => {
   it('connect replaces the edge already leaving that port', () => {
     const c = connect(journeyToCanvas(journey()), 'w', 'timeout', 'a');
     expect(edgesOf(canvasToJourney(c))).toEqual(['t.next>w', 'w.confirm>a', 'w.later>b', 'w.timeout>a']);
+  });
+
+  it('reconnect moves an edge and keeps its extra fields', () => {
+    const doc = journey();
+    (doc.edges[1] as Record<string, unknown>).x_note = 'keep';
+    const c = journeyToCanvas(doc);
+    const id = c.edges[1].id;
+    const moved = reconnect(c, id, 'w', 'confirm', 'b');
+    const out = canvasToJourney(moved);
+    expect(edgesOf(out)).toEqual(['t.next>w', 'w.later>b', 'w.timeout>b', 'w.confirm>b']);
+    expect(out.edges[3]).toEqual({ from: 'w', port: 'confirm', to: 'b', x_note: 'keep' });
   });
 
   it('renaming a node renames its edges; a taken or empty id is refused', () => {

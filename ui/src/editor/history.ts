@@ -157,6 +157,17 @@ export function connect(c: CanvasState, from: string, port: string, to: string):
   return { ...c, edges: [...kept, makeWireEdge(from, p, to, edgeId(from, p, to, taken))] };
 }
 
+/** Moves an existing edge (dragging one of its ends) to a new source port or target. */
+export function reconnect(c: CanvasState, edgeId_: string, from: string, port: string, to: string): CanvasState {
+  const old = c.edges.find((e) => e.id === edgeId_);
+  if (!old) return c;
+  const rest = { ...c, edges: c.edges.filter((e) => e.id !== edgeId_) };
+  const next = connect(rest, from, port, to);
+  // Keep the edge's own unknown fields.
+  const extra = old.data?.extra ?? {};
+  return { ...next, edges: next.edges.map((e, i) => (i === next.edges.length - 1 ? { ...e, data: { extra, explicitPort: false } } : e)) };
+}
+
 /** Replaces a node's journey document, keeping edges in step with renamed or removed ports. */
 export function updateNodeDoc(c: CanvasState, id: string, doc: NodeDoc): CanvasState {
   const node = c.nodes.find((n) => n.id === id);

@@ -42,6 +42,7 @@ export interface Editor {
   onNodesChange: (changes: NodeChange<StepNode>[]) => void;
   onEdgesChange: (changes: EdgeChange<WireEdge>[]) => void;
   onConnect: (c: Connection) => void;
+  onReconnect: (old: WireEdge, c: Connection) => void;
   onNodeDragStart: () => void;
   onNodeDragStop: () => void;
   onBeforeDelete: OnBeforeDelete<StepNode, WireEdge>;
@@ -189,6 +190,14 @@ export function useEditor(initial: JourneyDoc): Editor {
     [editCanvas],
   );
 
+  const onReconnect = useCallback(
+    (old: WireEdge, c: Connection) => {
+      if (!c.source || !c.target || c.source === c.target) return;
+      editCanvas((canvas) => H.reconnect(canvas, old.id, c.source, c.sourceHandle ?? 'next', c.target));
+    },
+    [editCanvas],
+  );
+
   const onNodeDragStart = useCallback(() => {
     if (overlayRef.current) setOverlay(null);
     update((s) => H.checkpoint(s));
@@ -329,6 +338,7 @@ export function useEditor(initial: JourneyDoc): Editor {
     onNodesChange,
     onEdgesChange,
     onConnect,
+    onReconnect,
     onNodeDragStart,
     onNodeDragStop,
     onBeforeDelete,
