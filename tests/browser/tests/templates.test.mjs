@@ -51,6 +51,10 @@ btest('every screen opens without a console error', async (page, s) => {
   await page.locator('.react-flow__node').first().waitFor();
   await page.locator(tid('help')).click();
   await page.keyboard.press('Escape');
+  await page.locator(tid('tab-settings')).click();
+  await page.locator(tid('tab-inspector')).click();
+  await page.locator('.react-flow__node').first().click();
+  await page.locator(tid('inspector')).waitFor();
   const simulateTab = page.locator(tid('tab-simulate'));
   if (await simulateTab.count()) await simulateTab.click();
   else await page.getByRole('tab', { name: /simulat/i }).first().click();
