@@ -1,0 +1,102 @@
+//! `itinera simulate` as a user runs it: exit codes, which contacts carry details, the
+//! timeline, and byte-identical output for the same inputs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+fn itinera(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_itinera")).args(args).output().expect("run itinera")
+}
+
+fn repo(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path).display().to_string()
+}
+
+fn temp_file(name: &str, contents: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("itinera-simulate-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("write temp file");
+    path
+}
+
+const JOURNEY: &str = "assets/journeys/appointment-reminder.journey.json";
+const SCENARIO: &str = "assets/scenarios/appointment-reminder.scenario.json";
+
+/// The hand-written scenario plus a generated population of `count`.
+fn with_population(count: usize) -> PathBuf {
+    let mut doc: Value = serde_json::from_str(&std::fs::read_to_string(repo(SCENARIO)).expect("readable")).expect("json");
+    doc["population"] = serde_json::json!({
+        "count": count, "id_prefix": "p",
+        "channels": {"sms": {"address": 1.0, "consent": 0.9}, "whatsapp": {"address": 0.8, "consent": 0.7}},
+        "events": [{"name": "appointment_booked", "at": {"from": "+0m", "to": "+2d"}, "probability": 0.9,
+                    "data": {"starts_at": {"from_event": "+2h", "to_event": "+4d"}}}]
+    });
+    temp_file(&format!("pop{count}.scenario.json"), &doc.to_string())
+}
+
+#[test]
+fn json_report_for_hand_written_contacts_is_complete_and_byte_identical() {
+    let first = itinera(&["simulate", "--json", &repo(JOURNEY), &repo(SCENARIO)]);
+    assert_eq!(first.status.code(), Some(0), "{}", String::from_utf8_lossy(&first.stderr));
+    let second = itinera(&["simulate", "--json", &repo(JOURNEY), &repo(SCENARIO)]);
+    assert!(first.stdout == second.stdout, "same inputs must give byte-identical output");
+    let report: Value = serde_json::from_slice(&first.stdout).expect("JSON on stdout");
+    let contacts = report["contacts"].as_array().expect("contacts");
+    assert_eq!(contacts.len(), 13);
+    assert!(contacts.iter().all(|c| c["steps"].is_array() && c["messages"].is_array()));
+    let max = contacts.iter().find(|c| c["id"] == "max").expect("max");
+    assert_eq!((&max["outcome"], &max["exit_node"]), (&Value::from("not_entered"), &Value::Null));
+    assert_eq!(report["summary"]["outcomes"]["waiting"], 1);
+}
+
+#[test]
+fn population_details_only_with_contacts_all() {
+    let scenario = with_population(300);
+    let scenario = scenario.to_str().expect("utf-8 path");
+    let out = itinera(&["simulate", "--json", &repo(JOURNEY), scenario]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let contacts = report["contacts"].as_array().expect("contacts");
+    assert_eq!(contacts.len(), 313);
+    let detailed: Vec<&str> = contacts.iter().filter(|c| c.get("steps").is_some()).filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(detailed.len(), 13, "only the hand-written contacts: {detailed:?}");
+    assert!(contacts.iter().all(|c| c.get("outcome").is_some()), "every contact has an outcome");
+
+    let all = itinera(&["simulate", "--json", "--contacts", "all", &repo(JOURNEY), scenario]);
+    let report_all: Value = serde_json::from_slice(&all.stdout).expect("JSON");
+    assert!(report_all["contacts"].as_array().expect("contacts").iter().all(|c| c.get("steps").is_some()));
+    assert_eq!(report_all["summary"], report["summary"], "details never change the counts");
+}
+
+#[test]
+fn contact_timeline_for_people() {
+    let out = itinera(&["simulate", &repo(JOURNEY), &repo(SCENARIO), "--contact", "fay"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("13 contacts, 12 entered"), "{text}");
+    assert!(text.contains("contact fay: exited at done"), "{text}");
+    assert!(text.contains("2026-03-03 02:00 UTC  confirm_sms  deferred to 08:00 America/New_York: quiet hours"), "{text}");
+}
+
+#[test]
+fn exit_codes() {
+    // Journey with errors → 1, diagnostics on stderr.
+    let broken = temp_file("broken.journey.json", r#"{"format": "itinera/journey@1", "id": "b", "nodes": [
+        {"id": "start", "type": "trigger", "event": "go"}, {"id": "end", "type": "exit"}], "edges": []}"#);
+    let out = itinera(&["simulate", broken.to_str().expect("path"), &repo(SCENARIO)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("dead_end"));
+    // Bad scenario → 2, naming the file and the field.
+    let bad = temp_file("bad.scenario.json", r#"{"format": "itinera/scenario@1", "start": "2026-03-02T09:00:00Z", "run_for": "soon", "seed": 1}"#);
+    let out = itinera(&["simulate", &repo(JOURNEY), bad.to_str().expect("path")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.scenario.json") && err.contains("run_for"), "{err}");
+    // Unreadable file → 2.
+    assert_eq!(itinera(&["simulate", &repo(JOURNEY), "/nonexistent/x.scenario.json"]).status.code(), Some(2));
+    // Unknown --contact → 2.
+    assert_eq!(itinera(&["simulate", &repo(JOURNEY), &repo(SCENARIO), "--contact", "nobody"]).status.code(), Some(2));
+}
