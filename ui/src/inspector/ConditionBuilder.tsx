@@ -43,7 +43,9 @@ export const COMMON_FIELDS = [
 
 function Rule({ rule, onChange, onRemove }: { rule: Condition; onChange: (c: Condition) => void; onRemove: () => void }) {
   const op = rule.op ?? 'eq';
-  const fieldError = rule.field !== undefined ? conditionFieldError(rule.field) : null;
+  // No nagging about a rule not filled in yet (the problems list says it once).
+  const untouched = rule.field === undefined || rule.field === '' || rule.field === 'contact.' || rule.field === 'event.';
+  const fieldError = untouched ? null : conditionFieldError(rule.field ?? '');
   return (
     <div className="cond-rule" data-testid="cond-row">
       <DraftInput

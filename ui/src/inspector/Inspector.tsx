@@ -63,6 +63,30 @@ function IdField({ id, otherIds, onRename }: { id: string; otherIds: string[]; o
   );
 }
 
+const SHOWN_PROBLEMS = 2;
+
+function NodeProblems({ diagnostics }: { diagnostics: Diagnostic[] }) {
+  const [all, setAll] = useState(false);
+  if (diagnostics.length === 0) return null;
+  const shown = all ? diagnostics : diagnostics.slice(0, SHOWN_PROBLEMS);
+  return (
+    <ul className="inspector__problems" data-testid="inspector-problems">
+      {shown.map((d, i) => (
+        <li key={i} className={`problem-chip problem-chip--${d.severity}`}>
+          <span className="problem-chip__code">{d.code}</span> {d.message}
+        </li>
+      ))}
+      {diagnostics.length > SHOWN_PROBLEMS && (
+        <li>
+          <button type="button" className="link-btn small" onClick={() => setAll((a) => !a)}>
+            {all ? 'Show fewer' : `Show all ${diagnostics.length} problems`}
+          </button>
+        </li>
+      )}
+    </ul>
+  );
+}
+
 function Inspector({ node, selectionCount, otherIds, upstreamButtons, diagnostics, onChange, onRename, onDelete }: InspectorProps) {
   if (!node) {
     return (
@@ -132,15 +156,7 @@ function Inspector({ node, selectionCount, otherIds, upstreamButtons, diagnostic
           Delete
         </button>
       </header>
-      {diagnostics.length > 0 && (
-        <ul className="inspector__problems" data-testid="inspector-problems">
-          {diagnostics.map((d, i) => (
-            <li key={i} className={`problem-chip problem-chip--${d.severity}`}>
-              <span className="problem-chip__code">{d.code}</span> {d.message}
-            </li>
-          ))}
-        </ul>
-      )}
+      <NodeProblems diagnostics={diagnostics} />
       <IdField id={node.id} otherIds={otherIds} onRename={onRename} />
       <div key={`${node.id}:${node.type}`}>{form}</div>
     </div>

@@ -15,12 +15,14 @@ interface SimResultsProps {
   onSelectNode: (id: string) => void;
   /** The backend left some contacts out of the list (large populations). */
   timelinesOmitted: boolean;
+  /** Time zone of each hand-written contact, for reading its timeline in local time. */
+  zones: Record<string, string>;
 }
 
 const PAGE = 200;
 
 export const SimResults = memo(function SimResults(props: SimResultsProps) {
-  const { report, selected, onSelectContact, onSelectNode, timelinesOmitted } = props;
+  const { report, selected, onSelectContact, onSelectNode, timelinesOmitted, zones } = props;
   const [outcome, setOutcome] = useState<string>('all');
   const [query, setQuery] = useState('');
   const [shown, setShown] = useState(PAGE);
@@ -141,7 +143,9 @@ export const SimResults = memo(function SimResults(props: SimResultsProps) {
         )}
       </section>
 
-      {contact && <Timeline contact={contact} onSelectNode={onSelectNode} onClose={() => onSelectContact(null)} />}
+      {contact && (
+        <Timeline contact={contact} zone={zones[contact.id] ?? null} onSelectNode={onSelectNode} onClose={() => onSelectContact(null)} />
+      )}
     </>
   );
 });
@@ -175,8 +179,10 @@ const ContactRow = memo(function ContactRow(props: {
   );
 });
 
-function Timeline(props: { contact: SimContact; onSelectNode: (id: string) => void; onClose: () => void }) {
-  const { contact, onSelectNode, onClose } = props;
+function Timeline(props: { contact: SimContact; zone: string | null; onSelectNode: (id: string) => void; onClose: () => void }) {
+  const { contact, zone, onSelectNode, onClose } = props;
+  const [local, setLocal] = useState(false);
+  const shownZone = local && zone ? zone : 'UTC';
   const steps = contact.steps ?? [];
   const messages = contact.messages ?? [];
   return (
@@ -189,10 +195,24 @@ function Timeline(props: { contact: SimContact; onSelectNode: (id: string) => vo
           ×
         </button>
       </div>
-      <p className="sim-muted">
-        {OUTCOME_LABELS[contact.outcome] ?? contact.outcome}
-        {contact.exit_node ? ` at ${contact.exit_node}` : ''}. Times are UTC.
-      </p>
+      <div className="sim-row">
+        <p className="sim-muted sim-grow">
+          {OUTCOME_LABELS[contact.outcome] ?? contact.outcome}
+          {contact.exit_node ? ` at ${contact.exit_node}` : ''}.
+        </p>
+        {zone && zone !== 'UTC' ? (
+          <div className="sim-segmented" role="group" aria-label="Times shown in" data-testid="timeline-zone">
+            <button type="button" aria-pressed={!local} className={!local ? 'sim-active' : undefined} onClick={() => setLocal(false)}>
+              UTC
+            </button>
+            <button type="button" aria-pressed={local} className={local ? 'sim-active' : undefined} onClick={() => setLocal(true)} title={`The contact’s own time (${zone})`}>
+              {zone}
+            </button>
+          </div>
+        ) : (
+          <span className="sim-muted">Times in UTC</span>
+        )}
+      </div>
       {steps.length === 0 ? (
         <p className="sim-muted sim-empty">
           {contact.outcome === 'not_entered'
@@ -211,7 +231,7 @@ function Timeline(props: { contact: SimContact; onSelectNode: (id: string) => vo
               data-reason={s.reason ?? ''}
             >
               <time className="sim-step-at" dateTime={s.at}>
-                {formatAt(s.at)}
+                {formatAt(s.at, shownZone)}
               </time>
               <button type="button" className="sim-link sim-step-node" onClick={() => onSelectNode(s.node)} title="Show this node">
                 {s.node}
@@ -230,7 +250,7 @@ function Timeline(props: { contact: SimContact; onSelectNode: (id: string) => vo
                 <div className="sim-message-head">
                   <span className={`sim-chip sim-channel-${m.channel}`}>{CHANNEL_LABELS[m.channel] ?? m.channel}</span>
                   <time className="sim-muted" dateTime={m.at}>
-                    {formatAt(m.at)}
+                    {formatAt(m.at, shownZone)}
                   </time>
                   <button type="button" className="sim-link" onClick={() => onSelectNode(m.node)}>
                     {m.node}

@@ -159,6 +159,7 @@ describe('SimulatePanel', () => {
     expect(last?.path).toEqual(['booked', 'confirm_sms', 'starts_soon', 'wa_reminder', 'await_reply', 'thank_you', 'done']);
     expect(last?.pathEdges).toContainEqual({ from: 'await_reply', port: 'confirm', to: 'thank_you' });
 
+    expect(within(steps[3]).getByText('Mon 2 Mar 21:30')).toBeTruthy();
     fireEvent.click(within(steps[5]).getByText('await_reply'));
     expect(onSelectNode).toHaveBeenCalledWith('await_reply');
 
@@ -368,5 +369,23 @@ describe('SimulatePanel on a journey being built', () => {
     rerender(<SimulatePanel journey={built} {...props} />);
     await waitFor(() => expect((screen.getByTestId('event-name') as HTMLInputElement).value).toBe('order_paid'));
     expect(screen.getByTestId('contact-address-email')).toBeTruthy();
+  });
+});
+
+describe('SimulatePanel timeline zones', () => {
+  it('reads a contact’s timeline in its own time zone on request', async () => {
+    listing[1] = { ...listing[1], scenario: { ...sample, contacts: [{ ...sample.contacts![0], timezone: 'America/New_York' }, sample.contacts![1]] } };
+    try {
+      renderPanel();
+      await ready();
+      fireEvent.click(screen.getByTestId('run-simulation'));
+      fireEvent.click(await screen.findByTestId('sim-contact-ana'));
+      const first = () => screen.getAllByTestId('timeline-step')[0];
+      expect(within(first()).getByText('Mon 2 Mar 09:00')).toBeTruthy();
+      fireEvent.click(within(screen.getByTestId('timeline-zone')).getByText('America/New_York'));
+      expect(within(first()).getByText('Mon 2 Mar 04:00')).toBeTruthy();
+    } finally {
+      listing[1] = { ...listing[1], scenario: sample };
+    }
   });
 });

@@ -61,6 +61,11 @@ function describeScenario(s: ScenarioDoc): string {
   return parts.join(' + ');
 }
 
+/** The time zone of each hand-written contact (its own, else the journey's default). */
+function contactZones(scenario: ScenarioDoc, defaultTimezone: string): Record<string, string> {
+  return Object.fromEntries((scenario.contacts ?? []).map((c) => [c.id, c.timezone || defaultTimezone]));
+}
+
 function cloneScenario(s: ScenarioDoc): ScenarioDoc {
   return JSON.parse(JSON.stringify(s)) as ScenarioDoc;
 }
@@ -88,6 +93,9 @@ export default function SimulatePanel(props: SimulatePanelProps) {
   const [runError, setRunError] = useState<RunError | null>(null);
   const [saveState, setSaveState] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const [editorOpen, setEditorOpen] = useState(remembered?.report ? false : true);
+  const [zones, setZones] = useState<Record<string, string>>(() =>
+    remembered?.scenario ? contactZones(remembered.scenario, outlineJourney(journey).defaultTimezone) : {},
+  );
   const runToken = useRef(0);
 
   // Remember the panel's state for when the tab is shown again.
@@ -194,6 +202,7 @@ export default function SimulatePanel(props: SimulatePanelProps) {
       const r = await simulateJourney(journeyAtRun, scenario, total <= TIMELINE_LIMIT ? 'all' : undefined);
       if (token !== runToken.current) return;
       setReport(r);
+      setZones(contactZones(scenario, outlineJourney(journeyAtRun).defaultTimezone));
       setReportJourney(journeyShape(journeyAtRun));
       setSelected(null);
       setEditorOpen(false);
@@ -407,6 +416,7 @@ export default function SimulatePanel(props: SimulatePanelProps) {
           onSelectContact={selectContact}
           onSelectNode={selectNode}
           timelinesOmitted={timelinesOmitted}
+          zones={zones}
         />
       )}
     </div>

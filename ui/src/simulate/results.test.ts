@@ -54,6 +54,12 @@ describe('formatAt', () => {
   it('reads a UTC time', () => expect(formatAt('2026-03-02T09:05:00Z')).toBe('Mon 2 Mar 09:05'));
   it('keeps UTC for offsets', () => expect(formatAt('2026-03-02T23:30:00-01:00')).toBe('Tue 3 Mar 00:30'));
   it('leaves a text that is no time alone', () => expect(formatAt('soon')).toBe('soon'));
+  it('reads a time in a contact’s zone', () => {
+    expect(formatAt('2026-03-02T09:05:00Z', 'America/New_York')).toBe('Mon 2 Mar 04:05');
+    expect(formatAt('2026-07-01T23:30:00Z', 'Europe/Lisbon')).toBe('Thu 2 Jul 00:30');
+    expect(formatAt('2026-03-02T09:05:00Z', 'Asia/Kolkata')).toBe('Mon 2 Mar 14:35');
+  });
+  it('falls back to UTC for a zone it does not know', () => expect(formatAt('2026-03-02T09:05:00Z', 'Mars/Olympus')).toBe('Mon 2 Mar 09:05'));
 });
 
 describe('steps', () => {

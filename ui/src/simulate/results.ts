@@ -65,10 +65,41 @@ export function filterContacts(contacts: SimContact[], outcome: string, query = 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-/** `2026-03-02T09:05:00Z` → `Mon 2 Mar 09:05` (UTC); a text that is no time is returned as is. */
-export function formatAt(at: string): string {
+const zonedFormats = new Map<string, Intl.DateTimeFormat | null>();
+
+function zonedFormat(timeZone: string): Intl.DateTimeFormat | null {
+  if (!zonedFormats.has(timeZone)) {
+    let format: Intl.DateTimeFormat | null = null;
+    try {
+      format = new Intl.DateTimeFormat('en-GB', {
+        timeZone,
+        weekday: 'short',
+        day: 'numeric',
+        month: 'short',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      });
+    } catch {
+      format = null; // not a zone this browser knows
+    }
+    zonedFormats.set(timeZone, format);
+  }
+  return zonedFormats.get(timeZone) ?? null;
+}
+
+/**
+ * `2026-03-02T09:05:00Z` → `Mon 2 Mar 09:05`, in UTC or in the IANA zone given (UTC when the
+ * browser does not know the zone); a text that is no time is returned as is.
+ */
+export function formatAt(at: string, timeZone?: string | null): string {
   const d = new Date(at);
   if (Number.isNaN(d.getTime())) return at;
+  const format = timeZone && timeZone !== 'UTC' ? zonedFormat(timeZone) : null;
+  if (format) {
+    const part = (type: string) => format.formatToParts(d).find((p) => p.type === type)?.value ?? '';
+    return `${part('weekday')} ${part('day')} ${part('month')} ${part('hour')}:${part('minute')}`;
+  }
   const hh = String(d.getUTCHours()).padStart(2, '0');
   const mm = String(d.getUTCMinutes()).padStart(2, '0');
   return `${WEEKDAYS[d.getUTCDay()]} ${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${hh}:${mm}`;
