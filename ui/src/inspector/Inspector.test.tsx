@@ -115,3 +115,13 @@ describe('inspector forms', () => {
     vi.useRealTimers();
   });
 });
+
+describe('Liquid preview', () => {
+  it('waits for tags to be closed before asking the backend', async () => {
+    const { unfinishedTag } = await import('./LiquidPreview');
+    expect(unfinishedTag('Hi {{ contact.')).toBe(true);
+    expect(unfinishedTag('Hi {% if x')).toBe(true);
+    expect(unfinishedTag('Hi {{ contact.first_name }}')).toBe(false);
+    expect(unfinishedTag('plain')).toBe(false);
+  });
+});

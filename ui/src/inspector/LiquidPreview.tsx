@@ -79,6 +79,12 @@ function JsonBox({ label, value, onChange, testId }: { label: string; value: Rec
   );
 }
 
+/** A tag still being typed (`{{ contact.` with no `}}`): not worth a round trip yet. */
+export function unfinishedTag(template: string): boolean {
+  const count = (re: RegExp) => (template.match(re) ?? []).length;
+  return count(/\{\{/g) !== count(/\}\}/g) || count(/\{%/g) !== count(/%\}/g);
+}
+
 export function LiquidPreview({ template, label = 'Preview' }: { template: string; label?: string }) {
   const { sample, setSample } = useContext(SampleContext);
   const [result, setResult] = useState<{ text: string; missing: string[] } | null>(null);
@@ -86,7 +92,7 @@ export function LiquidPreview({ template, label = 'Preview' }: { template: strin
   const [editing, setEditing] = useState(false);
 
   useEffect(() => {
-    if (!template.trim()) {
+    if (!template.trim() || unfinishedTag(template)) {
       setResult(null);
       setError(null);
       return;
@@ -127,6 +133,8 @@ export function LiquidPreview({ template, label = 'Preview' }: { template: strin
       )}
       {!template.trim() ? (
         <div className="preview__empty muted small">Type a message to see it rendered for the sample contact.</div>
+      ) : unfinishedTag(template) ? (
+        <div className="preview__empty muted small">Close the {'{{ … }}'} tag to see the preview.</div>
       ) : error ? (
         <div className="field__error">Preview unavailable: {error}</div>
       ) : result ? (
