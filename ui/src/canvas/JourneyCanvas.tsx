@@ -90,7 +90,7 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
 
   const handleNodeClick: NodeMouseHandler<StepNode> = useCallback((_e, node) => onNodeClick(node.id), [onNodeClick]);
 
-  const big = editor.nodes.length > 300;
+  const big = editor.nodes.length > 150;
   const box = useRef<HTMLDivElement>(null);
   // Fit once when a journey with steps opens; never again behind the marketer's back.
   const [initialFit] = useState(() => editor.nodes.length > 0);

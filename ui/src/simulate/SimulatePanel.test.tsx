@@ -389,3 +389,24 @@ describe('SimulatePanel timeline zones', () => {
     }
   });
 });
+
+describe('SimulatePanel saving a new scenario', () => {
+  it('keeps the edited scenario after saving it', async () => {
+    const { journey: j, onOverlay, onSelectNode } = renderPanel();
+    void j; void onOverlay; void onSelectNode;
+    await ready();
+    fireEvent.change(screen.getByTestId('scenario-select'), { target: { value: 'new' } });
+    fireEvent.click(screen.getByTestId('scenario-tab-population'));
+    fireEvent.click(screen.getByTestId('add-population'));
+    fireEvent.change(screen.getByTestId('population-count'), { target: { value: '300' } });
+    fireEvent.click(screen.getByTestId('save-scenario'));
+    await screen.findByTestId('scenario-save-status');
+    await new Promise((r) => setTimeout(r, 50));
+    expect((screen.getByTestId('population-count') as HTMLInputElement).value).toBe('300');
+    expect((screen.getByTestId('scenario-select') as HTMLSelectElement).value).toBe('file:clinic/appointment.scenario.json');
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    await screen.findByTestId('sim-summary');
+    const sent = calls.filter((c) => c.command === 'simulate_journey').pop();
+    expect((sent!.args.scenario as ScenarioDoc).population?.count).toBe(300);
+  });
+});

@@ -181,11 +181,16 @@ export default function SimulatePanel(props: SimulatePanelProps) {
   const outline = useMemo(() => JSON.parse(outlineKey) as JourneyOutline, [outlineKey]);
 
   // An untouched new scenario follows the journey as it is built (its trigger event, channels).
-  const latestJourney = useRef(journey);
-  latestJourney.current = journey;
+  // (Only an outline change triggers it; source and dirty are read at that moment.)
+  const follow = useRef({ journey, source, dirty });
+  follow.current = { journey, source, dirty };
+  const firstOutline = useRef(outlineKey);
   useEffect(() => {
-    if (source === NEW_SCENARIO && !dirty) setScenario(blankScenario(latestJourney.current));
-  }, [outlineKey, source, dirty]);
+    if (outlineKey === firstOutline.current) return;
+    firstOutline.current = outlineKey;
+    const { journey: j, source: src, dirty: d } = follow.current;
+    if (src === NEW_SCENARIO && !d) setScenario(blankScenario(j));
+  }, [outlineKey]);
 
   const problems = useMemo(() => (scenario ? scenarioProblems(scenario) : []), [scenario]);
   const total = scenario ? contactTotal(scenario) : 0;
@@ -261,10 +266,10 @@ export default function SimulatePanel(props: SimulatePanelProps) {
     }
     try {
       const saved = await saveScenario(name, scenario);
+      setSource(sourceKey(saved.file));
       setDirty(false);
       setSaveState({ kind: 'ok', text: `Saved ${saved.file}` });
       await loadListing();
-      setSource(sourceKey(saved.file));
     } catch (e) {
       setSaveState({ kind: 'error', text: e instanceof Error ? e.message : String(e) });
     }
