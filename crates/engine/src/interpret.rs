@@ -427,18 +427,20 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
     }
 
     fn failed(&mut self, node: usize, what: &str, reason: Reason, port: usize) {
-        let words = match &reason {
+        let cap = self.program.settings.frequency_cap;
+        let words = |reason: &Reason| match reason {
             Reason::NoAddress => "no address".to_string(),
             Reason::NoConsent => "no opt-in".to_string(),
             Reason::Outside24hWindow => "outside the 24-hour WhatsApp window".to_string(),
-            Reason::FrequencyCapped => match self.program.settings.frequency_cap {
+            Reason::FrequencyCapped => match cap {
                 Some((max, per)) => format!("frequency cap reached ({max} per {})", human_duration(per)),
                 None => "frequency cap reached".to_string(),
             },
             other => other.code().replace('_', " "),
         };
         let then = if port == 1 { "took the failed branch" } else { "continued on next" };
-        self.step(node, StepResult::Failed, Some(reason), Some(port), || format!("{what} failed: {words} → {then}"));
+        let detail = if self.detail { format!("{what} failed: {} → {then}", words(&reason)) } else { String::new() };
+        self.step(node, StepResult::Failed, Some(reason), Some(port), || detail);
     }
 
     /// Leaves `node` on `port` and runs on from its target.
