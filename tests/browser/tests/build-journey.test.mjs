@@ -320,6 +320,7 @@ btest('build the appointment journey from an empty canvas, save, reopen, simulat
   await expectEventually(async () => (await page.locator(`${nodeSel('sms_reminder')} .step--on-path`).count()) === 1, 'sms_reminder on the path');
   assert.equal(await page.locator(`${nodeSel('thank_you')} .step--dimmed`).count(), 1, 'thank_you is dimmed');
   await page.locator(tid('fit-view')).click();
-  await timeline.scrollIntoViewIfNeeded();
+  // Results, contact list and the start of the timeline in view.
+  await page.locator(tid('sim-summary')).evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await screenshot(page, 'simulation');
 }, { timeout: 240_000 });

@@ -71,20 +71,23 @@ const report: SimReport = {
 
 type Call = { command: string; args: Record<string, unknown> };
 let calls: Call[];
+let saved: ScenarioListing[];
 let simulate: (args: Record<string, unknown>) => Promise<unknown>;
 
 beforeEach(() => {
   forgetSimulations();
   calls = [];
+  saved = [];
   simulate = async () => report;
   setTransport(async (command, args) => {
     calls.push({ command, args });
     switch (command) {
       case 'list_scenarios':
-        return listing;
+        return [...listing, ...saved];
       case 'simulate_journey':
         return simulate(args);
       case 'save_scenario':
+        saved = [...saved.filter((x) => x.file !== args.file), { file: String(args.file), name: String(args.file), scenario: args.scenario as ScenarioDoc }];
         return { file: args.file, text: JSON.stringify(args.scenario) };
       default:
         throw new BackendError(command, `unexpected command ${command}`);
@@ -392,8 +395,7 @@ describe('SimulatePanel timeline zones', () => {
 
 describe('SimulatePanel saving a new scenario', () => {
   it('keeps the edited scenario after saving it', async () => {
-    const { journey: j, onOverlay, onSelectNode } = renderPanel();
-    void j; void onOverlay; void onSelectNode;
+    renderPanel();
     await ready();
     fireEvent.change(screen.getByTestId('scenario-select'), { target: { value: 'new' } });
     fireEvent.click(screen.getByTestId('scenario-tab-population'));
