@@ -1,0 +1,122 @@
+import { describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, within } from '@testing-library/react';
+import { useState } from 'react';
+import type { JourneyDoc, ScenarioDoc } from '../api/types';
+import appointment from '../../../assets/journeys/appointment-reminder.journey.json';
+import { ScenarioEditor } from './ScenarioEditor';
+import { outlineJourney } from './scenarioEdit';
+
+const outline = outlineJourney(appointment as unknown as JourneyDoc);
+
+const start: ScenarioDoc = {
+  format: 'itinera/scenario@1',
+  start: '2026-03-02T09:00:00Z',
+  run_for: '14d',
+  seed: 1,
+  x_kept: 'unknown fields survive',
+  contacts: [
+    {
+      id: 'ana',
+      attributes: { first_name: 'Ana' },
+      addresses: { sms: '+351912000001', whatsapp: '+351912000001' },
+      consent: { sms: true, whatsapp: true },
+      events: [{ at: '+0m', name: 'appointment_booked', data: {} }],
+      replies: [],
+    },
+  ],
+};
+
+/** The editor with its document held in state, as the panel does; `last()` is the latest document. */
+function renderEditor(initial: ScenarioDoc = start) {
+  const changes = vi.fn<(s: ScenarioDoc) => void>();
+  function Host() {
+    const [doc, setDoc] = useState(initial);
+    return (
+      <ScenarioEditor
+        outline={outline}
+        scenario={doc}
+        onChange={(s) => {
+          changes(s);
+          setDoc(s);
+        }}
+      />
+    );
+  }
+  render(<Host />);
+  return { last: () => changes.mock.calls[changes.mock.calls.length - 1][0] };
+}
+
+describe('ScenarioEditor: a test contact in detail', () => {
+  it('delivery, attributes typed as values, event data and a typed reply become scenario JSON', () => {
+    const { last } = renderEditor();
+    fireEvent.click(screen.getByTestId('contact-edit-0'));
+    const detail = screen.getByTestId('contact-detail');
+
+    fireEvent.change(within(detail).getByTestId('contact-delivery-whatsapp'), { target: { value: 'undeliverable' } });
+    expect(last().contacts?.[0].delivery).toEqual({ whatsapp: 'undeliverable' });
+    fireEvent.change(within(detail).getByTestId('contact-delivery-whatsapp'), { target: { value: 'delivered' } });
+    expect(last().contacts?.[0].delivery).toEqual({});
+
+    // A new attribute row, then its value: numbers become numbers, "01234" stays text.
+    fireEvent.click(within(detail).getByText('+ attribute'));
+    const rows = within(detail).getAllByTestId('contact-attribute');
+    fireEvent.change(within(rows[1]).getByLabelText('Value of key'), { target: { value: '42' } });
+    expect(last().contacts?.[0].attributes).toEqual({ first_name: 'Ana', key: 42 });
+    fireEvent.change(within(rows[1]).getByLabelText('Value of key'), { target: { value: '01234' } });
+    expect(last().contacts?.[0].attributes?.key).toBe('01234');
+
+    // Event data for the trigger event.
+    const event = within(detail).getByTestId('contact-event');
+    fireEvent.click(within(event).getByText('+ data'));
+    fireEvent.change(within(event).getByLabelText('Value of key'), { target: { value: '2026-03-03T15:00:00Z' } });
+    expect(last().contacts?.[0].events?.[0].data).toEqual({ key: '2026-03-03T15:00:00Z' });
+
+    // A reply to the SMS follow-up, typed rather than tapped.
+    fireEvent.click(within(detail).getByTestId('add-reply'));
+    const reply = within(detail).getByTestId('contact-reply');
+    fireEvent.change(within(reply).getByTestId('reply-to'), { target: { value: 'sms_followup' } });
+    fireEvent.change(within(reply).getByTestId('reply-kind'), { target: { value: 'text' } });
+    fireEvent.change(within(reply).getByTestId('reply-text'), { target: { value: 'STOP' } });
+    fireEvent.change(within(reply).getByTestId('reply-after'), { target: { value: '2h' } });
+    expect(last().contacts?.[0].replies).toEqual([{ to: 'sms_followup', after: '2h', channel: 'sms', text: 'STOP' }]);
+    expect(last().x_kept).toBe('unknown fields survive');
+  });
+
+  it('removing a contact and the time zone falling back to the journey default', () => {
+    const { last } = renderEditor({ ...start, contacts: [...start.contacts!, { id: 'ben', timezone: 'Asia/Kolkata' }] });
+    fireEvent.change(screen.getByTestId('contact-timezone-1'), { target: { value: '' } });
+    expect(last().contacts?.[1]).toEqual({ id: 'ben' });
+    fireEvent.click(screen.getByTestId('contact-remove-0'));
+    expect(last().contacts?.map((c) => c.id)).toEqual(['ben']);
+  });
+});
+
+describe('ScenarioEditor: the population form', () => {
+  it('rates typed as percentages, weights, and removal', () => {
+    const { last } = renderEditor({ ...start, contacts: [] });
+    fireEvent.click(screen.getByTestId('scenario-tab-population'));
+    fireEvent.click(screen.getByTestId('add-population'));
+    expect(last().population).toMatchObject({ count: 1000, channels: { sms: { address: 0.95, consent: 0.9 } } });
+
+    const consent = screen.getByTestId('population-whatsapp-consent');
+    fireEvent.change(consent, { target: { value: '55.5' } });
+    fireEvent.blur(consent);
+    expect((last().population as { channels: Record<string, { consent: number }> }).channels.whatsapp.consent).toBe(0.555);
+
+    // Not a percentage: the field goes back to the value it had.
+    fireEvent.change(consent, { target: { value: '150' } });
+    fireEvent.blur(consent);
+    expect((screen.getByTestId('population-whatsapp-consent') as HTMLInputElement).value).toBe('55.5');
+
+    const reply = screen.getByTestId('population-reply');
+    fireEvent.change(within(reply).getByLabelText('Weight of reschedule'), { target: { value: '1' } });
+    fireEvent.change(within(reply).getByLabelText('Longest delay'), { target: { value: '12h' } });
+    const r = (last().population as { replies: { buttons: Record<string, number>; after: unknown }[] }).replies[0];
+    expect(r.buttons.reschedule).toBe(1);
+    expect(r.after).toEqual({ min: '5m', max: '12h' });
+    expect(within(reply).getByText('59%')).toBeTruthy(); // reschedule 1 of 1.7
+
+    fireEvent.click(screen.getByTestId('remove-population'));
+    expect(last().population).toBeUndefined();
+  });
+});
