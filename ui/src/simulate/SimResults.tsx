@@ -130,9 +130,27 @@ export const SimResults = memo(function SimResults(props: SimResultsProps) {
         {contacts.length === 0 ? (
           <p className="sim-muted sim-empty">No contact matches this filter.</p>
         ) : (
-          <ul className="sim-contacts" role="listbox" aria-label="Simulated contacts">
-            {contacts.slice(0, shown).map((c) => (
-              <ContactRow key={c.id} contact={c} selected={c.id === selected} onSelect={onSelectContact} />
+          <ul
+            className="sim-contacts"
+            role="listbox"
+            aria-label="Simulated contacts (arrow keys move the selection)"
+            data-testid="sim-contact-list"
+            onKeyDown={(e) => {
+              if (e.key !== 'ArrowDown' && e.key !== 'ArrowUp') return;
+              e.preventDefault();
+              const visible = contacts.slice(0, shown);
+              const at = visible.findIndex((c) => c.id === selected);
+              const next = e.key === 'ArrowDown' ? Math.min(visible.length - 1, at + 1) : Math.max(0, at - 1);
+              const target = visible[next];
+              if (!target || target.id === selected) return;
+              onSelectContact(target.id);
+              const row = (e.currentTarget as HTMLElement).querySelector<HTMLElement>(`[data-contact-index="${next}"]`);
+              row?.focus();
+              row?.scrollIntoView?.({ block: 'nearest' });
+            }}
+          >
+            {contacts.slice(0, shown).map((c, i) => (
+              <ContactRow key={c.id} index={i} contact={c} selected={c.id === selected} onSelect={onSelectContact} />
             ))}
           </ul>
         )}
@@ -151,11 +169,12 @@ export const SimResults = memo(function SimResults(props: SimResultsProps) {
 });
 
 const ContactRow = memo(function ContactRow(props: {
+  index: number;
   contact: SimContact;
   selected: boolean;
   onSelect: (id: string | null) => void;
 }) {
-  const { contact, selected, onSelect } = props;
+  const { index, contact, selected, onSelect } = props;
   return (
     <li>
       <button
@@ -164,6 +183,7 @@ const ContactRow = memo(function ContactRow(props: {
         aria-selected={selected}
         className={`sim-contact${selected ? ' sim-active' : ''}`}
         data-testid={`sim-contact-${contact.id}`}
+        data-contact-index={index}
         data-outcome={contact.outcome}
         onClick={() => onSelect(selected ? null : contact.id)}
       >

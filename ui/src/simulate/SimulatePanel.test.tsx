@@ -412,3 +412,28 @@ describe('SimulatePanel saving a new scenario', () => {
     expect((sent!.args.scenario as ScenarioDoc).population?.count).toBe(300);
   });
 });
+
+describe('SimulatePanel keyboard and revert', () => {
+  it('arrow keys walk the contact list and redraw the path', async () => {
+    const { onOverlay } = renderPanel();
+    await ready();
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    fireEvent.click(await screen.findByTestId('sim-contact-ana'));
+    fireEvent.keyDown(screen.getByTestId('sim-contact-list'), { key: 'ArrowDown' });
+    expect(screen.getByTestId('sim-timeline').getAttribute('data-contact')).toBe('ben');
+    expect(onOverlay.mock.calls[onOverlay.mock.calls.length - 1][0]?.path).toEqual([]);
+    fireEvent.keyDown(screen.getByTestId('sim-contact-list'), { key: 'ArrowDown' });
+    expect(screen.getByTestId('sim-timeline').getAttribute('data-contact')).toBe('ben');
+    fireEvent.keyDown(screen.getByTestId('sim-contact-list'), { key: 'ArrowUp' });
+    expect(screen.getByTestId('sim-timeline').getAttribute('data-contact')).toBe('ana');
+  });
+
+  it('reverts edits to the file as listed', async () => {
+    renderPanel();
+    await ready();
+    fireEvent.change(screen.getByTestId('contact-name-0'), { target: { value: 'Anabela' } });
+    fireEvent.click(screen.getByTestId('revert-scenario'));
+    expect((screen.getByTestId('contact-name-0') as HTMLInputElement).value).toBe('Ana');
+    expect(screen.queryByTestId('revert-scenario')).toBeNull();
+  });
+});

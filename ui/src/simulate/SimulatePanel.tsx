@@ -344,6 +344,11 @@ export default function SimulatePanel(props: SimulatePanelProps) {
               Save scenario{dirty ? ' *' : ''}
             </button>
           </div>
+          {dirty && source !== '' && (
+            <button type="button" className="sim-button sim-quiet sim-small" data-testid="revert-scenario" onClick={() => chooseSource(source)}>
+              {source === NEW_SCENARIO ? 'Start the new scenario again' : 'Revert to the saved file'}
+            </button>
+          )}
           {saveState && (
             <p className={`sim-note ${saveState.kind === 'error' ? 'sim-note-error' : 'sim-note-ok'}`} data-testid="scenario-save-status">
               {saveState.text}
