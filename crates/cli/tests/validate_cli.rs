@@ -188,8 +188,25 @@ fn the_committed_journey_schema_is_the_generated_one() {
 }
 
 #[test]
-fn the_scenario_schema_is_a_clear_error_for_now() {
+fn the_committed_scenario_schema_is_the_printed_one() {
     let out = itinera(&["schema", "scenario"]);
-    assert_ne!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("scenario schema is not available yet"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let committed = std::fs::read_to_string(repo("docs/scenario.schema.json"))
+        .expect("docs/scenario.schema.json");
+    let printed = String::from_utf8(out.stdout).expect("utf-8");
+    assert!(
+        committed == printed,
+        "docs/scenario.schema.json differs from `itinera schema scenario`"
+    );
+    let schema: Value = serde_json::from_str(&printed).expect("schema is JSON");
+    assert!(
+        schema["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("scenario"))
+    );
 }
