@@ -24,6 +24,11 @@ const WHATSAPP_WINDOW_SECS: i64 = 24 * 3600;
 /// contact data; inputs that do not apply (a stale timer, a delivery for another node, an
 /// unrelated event) change nothing.
 pub fn handle<E: Effects + ?Sized>(program: &Program, state: &mut ContactState, input: Input, now: Timestamp, seed: u64, effects: &mut E) {
+    // A stored state from another version of the journey may point past its nodes: such a
+    // state is not interpreted (the durable engine migrates or ends it), never indexed.
+    if state.node().is_some_and(|node| node >= program.nodes.len()) {
+        return;
+    }
     let detail = effects.wants_detail();
     let mut run = Run { program, state, now, seed, fx: effects, detail };
     match input {

@@ -704,3 +704,12 @@ fn clock_drives_time_not_the_wall() {
     clock.advance(SignedDuration::from_mins(5));
     assert_eq!(clock.now(), ts("2030-01-01T00:05:00Z"));
 }
+
+#[test]
+fn a_state_pointing_past_the_journey_is_left_alone() {
+    let mut h = Harness::new(&lifecycle_journey(), contact("a", json!({})), "2026-03-02T09:00:00Z");
+    h.state.status = Status::Waiting { node: 99, since: ts("2026-03-02T09:00:00Z"), waiting: itinera_engine::Waiting::Delivery };
+    h.timer().event("cancelled", json!({})).input(Input::Delivery { node: 99, result: DeliveryResult::Delivered });
+    assert!(h.log.steps.is_empty());
+    assert!(matches!(h.state.status, Status::Waiting { node: 99, .. }));
+}
