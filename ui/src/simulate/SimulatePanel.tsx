@@ -360,7 +360,7 @@ export default function SimulatePanel(props: SimulatePanelProps) {
       <section className="sim-section sim-run">
         {!valid && (
           <p className="sim-note sim-note-error" data-testid="sim-invalid">
-            The journey has errors. Fix them (see Problems) before simulating.
+            Simulation needs a valid journey: fix the errors listed under Problems first.
           </p>
         )}
         {valid && problems.length > 0 && (
