@@ -151,7 +151,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             node_type: compiled.type_name,
             result,
             reason,
-            port: port.map(|p| (p, compiled.ports[p].name.as_str())),
+            port: port.and_then(|p| compiled.ports.get(p).map(|port| (p, port.name.as_str()))),
             detail: if self.detail { detail() } else { String::new() },
             missing: Vec::new(),
         });

@@ -460,6 +460,9 @@ fn compile_op(id: &str, kind: &NodeKind) -> Result<NodeOp, CompileError> {
             None => return Err(CompileError::node(id, "condition", "a branch needs a condition")),
         },
         NodeKind::Split(s) => {
+            if s.variants.is_empty() {
+                return Err(CompileError::node(id, "variants", "a split needs at least one variant"));
+            }
             let mut total = 0.0;
             NodeOp::Split(
                 s.variants
