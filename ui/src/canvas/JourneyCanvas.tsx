@@ -12,11 +12,12 @@ import {
   ReactFlow,
   useReactFlow,
   useStore,
+  useUpdateNodeInternals,
   type DefaultEdgeOptions,
   type IsValidConnection,
   type NodeMouseHandler,
 } from '@xyflow/react';
-import { memo, useCallback, useEffect, useRef, useState, type DragEvent, type RefObject } from 'react';
+import { memo, useCallback, useEffect, useRef, useState, type DragEvent } from 'react';
 import type { Editor } from '../editor/useEditor';
 import type { StepNode, WireEdge } from '../model/canvas';
 import { NODE_WIDTH } from '../model/layout';
@@ -25,6 +26,7 @@ import { KIND_COLORS } from './icons';
 import { PALETTE_MIME } from './Palette';
 import StepNodeView from './StepNodeView';
 import WireEdgeView from './WireEdgeView';
+import { BIG_JOURNEY, ZoomContext, zoomLevel, type ZoomLevel as ZoomLevelName } from './zoom';
 
 const nodeTypes = { step: StepNodeView };
 const edgeTypes = { wire: WireEdgeView };
@@ -48,20 +50,12 @@ function minimapColor(n: StepNode): string {
   return KIND_COLORS[kindOf(n.data.doc as { type: string; channel?: unknown })];
 }
 
-/** Zoom below which cards drop their text and handles (semantic zoom keeps big journeys fluid). */
-export const FAR_ZOOM = 0.4;
-/** Zoom below which cards are plain coloured blocks (a map of the journey). */
-export const MAP_ZOOM = 0.2;
+const NO_EDGES: WireEdge[] = [];
 
-/**
- * Sets `data-zoom="far"` on the canvas box when zoomed out, without re-rendering anything:
- * CSS then hides the details nobody can read at that size.
- */
-function ZoomLevel({ box }: { box: RefObject<HTMLDivElement | null> }) {
-  const level = useStore((s) => (s.transform[2] < MAP_ZOOM ? 'map' : s.transform[2] < FAR_ZOOM ? 'far' : 'near'));
-  useEffect(() => {
-    box.current?.setAttribute('data-zoom', level);
-  }, [level, box]);
+/** Reports the zoom level when it changes (one store subscription for the whole canvas). */
+function ZoomWatch({ onLevel }: { onLevel: (level: ZoomLevelName) => void }) {
+  const level = useStore((s) => zoomLevel(s.transform[2]));
+  useEffect(() => onLevel(level), [level, onLevel]);
   return null;
 }
 
@@ -90,15 +84,26 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
 
   const handleNodeClick: NodeMouseHandler<StepNode> = useCallback((_e, node) => onNodeClick(node.id), [onNodeClick]);
 
-  const big = editor.nodes.length > 150;
+  const big = editor.nodes.length > BIG_JOURNEY;
+  const [zoom, setZoom] = useState<ZoomLevelName>('near');
+  const level: ZoomLevelName = big ? zoom : 'near';
+  const updateNodeInternals = useUpdateNodeInternals();
+  const previousLevel = useRef(level);
+  useEffect(() => {
+    // Handles come back when leaving the map level: measure them (cards kept their size, so
+    // React Flow would not on its own).
+    if (previousLevel.current === 'map' && level !== 'map') updateNodeInternals(editor.nodes.map((n) => n.id));
+    previousLevel.current = level;
+  }, [level]); // eslint-disable-line react-hooks/exhaustive-deps
   const box = useRef<HTMLDivElement>(null);
   // Fit once when a journey with steps opens; never again behind the marketer's back.
   const [initialFit] = useState(() => editor.nodes.length > 0);
   return (
-    <div className={`canvas${big ? ' canvas--big' : ''}`} ref={box} onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas">
+    <div className={`canvas${big ? ' canvas--big' : ''}`} ref={box} onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas" data-zoom={level}>
+      <ZoomContext.Provider value={level}>
       <ReactFlow<StepNode, WireEdge>
         nodes={editor.nodes}
-        edges={editor.edges}
+        edges={level === 'map' ? NO_EDGES : editor.edges}
         nodeTypes={nodeTypes}
         edgeTypes={edgeTypes}
         defaultEdgeOptions={defaultEdgeOptions}
@@ -127,7 +132,7 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
         proOptions={proOptions}
         attributionPosition="bottom-center"
       >
-        <ZoomLevel box={box} />
+        {big && <ZoomWatch onLevel={setZoom} />}
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
         {editor.nodes.length >= MINIMAP_FROM_NODES && (
           <MiniMap<StepNode> pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(241,245,249,0.7)" style={minimapStyle} />
@@ -143,6 +148,7 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
           </Panel>
         )}
       </ReactFlow>
+      </ZoomContext.Provider>
     </div>
   );
 }

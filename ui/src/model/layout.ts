@@ -8,7 +8,7 @@ import { outputPorts } from './ports';
 
 /** Size the canvas draws a node at (kept in sync with the node component's CSS). */
 export const NODE_WIDTH = 240;
-export const NODE_HEIGHT = 96;
+export const NODE_HEIGHT = 100;
 
 /**
  * Top-left positions for every node, laid out top to bottom. Edges naming missing nodes are
