@@ -26,7 +26,7 @@ import { KIND_COLORS } from './icons';
 import { PALETTE_MIME } from './Palette';
 import StepNodeView from './StepNodeView';
 import WireEdgeView from './WireEdgeView';
-import { BIG_JOURNEY, ZoomContext, zoomLevel, type ZoomLevel as ZoomLevelName } from './zoom';
+import { BIG_JOURNEY, MapZoomContext, zoomLevel, type ZoomLevel as ZoomLevelName } from './zoom';
 
 const nodeTypes = { step: StepNodeView };
 const edgeTypes = { wire: WireEdgeView };
@@ -100,7 +100,7 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
   const [initialFit] = useState(() => editor.nodes.length > 0);
   return (
     <div className={`canvas${big ? ' canvas--big' : ''}`} ref={box} onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas" data-zoom={level}>
-      <ZoomContext.Provider value={level}>
+      <MapZoomContext.Provider value={level === 'map'}>
       <ReactFlow<StepNode, WireEdge>
         nodes={editor.nodes}
         edges={level === 'map' ? NO_EDGES : editor.edges}
@@ -148,7 +148,7 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
           </Panel>
         )}
       </ReactFlow>
-      </ZoomContext.Provider>
+      </MapZoomContext.Provider>
     </div>
   );
 }

@@ -10,7 +10,7 @@ import { kindOf } from '../model/palette';
 import { outputPorts, TARGET_HANDLE } from '../model/ports';
 import { nodeSummary } from '../model/summary';
 import { KIND_COLORS, KIND_LABELS, KindIcon } from './icons';
-import { ZoomContext } from './zoom';
+import { MapZoomContext } from './zoom';
 
 function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
   const doc = data.doc;
@@ -27,18 +27,17 @@ function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
     firstPorts.current = portsKey;
     updateNodeInternals(id);
   }, [id, portsKey, updateNodeInternals]);
-  const level = useContext(ZoomContext);
+  const map = useContext(MapZoomContext);
   const color = KIND_COLORS[kind];
   const classes = ['step', `step--${data.status}`];
-  if (level !== 'near') classes.push(`step--${level}`);
+  if (map) classes.push('step--map');
   if (selected) classes.push('step--selected');
   if (data.dimmed) classes.push('step--dimmed');
   if (data.onPath) classes.push('step--on-path');
   const problemCount = data.problems.length;
-  if (level === 'map') {
+  if (map) {
     return <div className={classes.join(' ')} data-status={data.status} data-kind={kind} style={{ '--kind-color': color } as React.CSSProperties} />;
   }
-  const far = level === 'far';
   return (
     <div
       className={classes.join(' ')}
@@ -64,9 +63,9 @@ function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
           </span>
         )}
       </div>
-      {!far && <div className="step__id">{doc.id}</div>}
-      {!far && <div className="step__summary">{summary}</div>}
-      {!far && ports.length > 0 && (
+      <div className="step__id">{doc.id}</div>
+      <div className="step__summary">{summary}</div>
+      {ports.length > 0 && (
         <div className="step__ports">
           {ports.map((p) => (
             <span key={p.port} className={`step__port${p.required ? '' : ' step__port--optional'}`} data-port={p.port}>

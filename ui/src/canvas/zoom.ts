@@ -17,4 +17,8 @@ export function zoomLevel(zoom: number): ZoomLevel {
   return zoom < MAP_ZOOM ? 'map' : zoom < FAR_ZOOM ? 'far' : 'near';
 }
 
-export const ZoomContext = createContext<ZoomLevel>('near');
+/**
+ * True at the map level. Cards re-render only when this flips; the near/far difference is
+ * pure CSS (`data-zoom` on the canvas), which costs a restyle and no React work.
+ */
+export const MapZoomContext = createContext<boolean>(false);
