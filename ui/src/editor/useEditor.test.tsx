@@ -1,0 +1,122 @@
+import { act, renderHook } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { setTransport } from '../api/backend';
+import type { JourneyDoc, Report } from '../api/types';
+import { useEditor, VALIDATION_DEBOUNCE_MS } from './useEditor';
+
+function journey(): JourneyDoc {
+  return {
+    format: 'itinera/journey@1',
+    id: 'j',
+    name: 'J',
+    nodes: [
+      { id: 't', type: 'trigger', event: 'signed_up', position: { x: 0, y: 0 } },
+      { id: 'x', type: 'exit', position: { x: 0, y: 150 } },
+    ],
+    edges: [{ from: 't', to: 'x' }],
+  };
+}
+
+/** A fake backend whose validator reports a dead end for every trigger without an edge. */
+let calls: JourneyDoc[] = [];
+function fakeValidate(doc: JourneyDoc): Report {
+  const wired = new Set(doc.edges.map((e) => e.from));
+  const diagnostics = doc.nodes
+    .filter((n) => n.type === 'trigger' && !wired.has(n.id))
+    .map((n) => ({ severity: 'error' as const, code: 'dead_end', message: `port next of ${n.id} leads nowhere`, node: n.id, port: 'next' }));
+  return { valid: diagnostics.length === 0, diagnostics, facts: null };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  calls = [];
+  setTransport(async (command, args) => {
+    if (command !== 'validate_journey') throw new Error(`unexpected ${command}`);
+    calls.push(args.journey as JourneyDoc);
+    return fakeValidate(args.journey as JourneyDoc);
+  });
+});
+afterEach(() => {
+  setTransport(null);
+  vi.useRealTimers();
+});
+
+async function settle() {
+  await act(async () => {
+    await vi.advanceTimersByTimeAsync(VALIDATION_DEBOUNCE_MS + 50);
+  });
+}
+
+describe('useEditor', () => {
+  it('validates once after a burst of edits, and marks the node in error', async () => {
+    const { result } = renderHook(() => useEditor(journey()));
+    await settle();
+    expect(calls).toHaveLength(1);
+    expect(result.current.report?.valid).toBe(true);
+    expect(result.current.dirty).toBe(false);
+
+    // Delete the only edge, then type three characters into the trigger's event.
+    await act(async () => {
+      await result.current.onBeforeDelete({ nodes: [], edges: [result.current.edges[0]] });
+    });
+    act(() => result.current.onEdgesChange([{ type: 'remove', id: result.current.edges[0].id }]));
+    for (const ev of ['a', 'ab', 'abc']) {
+      act(() => result.current.updateNode('t', { id: 't', type: 'trigger', event: ev }));
+    }
+    expect(calls).toHaveLength(1); // debounced: nothing sent yet
+    await settle();
+    expect(calls).toHaveLength(2);
+    expect(calls[1].edges).toEqual([]);
+    expect(result.current.report?.valid).toBe(false);
+    expect(result.current.nodes.find((n) => n.id === 't')?.data.status).toBe('error');
+    expect(result.current.nodes.find((n) => n.id === 'x')?.data.status).toBe('ok');
+    expect(result.current.dirty).toBe(true);
+
+    // Undo the typing (one step), then the deletion: clean again and valid.
+    act(() => result.current.undo());
+    act(() => result.current.undo());
+    await settle();
+    expect(result.current.journey).toEqual(journey());
+    expect(result.current.dirty).toBe(false);
+    expect(result.current.nodes.find((n) => n.id === 't')?.data.status).toBe('ok');
+  });
+
+  it('selection does not re-validate or dirty the journey', async () => {
+    const { result } = renderHook(() => useEditor(journey()));
+    await settle();
+    const doc = result.current.journey;
+    act(() => result.current.selectNode('x'));
+    await settle();
+    expect(calls).toHaveLength(1);
+    expect(result.current.journey).toBe(doc);
+    expect(result.current.selectedIds).toEqual(['x']);
+    expect(result.current.dirty).toBe(false);
+  });
+
+  it('draws a simulation overlay and clears it on the next edit', async () => {
+    const { result } = renderHook(() => useEditor(journey()));
+    await settle();
+    act(() =>
+      result.current.setOverlay({ nodeCounts: { t: 5, x: 4 }, edgeCounts: [{ from: 't', port: 'next', to: 'x', count: 4 }], path: ['t', 'x'], pathEdges: [{ from: 't', port: 'next', to: 'x' }] }),
+    );
+    expect(result.current.nodes.map((n) => n.data.count)).toEqual([5, 4]);
+    expect(result.current.edges[0].data?.count).toBe(4);
+    expect(result.current.edges[0].data?.onPath).toBe(true);
+    expect(result.current.dirty).toBe(false);
+    act(() => result.current.updateMeta({ ...result.current.meta, name: 'Renamed' }));
+    expect(result.current.overlay).toBeNull();
+    expect(result.current.nodes.map((n) => n.data.count)).toEqual([undefined, undefined]);
+    expect(result.current.edges[0].data?.count).toBeUndefined();
+  });
+
+  it('a save marks the saved version clean even if edits follow', async () => {
+    const { result } = renderHook(() => useEditor(journey()));
+    act(() => result.current.updateMeta({ ...result.current.meta, name: 'A' }));
+    const saving = result.current.version;
+    act(() => result.current.updateMeta({ ...result.current.meta, name: 'AB' }, 'other'));
+    act(() => result.current.markSaved(saving));
+    expect(result.current.dirty).toBe(true);
+    act(() => result.current.undo());
+    expect(result.current.dirty).toBe(false);
+  });
+});
