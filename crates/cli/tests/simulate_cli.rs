@@ -84,13 +84,19 @@ fn contact_timeline_for_people() {
 #[test]
 fn exit_codes() {
     // Journey with errors → 1, diagnostics on stderr.
-    let broken = temp_file("broken.journey.json", r#"{"format": "itinera/journey@1", "id": "b", "nodes": [
-        {"id": "start", "type": "trigger", "event": "go"}, {"id": "end", "type": "exit"}], "edges": []}"#);
+    let broken = temp_file(
+        "broken.journey.json",
+        r#"{"format": "itinera/journey@1", "id": "b", "nodes": [
+        {"id": "start", "type": "trigger", "event": "go"}, {"id": "end", "type": "exit"}], "edges": []}"#,
+    );
     let out = itinera(&["simulate", broken.to_str().expect("path"), &repo(SCENARIO)]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("dead_end"));
     // Bad scenario → 2, naming the file and the field.
-    let bad = temp_file("bad.scenario.json", r#"{"format": "itinera/scenario@1", "start": "2026-03-02T09:00:00Z", "run_for": "soon", "seed": 1}"#);
+    let bad = temp_file(
+        "bad.scenario.json",
+        r#"{"format": "itinera/scenario@1", "start": "2026-03-02T09:00:00Z", "run_for": "soon", "seed": 1}"#,
+    );
     let out = itinera(&["simulate", &repo(JOURNEY), bad.to_str().expect("path")]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);

@@ -11,8 +11,8 @@
 
 use std::cmp::Ordering;
 
-use itinera_model::journey::{Condition, ConditionForm};
 use itinera_model::Duration;
+use itinera_model::journey::{Condition, ConditionForm};
 use jiff::Timestamp;
 use serde_json::{Map, Value};
 
@@ -281,9 +281,10 @@ fn equal(left: FieldValue<'_>, right: &Operand) -> bool {
     }
     // A number against a numeric string (either side) compares numerically.
     if (left.is_number() || right.json.is_number())
-        && let (Some(a), Some(b)) = (left.as_number(), right.number) {
-            return a == b;
-        }
+        && let (Some(a), Some(b)) = (left.as_number(), right.number)
+    {
+        return a == b;
+    }
     false
 }
 
@@ -320,10 +321,9 @@ fn compare(op: Op, left: Option<FieldValue<'_>>, right: &Operand, now: Timestamp
             },
         },
         Op::In => match &right.json {
-            Value::Array(items) => items.iter().any(|item| {
-                left.equals_json(item)
-                    || (left.is_number() && item.as_f64().is_some() && left.as_number() == item.as_f64())
-            }),
+            Value::Array(items) => items
+                .iter()
+                .any(|item| left.equals_json(item) || (left.is_number() && item.as_f64().is_some() && left.as_number() == item.as_f64())),
             Value::String(haystack) => left.as_str().is_some_and(|needle| haystack.contains(needle)),
             _ => false,
         },
@@ -394,8 +394,14 @@ mod tests {
             (json!({"field": "event.starts_at", "op": "within_next", "value": "10h"}), false),
             (json!({"field": "event.starts_at", "op": "within_last", "value": "24h"}), false),
             (json!({"field": "contact.renews_at", "op": "within_next", "value": "1d"}), true),
-            (json!({"all": [{"field": "contact.tier", "op": "eq", "value": "gold"}, {"field": "event.amount", "op": "gt", "value": 100}]}), true),
-            (json!({"any": [{"field": "contact.tier", "op": "eq", "value": "x"}, {"field": "event.amount", "op": "lt", "value": 100}]}), false),
+            (
+                json!({"all": [{"field": "contact.tier", "op": "eq", "value": "gold"}, {"field": "event.amount", "op": "gt", "value": 100}]}),
+                true,
+            ),
+            (
+                json!({"any": [{"field": "contact.tier", "op": "eq", "value": "x"}, {"field": "event.amount", "op": "lt", "value": 100}]}),
+                false,
+            ),
             (json!({"not": {"field": "contact.tier", "op": "eq", "value": "x"}}), true),
         ];
         for (condition, expected) in table {
@@ -405,8 +411,12 @@ mod tests {
 
     #[test]
     fn rejects_bad_conditions() {
-        for bad in [json!({}), json!({"field": "tier", "op": "eq", "value": 1}), json!({"field": "contact.x", "op": "like"}),
-            json!({"field": "event.at", "op": "within_next", "value": "soon"})] {
+        for bad in [
+            json!({}),
+            json!({"field": "tier", "op": "eq", "value": 1}),
+            json!({"field": "contact.x", "op": "like"}),
+            json!({"field": "event.at", "op": "within_next", "value": "soon"}),
+        ] {
             let condition: Condition = serde_json::from_value(bad.clone()).expect("shape");
             assert!(Cond::compile(&condition).is_err(), "{bad}");
         }

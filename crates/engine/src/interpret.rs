@@ -84,11 +84,7 @@ fn human_duration(secs: i64) -> String {
 fn quote(text: &str) -> String {
     const MAX: usize = 40;
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > MAX {
-        format!("'{}…'", flat.chars().take(MAX).collect::<String>().trim_end())
-    } else {
-        format!("'{flat}'")
-    }
+    if flat.chars().count() > MAX { format!("'{}…'", flat.chars().take(MAX).collect::<String>().trim_end()) } else { format!("'{flat}'") }
 }
 
 /// Whether `now` falls in quiet hours in `zone`; if so, when they end.
@@ -165,9 +161,10 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
     /// that zone's name.
     fn zone(&mut self) -> TimeZone {
         if self.state.zone_cache.0.is_none()
-            && let Some(name) = self.state.contact.timezone.as_deref() {
-                self.state.zone_cache.0 = TimeZone::get(name).ok();
-            }
+            && let Some(name) = self.state.contact.timezone.as_deref()
+        {
+            self.state.zone_cache.0 = TimeZone::get(name).ok();
+        }
         match &self.state.zone_cache.0 {
             Some(zone) => zone.clone(),
             None => self.program.settings.default_timezone.clone(),
@@ -207,10 +204,11 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                 }
                 if let Waiting::Event { .. } = waiting
                     && let NodeOp::WaitFor(op) = &self.program.nodes[node].op
-                        && matches!(&op.listen, Listen::Event(e) if *e == name) {
-                            self.event_at_wait_for(node, op, name, data);
-                            return;
-                        }
+                    && matches!(&op.listen, Listen::Event(e) if *e == name)
+                {
+                    self.event_at_wait_for(node, op, name, data);
+                    return;
+                }
                 if name == self.program.trigger_event() {
                     self.step(trigger, StepResult::Ignored, None, None, || format!("{name} ignored: already in the journey"));
                 }
@@ -250,10 +248,11 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             return;
         }
         if let Some(filter) = filter
-            && !filter.holds(&self.state.contact, &data, self.now) {
-                self.step(trigger, StepResult::NoMatch, None, None, || format!("{name} did not pass the filter: {}", filter.describe()));
-                return;
-            }
+            && !filter.holds(&self.state.contact, &data, self.now)
+        {
+            self.step(trigger, StepResult::NoMatch, None, None, || format!("{name} did not pass the filter: {}", filter.describe()));
+            return;
+        }
         self.state.entries += 1;
         self.state.last_entry = Some(self.now);
         self.state.event = data;
@@ -295,13 +294,17 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         }
         let Status::Waiting { node, waiting: Waiting::Reply { .. }, .. } = self.state.status else {
             if let Status::Waiting { node, .. } = self.state.status {
-                self.step(node, StepResult::Ignored, None, None, || format!("{} reply ignored: not waiting for one", channel_label(channel)));
+                self.step(node, StepResult::Ignored, None, None, || {
+                    format!("{} reply ignored: not waiting for one", channel_label(channel))
+                });
             }
             return;
         };
         let NodeOp::WaitFor(op) = &self.program.nodes[node].op else { return };
         if op.listen != Listen::Reply(Channel::parse(channel).unwrap_or(Channel::Email)) || Channel::parse(channel).is_none() {
-            self.step(node, StepResult::Ignored, None, None, || format!("{} reply ignored: waiting for another channel", channel_label(channel)));
+            self.step(node, StepResult::Ignored, None, None, || {
+                format!("{} reply ignored: waiting for another channel", channel_label(channel))
+            });
             return;
         }
         let overlay = |event: &mut Map<String, Value>| {
@@ -335,7 +338,9 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             Some(port) => {
                 overlay(&mut self.state.event);
                 let program = self.program;
-                self.step(node, StepResult::Matched, None, Some(port), || format!("reply {} → {}", said(), program.nodes[node].ports[port].name));
+                self.step(node, StepResult::Matched, None, Some(port), || {
+                    format!("reply {} → {}", said(), program.nodes[node].ports[port].name)
+                });
                 self.follow(node, port);
             }
             None => self.step(node, StepResult::NoMatch, None, None, || format!("reply {} matched no branch: still waiting", said())),
@@ -352,7 +357,9 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             Some(port) => {
                 self.state.event = data;
                 let program = self.program;
-                self.step(node, StepResult::Matched, None, Some(port), || format!("{name} arrived → {}", program.nodes[node].ports[port].name));
+                self.step(node, StepResult::Matched, None, Some(port), || {
+                    format!("{name} arrived → {}", program.nodes[node].ports[port].name)
+                });
                 self.state.event_name = Some(name);
                 self.follow(node, port);
             }
@@ -518,7 +525,9 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                     }
                     self.step(node, StepResult::Set, None, Some(0), || {
                         let mut parts: Vec<String> = set.iter().map(|(k, v)| format!("{k} = {v}")).collect();
-                        parts.extend(consent.iter().map(|(c, g)| format!("{} consent {}", c.label(), if *g { "granted" } else { "revoked" })));
+                        parts.extend(
+                            consent.iter().map(|(c, g)| format!("{} consent {}", c.label(), if *g { "granted" } else { "revoked" })),
+                        );
                         format!("set {}", parts.join(", "))
                     });
                     Flow::Go(0)
@@ -539,14 +548,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                         (None, None, Vec::new())
                     };
                     let detail = url.as_ref().map(|u| format!("{} {u}", op.method)).unwrap_or_default();
-                    self.fx.call_webhook(WebhookCall {
-                        node,
-                        node_id: &compiled.id,
-                        method: &op.method,
-                        url,
-                        headers: &op.headers,
-                        body,
-                    });
+                    self.fx.call_webhook(WebhookCall { node, node_id: &compiled.id, method: &op.method, url, headers: &op.headers, body });
                     self.wait(node, Waiting::WebhookResult);
                     self.fx.step(Step {
                         at: self.now,
@@ -604,7 +606,9 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             }
         };
         if target <= self.now {
-            self.step(node, StepResult::Continued, None, Some(0), || format!("wait target {} already passed → continued at once", human_time(target)));
+            self.step(node, StepResult::Continued, None, Some(0), || {
+                format!("wait target {} already passed → continued at once", human_time(target))
+            });
             return Flow::Go(0);
         }
         self.wait(node, Waiting::Timer { at: target });
@@ -669,7 +673,9 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             (
                 op.text.as_ref().map(&mut render),
                 op.subject.as_ref().map(&mut render),
-                op.template.as_ref().map(|(name, lang, params)| (name.as_str(), lang.as_str(), params.iter().map(&mut render).collect::<Vec<_>>())),
+                op.template
+                    .as_ref()
+                    .map(|(name, lang, params)| (name.as_str(), lang.as_str(), params.iter().map(&mut render).collect::<Vec<_>>())),
             )
         } else {
             (None, None, op.template.as_ref().map(|(name, lang, _)| (name.as_str(), lang.as_str(), Vec::new())))

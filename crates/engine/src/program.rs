@@ -8,9 +8,9 @@ use itinera_model::journey::{self, NodeKind};
 use itinera_model::{Duration, Journey};
 use jiff::tz::TimeZone;
 
+use crate::CompileError;
 use crate::condition::{Cond, FieldPath};
 use crate::template::Template;
-use crate::CompileError;
 
 /// A message channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -342,10 +342,7 @@ fn compile_settings(settings: &journey::Settings) -> Result<CompiledSettings, Co
     };
     let frequency_cap = match &settings.frequency_cap {
         None => None,
-        Some(cap) => Some((
-            cap.max,
-            Duration::parse(&cap.per).map_err(|e| setting("frequency_cap.per", e.to_string()))?.as_secs(),
-        )),
+        Some(cap) => Some((cap.max, Duration::parse(&cap.per).map_err(|e| setting("frequency_cap.per", e.to_string()))?.as_secs())),
     };
     let reentry = match &settings.reentry {
         None => Reentry::Never,
@@ -390,10 +387,9 @@ fn condition(node: &str, field: &str, c: &journey::Condition) -> Result<Cond, Co
 
 fn compile_op(id: &str, kind: &NodeKind) -> Result<NodeOp, CompileError> {
     Ok(match kind {
-        NodeKind::Trigger(t) => NodeOp::Trigger {
-            event: t.event.clone(),
-            filter: t.filter.as_ref().map(|f| condition(id, "filter", f)).transpose()?,
-        },
+        NodeKind::Trigger(t) => {
+            NodeOp::Trigger { event: t.event.clone(), filter: t.filter.as_ref().map(|f| condition(id, "filter", f)).transpose()? }
+        }
         NodeKind::Send(s) => {
             let channel = channel(id, "channel", &s.channel)?;
             let text = s.text.as_deref().map(|t| template(id, "text", t)).transpose()?;
@@ -403,7 +399,11 @@ fn compile_op(id: &str, kind: &NodeKind) -> Result<NodeOp, CompileError> {
                 Some(t) => Some((
                     t.name.clone(),
                     t.language.clone(),
-                    t.params.iter().enumerate().map(|(i, p)| template(id, &format!("template.params[{i}]"), p)).collect::<Result<_, _>>()?,
+                    t.params
+                        .iter()
+                        .enumerate()
+                        .map(|(i, p)| template(id, &format!("template.params[{i}]"), p))
+                        .collect::<Result<_, _>>()?,
                 )),
             };
             if text.is_none() && wa_template.is_none() {
@@ -428,7 +428,8 @@ fn compile_op(id: &str, kind: &NodeKind) -> Result<NodeOp, CompileError> {
                 WaitOp::Until(field, offset)
             }
             (None, None, Some(t)) => {
-                let (h, m) = parse_clock_time(t).ok_or_else(|| CompileError::node(id, "until_local_time", format!("`{t}` is not HH:MM")))?;
+                let (h, m) =
+                    parse_clock_time(t).ok_or_else(|| CompileError::node(id, "until_local_time", format!("`{t}` is not HH:MM")))?;
                 WaitOp::LocalTime(h, m)
             }
             _ => return Err(CompileError::node(id, "for", "a wait needs exactly one of for, until, until_local_time")),
@@ -476,7 +477,11 @@ fn compile_op(id: &str, kind: &NodeKind) -> Result<NodeOp, CompileError> {
         }
         NodeKind::Update(u) => NodeOp::Update {
             set: u.set.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            consent: u.consent.iter().map(|(c, granted)| Ok((channel(id, "consent", c)?, *granted))).collect::<Result<_, CompileError>>()?,
+            consent: u
+                .consent
+                .iter()
+                .map(|(c, granted)| Ok((channel(id, "consent", c)?, *granted)))
+                .collect::<Result<_, CompileError>>()?,
         },
         NodeKind::Webhook(w) => NodeOp::Webhook(WebhookOp {
             method: w.method.clone().unwrap_or_else(|| "POST".to_string()),

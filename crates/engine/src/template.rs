@@ -31,10 +31,7 @@ pub struct Rendered {
 
 fn parser() -> Result<&'static liquid::Parser, String> {
     static PARSER: OnceLock<Result<liquid::Parser, String>> = OnceLock::new();
-    PARSER
-        .get_or_init(|| liquid::ParserBuilder::with_stdlib().build().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(Clone::clone)
+    PARSER.get_or_init(|| liquid::ParserBuilder::with_stdlib().build().map_err(|e| e.to_string())).as_ref().map_err(Clone::clone)
 }
 
 impl std::fmt::Debug for Template {
@@ -132,9 +129,10 @@ fn referenced_paths(source: &str) -> Vec<FieldPath> {
                 end += 1;
             }
             if let Ok(path) = FieldPath::parse(&source[i..end])
-                && !paths.iter().any(|p| p.text == path.text) {
-                    paths.push(path);
-                }
+                && !paths.iter().any(|p| p.text == path.text)
+            {
+                paths.push(path);
+            }
             i = end.max(i + 1);
         } else {
             i += 1;

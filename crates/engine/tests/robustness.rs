@@ -2,7 +2,9 @@
 //! templates, field paths, operands, durations, clock times, time zones, replies and event
 //! data either fails to compile with an error or runs.
 
-use itinera_engine::{Contact, ContactState, DeliveryResult, Effects, Input, OutgoingMessage, Program, Step, WebhookCall, WebhookOutcome, handle};
+use itinera_engine::{
+    Contact, ContactState, DeliveryResult, Effects, Input, OutgoingMessage, Program, Step, WebhookCall, WebhookOutcome, handle,
+};
 use itinera_model::Journey;
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
@@ -50,7 +52,13 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 fn value() -> impl Strategy<Value = Value> {
-    prop_oneof![text().prop_map(Value::String), any::<i64>().prop_map(Value::from), any::<f64>().prop_map(|f| json!(f)), Just(Value::Null), Just(json!([1, "a"]))]
+    prop_oneof![
+        text().prop_map(Value::String),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(|f| json!(f)),
+        Just(Value::Null),
+        Just(json!([1, "a"]))
+    ]
 }
 
 /// Mostly a valid setting (so that most journeys compile and run), sometimes anything.

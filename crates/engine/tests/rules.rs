@@ -171,7 +171,11 @@ impl Harness {
     }
 
     fn step_with(&self, node: &str, result: &str) -> &Rec {
-        self.log.steps.iter().find(|s| s.node == node && s.result == result).unwrap_or_else(|| panic!("no {result} step at {node}: {:#?}", self.log.steps))
+        self.log
+            .steps
+            .iter()
+            .find(|s| s.node == node && s.result == result)
+            .unwrap_or_else(|| panic!("no {result} step at {node}: {:#?}", self.log.steps))
     }
 }
 
@@ -447,7 +451,11 @@ fn waits_for_until_and_local_time() {
     // (wait, event data, expected wake or None when it continues at once)
     let cases = [
         (json!({"for": "1h30m"}), json!({}), Some("2026-03-02T10:30:00Z")),
-        (json!({"until": {"field": "event.starts_at", "offset": "-24h"}}), json!({"starts_at": "2026-03-05T15:00:00Z"}), Some("2026-03-04T15:00:00Z")),
+        (
+            json!({"until": {"field": "event.starts_at", "offset": "-24h"}}),
+            json!({"starts_at": "2026-03-05T15:00:00Z"}),
+            Some("2026-03-04T15:00:00Z"),
+        ),
         (json!({"until": {"field": "event.starts_at", "offset": "-24h"}}), json!({"starts_at": "2026-03-03T08:00:00Z"}), None),
         (json!({"until": {"field": "event.starts_at"}}), json!({}), None),
         (json!({"until": {"field": "event.starts_at"}}), json!({"starts_at": "tomorrow"}), None),

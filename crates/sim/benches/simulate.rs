@@ -102,7 +102,11 @@ fn main() {
         }
         checksum
     });
-    println!("baseline: generate {small} contacts (1 thread): {:.3} s ({:.0} contacts/s) [checksum {checksum}]", baseline, small as f64 / baseline);
+    println!(
+        "baseline: generate {small} contacts (1 thread): {:.3} s ({:.0} contacts/s) [checksum {checksum}]",
+        baseline,
+        small as f64 / baseline
+    );
 
     let (one, report) = best_of(3, || itinera_sim::run_with_threads(&journey, &s, &options, 1, None).expect("runs"));
     let (steps, visits) = steps_and_visits(&report);

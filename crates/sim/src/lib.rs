@@ -78,7 +78,12 @@ const CHUNK: usize = 1024;
 /// Validates `journey`, then simulates every contact of `scenario` through it. Uses up to two
 /// threads for large populations; the result does not depend on that.
 /// `progress(done, total)` is called as chunks of contacts finish.
-pub fn run(journey: &Journey, scenario: &Scenario, options: &RunOptions, progress: Option<&(dyn Fn(usize, usize) + Sync)>) -> Result<SimReport, Error> {
+pub fn run(
+    journey: &Journey,
+    scenario: &Scenario,
+    options: &RunOptions,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+) -> Result<SimReport, Error> {
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(2);
     run_with_threads(journey, scenario, options, threads, progress)
 }

@@ -31,8 +31,7 @@ fn expect(report: &SimReport, id: &str, outcome: &str, exit: Option<&str>, messa
     let c = contact(report, id);
     assert_eq!(c.outcome.as_str(), outcome, "{id} outcome");
     assert_eq!(c.exit_node.as_deref(), exit, "{id} exit node");
-    let got: Vec<(String, String)> =
-        c.messages.iter().flatten().map(|m| (m.node.clone(), m.at.to_string())).collect();
+    let got: Vec<(String, String)> = c.messages.iter().flatten().map(|m| (m.node.clone(), m.at.to_string())).collect();
     let want: Vec<(String, String)> = messages.iter().map(|(n, a)| (n.to_string(), a.to_string())).collect();
     assert_eq!(got, want, "{id} messages");
     for (node, result, reason) in has {
@@ -52,42 +51,112 @@ fn appointment_reminder() {
     let d2 = |h: &str| t(&format!("02T{h}"));
     let d3 = |h: &str| t(&format!("03T{h}"));
     // Reply Confirm the day before.
-    expect(&r, "ana", "exited", Some("done"), &[("confirm_sms", &d2("09:00")), ("wa_reminder", &d3("15:00")), ("thank_you", &d3("15:30"))],
-        &[("await_reply", "matched", None)]);
+    expect(
+        &r,
+        "ana",
+        "exited",
+        Some("done"),
+        &[("confirm_sms", &d2("09:00")), ("wa_reminder", &d3("15:00")), ("thank_you", &d3("15:30"))],
+        &[("await_reply", "matched", None)],
+    );
     // Reply Reschedule (by keyword) → link and webhook.
-    expect(&r, "ben", "exited", Some("done"), &[("confirm_sms", &d2("09:00")), ("wa_reminder", &d2("09:00")), ("reschedule_link", &d2("09:10"))],
-        &[("notify_scheduler", "called", None), ("notify_scheduler", "succeeded", None)]);
+    expect(
+        &r,
+        "ben",
+        "exited",
+        Some("done"),
+        &[("confirm_sms", &d2("09:00")), ("wa_reminder", &d2("09:00")), ("reschedule_link", &d2("09:10"))],
+        &[("notify_scheduler", "called", None), ("notify_scheduler", "succeeded", None)],
+    );
     // No reply → SMS follow-up 4 h later.
-    expect(&r, "caz", "exited", Some("done"), &[("confirm_sms", &d2("09:00")), ("wa_reminder", &d2("09:00")), ("sms_followup", &d2("13:00"))],
-        &[("await_reply", "timeout", None)]);
+    expect(
+        &r,
+        "caz",
+        "exited",
+        Some("done"),
+        &[("confirm_sms", &d2("09:00")), ("wa_reminder", &d2("09:00")), ("sms_followup", &d2("13:00"))],
+        &[("await_reply", "timeout", None)],
+    );
     // WhatsApp undeliverable → SMS.
-    expect(&r, "dee", "exited", Some("done"), &[("confirm_sms", &d2("09:00")), ("sms_reminder", &d2("09:00"))],
-        &[("wa_reminder", "failed", Some("undeliverable"))]);
+    expect(
+        &r,
+        "dee",
+        "exited",
+        Some("done"),
+        &[("confirm_sms", &d2("09:00")), ("sms_reminder", &d2("09:00"))],
+        &[("wa_reminder", "failed", Some("undeliverable"))],
+    );
     // No WhatsApp consent → SMS.
-    expect(&r, "eli", "exited", Some("done"), &[("confirm_sms", &d2("09:00")), ("sms_reminder", &d2("09:00"))],
-        &[("wa_reminder", "failed", Some("no_consent"))]);
+    expect(
+        &r,
+        "eli",
+        "exited",
+        Some("done"),
+        &[("confirm_sms", &d2("09:00")), ("sms_reminder", &d2("09:00"))],
+        &[("wa_reminder", "failed", Some("no_consent"))],
+    );
     // 21:00 in New York: deferred to 08:00 New York = 13:00 UTC, and the rest follows later.
-    expect(&r, "fay", "exited", Some("done"), &[("confirm_sms", &d3("13:00")), ("wa_reminder", &d3("13:00")), ("thank_you", &d3("14:00"))],
-        &[("confirm_sms", "deferred", Some("quiet_hours"))]);
+    expect(
+        &r,
+        "fay",
+        "exited",
+        Some("done"),
+        &[("confirm_sms", &d3("13:00")), ("wa_reminder", &d3("13:00")), ("thank_you", &d3("14:00"))],
+        &[("confirm_sms", "deferred", Some("quiet_hours"))],
+    );
     let deferred = contact(&r, "fay").steps.iter().flatten().find(|s| s.result == "deferred").map(|s| s.detail.clone());
     assert_eq!(deferred.as_deref(), Some("deferred to 08:00 America/New_York: quiet hours"));
     // Five messages on the 2nd, then the follow-up is capped.
-    expect(&r, "gus", "exited", Some("done"),
-        &[("confirm_sms", &d2("09:00")), ("wa_reminder", &d2("09:00")), ("thank_you", &d2("09:05")), ("confirm_sms", &d2("10:00")), ("wa_reminder", &d2("10:00"))],
-        &[("sms_followup", "failed", Some("frequency_capped")), ("booked", "entered", None)]);
+    expect(
+        &r,
+        "gus",
+        "exited",
+        Some("done"),
+        &[
+            ("confirm_sms", &d2("09:00")),
+            ("wa_reminder", &d2("09:00")),
+            ("thank_you", &d2("09:05")),
+            ("confirm_sms", &d2("10:00")),
+            ("wa_reminder", &d2("10:00")),
+        ],
+        &[("sms_followup", "failed", Some("frequency_capped")), ("booked", "entered", None)],
+    );
     // STOP revokes SMS: the follow-up is not sent.
-    expect(&r, "hal", "exited", Some("done"), &[("confirm_sms", &d2("09:00")), ("wa_reminder", &d3("12:00"))],
-        &[("wait_day_before", "opted_out", None), ("sms_followup", "failed", Some("no_consent"))]);
+    expect(
+        &r,
+        "hal",
+        "exited",
+        Some("done"),
+        &[("confirm_sms", &d2("09:00")), ("wa_reminder", &d3("12:00"))],
+        &[("wait_day_before", "opted_out", None), ("sms_followup", "failed", Some("no_consent"))],
+    );
     // Cancelled while waiting → left.
     expect(&r, "ivy", "left", Some("wait_day_before"), &[("confirm_sms", &d2("09:00"))], &[("wait_day_before", "left", None)]);
     // Attended after confirming → goal.
-    expect(&r, "joe", "goal", Some("done"), &[("confirm_sms", &d2("09:00")), ("wa_reminder", &d2("09:00")), ("thank_you", &d2("09:20"))],
-        &[("done", "goal", None)]);
+    expect(
+        &r,
+        "joe",
+        "goal",
+        Some("done"),
+        &[("confirm_sms", &d2("09:00")), ("wa_reminder", &d2("09:00")), ("thank_you", &d2("09:20"))],
+        &[("done", "goal", None)],
+    );
     // Re-entry: ignored while inside, entered again after exiting.
-    expect(&r, "kim", "exited", Some("done"),
-        &[("confirm_sms", &d2("09:00")), ("wa_reminder", &d2("09:00")), ("reschedule_link", &d2("10:00")),
-          ("confirm_sms", &t("07T09:00")), ("wa_reminder", &t("07T10:00")), ("sms_followup", &t("07T14:00"))],
-        &[("booked", "ignored", None)]);
+    expect(
+        &r,
+        "kim",
+        "exited",
+        Some("done"),
+        &[
+            ("confirm_sms", &d2("09:00")),
+            ("wa_reminder", &d2("09:00")),
+            ("reschedule_link", &d2("10:00")),
+            ("confirm_sms", &t("07T09:00")),
+            ("wa_reminder", &t("07T10:00")),
+            ("sms_followup", &t("07T14:00")),
+        ],
+        &[("booked", "ignored", None)],
+    );
     assert_eq!(contact(&r, "kim").steps.iter().flatten().filter(|s| s.result == "entered").count(), 2);
     expect(&r, "lea", "waiting", Some("wait_day_before"), &[("confirm_sms", &d2("11:00"))], &[]);
     expect(&r, "max", "not_entered", None, &[], &[]);
@@ -106,9 +175,11 @@ fn key(report: &SimReport, id: &str, outcome: &str, exit: Option<&str>, must: &[
     let c = contact(report, id);
     assert_eq!((c.outcome.as_str(), c.exit_node.as_deref()), (outcome, exit), "{id}");
     for (node, result, reason, at) in must {
-        let found = c.steps.iter().flatten().any(|s| {
-            s.node == *node && s.result == *result && s.reason.as_deref() == *reason && s.at.to_string() == *at
-        });
+        let found = c
+            .steps
+            .iter()
+            .flatten()
+            .any(|s| s.node == *node && s.result == *result && s.reason.as_deref() == *reason && s.at.to_string() == *at);
         assert!(found, "{id}: no step {node} {result} {reason:?} at {at} in {:#?}", c.steps);
     }
 }
@@ -116,39 +187,63 @@ fn key(report: &SimReport, id: &str, outcome: &str, exit: Option<&str>, must: &[
 #[test]
 fn lead_qualification() {
     let r = simulate("lead-qualification");
-    key(&r, "ava", "goal", Some("done"), &[
-        ("await_team_size", "matched", None, "2026-03-02T14:15:00Z"),
-        ("assign_account_exec", "succeeded", None, "2026-03-02T14:15:00Z"),
-        ("ae_intro", "delivered", None, "2026-03-02T14:15:00Z"),
-        ("done", "goal", None, "2026-03-04T14:00:00Z"),
-    ]);
+    key(
+        &r,
+        "ava",
+        "goal",
+        Some("done"),
+        &[
+            ("await_team_size", "matched", None, "2026-03-02T14:15:00Z"),
+            ("assign_account_exec", "succeeded", None, "2026-03-02T14:15:00Z"),
+            ("ae_intro", "delivered", None, "2026-03-02T14:15:00Z"),
+            ("done", "goal", None, "2026-03-04T14:00:00Z"),
+        ],
+    );
     key(&r, "bo", "exited", Some("done"), &[("self_serve_link", "delivered", None, "2026-03-02T14:15:00Z")]);
     key(&r, "cy", "exited", Some("done"), &[("nurture_email", "sent", None, "2026-03-02T15:00:00Z")]);
-    key(&r, "dan", "exited", Some("done"), &[
-        ("await_intent", "timeout", None, "2026-03-03T14:00:00Z"),
-        ("await_sms_reply", "matched", None, "2026-03-03T15:00:00Z"),
-        ("ae_intro", "sent", None, "2026-03-03T15:00:00Z"),
-    ]);
+    key(
+        &r,
+        "dan",
+        "exited",
+        Some("done"),
+        &[
+            ("await_intent", "timeout", None, "2026-03-03T14:00:00Z"),
+            ("await_sms_reply", "matched", None, "2026-03-03T15:00:00Z"),
+            ("ae_intro", "sent", None, "2026-03-03T15:00:00Z"),
+        ],
+    );
     key(&r, "eve", "not_entered", None, &[("new_lead", "no_match", None, "2026-03-02T14:00:00Z")]);
-    key(&r, "fin", "exited", Some("done"), &[
-        ("wa_intro", "failed", Some("undeliverable"), "2026-03-02T14:00:00Z"),
-        ("nurture_email", "sent", None, "2026-03-04T14:00:00Z"),
-    ]);
-    key(&r, "gia", "exited", Some("done"), &[
-        ("await_team_size", "timeout", None, "2026-03-02T18:30:00Z"),
-        ("check_score", "matched", None, "2026-03-02T18:30:00Z"),
-    ]);
+    key(
+        &r,
+        "fin",
+        "exited",
+        Some("done"),
+        &[("wa_intro", "failed", Some("undeliverable"), "2026-03-02T14:00:00Z"), ("nurture_email", "sent", None, "2026-03-04T14:00:00Z")],
+    );
+    key(
+        &r,
+        "gia",
+        "exited",
+        Some("done"),
+        &[("await_team_size", "timeout", None, "2026-03-02T18:30:00Z"), ("check_score", "matched", None, "2026-03-02T18:30:00Z")],
+    );
     key(&r, "hu", "left", Some("await_intent"), &[("await_intent", "left", None, "2026-03-02T17:00:00Z")]);
     key(&r, "ida", "exited", Some("done"), &[("new_lead", "ignored", None, "2026-03-12T14:00:00Z")]);
     // 20:00 in Chicago (CST, UTC-6): deferred to 08:00 Chicago = 14:00 UTC.
-    key(&r, "jo", "exited", Some("done"), &[
-        ("wa_intro", "deferred", Some("quiet_hours"), "2026-03-03T02:00:00Z"),
-        ("wa_intro", "sent", None, "2026-03-03T14:00:00Z"),
-    ]);
-    key(&r, "kay", "exited", Some("done"), &[
-        ("await_sms_reply", "opted_out", None, "2026-03-03T14:02:00Z"),
-        ("nurture_email", "sent", None, "2026-03-05T14:00:00Z"),
-    ]);
+    key(
+        &r,
+        "jo",
+        "exited",
+        Some("done"),
+        &[("wa_intro", "deferred", Some("quiet_hours"), "2026-03-03T02:00:00Z"), ("wa_intro", "sent", None, "2026-03-03T14:00:00Z")],
+    );
+    key(
+        &r,
+        "kay",
+        "exited",
+        Some("done"),
+        &[("await_sms_reply", "opted_out", None, "2026-03-03T14:02:00Z"), ("nurture_email", "sent", None, "2026-03-05T14:00:00Z")],
+    );
     snapshot("lead-qualification", &r);
 }
 
@@ -156,21 +251,63 @@ fn lead_qualification() {
 fn onboarding() {
     let r = simulate("onboarding");
     // Next 10:00 London after the day's wait (GMT in March: 10:00 UTC); published → goal.
-    key(&r, "ana", "goal", Some("done"), &[("power_tips", "sent", None, "2026-03-03T10:00:00Z"), ("done", "goal", None, "2026-03-05T09:00:00Z")]);
-    key(&r, "ben", "exited", Some("done"), &[("call_link", "sent", None, "2026-03-03T11:00:00Z"), ("notify_success_team", "called", None, "2026-03-03T11:00:00Z")]);
-    key(&r, "cat", "exited", Some("done"), &[("await_first_project", "matched", None, "2026-03-05T09:00:00Z"), ("celebrate", "sent", None, "2026-03-05T09:00:00Z")]);
-    key(&r, "dom", "exited", Some("done"), &[("await_help", "matched", None, "2026-03-03T10:00:00Z"), ("guide_followup", "sent", None, "2026-03-06T10:00:00Z")]);
+    key(
+        &r,
+        "ana",
+        "goal",
+        Some("done"),
+        &[("power_tips", "sent", None, "2026-03-03T10:00:00Z"), ("done", "goal", None, "2026-03-05T09:00:00Z")],
+    );
+    key(
+        &r,
+        "ben",
+        "exited",
+        Some("done"),
+        &[("call_link", "sent", None, "2026-03-03T11:00:00Z"), ("notify_success_team", "called", None, "2026-03-03T11:00:00Z")],
+    );
+    key(
+        &r,
+        "cat",
+        "exited",
+        Some("done"),
+        &[("await_first_project", "matched", None, "2026-03-05T09:00:00Z"), ("celebrate", "sent", None, "2026-03-05T09:00:00Z")],
+    );
+    key(
+        &r,
+        "dom",
+        "exited",
+        Some("done"),
+        &[("await_help", "matched", None, "2026-03-03T10:00:00Z"), ("guide_followup", "sent", None, "2026-03-06T10:00:00Z")],
+    );
     key(&r, "eva", "exited", Some("done"), &[("mark_self_serve", "set", None, "2026-03-03T12:00:00Z")]);
-    key(&r, "fox", "exited", Some("done"), &[("await_help", "timeout", None, "2026-03-05T09:00:00Z"), ("help_email", "sent", None, "2026-03-05T09:00:00Z")]);
-    key(&r, "gus", "exited", Some("done"), &[("wa_setup_help", "failed", Some("no_consent"), "2026-03-03T09:00:00Z"), ("sms_help", "sent", None, "2026-03-03T09:00:00Z")]);
+    key(
+        &r,
+        "fox",
+        "exited",
+        Some("done"),
+        &[("await_help", "timeout", None, "2026-03-05T09:00:00Z"), ("help_email", "sent", None, "2026-03-05T09:00:00Z")],
+    );
+    key(
+        &r,
+        "gus",
+        "exited",
+        Some("done"),
+        &[("wa_setup_help", "failed", Some("no_consent"), "2026-03-03T09:00:00Z"), ("sms_help", "sent", None, "2026-03-03T09:00:00Z")],
+    );
     key(&r, "hex", "left", Some("wait_a_day"), &[("wait_a_day", "left", None, "2026-03-02T10:00:00Z")]);
     key(&r, "ian", "exited", Some("done"), &[("signed_up", "ignored", None, "2026-03-07T09:00:00Z")]);
     // 01:00 in Los Angeles (PST): welcome deferred to 08:00 = 16:00 UTC; tips at 10:00 PST = 18:00 UTC.
-    key(&r, "kai", "exited", Some("done"), &[
-        ("welcome_email", "deferred", Some("quiet_hours"), "2026-03-02T09:00:00Z"),
-        ("welcome_email", "sent", None, "2026-03-02T16:00:00Z"),
-        ("power_tips", "sent", None, "2026-03-03T18:00:00Z"),
-    ]);
+    key(
+        &r,
+        "kai",
+        "exited",
+        Some("done"),
+        &[
+            ("welcome_email", "deferred", Some("quiet_hours"), "2026-03-02T09:00:00Z"),
+            ("welcome_email", "sent", None, "2026-03-02T16:00:00Z"),
+            ("power_tips", "sent", None, "2026-03-03T18:00:00Z"),
+        ],
+    );
     // 10:00 in Tokyo is 01:00 UTC.
     key(&r, "jun", "exited", Some("done"), &[("power_tips", "sent", None, "2026-03-04T01:00:00Z")]);
     snapshot("onboarding", &r);
@@ -179,46 +316,119 @@ fn onboarding() {
 #[test]
 fn post_purchase() {
     let r = simulate("post-purchase");
-    key(&r, "amy", "goal", Some("done"), &[
-        ("review_request", "sent", None, "2026-03-07T15:00:00Z"),
-        ("review_link", "sent", None, "2026-03-07T16:00:00Z"),
-        ("done", "goal", None, "2026-03-08T15:00:00Z"),
-    ]);
-    key(&r, "bea", "exited", Some("done"), &[("await_feedback", "matched", None, "2026-03-07T17:30:00Z"), ("log_feedback", "called", None, "2026-03-07T17:30:00Z")]);
+    key(
+        &r,
+        "amy",
+        "goal",
+        Some("done"),
+        &[
+            ("review_request", "sent", None, "2026-03-07T15:00:00Z"),
+            ("review_link", "sent", None, "2026-03-07T16:00:00Z"),
+            ("done", "goal", None, "2026-03-08T15:00:00Z"),
+        ],
+    );
+    key(
+        &r,
+        "bea",
+        "exited",
+        Some("done"),
+        &[("await_feedback", "matched", None, "2026-03-07T17:30:00Z"), ("log_feedback", "called", None, "2026-03-07T17:30:00Z")],
+    );
     // The feedback webhook's body sees the reply as event.text and the order still as event.order_number.
-    let body_ok = contact(&r, "bea").steps.iter().flatten().any(|s| s.node == "log_feedback" && s.missing.is_empty() && s.result == "called");
+    let body_ok =
+        contact(&r, "bea").steps.iter().flatten().any(|s| s.node == "log_feedback" && s.missing.is_empty() && s.result == "called");
     assert!(body_ok, "log_feedback rendered without missing variables");
-    key(&r, "cal", "exited", Some("done"), &[("open_ticket", "called", None, "2026-03-06T15:10:00Z"), ("support_reply", "sent", None, "2026-03-06T15:10:00Z")]);
-    key(&r, "dot", "exited", Some("done"), &[("await_shipping", "timeout", None, "2026-03-07T15:00:00Z"), ("flag_late_order", "called", None, "2026-03-07T15:00:00Z")]);
-    key(&r, "eli", "exited", Some("done"), &[
-        ("shipping_update", "failed", Some("undeliverable"), "2026-03-03T15:00:00Z"),
-        ("shipping_sms", "delivered", None, "2026-03-03T15:00:00Z"),
-        ("delivery_check", "sent", None, "2026-03-13T15:00:00Z"),
-    ]);
+    key(
+        &r,
+        "cal",
+        "exited",
+        Some("done"),
+        &[("open_ticket", "called", None, "2026-03-06T15:10:00Z"), ("support_reply", "sent", None, "2026-03-06T15:10:00Z")],
+    );
+    key(
+        &r,
+        "dot",
+        "exited",
+        Some("done"),
+        &[("await_shipping", "timeout", None, "2026-03-07T15:00:00Z"), ("flag_late_order", "called", None, "2026-03-07T15:00:00Z")],
+    );
+    key(
+        &r,
+        "eli",
+        "exited",
+        Some("done"),
+        &[
+            ("shipping_update", "failed", Some("undeliverable"), "2026-03-03T15:00:00Z"),
+            ("shipping_sms", "delivered", None, "2026-03-03T15:00:00Z"),
+            ("delivery_check", "sent", None, "2026-03-13T15:00:00Z"),
+        ],
+    );
     key(&r, "fay", "left", Some("await_shipping"), &[("await_shipping", "left", None, "2026-03-02T17:00:00Z")]);
-    key(&r, "hal", "exited", Some("done"), &[
-        ("order_placed", "entered", None, "2026-03-02T16:00:00Z"),
-        ("shipping_update", "failed", Some("frequency_capped"), "2026-03-02T17:00:00Z"),
-        ("shipping_sms", "failed", Some("frequency_capped"), "2026-03-02T17:00:00Z"),
-    ]);
+    key(
+        &r,
+        "hal",
+        "exited",
+        Some("done"),
+        &[
+            ("order_placed", "entered", None, "2026-03-02T16:00:00Z"),
+            ("shipping_update", "failed", Some("frequency_capped"), "2026-03-02T17:00:00Z"),
+            ("shipping_sms", "failed", Some("frequency_capped"), "2026-03-02T17:00:00Z"),
+        ],
+    );
     // 21:00 in Los Angeles: deferred to 08:30 PST = 16:30 UTC.
-    key(&r, "ivy", "exited", Some("done"), &[
-        ("order_confirmation", "deferred", Some("quiet_hours"), "2026-03-03T05:00:00Z"),
-        ("order_confirmation", "sent", None, "2026-03-03T16:30:00Z"),
-    ]);
-    key(&r, "joy", "exited", Some("done"), &[("order_placed", "ignored", None, "2026-03-02T16:00:00Z"), ("review_email", "sent", None, "2026-03-09T15:00:00Z")]);
+    key(
+        &r,
+        "ivy",
+        "exited",
+        Some("done"),
+        &[
+            ("order_confirmation", "deferred", Some("quiet_hours"), "2026-03-03T05:00:00Z"),
+            ("order_confirmation", "sent", None, "2026-03-03T16:30:00Z"),
+        ],
+    );
+    key(
+        &r,
+        "joy",
+        "exited",
+        Some("done"),
+        &[("order_placed", "ignored", None, "2026-03-02T16:00:00Z"), ("review_email", "sent", None, "2026-03-09T15:00:00Z")],
+    );
     snapshot("post-purchase", &r);
 }
 
 #[test]
 fn re_engagement() {
     let r = simulate("re-engagement");
-    key(&r, "ana", "goal", Some("give_it_time"), &[("send_code", "sent", None, "2026-03-02T10:00:00Z"), ("give_it_time", "goal", None, "2026-03-04T09:00:00Z")]);
-    key(&r, "ben", "exited", Some("done"), &[("ordered_since", "no_match", None, "2026-03-05T11:00:00Z"), ("last_chance", "sent", None, "2026-03-05T11:00:00Z")]);
+    key(
+        &r,
+        "ana",
+        "goal",
+        Some("give_it_time"),
+        &[("send_code", "sent", None, "2026-03-02T10:00:00Z"), ("give_it_time", "goal", None, "2026-03-04T09:00:00Z")],
+    );
+    key(
+        &r,
+        "ben",
+        "exited",
+        Some("done"),
+        &[("ordered_since", "no_match", None, "2026-03-05T11:00:00Z"), ("last_chance", "sent", None, "2026-03-05T11:00:00Z")],
+    );
     key(&r, "cai", "exited", Some("done"), &[("new_arrivals", "sent", None, "2026-03-02T09:20:00Z")]);
     key(&r, "dia", "exited", Some("done"), &[("snooze", "set", None, "2026-03-02T09:20:00Z")]);
-    key(&r, "eda", "exited", Some("done"), &[("confirm_stop", "sent", None, "2026-03-02T09:05:00Z"), ("revoke_consent", "set", None, "2026-03-02T09:05:00Z")]);
-    key(&r, "fil", "exited", Some("done"), &[("await_answer", "timeout", None, "2026-03-05T09:00:00Z"), ("sms_last_try", "sent", None, "2026-03-05T09:00:00Z")]);
+    key(
+        &r,
+        "eda",
+        "exited",
+        Some("done"),
+        &[("confirm_stop", "sent", None, "2026-03-02T09:05:00Z"), ("revoke_consent", "set", None, "2026-03-02T09:05:00Z")],
+    );
+    key(
+        &r,
+        "fil",
+        "exited",
+        Some("done"),
+        &[("await_answer", "timeout", None, "2026-03-05T09:00:00Z"), ("sms_last_try", "sent", None, "2026-03-05T09:00:00Z")],
+    );
     key(&r, "gea", "not_entered", None, &[("went_quiet", "no_match", None, "2026-03-02T09:00:00Z")]);
     let hob = contact(&r, "hob");
     let email = hob.messages.iter().flatten().map(|m| m.channel.as_str()).collect::<Vec<_>>();
@@ -232,8 +442,8 @@ fn re_engagement() {
     assert_eq!(jan.messages.iter().flatten().next().map(|m| m.at.to_string()).as_deref(), Some("2026-03-03T08:00:00Z"));
     key(&r, "kai", "exited", Some("done"), &[("went_quiet", "ignored", None, "2026-03-09T09:00:00Z")]);
     // The split is seeded: both arms are used by this scenario.
-    let arms: std::collections::BTreeSet<String> = r.contacts.iter().flat_map(|c| c.steps.iter().flatten())
-        .filter(|s| s.node == "ab_test").filter_map(|s| s.port.clone()).collect();
+    let arms: std::collections::BTreeSet<String> =
+        r.contacts.iter().flat_map(|c| c.steps.iter().flatten()).filter(|s| s.node == "ab_test").filter_map(|s| s.port.clone()).collect();
     assert_eq!(arms.len(), 2, "{arms:?}");
     snapshot("re-engagement", &r);
 }

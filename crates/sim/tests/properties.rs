@@ -205,8 +205,7 @@ fn threads_change_nothing_and_output_is_byte_identical() {
     // Enough contacts for several chunks, so that two threads really share the work.
     use proptest::strategy::ValueTree;
     let mut runner = proptest::test_runner::TestRunner::deterministic();
-    let specs: Vec<ContactSpec> =
-        (0..3000).map(|_| contact_spec().new_tree(&mut runner).expect("generates").current()).collect();
+    let specs: Vec<ContactSpec> = (0..3000).map(|_| contact_spec().new_tree(&mut runner).expect("generates").current()).collect();
     let s = scenario(specs, 99);
     let options = RunOptions { detail: Detail::All };
     let one = itinera_sim::run_with_threads(&journey(), &s, &options, 1, None).expect("runs");
