@@ -2,12 +2,13 @@
  * A journey edge: a smooth-step wire; after a simulation, its traffic count as a label and a
  * stroke width scaled by traffic; the selected contact's path is highlighted, the rest dimmed.
  */
-import { BaseEdge, EdgeLabelRenderer, getSmoothStepPath, type EdgeProps } from '@xyflow/react';
+import { BaseEdge, EdgeLabelRenderer, getSmoothStepPath, useReactFlow, type EdgeProps } from '@xyflow/react';
 import { memo } from 'react';
 import type { WireEdge } from '../model/canvas';
 
 function WireEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected, markerEnd }: EdgeProps<WireEdge>) {
   const [path, labelX, labelY] = getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 10 });
+  const rf = useReactFlow();
   const count = data?.count;
   const weight = data?.weight ?? 0;
   const width = count !== undefined ? 1.5 + weight * 6 : 1.5;
@@ -18,6 +19,21 @@ function WireEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition, 
   return (
     <>
       <BaseEdge id={id} path={path} markerEnd={markerEnd} className={classes.join(' ')} style={{ strokeWidth: data?.onPath ? Math.max(width, 3) : width }} />
+      {selected && (
+        <EdgeLabelRenderer>
+          <button
+            type="button"
+            className="wire__delete nodrag nopan"
+            data-testid="edge-delete"
+            title="Delete this wire (Del)"
+            aria-label="Delete this wire"
+            style={{ transform: `translate(-50%, -50%) translate(${labelX + 22}px, ${labelY}px)`, zIndex: 1001 }}
+            onClick={() => void rf.deleteElements({ edges: [{ id }] })}
+          >
+            ×
+          </button>
+        </EdgeLabelRenderer>
+      )}
       {count !== undefined && (
         <EdgeLabelRenderer>
           <div

@@ -215,6 +215,9 @@ function Editor({ initial, file: initialFile, workspace, onFileChanged, onDirtyC
         if (ed.copy() > 0) e.preventDefault();
       } else if (mod && k === 'v') {
         if (ed.paste().length > 0) e.preventDefault();
+      } else if (mod && k === 'd') {
+        e.preventDefault();
+        ed.duplicate();
       } else if (mod && k === 'a') {
         e.preventDefault();
         ed.selectAll();
@@ -232,7 +235,7 @@ function Editor({ initial, file: initialFile, workspace, onFileChanged, onDirtyC
   // ---- header ----
   const report = editor.report;
   const status = editor.validationError ? 'Validation unavailable' : report ? statusText(report) : 'Checking…';
-  const statusKind = editor.validationError ? 'unknown' : !report ? 'pending' : report.valid ? (report.diagnostics.length > 0 ? 'warning' : 'valid') : 'error';
+  const statusKind = editor.validationError ? 'unknown' : !report ? 'pending' : report.valid ? 'valid' : 'error';
   const facts = report?.valid ? factsPhrases(report.facts) : [];
 
   const onInspectorChange = useCallback((id: string, doc: NodeDoc, key: string) => editor.updateNode(id, doc, `${id}:${key}`), [editor]);
@@ -267,6 +270,11 @@ function Editor({ initial, file: initialFile, workspace, onFileChanged, onDirtyC
         <div className={`status status--${statusKind}`} data-testid="validation-status" data-valid={report ? String(report.valid) : ''} title={editor.validationError ?? undefined}>
           {status}
         </div>
+        {report && report.valid && report.diagnostics.length > 0 && (
+          <div className="warn-count" data-testid="warning-count" title="Warnings do not stop the journey; see the problems panel">
+            {report.diagnostics.length} warning{report.diagnostics.length === 1 ? '' : 's'}
+          </div>
+        )}
         {facts.length > 0 && (
           <div
             className="facts"

@@ -7,6 +7,8 @@ const SHORTCUTS: [string, string][] = [
   ['Shift + drag', 'Select with a box'],
   ['Ctrl + A', 'Select every step'],
   ['Ctrl + C / Ctrl + V', 'Copy / paste steps (with new ids)'],
+  ['Ctrl + D', 'Duplicate the selected steps'],
+  ['Drag the end of a wire', 'Move it to another step or port'],
   ['Ctrl + Z', 'Undo'],
   ['Ctrl + Shift + Z  or  Ctrl + Y', 'Redo'],
   ['Ctrl + S', 'Save'],

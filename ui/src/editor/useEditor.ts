@@ -54,6 +54,7 @@ export interface Editor {
   redo: () => void;
   copy: () => number;
   paste: () => string[];
+  duplicate: () => string[];
   deleteSelection: () => void;
   selectAll: () => void;
   autoLayout: () => void;
@@ -284,6 +285,18 @@ export function useEditor(initial: JourneyDoc): Editor {
     return ids;
   }, [editCanvas, decorate]);
 
+  const duplicate = useCallback(() => {
+    const clip = H.copySelection(stateRef.current.canvas);
+    if (!clip) return [];
+    const offset = { x: 40, y: 40 };
+    const { ids } = H.paste(stateRef.current.canvas, clip, offset);
+    editCanvas((c) => {
+      const r = H.paste(c, clip, offset);
+      return { ...r.canvas, nodes: decorate(r.canvas.nodes) };
+    });
+    return ids;
+  }, [editCanvas, decorate]);
+
   const deleteSelection = useCallback(() => {
     editCanvas((c) => {
       const gone = new Set(c.nodes.filter((n) => n.selected).map((n) => n.id));
@@ -350,6 +363,7 @@ export function useEditor(initial: JourneyDoc): Editor {
     redo,
     copy,
     paste,
+    duplicate,
     deleteSelection,
     selectAll,
     autoLayout,
