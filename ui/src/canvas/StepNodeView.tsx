@@ -68,7 +68,7 @@ function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
       {ports.length > 0 && (
         <div className="step__ports">
           {ports.map((p) => (
-            <span key={p.port} className={`step__port${p.required ? '' : ' step__port--optional'}`} data-port={p.port}>
+            <span key={p.port} className={`step__port${p.required ? '' : ' step__port--optional'}${data.deadPorts?.includes(p.port) ? ' step__port--dead' : ''}`} data-port={p.port}>
               {p.label}
             </span>
           ))}
@@ -80,7 +80,7 @@ function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
           type="source"
           position={Position.Bottom}
           id={p.port}
-          className={`step__source${p.port === 'failed' || p.port === 'timeout' ? ' step__source--fallback' : ''}`}
+          className={`step__source${p.port === 'failed' || p.port === 'timeout' ? ' step__source--fallback' : ''}${data.deadPorts?.includes(p.port) ? ' step__source--dead' : ''}`}
           style={{ left: `${((i + 0.5) / ports.length) * 100}%` }}
           title={p.required ? `${p.label}: drag to the next step` : `${p.label} (optional): drag to a fallback step`}
         />

@@ -22,6 +22,8 @@ export interface StepData extends Record<string, unknown> {
   status: NodeStatus;
   /** Diagnostic messages about this node (tooltip of the badge). */
   problems: string[];
+  /** Required output ports that have no wire (from `dead_end` diagnostics). */
+  deadPorts?: string[];
   /** Simulation: contacts that entered this node (undefined without an overlay). */
   count?: number;
   /** Simulation: dimmed because it is off the selected contact's path. */

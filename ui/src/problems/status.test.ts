@@ -19,6 +19,13 @@ describe('node statuses', () => {
     expect(map.get('b')?.status).toBe('error');
     expect(map.get('c')?.status).toBe('error');
     expect(map.has('d')).toBe(false);
+    expect(map.get('a')?.deadPorts).toEqual([]);
+  });
+
+  it('collects the dead-end ports of a node', () => {
+    const dead = (node: string, port: string): Diagnostic => ({ ...d('error', 'dead_end', node), port });
+    const map = nodeProblems([dead('w', 'confirm'), dead('w', 'timeout'), d('error', 'unreachable', 'w')]);
+    expect(map.get('w')?.deadPorts).toEqual(['confirm', 'timeout']);
   });
 
   it('only replaces the nodes whose status changed', () => {

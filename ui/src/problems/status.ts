@@ -8,6 +8,8 @@ import type { NodeStatus, StepNode } from '../model/canvas';
 export interface NodeProblems {
   status: NodeStatus;
   problems: string[];
+  /** Output ports reported as `dead_end` (drawn as unwired on the card). */
+  deadPorts: string[];
 }
 
 /** The nodes a diagnostic is about (`node` and every member of `nodes`). */
@@ -23,7 +25,8 @@ export function nodeProblems(diagnostics: readonly Diagnostic[]): Map<string, No
   const map = new Map<string, NodeProblems>();
   for (const d of diagnostics) {
     for (const id of diagnosticNodes(d)) {
-      const entry = map.get(id) ?? { status: 'ok' as NodeStatus, problems: [] };
+      const entry = map.get(id) ?? { status: 'ok' as NodeStatus, problems: [], deadPorts: [] };
+      if (d.code === 'dead_end' && d.port && id === d.node && !entry.deadPorts.includes(d.port)) entry.deadPorts.push(d.port);
       if (d.severity === 'error') entry.status = 'error';
       else if (entry.status !== 'error') entry.status = 'warning';
       entry.problems.push(d.message);
@@ -37,10 +40,11 @@ export function nodeProblems(diagnostics: readonly Diagnostic[]): Map<string, No
 export function withStatuses(nodes: StepNode[], problems: Map<string, NodeProblems>): StepNode[] {
   let changed = false;
   const out = nodes.map((n) => {
-    const p = problems.get(n.data.doc.id) ?? { status: 'ok' as NodeStatus, problems: [] };
-    if (n.data.status === p.status && n.data.problems.join('\n') === p.problems.join('\n')) return n;
+    const p = problems.get(n.data.doc.id) ?? { status: 'ok' as NodeStatus, problems: [], deadPorts: [] };
+    const dead = (n.data.deadPorts ?? []).join('\n');
+    if (n.data.status === p.status && n.data.problems.join('\n') === p.problems.join('\n') && dead === p.deadPorts.join('\n')) return n;
     changed = true;
-    return { ...n, data: { ...n.data, status: p.status, problems: p.problems } };
+    return { ...n, data: { ...n.data, status: p.status, problems: p.problems, deadPorts: p.deadPorts } };
   });
   return changed ? out : nodes;
 }
