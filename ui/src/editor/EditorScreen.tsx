@@ -7,6 +7,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } fr
 import { BackendError, saveJourney } from '../api/backend';
 import type { Button, JourneyDoc, NodeDoc, WorkspaceInfo } from '../api/types';
 import JourneyCanvas from '../canvas/JourneyCanvas';
+import FindStep from '../canvas/FindStep';
 import Palette from '../canvas/Palette';
 import { FileDialog } from '../files/FileDialog';
 import { nativeOpen, nativeSaveAs } from '../files/nativeDialogs';
@@ -75,6 +76,7 @@ function Editor({ initial, file: initialFile, workspace, onFileChanged, onDirtyC
   const [tab, setTab] = useState<Tab>('inspector');
   const [dialog, setDialog] = useState<null | 'save' | 'open'>(null);
   const [help, setHelp] = useState(false);
+  const [finding, setFinding] = useState(false);
   const [toast, setToast] = useState<{ text: string; kind: 'ok' | 'error' } | null>(null);
   const [saving, setSaving] = useState(false);
   const canvasBox = useRef<HTMLDivElement>(null);
@@ -205,6 +207,9 @@ function Editor({ initial, file: initialFile, workspace, onFileChanged, onDirtyC
         e.preventDefault();
         if (e.shiftKey) void sa();
         else sv();
+      } else if (mod && k === 'f') {
+        e.preventDefault();
+        setFinding(true);
       } else if (mod && k === 'o') {
         e.preventDefault();
         void op();
@@ -302,6 +307,9 @@ function Editor({ initial, file: initialFile, workspace, onFileChanged, onDirtyC
           }} title="Arrange the steps top to bottom">
             Auto-layout
           </button>
+          <button type="button" className="btn btn--icon" data-testid="find" onClick={() => setFinding(true)} title="Find a step (Ctrl+F)">
+            ⌕
+          </button>
           <button type="button" className="btn" data-testid="fit-view" onClick={() => void rf.fitView({ padding: 0.15, duration: 300, maxZoom: 1 })} title="Zoom to fit">
             Fit
           </button>
@@ -338,6 +346,17 @@ function Editor({ initial, file: initialFile, workspace, onFileChanged, onDirtyC
         <Palette onAdd={addAtCentre} />
         <div className="editor__center" ref={canvasBox}>
           <JourneyCanvas editor={editor} onNodeClick={onNodeClick} onPaneClick={onPaneClick} />
+          {finding && (
+            <FindStep
+              nodes={editor.nodes}
+              onClose={() => setFinding(false)}
+              onPick={(id) => {
+                setFinding(false);
+                selectAndCentre(id);
+                setTab((t) => (t === 'simulate' ? t : 'inspector'));
+              }}
+            />
+          )}
           <ProblemsPanel report={report} validating={editor.validating} error={editor.validationError} onSelect={selectAndCentre} />
         </div>
         <aside className="sidebar">

@@ -11,6 +11,7 @@ const SHORTCUTS: [string, string][] = [
   ['Drag the end of a wire', 'Move it to another step or port'],
   ['Ctrl + Z', 'Undo'],
   ['Ctrl + Shift + Z  or  Ctrl + Y', 'Redo'],
+  ['Ctrl + F', 'Find a step by id, kind or text'],
   ['Ctrl + S', 'Save'],
   ['Ctrl + Shift + S', 'Save as'],
   ['Ctrl + O', 'Open'],
