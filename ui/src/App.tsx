@@ -73,9 +73,11 @@ export default function App() {
     return () => window.removeEventListener('beforeunload', onUnload);
   }, []);
 
-  // Closing the desktop window.
+  // Closing the desktop window: asked only while there are unsaved changes (a clean window
+  // closes the default way, without any JavaScript in the path).
+  const [dirtyNow, setDirtyNow] = useState(false);
   useEffect(() => {
-    if (!isTauri()) return;
+    if (!isTauri() || !dirtyNow) return;
     let unlisten: (() => void) | undefined;
     let cancelled = false;
     void import('@tauri-apps/api/window').then(({ getCurrentWindow }) =>
@@ -92,7 +94,7 @@ export default function App() {
       cancelled = true;
       unlisten?.();
     };
-  }, []);
+  }, [dirtyNow]);
 
   // Load what the route names.
   const key = routeKey(route);
@@ -128,6 +130,7 @@ export default function App() {
 
   const onDirtyChange = useCallback((d: boolean) => {
     dirty.current = d;
+    setDirtyNow(d);
   }, []);
 
   const onFileChanged = useCallback((file: string) => {
