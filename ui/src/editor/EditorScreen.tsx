@@ -83,6 +83,8 @@ function Editor({ initial, file: initialFile, workspace, onFileChanged, onDirtyC
   const desktop = workspace?.desktop ?? false;
 
   useEffect(() => onDirtyChange(editor.dirty), [editor.dirty, onDirtyChange]);
+  // Leaving the editor leaves nothing unsaved behind (the route guard already asked).
+  useEffect(() => () => onDirtyChange(false), [onDirtyChange]);
   useEffect(() => {
     document.title = `${editor.dirty ? '● ' : ''}${editor.meta.name || editor.meta.id || 'Journey'} — Itinera`;
   }, [editor.dirty, editor.meta.name, editor.meta.id]);
