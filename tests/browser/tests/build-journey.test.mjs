@@ -323,4 +323,12 @@ btest('build the appointment journey from an empty canvas, save, reopen, simulat
   // Results, contact list and the start of the timeline in view.
   await page.locator(tid('sim-summary')).evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await screenshot(page, 'simulation');
+
+  // Editing the journey takes the counts off the canvas and marks the run as out of date.
+  await page.locator(tid('tab-inspector')).click();
+  await selectNode(page, 'thank_you');
+  await fillField(page, 'field-text', 'Thanks {{ contact.first_name }}, see you soon!');
+  await expectEventually(async () => (await page.locator(tid('node-count')).count()) === 0, 'the counts to leave the canvas');
+  await page.locator(tid('tab-simulate')).click();
+  await page.locator(tid('sim-stale')).waitFor();
 }, { timeout: 240_000 });
