@@ -107,13 +107,17 @@ export default function App() {
       return doc;
     };
     if (route.kind === 'journey') {
-      readJourney(route.file).then((r) => done({ key, doc: check(r.journey), file: r.file ?? route.file }), fail);
+      readJourney(route.file)
+        .then((r) => done({ key, doc: check(r.journey), file: r.file ?? route.file }))
+        .catch(fail);
     } else if (route.kind === 'template') {
-      listTemplates().then((ts) => {
-        const t = ts.find((x) => x.id === route.id);
-        if (!t) fail(new Error(`There is no template “${route.id}”`));
-        else done({ key, doc: check(structuredClone(t.journey)), file: null });
-      }, fail);
+      listTemplates()
+        .then((ts) => {
+          const t = ts.find((x) => x.id === route.id);
+          if (!t) fail(new Error(`There is no template “${route.id}”`));
+          else done({ key, doc: check(structuredClone(t.journey)), file: null });
+        })
+        .catch(fail);
     } else if (route.kind === 'new') {
       done({ key, doc: blankJourney(), file: null });
     } else {

@@ -41,6 +41,10 @@ describe('messageRows', () => {
   it('known channels first in product order, then the others', () => {
     expect(messageRows(report).map((m) => `${m.label}:${m.count}`)).toEqual(['SMS:5', 'WhatsApp:3', 'push:1']);
   });
+  it('leaves out channels that sent nothing', () => {
+    const quiet = { ...report, summary: { ...report.summary, messages: { sms: 2, whatsapp: 0, email: 0 } } };
+    expect(messageRows(quiet).map((m) => m.channel)).toEqual(['sms']);
+  });
 });
 
 describe('filterContacts', () => {

@@ -48,12 +48,14 @@ export function formatRate(rate: number | null | undefined): string {
   return `${pct}%`;
 }
 
-/** Messages per channel, channels in a stable order (sms, whatsapp, email, then others). */
+/** Messages per channel that sent any, in a stable order (sms, whatsapp, email, then others). */
 export function messageRows(report: SimReport): { channel: string; label: string; count: number }[] {
   const messages = report.summary.messages ?? {};
   const known = ['sms', 'whatsapp', 'email'];
   const names = [...known.filter((c) => c in messages), ...Object.keys(messages).filter((c) => !known.includes(c)).sort()];
-  return names.map((channel) => ({ channel, label: CHANNEL_LABELS[channel] ?? channel, count: messages[channel] ?? 0 }));
+  return names
+    .map((channel) => ({ channel, label: CHANNEL_LABELS[channel] ?? channel, count: messages[channel] ?? 0 }))
+    .filter((row) => row.count > 0);
 }
 
 /** Contacts with the given outcome (`all`: every contact) whose id contains `query` (any case). */
