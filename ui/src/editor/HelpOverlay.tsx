@@ -37,7 +37,7 @@ export default function HelpOverlay({ onClose }: { onClose: () => void }) {
             ))}
           </tbody>
         </table>
-        <p className="muted small">On macOS, use ⌘ instead of Ctrl. The canvas must have focus (click its background) for Delete and copy/paste.</p>
+        <p className="muted small">On macOS, use ⌘ instead of Ctrl. Delete, copy, paste and select-all act on the canvas whenever you are not typing in a field; undo, redo, save and find work everywhere.</p>
         <div className="modal__actions">
           <button type="button" className="btn btn--primary" data-testid="help-close" onClick={onClose} autoFocus>
             Got it
