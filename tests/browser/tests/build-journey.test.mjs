@@ -214,6 +214,12 @@ btest('build the appointment journey from an empty canvas, save, reopen, simulat
   await expectEventually(async () => !(await problemCodes(page)).some((c) => c.startsWith('dead_end')), 'the dead_end problem to go');
   await expectEventually(async () => (await statusText(page)) === 'Valid', 'the journey to be valid');
 
+  // Name the journey in its settings.
+  await page.locator(tid('tab-settings')).click();
+  await fillField(page, 'field-journey-name', 'Appointment reminder (drawn by hand)');
+  await fillField(page, 'field-journey-id', 'appointment-drawn');
+  await page.locator(tid('tab-inspector')).click();
+
   // 3. Save through the in-app file dialog; the file holds exactly the journey drawn.
   await page.locator(tid('save')).click();
   await page.locator(tid('file-dialog')).waitFor();
@@ -225,6 +231,8 @@ btest('build the appointment journey from an empty canvas, save, reopen, simulat
   assert.deepEqual(saved.nodes.map((n) => n.id).sort(), STEPS.map((s) => s.id).sort());
   const edgeKey = (e) => `${e.from}.${e.port ?? 'next'}>${e.to}`;
   assert.deepEqual(saved.edges.map(edgeKey).sort(), EDGES.map(([f, p, t]) => `${f}.${p}>${t}`).sort());
+  assert.equal(saved.name, 'Appointment reminder (drawn by hand)');
+  assert.equal(saved.id, 'appointment-drawn');
   const byId = Object.fromEntries(saved.nodes.map((n) => [n.id, n]));
   assert.equal(byId.booked.event, 'appointment_booked');
   assert.deepEqual(byId.starts_soon.condition, { field: 'event.starts_at', op: 'within_next', value: '24h' });
