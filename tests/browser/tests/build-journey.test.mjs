@@ -312,6 +312,12 @@ btest('build the appointment journey from an empty canvas, save, reopen, simulat
     await expectEventually(async () => (await badge.innerText()).trim() === String(count), `count ${count} on ${id}`);
   }
 
+  // Traffic on the wires: one label per edge (its edge is not named on the label, so the
+  // multiset of counts is compared): nobody took starts_soon.yes, Cleo alone took the failed
+  // branch, three waited for a reply, one each answered, rescheduled, timed out.
+  const edgeCounts = (await page.locator(tid('edge-count')).allInnerTexts()).map(Number).sort((a, b) => a - b);
+  assert.deepEqual(edgeCounts, [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3, 4, 4, 4, 4]);
+
   // Cleo's timeline: the WhatsApp reminder was not sent for want of consent, the SMS was.
   await page.locator(tid('sim-contact-cleo')).click();
   const timeline = page.locator(tid('sim-timeline'));
