@@ -171,7 +171,7 @@ fn router(state: Arc<AppState>, ui_dir: Option<&Path>) -> Router {
 /// Refuses requests whose `Host` or `Origin` is not a loopback name.
 async fn loopback_only(request: Request, next: Next) -> Response {
     let headers: &HeaderMap = request.headers();
-    let host_ok = headers.get(header::HOST).and_then(|h| h.to_str().ok()).is_none_or(|host| is_loopback_authority(host));
+    let host_ok = headers.get(header::HOST).and_then(|h| h.to_str().ok()).is_none_or(is_loopback_authority);
     let origin_ok = headers
         .get(header::ORIGIN)
         .and_then(|h| h.to_str().ok())
