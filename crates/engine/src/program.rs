@@ -293,17 +293,8 @@ impl Program {
                 }
                 trigger = Some(i);
             }
-            let type_name = match &node.kind {
-                NodeKind::Trigger(_) => "trigger",
-                NodeKind::Send(_) => "send",
-                NodeKind::Wait(_) => "wait",
-                NodeKind::WaitFor(_) => "wait_for",
-                NodeKind::Branch(_) => "branch",
-                NodeKind::Split(_) => "split",
-                NodeKind::Update(_) => "update",
-                NodeKind::Webhook(_) => "webhook",
-                NodeKind::Exit(_) | NodeKind::Unknown { .. } => "exit",
-            };
+            // Validation rejects unknown types before a journey is compiled.
+            let type_name = node.kind.known_type_name().unwrap_or("exit");
             nodes.push(CompiledNode { id: node.id.clone(), type_name, op, ports });
         }
         let trigger = trigger.ok_or(CompileError::NoTrigger)?;

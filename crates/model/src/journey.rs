@@ -188,6 +188,14 @@ impl NodeKind {
     /// The `type` string of this node.
     pub fn type_name(&self) -> &str {
         match self {
+            NodeKind::Unknown { type_name, .. } => type_name,
+            known => known.known_type_name().unwrap_or_default(),
+        }
+    }
+
+    /// The `type` string of a v1 node type; `None` for [`NodeKind::Unknown`].
+    pub fn known_type_name(&self) -> Option<&'static str> {
+        Some(match self {
             NodeKind::Trigger(_) => "trigger",
             NodeKind::Send(_) => "send",
             NodeKind::Wait(_) => "wait",
@@ -197,8 +205,8 @@ impl NodeKind {
             NodeKind::Update(_) => "update",
             NodeKind::Webhook(_) => "webhook",
             NodeKind::Exit(_) => "exit",
-            NodeKind::Unknown { type_name, .. } => type_name,
-        }
+            NodeKind::Unknown { .. } => return None,
+        })
     }
 
     /// Every output port this node offers, and whether it must be wired.
