@@ -281,6 +281,8 @@ btest('build the appointment journey from an empty canvas, save, reopen, simulat
   await page.locator(tid('fit-view')).click();
   await screenshot(page, 'editor');
   await selectNode(page, 'wa_reminder');
+  // The template, its previewed parameters and the buttons in view.
+  await page.locator(tid('field-channel')).evaluate((e) => e.scrollIntoView({ block: 'start' }));
   await screenshot(page, 'inspector');
 
   // 5. Simulate: the scenario next to the journey (written before reopening), edited in the panel.
