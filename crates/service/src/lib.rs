@@ -1,6 +1,6 @@
 //! # itinera-service: the operations both front doors call
 //!
-//! The editor reaches the backend through one contract (docs: /work/briefs/api-contract.md,
+//! The editor reaches the backend through one contract (docs/backend-api.md,
 //! mirrored in `ui/src/api`): a dozen commands with snake_case JSON arguments and results. Two
 //! transports carry them — Tauri IPC in the desktop app (src-tauri, one-line
 //! `#[tauri::command]`s) and HTTP in a browser (crates/server, `POST /api/<command>`) — and
