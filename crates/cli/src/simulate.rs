@@ -76,8 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (Some(_), _) => Detail::All,
         (None, Some(id)) => Detail::Only(vec![id.clone()]),
         (None, None) if !args.json => Detail::None,
-        (None, None) if scenario.population.is_none() => Detail::All,
-        (None, None) => Detail::Only(scenario.contacts.iter().map(|c| c.id.clone()).collect()),
+        (None, None) => Detail::hand_written(&scenario),
     };
     let options = RunOptions { detail };
 

@@ -45,9 +45,8 @@ pub fn simulate_journey(journey: &Value, scenario: &Value, contacts: Option<&str
     let detail = match contacts {
         Some("all") => Detail::All,
         Some(other) => return Err(Error::BadInput(format!("contacts: expected \"all\", got {other:?}"))),
-        None if scenario.population.is_none() => Detail::All,
         // A generated population is summarised; its hand-written contacts keep their details.
-        None => Detail::Only(scenario.contacts.iter().map(|c| c.id.clone()).collect()),
+        None => Detail::hand_written(&scenario),
     };
     let report = itinera_sim::run(&journey, &scenario, &RunOptions { detail }, None).map_err(|e| {
         let message = e.to_string();

@@ -54,6 +54,18 @@ pub enum Detail {
     Only(Vec<String>),
 }
 
+impl Detail {
+    /// The default for a report that will be read contact by contact (`--json`, the editor):
+    /// every contact of a hand-written scenario; of a generated population only the
+    /// hand-written contacts (the rest are summarised).
+    pub fn hand_written(scenario: &Scenario) -> Detail {
+        match scenario.population {
+            None => Detail::All,
+            Some(_) => Detail::Only(scenario.contacts.iter().map(|c| c.id.clone()).collect()),
+        }
+    }
+}
+
 /// How to run.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RunOptions {
