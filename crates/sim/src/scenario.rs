@@ -308,6 +308,15 @@ struct ScenarioFile {
     /// Always `itinera/scenario@1`.
     #[allow(dead_code)]
     format: FormatTag,
+    /// Display name for editors (the scenario list); ignored by the simulator.
+    #[serde(default)]
+    #[allow(dead_code)]
+    name: Option<String>,
+    /// Id of the journey this scenario was written for; the editor preselects it for that
+    /// journey. Ignored by the simulator (any journey can be simulated with any scenario).
+    #[serde(default)]
+    #[allow(dead_code)]
+    journey: Option<String>,
     /// Virtual time at which the simulation starts (RFC 3339).
     start: TimestampText,
     /// How long the virtual clock runs, e.g. `14d`.
