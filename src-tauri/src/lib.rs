@@ -23,7 +23,7 @@ use std::path::PathBuf;
 use std::sync::Mutex;
 
 use itinera_service::{
-    Error, JourneyFile, JourneyListing, Preview, Report, SavedFile, ScenarioFile, ScenarioListing, Template, Workspace,
+    ContactSelection, Error, JourneyFile, JourneyListing, Preview, Report, SavedFile, ScenarioFile, ScenarioListing, Template, Workspace,
     WorkspaceInfo,
 };
 use serde_json::Value;
@@ -95,8 +95,8 @@ async fn validate_journey(journey: Value) -> Result<Report, Error> {
 }
 
 #[tauri::command(rename_all = "snake_case")]
-async fn simulate_journey(journey: Value, scenario: Value, contacts: Option<String>) -> Result<Value, Error> {
-    tauri::async_runtime::spawn_blocking(move || itinera_service::simulate_journey(&journey, &scenario, contacts.as_deref()))
+async fn simulate_journey(journey: Value, scenario: Value, contacts: Option<ContactSelection>) -> Result<Value, Error> {
+    tauri::async_runtime::spawn_blocking(move || itinera_service::simulate_journey(&journey, &scenario, contacts.as_ref()))
         .await
         .map_err(|e| Error::Internal(format!("the simulation failed: {e}")))?
 }

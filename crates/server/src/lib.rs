@@ -254,7 +254,7 @@ fn dispatch(state: &AppState, command: &str, args: Value) -> Result<Value, Error
         }
         "simulate_journey" => {
             let args::SimulateJourney { journey, scenario, contacts } = parse(command, args)?;
-            itinera_service::simulate_journey(&journey, &scenario, contacts.as_deref())
+            itinera_service::simulate_journey(&journey, &scenario, contacts.as_ref())
         }
         "list_scenarios" => answer(workspace()?.list_scenarios()?),
         "read_scenario" => {

@@ -31,10 +31,23 @@ fn journey_text(journey: &Value) -> String {
     serde_json::to_string_pretty(journey).unwrap_or_else(|_| "null".to_owned())
 }
 
+/// Whose steps and messages `simulate_journey` keeps: `"all"`, or a list of contact ids.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ContactSelection {
+    /// A keyword; only `"all"` is known.
+    Keyword(String),
+    /// These contacts only. Contacts are simulated independently, so each one's trace is the
+    /// same as in a run that keeps everybody's: this is how the editor follows one generated
+    /// contact of a large population.
+    Ids(Vec<String>),
+}
+
 /// `simulate_journey`: runs `scenario` through `journey` on the virtual clock and answers the
-/// simulator's report (the shape of `itinera simulate --json`). `contacts = Some("all")` keeps
-/// every contact's steps; otherwise a generated population's contacts are summarised only.
-pub fn simulate_journey(journey: &Value, scenario: &Value, contacts: Option<&str>) -> Result<Value, Error> {
+/// simulator's report (the shape of `itinera simulate --json`). `contacts = "all"` keeps
+/// every contact's steps, a list of ids keeps those contacts' steps; without it a generated
+/// population's contacts are summarised only.
+pub fn simulate_journey(journey: &Value, scenario: &Value, contacts: Option<&ContactSelection>) -> Result<Value, Error> {
     let (parsed, report) = check_source(&journey_text(journey));
     let Some(journey) = parsed else {
         let first = report.diagnostics.first().map(|d| d.message.clone()).unwrap_or_default();
@@ -43,8 +56,16 @@ pub fn simulate_journey(journey: &Value, scenario: &Value, contacts: Option<&str
     let scenario_text = serde_json::to_string_pretty(scenario).unwrap_or_default();
     let scenario = Scenario::parse(&scenario_text).map_err(|e| Error::BadInput(format!("scenario: {e}")))?;
     let detail = match contacts {
-        Some("all") => Detail::All,
-        Some(other) => return Err(Error::BadInput(format!("contacts: expected \"all\", got {other:?}"))),
+        Some(ContactSelection::Keyword(word)) if word == "all" => Detail::All,
+        Some(ContactSelection::Keyword(other)) => {
+            return Err(Error::BadInput(format!("contacts: expected \"all\" or a list of contact ids, got {other:?}")));
+        }
+        Some(ContactSelection::Ids(ids)) => {
+            if let Some(unknown) = ids.iter().find(|id| scenario.contact_index(id).is_none()) {
+                return Err(Error::BadInput(format!("contacts: the scenario has no contact {unknown:?}")));
+            }
+            Detail::Only(ids.clone())
+        }
         // A generated population is summarised; its hand-written contacts keep their details.
         None => Detail::hand_written(&scenario),
     };

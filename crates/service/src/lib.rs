@@ -30,7 +30,7 @@ mod catalog;
 mod error;
 mod workspace;
 
-pub use analysis::{Preview, preview_template, simulate_journey, validate_journey};
+pub use analysis::{ContactSelection, Preview, preview_template, simulate_journey, validate_journey};
 pub use catalog::{SAMPLES_PREFIX, Template, list_templates};
 pub use error::{Error, ErrorKind};
 pub use itinera_model::Report;
@@ -94,9 +94,10 @@ pub mod args {
         pub journey: Value,
         /// The scenario's JSON.
         pub scenario: Value,
-        /// `"all"` keeps the steps of every contact, generated ones included.
+        /// `"all"` keeps the steps of every contact, generated ones included; a list of ids
+        /// keeps those contacts' steps.
         #[serde(default)]
-        pub contacts: Option<String>,
+        pub contacts: Option<crate::ContactSelection>,
     }
 
     /// `preview_template`.

@@ -4,7 +4,7 @@
 use std::fs;
 use std::path::Path;
 
-use itinera_service::{Error, ErrorKind, simulate_journey, validate_journey};
+use itinera_service::{ContactSelection, Error, ErrorKind, simulate_journey, validate_journey};
 use serde_json::{Value, json};
 
 fn asset(relative: &str) -> String {
@@ -74,7 +74,7 @@ fn an_invalid_journey_is_refused_with_its_diagnostics() {
 fn a_bad_scenario_or_contacts_option_is_bad_input_naming_the_field() {
     let (_, journey) = appointment();
     let (_, mut scenario) = sample_scenario();
-    let error = simulate_journey(&journey, &scenario, Some("some")).expect_err("bad option");
+    let error = simulate_journey(&journey, &scenario, Some(&ContactSelection::Keyword("some".into()))).expect_err("bad option");
     assert!(error.to_string().contains("contacts"), "{error}");
     scenario["run_for"] = json!("soon");
     let error = simulate_journey(&journey, &scenario, None).expect_err("bad scenario");
@@ -109,4 +109,38 @@ fn previews_render_with_the_engines_liquid_and_name_what_is_missing() {
     assert_eq!(error.kind(), ErrorKind::BadInput);
     assert!(error.to_string().starts_with("template: "), "{error}");
     assert_eq!(preview_template("x", &json!([1]), &json!({})).expect_err("not an object").kind(), ErrorKind::BadInput);
+}
+
+#[test]
+fn one_generated_contact_can_be_followed_and_its_trace_is_the_full_runs() {
+    let (_, journey) = appointment();
+    let text = include_str!("../../../assets/scenarios/population-appointment-reminder.scenario.json");
+    let mut scenario: Value = serde_json::from_str(text).expect("sample parses");
+    scenario["population"]["count"] = json!(300);
+    let all = simulate_journey(&journey, &scenario, Some(&ContactSelection::Keyword("all".into()))).expect("simulates");
+    let summary_only = simulate_journey(&journey, &scenario, None).expect("simulates");
+    let picked = ["patient7".to_owned(), "patient250".to_owned()];
+    let some = simulate_journey(&journey, &scenario, Some(&ContactSelection::Ids(picked.to_vec()))).expect("simulates");
+
+    assert_eq!(some["summary"], all["summary"], "the summary covers everybody either way");
+    let contact = |report: &Value, id: &str| report["contacts"].as_array().expect("contacts").iter().find(|c| c["id"] == id).cloned();
+    for id in &picked {
+        let full = contact(&all, id).expect("in the full run");
+        assert!(full["steps"].as_array().is_some_and(|s| !s.is_empty()), "{id} has steps");
+        assert_eq!(contact(&some, id), Some(full), "{id}: same trace as in the full run");
+        let bare = contact(&summary_only, id).expect("listed");
+        assert!(bare["steps"].as_array().is_none_or(|s| s.is_empty()), "{id}: summarised without a selection");
+    }
+    let others_with_steps = some["contacts"]
+        .as_array()
+        .expect("contacts")
+        .iter()
+        .filter(|c| !picked.iter().any(|p| c["id"] == p.as_str()))
+        .filter(|c| c["steps"].as_array().is_some_and(|s| !s.is_empty()))
+        .count();
+    assert_eq!(others_with_steps, 0, "only the selected contacts keep their steps");
+
+    let error = simulate_journey(&journey, &scenario, Some(&ContactSelection::Ids(vec!["nobody".into()]))).expect_err("unknown id");
+    assert_eq!(error.kind(), ErrorKind::BadInput);
+    assert!(error.to_string().contains("nobody"), "{error}");
 }

@@ -108,7 +108,8 @@ export const listTemplates = () => call<TemplateListing[]>('list_templates');
 export const readJourney = (file: string) => call<JourneyFile>('read_journey', { file });
 export const saveJourney = (file: string, journey: JourneyDoc) => call<SavedFile>('save_journey', { file, journey });
 export const validateJourney = (journey: JourneyDoc) => call<Report>('validate_journey', { journey });
-export const simulateJourney = (journey: JourneyDoc, scenario: ScenarioDoc, contacts?: 'all') =>
+/** `contacts`: `'all'` keeps every contact's steps; a list of ids keeps those contacts' steps. */
+export const simulateJourney = (journey: JourneyDoc, scenario: ScenarioDoc, contacts?: 'all' | string[]) =>
   call<SimReport>('simulate_journey', contacts ? { journey, scenario, contacts } : { journey, scenario });
 export const listScenarios = () => call<ScenarioListing[]>('list_scenarios');
 export const readScenario = (file: string) => call<ScenarioFile>('read_scenario', { file });

@@ -123,7 +123,7 @@ export const SimResults = memo(function SimResults(props: SimResultsProps) {
         {timelinesOmitted && (
           <p className="sim-note" data-testid="sim-timelines-omitted">
             Timelines are kept for the test contacts, and for generated populations up to{' '}
-            {TIMELINE_LIMIT.toLocaleString('en')} contacts; other generated contacts show their outcome only. The totals
+            {TIMELINE_LIMIT.toLocaleString('en')} contacts; select another generated contact to replay its timeline. The totals
             and canvas counts cover all {summary.contacts.toLocaleString('en')}.
           </p>
         )}
@@ -237,7 +237,7 @@ function Timeline(props: { contact: SimContact; zone: string | null; onSelectNod
         <p className="sim-muted sim-empty">
           {contact.outcome === 'not_entered'
             ? 'This contact never entered the journey (no matching trigger event).'
-            : `This generated contact’s steps are not kept for populations over ${TIMELINE_LIMIT.toLocaleString('en')} contacts; run a smaller population to follow one.`}
+            : 'Replaying this generated contact on the backend for its timeline…'}
         </p>
       ) : (
         <ol className="sim-timeline">

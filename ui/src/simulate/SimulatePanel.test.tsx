@@ -337,18 +337,28 @@ describe('SimulatePanel and the journey file', () => {
 });
 
 describe('SimulatePanel with a large population', () => {
-  it('says which timelines were left out and why', async () => {
-    simulate = async () => ({
-      ...report,
-      contacts: [report.contacts[0], { id: 'p0', outcome: 'exited', exit_node: 'done' }],
-      summary: { ...report.summary, contacts: 5001 },
-    });
-    renderPanel();
+  it('says which timelines were left out, and replays a selected generated contact for its timeline', async () => {
+    const replayed = { ...report.contacts[0], id: 'p0' };
+    simulate = async (args) =>
+      Array.isArray(args.contacts)
+        ? { ...report, contacts: [replayed] }
+        : {
+            ...report,
+            contacts: [report.contacts[0], { id: 'p0', outcome: 'exited', exit_node: 'done' }],
+            summary: { ...report.summary, contacts: 5001 },
+          };
+    const { onOverlay } = renderPanel();
     await ready();
     fireEvent.click(screen.getByTestId('run-simulation'));
     expect((await screen.findByTestId('sim-timelines-omitted')).textContent).toContain('all 5,001');
     fireEvent.click(screen.getByTestId('sim-contact-p0'));
-    expect(screen.getByTestId('sim-timeline').textContent).toContain('not kept for populations over 2,000');
+    expect(screen.getByTestId('sim-timeline').textContent).toContain('Replaying this generated contact');
+    const runs = calls.filter((c) => c.command === 'simulate_journey');
+    expect(runs).toHaveLength(2);
+    expect(runs[1].args.contacts).toEqual(['p0']);
+    expect(runs[1].args.scenario).toEqual(runs[0].args.scenario);
+    await waitFor(() => expect(screen.getAllByTestId('timeline-step')).toHaveLength(replayed.steps!.length));
+    expect(onOverlay.mock.calls[onOverlay.mock.calls.length - 1][0]?.path?.[0]).toBe('booked');
   });
 });
 

@@ -97,6 +97,10 @@ export default function SimulatePanel(props: SimulatePanelProps) {
     remembered?.scenario ? contactZones(remembered.scenario, outlineJourney(journey).defaultTimezone) : {},
   );
   const runToken = useRef(0);
+  // What the current report was computed from: a generated contact's timeline is replayed on
+  // demand from exactly these inputs (contacts are simulated independently, so the backend gives
+  // the same trace as a run that kept everybody's).
+  const runInputs = useRef<{ journey: JourneyDoc; scenario: ScenarioDoc } | null>(null);
 
   // Remember the panel's state for when the tab is shown again.
   useEffect(() => {
@@ -206,6 +210,7 @@ export default function SimulatePanel(props: SimulatePanelProps) {
     try {
       const r = await simulateJourney(journeyAtRun, scenario, total <= TIMELINE_LIMIT ? 'all' : undefined);
       if (token !== runToken.current) return;
+      runInputs.current = { journey: journeyAtRun, scenario };
       setReport(r);
       setZones(contactZones(scenario, outlineJourney(journeyAtRun).defaultTimezone));
       setReportJourney(journeyShape(journeyAtRun));
@@ -247,6 +252,20 @@ export default function SimulatePanel(props: SimulatePanelProps) {
     // A run made before the journey changed would draw counts on the wrong steps.
     if (!r || journeyShape(j) !== rj) return;
     draw(id ? overlayForContact(r, id) : overlayFromReport(r));
+    const contact = id ? r.contacts.find((c) => c.id === id) : undefined;
+    const inputs = runInputs.current;
+    if (!id || !contact || contact.outcome === 'not_entered' || (contact.steps?.length ?? 0) > 0 || !inputs) return;
+    // A generated contact of a large population: replay just this one for its timeline.
+    simulateJourney(inputs.journey, inputs.scenario, [id])
+      .then((one) => {
+        const found = one.contacts.find((c) => c.id === id);
+        const now = latest.current;
+        if (!found || now.report !== r) return;
+        const merged: SimReport = { ...r, contacts: r.contacts.map((c) => (c.id === id ? found : c)) };
+        setReport(merged);
+        if (journeyShape(now.journey) === now.reportJourney) now.onOverlay(overlayForContact(merged, id));
+      })
+      .catch((e: unknown) => setRunError({ message: e instanceof Error ? e.message : String(e), diagnostics: [] }));
   }, []);
   const selectNode = useCallback((id: string) => latest.current.onSelectNode(id), []);
 
