@@ -362,6 +362,33 @@ describe('SimulatePanel with a large population', () => {
   });
 });
 
+describe('SimulatePanel replaying generated contacts', () => {
+  it('two quick selections both get their timelines, and the path drawn is the last selected', async () => {
+    const base = report.contacts[0];
+    simulate = async (args) =>
+      Array.isArray(args.contacts)
+        ? { ...report, contacts: (args.contacts as string[]).map((id) => ({ ...base, id })) }
+        : {
+            ...report,
+            contacts: [base, { id: 'p0', outcome: 'exited', exit_node: 'done' }, { id: 'p1', outcome: 'exited', exit_node: 'done' }],
+            summary: { ...report.summary, contacts: 5002 },
+          };
+    const { onOverlay } = renderPanel();
+    await ready();
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    await screen.findByTestId('sim-timelines-omitted');
+    fireEvent.click(screen.getByTestId('sim-contact-p0'));
+    fireEvent.click(screen.getByTestId('sim-contact-p1'));
+    await waitFor(() => expect(screen.getAllByTestId('timeline-step')).toHaveLength(base.steps!.length));
+    expect(calls.filter((c) => c.command === 'simulate_journey').map((c) => c.args.contacts).slice(1)).toEqual([['p0'], ['p1']]);
+    fireEvent.click(screen.getByTestId('sim-contact-p0'));
+    // p0's replay was kept: selecting it again shows its timeline without another run.
+    expect(screen.getAllByTestId('timeline-step')).toHaveLength(base.steps!.length);
+    expect(calls.filter((c) => c.command === 'simulate_journey')).toHaveLength(3);
+    expect(onOverlay.mock.calls[onOverlay.mock.calls.length - 1][0]?.path?.[0]).toBe('booked');
+  });
+});
+
 describe('SimulatePanel on a journey being built', () => {
   it('an untouched new scenario follows the journey’s trigger and channels', async () => {
     const empty: JourneyDoc = { format: 'itinera/journey@1', id: 'draft', name: 'Draft', nodes: [], edges: [] };

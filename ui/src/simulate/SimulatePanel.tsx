@@ -244,8 +244,8 @@ export default function SimulatePanel(props: SimulatePanelProps) {
   }, [journey, report, reportJourney]);
 
   // Stable callbacks (the results list is memoised) reading the latest values through a ref.
-  const latest = useRef({ report, stale, journey, reportJourney, onOverlay, onSelectNode });
-  latest.current = { report, stale, journey, reportJourney, onOverlay, onSelectNode };
+  const latest = useRef({ report, stale, journey, reportJourney, onOverlay, onSelectNode, selected });
+  latest.current = { report, stale, journey, reportJourney, onOverlay, onSelectNode, selected };
   const selectContact = useCallback((id: string | null) => {
     setSelected(id);
     const { report: r, journey: j, reportJourney: rj, onOverlay: draw } = latest.current;
@@ -259,13 +259,17 @@ export default function SimulatePanel(props: SimulatePanelProps) {
     simulateJourney(inputs.journey, inputs.scenario, [id])
       .then((one) => {
         const found = one.contacts.find((c) => c.id === id);
+        // A new run (or Clear) makes this answer moot.
+        if (!found || runInputs.current !== inputs) return;
+        // Merge into whatever the report is by then: other replays may have landed meanwhile.
+        setReport((now) => (now ? { ...now, contacts: now.contacts.map((c) => (c.id === id ? found : c)) } : now));
+        // Only draw the path if this contact is still the one selected (keys walk the list fast).
         const now = latest.current;
-        if (!found || now.report !== r) return;
-        const merged: SimReport = { ...r, contacts: r.contacts.map((c) => (c.id === id ? found : c)) };
-        setReport(merged);
-        if (journeyShape(now.journey) === now.reportJourney) now.onOverlay(overlayForContact(merged, id));
+        if (now.selected === id && journeyShape(now.journey) === now.reportJourney) now.onOverlay(overlayForContact({ ...r, contacts: [found] }, id));
       })
-      .catch((e: unknown) => setRunError({ message: e instanceof Error ? e.message : String(e), diagnostics: [] }));
+      .catch((e: unknown) => {
+        if (runInputs.current === inputs) setRunError({ message: e instanceof Error ? e.message : String(e), diagnostics: [] });
+      });
   }, []);
   const selectNode = useCallback((id: string) => latest.current.onSelectNode(id), []);
 
