@@ -9,6 +9,7 @@
 //!   half-configured node still parses and validation can point at it.
 //! * [`duration`]: `"1h30m"`-style durations.
 //! * [`diagnostic`]: diagnostics as data, with stable codes.
+//! * [`json`]: the one strict JSON reading path (duplicate keys refused, numbers kept exactly).
 //! * [`validate`]: petgraph-based checks returning *every* diagnostic, plus facts about a valid
 //!   journey (size, longest time inside, most messages per channel).
 #![deny(missing_docs)]
@@ -16,6 +17,7 @@
 pub mod diagnostic;
 pub mod duration;
 pub mod journey;
+pub mod json;
 pub mod validate;
 
 pub use diagnostic::{Code, Diagnostic, Severity};

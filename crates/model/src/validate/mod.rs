@@ -150,7 +150,14 @@ pub fn validate(journey: &Journey) -> Report {
 /// Parses and validates journey text. A text that does not parse gives no journey and a report
 /// holding one `parse_error` with its line, column and (where known) the field.
 pub fn check_source(text: &str) -> (Option<Journey>, Report) {
-    match Journey::parse(text) {
+    // A duplicated key means different things to different readers: refuse it like any other
+    // text that is not a journey (the API reads request bodies through the same check). Looked
+    // for once the text parses, so other syntax errors keep the parser's own message.
+    let parsed = Journey::parse(text).and_then(|journey| match crate::json::check_unique_keys(text) {
+        Ok(()) => Ok(journey),
+        Err(err) => Err(crate::journey::ParseError { line: err.line, column: err.column, message: err.message }),
+    });
+    match parsed {
         Ok(journey) => {
             let report = validate(&journey);
             (Some(journey), report)
