@@ -85,8 +85,8 @@ async fn read_journey(folder: State<'_, Folder>, file: String) -> Result<Journey
 }
 
 #[tauri::command(rename_all = "snake_case")]
-async fn save_journey(folder: State<'_, Folder>, file: String, journey: Value) -> Result<SavedFile, Error> {
-    folder.current()?.save_journey(&file, &journey)
+async fn save_journey(folder: State<'_, Folder>, file: String, journey: Value, expected: Option<String>) -> Result<SavedFile, Error> {
+    folder.current()?.save_journey(&file, &journey, expected.as_deref())
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -96,7 +96,7 @@ async fn validate_journey(journey: Value) -> Result<Report, Error> {
 
 #[tauri::command(rename_all = "snake_case")]
 async fn simulate_journey(journey: Value, scenario: Value, contacts: Option<ContactSelection>) -> Result<Value, Error> {
-    tauri::async_runtime::spawn_blocking(move || itinera_service::simulate_journey(&journey, &scenario, contacts.as_ref()))
+    tauri::async_runtime::spawn_blocking(move || itinera_service::simulate_journey(&journey, &scenario, contacts.as_ref(), &Default::default()))
         .await
         .map_err(|e| Error::Internal(format!("the simulation failed: {e}")))?
 }
@@ -112,8 +112,8 @@ async fn read_scenario(folder: State<'_, Folder>, file: String) -> Result<Scenar
 }
 
 #[tauri::command(rename_all = "snake_case")]
-async fn save_scenario(folder: State<'_, Folder>, file: String, scenario: Value) -> Result<SavedFile, Error> {
-    folder.current()?.save_scenario(&file, &scenario)
+async fn save_scenario(folder: State<'_, Folder>, file: String, scenario: Value, expected: Option<String>) -> Result<SavedFile, Error> {
+    folder.current()?.save_scenario(&file, &scenario, expected.as_deref())
 }
 
 #[tauri::command(rename_all = "snake_case")]

@@ -1,11 +1,14 @@
 //! `itinera serve [--ui] [--ui-dir PATH] --dir FOLDER [--port N]`: the editor's backend over
-//! HTTP on 127.0.0.1 (all semantics in itinera-server / itinera-service).
+//! HTTP on 127.0.0.1 (all semantics in itinera-server / itinera-service). The API's secret is
+//! `$ITINERA_API_TOKEN` when set (tests, the editor's dev server), else drawn at random; the
+//! limits have flags (docs/security.md).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use anyhow::Context as _;
-use itinera_server::ServeOptions;
+use itinera_server::{Limits, ServeOptions};
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -25,6 +28,21 @@ pub struct Args {
     /// Let the editor switch to another folder (open_folder); off by default.
     #[arg(long)]
     allow_open_folder: bool,
+    /// The most contacts one simulation request may run.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_sim_contacts)]
+    max_sim_contacts: usize,
+    /// Seconds a request may take before it is answered 408 and its work cancelled.
+    #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().request_timeout.as_secs())]
+    request_timeout: u64,
+    /// Seconds a client has to send a request's headers (also closes idle connections).
+    #[arg(long, value_name = "SECONDS", default_value_t = Limits::default().header_read_timeout.as_secs())]
+    header_timeout: u64,
+    /// Connections served at once.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
+    /// Largest request body, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().body_bytes)]
+    max_body: usize,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -33,9 +51,30 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, true) => Some(default_ui_dir()),
         (None, false) => None,
     };
-    let options = ServeOptions { dir: args.dir, port: args.port, ui_dir, allow_open_folder: args.allow_open_folder };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
-    runtime.block_on(itinera_server::serve(options))?;
+    let limits = Limits {
+        body_bytes: args.max_body,
+        header_read_timeout: Duration::from_secs(args.header_timeout.max(1)),
+        request_timeout: Duration::from_secs(args.request_timeout.max(1)),
+        max_connections: args.max_connections.max(1),
+        max_sim_contacts: args.max_sim_contacts,
+    };
+    let api_token = std::env::var("ITINERA_API_TOKEN").ok().filter(|t| !t.is_empty());
+    let options = ServeOptions {
+        dir: args.dir,
+        port: args.port,
+        ui_dir,
+        allow_open_folder: args.allow_open_folder,
+        api_token,
+        limits,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let served = runtime.block_on(itinera_server::serve(options));
+    // Work still running after shutdown was asked to stop; don't wait for it longer than this.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    served?;
     Ok(ExitCode::SUCCESS)
 }
 

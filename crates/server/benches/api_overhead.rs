@@ -47,11 +47,14 @@ fn generated_journey(n: usize) -> Value {
     json!({"format": "itinera/journey@1", "id": "generated", "name": "Generated", "nodes": nodes, "edges": edges})
 }
 
+/// The API secret the benchmark's server is started with.
+const TOKEN: &str = "bench";
+
 fn post(port: u16, command: &str, body: &str) -> String {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connects");
     write!(
         stream,
-        "POST /api/{command} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST /api/{command} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Itinera-Token: {TOKEN}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .expect("sends");
@@ -64,9 +67,16 @@ fn post(port: u16, command: &str, body: &str) -> String {
 fn main() {
     let dir = std::env::temp_dir().join(format!("itinera-api-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     let server = runtime
-        .block_on(Server::bind(ServeOptions { dir: dir.clone(), port: 0, ui_dir: None, allow_open_folder: false }))
+        .block_on(Server::bind(ServeOptions {
+            api_token: Some(TOKEN.into()),
+            ..ServeOptions::new(dir.clone())
+        }))
         .expect("binds");
     let port = server.local_addr().port();
     runtime.spawn(server.run_until(std::future::pending()));

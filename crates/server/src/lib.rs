@@ -10,12 +10,21 @@
 //!   answer is the service's result as JSON (200) or its error as `{"error", "diagnostics"?}`
 //!   with 404 (missing file, unknown command), 400 (bad input, invalid journey) or 500.
 //! * **Every command runs on the blocking pool** (`spawn_blocking`): they read files, and
-//!   simulations are CPU-bound; the async runtime only moves bytes.
+//!   simulations are CPU-bound; the async runtime only moves bytes. A command's work is
+//!   cancelled when its client goes away (the request future is dropped), when the request
+//!   takes longer than [`Limits::request_timeout`], and when the server shuts down (SIGTERM
+//!   cancels everything in progress, then the process exits within about a second).
 //! * **One folder per server.** `--dir` fixes it; `open_folder` answers 400 unless the server
 //!   was started with [`ServeOptions::allow_open_folder`].
-//! * **Local only.** The server binds 127.0.0.1 and refuses requests whose `Host` or `Origin`
-//!   is not a loopback name, so a web page elsewhere cannot read or write the folder through
-//!   the user's browser (DNS rebinding, cross-site form posts).
+//! * **Local only, and only for its own page.** The server binds 127.0.0.1 and refuses requests
+//!   whose `Host` is not a loopback name (DNS rebinding). `/api/*` further needs the
+//!   per-process secret in `X-Itinera-Token` — the page the server serves carries it in a
+//!   `<meta name="itinera-api-token">` tag — and, when the browser sends an `Origin`, exactly
+//!   the server's own origin (`http://127.0.0.1:PORT`; `Origin: null` and other local ports are
+//!   refused). So no other page, local or sandboxed, can call the API (docs/security.md).
+//! * **Bounded.** Request bodies, header read time, request time and the number of open
+//!   connections are limited ([`Limits`]); a simulation larger than
+//!   [`Limits::max_sim_contacts`] is refused with 413.
 //! * The built editor (ui/dist) is served at `/` by tower-http's `ServeDir` when asked for;
 //!   routing inside the editor is by URL hash, so the server only needs `index.html` at `/`.
 //! * [`Server::bind`] and [`Server::run_until`] are separate so that tests (and the CLI) learn
@@ -25,24 +34,58 @@
 use std::future::Future;
 use std::io::Write as _;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::path::PathBuf;
+use std::pin::pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Path as UrlPath, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use itinera_service::{Error, ErrorKind, Workspace, args};
+use axum::routing::{get, post};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use itinera_service::{Cancel, Error, ErrorKind, SimulateOptions, Workspace, args};
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tower_http::services::ServeDir;
 
-/// Largest request body accepted (a 10,000-node journey is a few MB).
-const BODY_LIMIT: usize = 64 * 1024 * 1024;
+/// The header that carries the per-process secret on every `/api/*` call.
+pub const TOKEN_HEADER: &str = "x-itinera-token";
+
+/// What one request, and the server as a whole, may use.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Largest request body accepted (413 above; a 10,000-node journey is a few MB).
+    pub body_bytes: usize,
+    /// A client that has not sent a request's headers within this time is disconnected (also
+    /// closes idle keep-alive connections).
+    pub header_read_timeout: Duration,
+    /// A request that takes longer is answered 408 and its work cancelled.
+    pub request_timeout: Duration,
+    /// Connections open at once; further clients wait to be accepted.
+    pub max_connections: usize,
+    /// Contacts one `simulate_journey` may run (hand-written plus generated).
+    pub max_sim_contacts: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            body_bytes: 64 * 1024 * 1024,
+            header_read_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(120),
+            max_connections: 128,
+            max_sim_contacts: 1_000_000,
+        }
+    }
+}
 
 /// What to serve, and where.
 #[derive(Debug, Clone)]
@@ -56,6 +99,25 @@ pub struct ServeOptions {
     /// Whether `open_folder` may switch the folder (off by default: a browser page should not
     /// be able to point the server at another part of the disk).
     pub allow_open_folder: bool,
+    /// The secret `/api/*` calls must carry; `None` draws a random one (the usual case; tests
+    /// and the editor's dev server set it).
+    pub api_token: Option<String>,
+    /// Resource limits.
+    pub limits: Limits,
+}
+
+impl ServeOptions {
+    /// Options for `dir` with every other setting at its default.
+    pub fn new(dir: impl Into<PathBuf>) -> ServeOptions {
+        ServeOptions {
+            dir: dir.into(),
+            port: 0,
+            ui_dir: None,
+            allow_open_folder: false,
+            api_token: None,
+            limits: Limits::default(),
+        }
+    }
 }
 
 /// Why the server could not start or stopped.
@@ -75,6 +137,9 @@ pub enum ServeError {
         /// The operating system's error.
         cause: std::io::Error,
     },
+    /// No secret could be drawn from the operating system.
+    #[error("cannot draw a random API token: {0}")]
+    Token(String),
     /// Serving failed.
     #[error("serving: {0}")]
     Serve(std::io::Error),
@@ -84,6 +149,63 @@ pub enum ServeError {
 struct AppState {
     workspace: RwLock<Workspace>,
     allow_open_folder: bool,
+    token: String,
+    port: u16,
+    limits: Limits,
+    ui_dir: Option<PathBuf>,
+    work: Work,
+}
+
+/// The cancel flags of the commands running now, so that shutdown can stop them all.
+#[derive(Default)]
+struct Work {
+    next: AtomicU64,
+    running: Mutex<Vec<(u64, Cancel)>>,
+    stopping: Cancel,
+}
+
+impl Work {
+    /// A flag for one command; cancelled at once when the server is already stopping.
+    fn start(&self) -> (u64, Cancel) {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let cancel = Cancel::new();
+        if self.stopping.is_cancelled() {
+            cancel.cancel();
+        }
+        self.running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((id, cancel.clone()));
+        (id, cancel)
+    }
+
+    fn finish(&self, id: u64) {
+        self.running
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|(i, _)| *i != id);
+    }
+
+    fn cancel_all(&self) {
+        self.stopping.cancel();
+        for (_, cancel) in self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner).iter() {
+            cancel.cancel();
+        }
+    }
+}
+
+/// Cancels a command's work when the request future is dropped (client gone, timeout) or ends.
+struct CancelOnDrop<'a> {
+    work: &'a Work,
+    id: u64,
+    cancel: Cancel,
+}
+
+impl Drop for CancelOnDrop<'_> {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+        self.work.finish(self.id);
+    }
 }
 
 /// A bound, not yet serving, server.
@@ -91,6 +213,7 @@ pub struct Server {
     listener: TcpListener,
     router: Router,
     addr: SocketAddr,
+    state: Arc<AppState>,
 }
 
 impl Server {
@@ -102,11 +225,28 @@ impl Server {
         {
             return Err(ServeError::UiMissing(ui.clone()));
         }
+        let token = match options.api_token {
+            Some(token) => token,
+            None => random_token()?,
+        };
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, options.port));
         let listener = TcpListener::bind(addr).await.map_err(|cause| ServeError::Bind { addr, cause })?;
         let addr = listener.local_addr().map_err(|cause| ServeError::Bind { addr, cause })?;
-        let state = Arc::new(AppState { workspace: RwLock::new(workspace), allow_open_folder: options.allow_open_folder });
-        Ok(Server { listener, router: router(state, options.ui_dir.as_deref()), addr })
+        let state = Arc::new(AppState {
+            workspace: RwLock::new(workspace),
+            allow_open_folder: options.allow_open_folder,
+            token,
+            port: addr.port(),
+            limits: options.limits,
+            ui_dir: options.ui_dir,
+            work: Work::default(),
+        });
+        Ok(Server {
+            listener,
+            router: router(state.clone()),
+            addr,
+            state,
+        })
     }
 
     /// The address actually bound (the real port when 0 was asked for).
@@ -119,10 +259,59 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
-    /// Serves until `shutdown` completes, then finishes the requests in flight.
-    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
-        axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await.map_err(ServeError::Serve)
+    /// The secret `/api/*` calls must send in [`TOKEN_HEADER`].
+    pub fn token(&self) -> &str {
+        &self.state.token
     }
+
+    /// Serves until `shutdown` completes; then cancels the commands in progress and gives open
+    /// connections one second to finish.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
+        let Server {
+            listener, router, state, ..
+        } = self;
+        let limits = state.limits.clone();
+        let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let mut shutdown = pin!(shutdown);
+        loop {
+            let slot = tokio::select! {
+                slot = slots.clone().acquire_owned() => match slot { Ok(slot) => slot, Err(_) => break },
+                () = &mut shutdown => break,
+            };
+            let stream = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => stream,
+                    // Out of file descriptors and the like: wait a little rather than spin.
+                    Err(_) => { tokio::time::sleep(Duration::from_millis(50)).await; continue; }
+                },
+                () = &mut shutdown => break,
+            };
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new())
+                .header_read_timeout(limits.header_read_timeout)
+                .max_buf_size(64 * 1024);
+            let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router.clone()));
+            let connection = graceful.watch(connection);
+            tokio::spawn(async move {
+                let _ = connection.await;
+                drop(slot);
+            });
+        }
+        state.work.cancel_all();
+        tokio::select! {
+            () = graceful.shutdown() => {},
+            () = tokio::time::sleep(Duration::from_secs(1)) => {},
+        }
+        Ok(())
+    }
+}
+
+/// 32 random bytes from the operating system, in hex.
+fn random_token() -> Result<String, ServeError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| ServeError::Token(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Binds, prints `listening on http://127.0.0.1:N` (flushed) and serves until Ctrl-C / SIGTERM.
@@ -156,32 +345,103 @@ async fn shutdown_signal() {
     }
 }
 
-/// The routes: `POST /api/{command}`, and the editor's files at `/` when `ui_dir` is given.
-fn router(state: Arc<AppState>, ui_dir: Option<&Path>) -> Router {
-    let api = Router::new().route("/api/{command}", post(api)).with_state(state);
-    let app = match ui_dir {
-        Some(dir) => api.fallback_service(ServeDir::new(dir)),
+/// The routes: `POST /api/{command}`, `GET /health`, and the editor's files at `/` when a UI
+/// folder is given (its index.html with the API token in it).
+fn router(state: Arc<AppState>) -> Router {
+    let limits = state.limits.clone();
+    let api = Router::new()
+        .route("/api/{command}", post(api))
+        .route_layer(middleware::from_fn_with_state(state.clone(), own_page_only))
+        .route("/health", get(|| async { axum::Json(json!({"ok": true})) }));
+    let app = match &state.ui_dir {
+        Some(dir) => api
+            .route("/", get(index))
+            .route("/index.html", get(index))
+            .fallback_service(ServeDir::new(dir)),
         None => api.fallback(|| async {
-            (StatusCode::NOT_FOUND, "this server answers POST /api/<command> only; start it with --ui to serve the editor\n")
+            (
+                StatusCode::NOT_FOUND,
+                "this server answers POST /api/<command> only; start it with --ui to serve the editor\n",
+            )
         }),
     };
-    app.layer(DefaultBodyLimit::max(BODY_LIMIT)).layer(middleware::from_fn(loopback_only))
+    app.with_state(state)
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            limits.request_timeout,
+        ))
+        .layer(DefaultBodyLimit::max(limits.body_bytes))
+        .layer(middleware::from_fn(loopback_only))
 }
 
-/// Refuses requests whose `Host` or `Origin` is not a loopback name.
+/// The editor's index.html with the API token in a meta tag, never cached.
+async fn index(State(state): State<Arc<AppState>>) -> Response {
+    let Some(dir) = &state.ui_dir else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let path = dir.join("index.html");
+    let html = match tokio::fs::read_to_string(&path).await {
+        Ok(html) => html,
+        Err(_) => {
+            return (StatusCode::NOT_FOUND, "the editor's index.html is missing\n").into_response();
+        }
+    };
+    let meta = format!("<meta name=\"itinera-api-token\" content=\"{}\">", state.token);
+    let html = match html.find("</head>") {
+        Some(at) => format!("{}{meta}{}", &html[..at], &html[at..]),
+        None => format!("{meta}{html}"),
+    };
+    let mut response = Response::new(Body::from(html));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Refuses requests whose `Host` is not a loopback name (DNS rebinding).
 async fn loopback_only(request: Request, next: Next) -> Response {
-    let headers: &HeaderMap = request.headers();
-    let host_ok = headers.get(header::HOST).and_then(|h| h.to_str().ok()).is_none_or(is_loopback_authority);
-    let origin_ok = headers
-        .get(header::ORIGIN)
+    let host_ok = request
+        .headers()
+        .get(header::HOST)
         .and_then(|h| h.to_str().ok())
-        .is_none_or(|origin| origin == "null" || origin.split_once("://").is_some_and(|(_, authority)| is_loopback_authority(authority)));
-    if host_ok && origin_ok {
+        .is_none_or(is_loopback_authority);
+    if host_ok {
         next.run(request).await
     } else {
-        let body = json!({"error": "this server only answers pages served from 127.0.0.1 or localhost"});
-        (StatusCode::FORBIDDEN, axum::Json(body)).into_response()
+        forbidden("this server only answers requests for 127.0.0.1 or localhost")
     }
+}
+
+/// `/api/*` only for the page this server served: the right token, and no foreign `Origin`.
+async fn own_page_only(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let headers: &HeaderMap = request.headers();
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let port = state.port;
+        let own = [
+            format!("http://127.0.0.1:{port}"),
+            format!("http://localhost:{port}"),
+            format!("http://[::1]:{port}"),
+        ];
+        if !origin.to_str().is_ok_and(|origin| own.iter().any(|o| o == origin)) {
+            return forbidden("this API only answers the editor page served by this server");
+        }
+    }
+    let token_ok = headers
+        .get(TOKEN_HEADER)
+        .is_some_and(|sent| constant_time_eq(sent.as_bytes(), state.token.as_bytes()));
+    if !token_ok {
+        return forbidden("missing or wrong X-Itinera-Token: this API only answers the editor page served by this server");
+    }
+    next.run(request).await
+}
+
+fn forbidden(message: &str) -> Response {
+    (StatusCode::FORBIDDEN, axum::Json(json!({"error": message}))).into_response()
+}
+
+/// Equality that takes the same time wherever the first difference is.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// `127.0.0.1:8080`, `localhost`, `[::1]:80`…
@@ -196,19 +456,32 @@ fn is_loopback_authority(authority: &str) -> bool {
 
 /// `POST /api/{command}`: the body is the argument object (an empty body is `{}`).
 async fn api(State(state): State<Arc<AppState>>, UrlPath(command): UrlPath<String>, body: Bytes) -> Response {
-    let args: Value = if body.iter().all(u8::is_ascii_whitespace) {
-        json!({})
-    } else {
-        match serde_json::from_slice(&body) {
-            Ok(args) => args,
-            Err(e) => return error_response(&Error::BadInput(format!("{command}: the request body is not JSON: {e}"))),
-        }
+    let (id, cancel) = state.work.start();
+    let guard = CancelOnDrop {
+        work: &state.work,
+        id,
+        cancel: cancel.clone(),
     };
-    let outcome = tokio::task::spawn_blocking(move || dispatch(&state, &command, args)).await;
+    let shared = state.clone();
+    let outcome = tokio::task::spawn_blocking(move || run_command(&shared, &command, &body, &cancel)).await;
+    drop(guard);
     match outcome {
-        Ok(Ok(value)) => (StatusCode::OK, axum::Json(value)).into_response(),
+        Ok(Ok(json)) => {
+            let mut response = Response::new(Body::from(json));
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response
+        }
         Ok(Err(error)) => error_response(&error),
-        Err(join) => error_response(&Error::Internal(format!("the command failed: {join}"))),
+        Err(join) => {
+            let why = if join.is_panic() {
+                "the command failed unexpectedly"
+            } else {
+                "the command was stopped"
+            };
+            error_response(&Error::Internal(why.into()))
+        }
     }
 }
 
@@ -216,14 +489,46 @@ fn error_response(error: &Error) -> Response {
     let status = match error.kind() {
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
         ErrorKind::BadInput => StatusCode::BAD_REQUEST,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::Cancelled => StatusCode::SERVICE_UNAVAILABLE,
         ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     };
     (status, axum::Json(error)).into_response()
 }
 
-/// Runs one command of the contract with its JSON arguments (blocking).
-fn dispatch(state: &AppState, command: &str, args: Value) -> Result<Value, Error> {
-    let workspace = || state.workspace.read().map(|w| w.clone()).map_err(|_| Error::Internal("workspace lock poisoned".into()));
+/// Runs one command of the contract from its request body (blocking); answers JSON bytes.
+/// Public for the fuzz target and the benchmarks: this is exactly what `POST /api/<command>` does
+/// once the request passed the origin and token checks.
+pub fn run_api_command(workspace: &Workspace, command: &str, body: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
+    let state = AppState {
+        workspace: RwLock::new(workspace.clone()),
+        allow_open_folder: false,
+        token: String::new(),
+        port: 0,
+        limits: limits.clone(),
+        ui_dir: None,
+        work: Work::default(),
+    };
+    run_command(&state, command, body, &Cancel::new())
+}
+
+fn run_command(state: &AppState, command: &str, body: &[u8], cancel: &Cancel) -> Result<Vec<u8>, Error> {
+    let text = std::str::from_utf8(body).map_err(|_| Error::BadInput(format!("{command}: the request body is not UTF-8")))?;
+    let text = if text.trim().is_empty() { "{}" } else { text };
+    // One reading path for every body (duplicate keys refused, as `itinera validate` does).
+    let args =
+        itinera_model::json::parse_value(text).map_err(|e| Error::BadInput(format!("{command}: the request body is not JSON: {e}")))?;
+    if !args.is_object() {
+        return Err(Error::BadInput(format!("{command}: the request body must be a JSON object")));
+    }
+    let workspace = || {
+        state
+            .workspace
+            .read()
+            .map(|w| w.clone())
+            .map_err(|_| Error::Internal("workspace lock poisoned".into()))
+    };
     match command {
         "workspace_info" => answer(workspace()?.info(false)),
         "open_folder" => {
@@ -235,7 +540,10 @@ fn dispatch(state: &AppState, command: &str, args: Value) -> Result<Value, Error
             }
             let opened = Workspace::open(&dir)?;
             let info = opened.info(false);
-            *state.workspace.write().map_err(|_| Error::Internal("workspace lock poisoned".into()))? = opened;
+            *state
+                .workspace
+                .write()
+                .map_err(|_| Error::Internal("workspace lock poisoned".into()))? = opened;
             answer(info)
         }
         "list_journeys" => answer(workspace()?.list_journeys()?),
@@ -245,16 +553,25 @@ fn dispatch(state: &AppState, command: &str, args: Value) -> Result<Value, Error
             answer(workspace()?.read_journey(&file)?)
         }
         "save_journey" => {
-            let args::SaveJourney { file, journey } = parse(command, args)?;
-            answer(workspace()?.save_journey(&file, &journey)?)
+            // The journey's own text, so that its numbers are saved exactly as sent.
+            let args::SaveJourney { file, journey, expected } = parse_text::<args::SaveJourney<Box<RawValue>>>(command, text)?;
+            answer(workspace()?.save_journey_text(&file, journey.get(), expected.as_deref())?)
         }
         "validate_journey" => {
             let args::ValidateJourney { journey } = parse(command, args)?;
             answer(itinera_service::validate_journey(&journey))
         }
         "simulate_journey" => {
-            let args::SimulateJourney { journey, scenario, contacts } = parse(command, args)?;
-            itinera_service::simulate_journey(&journey, &scenario, contacts.as_ref())
+            let args::SimulateJourney {
+                journey,
+                scenario,
+                contacts,
+            } = parse(command, args)?;
+            let options = SimulateOptions {
+                max_contacts: Some(state.limits.max_sim_contacts),
+                cancel: Some(cancel.clone()),
+            };
+            itinera_service::simulate_journey_json(&journey, &scenario, contacts.as_ref(), &options)
         }
         "list_scenarios" => answer(workspace()?.list_scenarios()?),
         "read_scenario" => {
@@ -262,14 +579,17 @@ fn dispatch(state: &AppState, command: &str, args: Value) -> Result<Value, Error
             answer(workspace()?.read_scenario(&file)?)
         }
         "save_scenario" => {
-            let args::SaveScenario { file, scenario } = parse(command, args)?;
-            answer(workspace()?.save_scenario(&file, &scenario)?)
+            let args::SaveScenario { file, scenario, expected } = parse_text::<args::SaveScenario<Box<RawValue>>>(command, text)?;
+            answer(workspace()?.save_scenario_text(&file, scenario.get(), expected.as_deref())?)
         }
         "preview_template" => {
             let args::PreviewTemplate { template, contact, event } = parse(command, args)?;
             answer(itinera_service::preview_template(&template, &contact, &event)?)
         }
-        other => Err(Error::NotFound(format!("unknown command `{other}`"))),
+        other => Err(Error::NotFound(format!(
+            "unknown command `{}`",
+            other.chars().take(64).collect::<String>()
+        ))),
     }
 }
 
@@ -277,6 +597,33 @@ fn parse<T: DeserializeOwned>(command: &str, args: Value) -> Result<T, Error> {
     serde_json::from_value(args).map_err(|e| Error::BadInput(format!("{command}: {e}")))
 }
 
-fn answer(value: impl serde::Serialize) -> Result<Value, Error> {
-    serde_json::to_value(value).map_err(|e| Error::Internal(format!("cannot encode the answer: {e}")))
+fn parse_text<T: DeserializeOwned>(command: &str, text: &str) -> Result<T, Error> {
+    serde_json::from_str(text).map_err(|e| Error::BadInput(format!("{command}: {e}")))
+}
+
+fn answer(value: impl serde::Serialize) -> Result<Vec<u8>, Error> {
+    serde_json::to_vec(&value).map_err(|e| Error::Internal(format!("cannot encode the answer: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_authorities() {
+        for ok in ["127.0.0.1", "127.0.0.1:7370", "localhost:1", "[::1]:80", "[::1]"] {
+            assert!(is_loopback_authority(ok), "{ok}");
+        }
+        for bad in ["evil.example", "127.0.0.1.evil.example:80", "localhost.evil:1", "[::2]:80", ""] {
+            assert!(!is_loopback_authority(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn token_comparison() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"abcd"));
+        assert!(!constant_time_eq(b"", b"a"));
+    }
 }

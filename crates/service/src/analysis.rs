@@ -3,7 +3,7 @@
 //! their rules; this module only converts the editor's JSON to their inputs and back.
 
 use itinera_model::{Report, check_source};
-use itinera_sim::{Detail, RunOptions, Scenario};
+use itinera_sim::{Detail, RunOptions, Scenario, SimReport};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -43,22 +43,88 @@ pub enum ContactSelection {
     Ids(Vec<String>),
 }
 
+/// How `simulate_journey` may run: the front door's limits and its way to stop the work.
+#[derive(Debug, Clone, Default)]
+pub struct SimulateOptions {
+    /// The most contacts (hand-written plus generated) one call may simulate; more is
+    /// [`Error::TooLarge`]. `None`: no limit beyond the scenario format's own.
+    pub max_contacts: Option<usize>,
+    /// Stops the simulation when cancelled ([`Error::Cancelled`]).
+    pub cancel: Option<Cancel>,
+}
+
+/// A flag that asks running work to stop; cheap to clone, shared by all clones.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Cancel {
+    /// A flag not yet raised.
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Raises the flag.
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the flag is raised.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// `simulate_journey`: runs `scenario` through `journey` on the virtual clock and answers the
 /// simulator's report (the shape of `itinera simulate --json`). `contacts = "all"` keeps
 /// every contact's steps, a list of ids keeps those contacts' steps; without it a generated
 /// population's contacts are summarised only.
-pub fn simulate_journey(journey: &Value, scenario: &Value, contacts: Option<&ContactSelection>) -> Result<Value, Error> {
+pub fn simulate_journey(
+    journey: &Value,
+    scenario: &Value,
+    contacts: Option<&ContactSelection>,
+    options: &SimulateOptions,
+) -> Result<Value, Error> {
+    let report = simulate(journey, scenario, contacts, options)?;
+    serde_json::to_value(&report).map_err(|e| Error::Internal(format!("cannot encode the simulation report: {e}")))
+}
+
+/// [`simulate_journey`] answering the report's JSON text (what the HTTP transport sends; a large
+/// report is never held as a `Value`).
+pub fn simulate_journey_json(
+    journey: &Value,
+    scenario: &Value,
+    contacts: Option<&ContactSelection>,
+    options: &SimulateOptions,
+) -> Result<Vec<u8>, Error> {
+    let report = simulate(journey, scenario, contacts, options)?;
+    serde_json::to_vec(&report).map_err(|e| Error::Internal(format!("cannot encode the simulation report: {e}")))
+}
+
+fn simulate(journey: &Value, scenario: &Value, contacts: Option<&ContactSelection>, options: &SimulateOptions) -> Result<SimReport, Error> {
     let (parsed, report) = check_source(&journey_text(journey));
     let Some(journey) = parsed else {
         let first = report.diagnostics.first().map(|d| d.message.clone()).unwrap_or_default();
-        return Err(Error::Invalid { message: format!("the journey cannot be read: {first}"), diagnostics: report.diagnostics });
+        return Err(Error::Invalid {
+            message: format!("the journey cannot be read: {first}"),
+            diagnostics: report.diagnostics,
+        });
     };
     let scenario_text = serde_json::to_string_pretty(scenario).unwrap_or_default();
     let scenario = Scenario::parse(&scenario_text).map_err(|e| Error::BadInput(format!("scenario: {e}")))?;
+    if let Some(max) = options.max_contacts
+        && scenario.contact_count() > max
+    {
+        return Err(Error::TooLarge(format!(
+            "scenario: {} contacts is more than the {max} one simulation may have here (itinera serve --max-sim-contacts)",
+            scenario.contact_count()
+        )));
+    }
     let detail = match contacts {
         Some(ContactSelection::Keyword(word)) if word == "all" => Detail::All,
         Some(ContactSelection::Keyword(other)) => {
-            return Err(Error::BadInput(format!("contacts: expected \"all\" or a list of contact ids, got {other:?}")));
+            return Err(Error::BadInput(format!(
+                "contacts: expected \"all\" or a list of contact ids, got {other:?}"
+            )));
         }
         Some(ContactSelection::Ids(ids)) => {
             if let Some(unknown) = ids.iter().find(|id| scenario.contact_index(id).is_none()) {
@@ -69,14 +135,13 @@ pub fn simulate_journey(journey: &Value, scenario: &Value, contacts: Option<&Con
         // A generated population is summarised; its hand-written contacts keep their details.
         None => Detail::hand_written(&scenario),
     };
-    let report = itinera_sim::run(&journey, &scenario, &RunOptions { detail }, None).map_err(|e| {
+    itinera_sim::run(&journey, &scenario, &RunOptions { detail }, None).map_err(|e| {
         let message = e.to_string();
         match e {
             itinera_sim::Error::Invalid(diagnostics) => Error::Invalid { message, diagnostics },
             _ => Error::BadInput(message),
         }
-    })?;
-    serde_json::to_value(&report).map_err(|e| Error::Internal(format!("cannot encode the simulation report: {e}")))
+    })
 }
 
 /// `preview_template`: renders a Liquid template against a sample contact (its attributes plus
@@ -87,7 +152,9 @@ pub fn preview_template(template: &str, contact: &Value, event: &Value) -> Resul
     let mut attributes = match contact {
         Value::Object(map) => map.clone(),
         Value::Null => Map::new(),
-        _ => return Err(Error::BadInput("contact: expected an object of attributes".into())),
+        _ => {
+            return Err(Error::BadInput("contact: expected an object of attributes".into()));
+        }
     };
     let id = match attributes.remove("id") {
         Some(Value::String(id)) => id,
@@ -100,7 +167,14 @@ pub fn preview_template(template: &str, contact: &Value, event: &Value) -> Resul
         _ => return Err(Error::BadInput("event: expected an object".into())),
     };
     let compiled = itinera_engine::template::Template::compile(template).map_err(|e| Error::BadInput(format!("template: {e}")))?;
-    let contact = itinera_engine::Contact { id, attributes, ..Default::default() };
+    let contact = itinera_engine::Contact {
+        id,
+        attributes,
+        ..Default::default()
+    };
     let rendered = compiled.render(&contact, &event);
-    Ok(Preview { text: rendered.text, missing: rendered.missing })
+    Ok(Preview {
+        text: rendered.text,
+        missing: rendered.missing,
+    })
 }

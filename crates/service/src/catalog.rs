@@ -15,7 +15,13 @@ mod embedded {
 pub const SAMPLES_PREFIX: &str = "samples/";
 
 /// The gallery order: the lifecycle journeys of the seed article, then any other template by name.
-const GALLERY_ORDER: &[&str] = &["appointment-reminder", "lead-qualification", "onboarding", "post-purchase", "re-engagement"];
+const GALLERY_ORDER: &[&str] = &[
+    "appointment-reminder",
+    "lead-qualification",
+    "onboarding",
+    "post-purchase",
+    "re-engagement",
+];
 
 /// One sentence per known template, used when the file has no `description` field.
 const DESCRIPTIONS: &[(&str, &str)] = &[
@@ -23,10 +29,22 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
         "appointment-reminder",
         "SMS confirmation on booking, a WhatsApp reminder with Confirm / Reschedule buttons 24 h before, SMS fallback when WhatsApp fails or nobody answers.",
     ),
-    ("lead-qualification", "Qualify a new lead with a few WhatsApp questions, route hot leads to sales and nurture the rest."),
-    ("onboarding", "Welcome a new customer, guide the first steps and nudge the ones who get stuck."),
-    ("post-purchase", "Thank the buyer, follow the delivery, ask for a review and offer help when something went wrong."),
-    ("re-engagement", "Win back contacts who went quiet with a personal message, an offer and a graceful goodbye."),
+    (
+        "lead-qualification",
+        "Qualify a new lead with a few WhatsApp questions, route hot leads to sales and nurture the rest.",
+    ),
+    (
+        "onboarding",
+        "Welcome a new customer, guide the first steps and nudge the ones who get stuck.",
+    ),
+    (
+        "post-purchase",
+        "Thank the buyer, follow the delivery, ask for a review and offer help when something went wrong.",
+    ),
+    (
+        "re-engagement",
+        "Win back contacts who went quiet with a personal message, an offer and a graceful goodbye.",
+    ),
 ];
 
 /// One card of the template gallery (`list_templates`).
@@ -48,8 +66,8 @@ pub struct Template {
 pub fn list_templates() -> Result<Vec<Template>, Error> {
     let mut templates = Vec::with_capacity(embedded::TEMPLATE_FILES.len());
     for (file, text) in embedded::TEMPLATE_FILES {
-        let journey: Value = serde_json::from_str(text)
-            .map_err(|e| Error::Internal(format!("embedded template {file}: line {}: {e}", e.line())))?;
+        let journey: Value =
+            serde_json::from_str(text).map_err(|e| Error::Internal(format!("embedded template {file}: line {}: {e}", e.line())))?;
         let stem = file.trim_end_matches(JOURNEY_SUFFIX);
         let text_field = |key: &str| journey.get(key).and_then(Value::as_str).map(str::to_owned);
         let id = text_field("id").unwrap_or_else(|| stem.to_owned());
@@ -57,9 +75,20 @@ pub fn list_templates() -> Result<Vec<Template>, Error> {
         let description = text_field("description")
             .or_else(|| DESCRIPTIONS.iter().find(|(known, _)| *known == id).map(|(_, d)| (*d).to_owned()))
             .unwrap_or_default();
-        templates.push(Template { id, name, description, file: (*file).to_owned(), journey });
+        templates.push(Template {
+            id,
+            name,
+            description,
+            file: (*file).to_owned(),
+            journey,
+        });
     }
-    templates.sort_by_key(|t| (GALLERY_ORDER.iter().position(|id| *id == t.id).unwrap_or(GALLERY_ORDER.len()), t.id.clone()));
+    templates.sort_by_key(|t| {
+        (
+            GALLERY_ORDER.iter().position(|id| *id == t.id).unwrap_or(GALLERY_ORDER.len()),
+            t.id.clone(),
+        )
+    });
     Ok(templates)
 }
 

@@ -28,10 +28,19 @@ pub enum Error {
     /// The operation is not allowed on this transport (e.g. switching folders on the server).
     #[error("{0}")]
     NotAllowed(String),
+    /// The file changed since the caller read it (a save with a stale `expected` revision).
+    #[error("{0}")]
+    Conflict(String),
+    /// The input is over a limit (a file too large, a simulation larger than this server runs).
+    #[error("{0}")]
+    TooLarge(String),
+    /// The work was cancelled (its caller went away, or the server is shutting down).
+    #[error("{0}")]
+    Cancelled(String),
     /// Reading or writing a file failed for a reason other than its absence.
-    #[error("{path}: {cause}")]
+    #[error("{}: {cause}", path.display())]
     Io {
-        /// The file or folder concerned.
+        /// The file or folder concerned (relative to the folder for files inside it).
         path: PathBuf,
         /// The operating system's error (not a `source()`: the message already says it).
         cause: io::Error,
@@ -48,6 +57,12 @@ pub enum ErrorKind {
     NotFound,
     /// The caller asked for something wrong (HTTP 400).
     BadInput,
+    /// The file changed since it was read (HTTP 409).
+    Conflict,
+    /// Over a limit (HTTP 413).
+    TooLarge,
+    /// Cancelled before it finished (HTTP 503: the server is going away or the caller left).
+    Cancelled,
     /// Our side failed (HTTP 500).
     Internal,
 }
@@ -58,7 +73,28 @@ impl Error {
         match self {
             Error::NotFound(_) => ErrorKind::NotFound,
             Error::BadInput(_) | Error::Invalid { .. } | Error::NotAllowed(_) => ErrorKind::BadInput,
+            Error::Conflict(_) => ErrorKind::Conflict,
+            Error::TooLarge(_) => ErrorKind::TooLarge,
+            Error::Cancelled(_) => ErrorKind::Cancelled,
             Error::Io { .. } | Error::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// An I/O error on `file`, a name relative to the folder (errors never show where the folder
+    /// is on disk); a missing file becomes [`Error::NotFound`] naming it.
+    pub fn file(file: &str, cause: io::Error) -> Error {
+        let shown: String = if file.chars().count() > 80 {
+            format!("{}…", file.chars().take(80).collect::<String>())
+        } else {
+            file.to_owned()
+        };
+        match cause.kind() {
+            io::ErrorKind::NotFound => Error::NotFound(format!("{shown}: no such file or folder")),
+            io::ErrorKind::InvalidFilename => Error::BadInput(format!("{shown}: the name is too long for the file system")),
+            _ => Error::Io {
+                path: PathBuf::from(shown),
+                cause,
+            },
         }
     }
 
@@ -67,7 +103,10 @@ impl Error {
         if cause.kind() == io::ErrorKind::NotFound {
             Error::NotFound(format!("{}: no such file or folder", path.display()))
         } else {
-            Error::Io { path: path.to_path_buf(), cause }
+            Error::Io {
+                path: path.to_path_buf(),
+                cause,
+            }
         }
     }
 }

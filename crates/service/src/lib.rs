@@ -30,13 +30,15 @@ mod catalog;
 mod error;
 mod workspace;
 
-pub use analysis::{ContactSelection, Preview, preview_template, simulate_journey, validate_journey};
+pub use analysis::{
+    Cancel, ContactSelection, Preview, SimulateOptions, preview_template, simulate_journey, simulate_journey_json, validate_journey,
+};
 pub use catalog::{SAMPLES_PREFIX, Template, list_templates};
 pub use error::{Error, ErrorKind};
 pub use itinera_model::Report;
 pub use workspace::{
-    JOURNEY_SUFFIX, JourneyFile, JourneyListing, SCENARIO_SUFFIX, SavedFile, ScenarioFile, ScenarioListing, Workspace,
-    WorkspaceInfo,
+    JOURNEY_SUFFIX, JourneyFile, JourneyListing, MAX_FILE_BYTES, MAX_FOLDER_DEPTH, SCENARIO_SUFFIX, SavedFile, ScenarioFile,
+    ScenarioListing, Workspace, WorkspaceInfo, revision,
 };
 
 use serde::Deserialize;
@@ -62,22 +64,31 @@ pub mod args {
         pub file: String,
     }
 
-    /// `save_journey`.
+    /// `save_journey`. `J` is the journey: a [`Value`] where the transport has parsed it
+    /// already (Tauri), its raw text where the transport has the bytes (HTTP), so that numbers
+    /// are saved exactly as sent.
     #[derive(Debug, Clone, Deserialize)]
-    pub struct SaveJourney {
+    pub struct SaveJourney<J = Value> {
         /// Relative to the folder, ending in `.journey.json`.
         pub file: String,
         /// The journey's JSON.
-        pub journey: Value,
+        pub journey: J,
+        /// The revision the caller read; the save is refused (409) when the file changed since.
+        /// `""` means the file must not exist yet. Absent: no check.
+        #[serde(default)]
+        pub expected: Option<String>,
     }
 
-    /// `save_scenario`.
+    /// `save_scenario`, as [`SaveJourney`].
     #[derive(Debug, Clone, Deserialize)]
-    pub struct SaveScenario {
+    pub struct SaveScenario<S = Value> {
         /// Relative to the folder, ending in `.scenario.json`.
         pub file: String,
         /// The scenario's JSON.
-        pub scenario: Value,
+        pub scenario: S,
+        /// As [`SaveJourney::expected`].
+        #[serde(default)]
+        pub expected: Option<String>,
     }
 
     /// `validate_journey`.
