@@ -46,6 +46,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# The API secret: the served page carries it; the tests' direct calls (lib/app.mjs `api`) send it.
+ITINERA_API_TOKEN=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+export ITINERA_API_TOKEN
 "$bin" serve --ui --ui-dir "$ui_dir" --dir "$work" --port 0 >"$log" 2>&1 &
 server_pid=$!
 

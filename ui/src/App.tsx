@@ -16,7 +16,7 @@ import StartScreen from './start/StartScreen';
 
 const DISCARD = 'You have unsaved changes. Discard them?';
 
-type Loaded = { key: string; doc: JourneyDoc; file: string | null } | { key: string; error: string };
+type Loaded = { key: string; doc: JourneyDoc; file: string | null; revision?: string } | { key: string; error: string };
 
 function useWorkspace() {
   const [ws, setWs] = useState<WorkspaceInfo | null>(null);
@@ -108,7 +108,7 @@ export default function App() {
     };
     if (route.kind === 'journey') {
       readJourney(route.file)
-        .then((r) => done({ key, doc: check(r.journey), file: r.file ?? route.file }))
+        .then((r) => done({ key, doc: check(r.journey), file: r.file ?? route.file, revision: r.revision }))
         .catch(fail);
     } else if (route.kind === 'template') {
       listTemplates()
@@ -212,6 +212,7 @@ export default function App() {
       key={loaded.key}
       initial={loaded.doc}
       file={loaded.file}
+      revision={loaded.revision}
       workspace={workspace}
       onFileChanged={onFileChanged}
       onDirtyChange={onDirtyChange}

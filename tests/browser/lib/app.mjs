@@ -82,11 +82,12 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}.png`) });
 }
 
-/** Calls the real backend directly (to read what the editor wrote, list templates...). */
+/** Calls the real backend directly (to read what the editor wrote, list templates...), with the
+ * API secret run.sh started the server with. */
 export async function api(command, args = {}) {
   const res = await fetch(`${BASE_URL}/api/${command}`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
+    headers: { 'Content-Type': 'application/json', 'X-Itinera-Token': process.env.ITINERA_API_TOKEN ?? '' },
     body: JSON.stringify(args),
   });
   const body = await res.json();

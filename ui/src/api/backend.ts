@@ -47,12 +47,25 @@ export function isTauri(): boolean {
 /** A transport runs one command; swappable for tests (see `setTransport`). */
 export type Transport = (command: string, args: Record<string, unknown>) => Promise<unknown>;
 
+/** HTTP status of a save refused because the file changed since it was read. */
+export const CONFLICT = 409;
+
+/**
+ * The per-process secret `itinera serve` puts in the page it serves
+ * (`<meta name="itinera-api-token">`); every API call carries it, so that no other page can
+ * call the API (docs/security.md).
+ */
+export function apiToken(): string {
+  if (typeof document === 'undefined') return '';
+  return document.querySelector<HTMLMetaElement>('meta[name="itinera-api-token"]')?.content ?? '';
+}
+
 const httpTransport: Transport = async (command, args) => {
   let response: Response;
   try {
     response = await fetch('/api/' + command, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
+      headers: { 'Content-Type': 'application/json', 'X-Itinera-Token': apiToken() },
       body: JSON.stringify(args),
     });
   } catch (e) {
@@ -106,13 +119,19 @@ export const openFolder = (dir: string) => call<WorkspaceInfo>('open_folder', { 
 export const listJourneys = () => call<JourneyListing[]>('list_journeys');
 export const listTemplates = () => call<TemplateListing[]>('list_templates');
 export const readJourney = (file: string) => call<JourneyFile>('read_journey', { file });
-export const saveJourney = (file: string, journey: JourneyDoc) => call<SavedFile>('save_journey', { file, journey });
+/**
+ * `expected`: the revision the editor read or last saved; the backend refuses the save with a
+ * 409 (`CONFLICT`) when the file changed since (another window, another program).
+ */
+export const saveJourney = (file: string, journey: JourneyDoc, expected?: string) =>
+  call<SavedFile>('save_journey', expected === undefined ? { file, journey } : { file, journey, expected });
 export const validateJourney = (journey: JourneyDoc) => call<Report>('validate_journey', { journey });
 /** `contacts`: `'all'` keeps every contact's steps; a list of ids keeps those contacts' steps. */
 export const simulateJourney = (journey: JourneyDoc, scenario: ScenarioDoc, contacts?: 'all' | string[]) =>
   call<SimReport>('simulate_journey', contacts ? { journey, scenario, contacts } : { journey, scenario });
 export const listScenarios = () => call<ScenarioListing[]>('list_scenarios');
 export const readScenario = (file: string) => call<ScenarioFile>('read_scenario', { file });
-export const saveScenario = (file: string, scenario: ScenarioDoc) => call<SavedFile>('save_scenario', { file, scenario });
+export const saveScenario = (file: string, scenario: ScenarioDoc, expected?: string) =>
+  call<SavedFile>('save_scenario', expected === undefined ? { file, scenario } : { file, scenario, expected });
 export const previewTemplate = (template: string, contact: Record<string, unknown>, event: Record<string, unknown>) =>
   call<TemplatePreview>('preview_template', { template, contact, event });

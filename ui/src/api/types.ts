@@ -295,12 +295,16 @@ export interface TemplateListing {
 export interface JourneyFile {
   file: string;
   journey: JourneyDoc;
+  /** A digest of the file as read: pass it as `expected` when saving it back. */
+  revision: string;
 }
 
 export interface SavedFile {
   file: string;
   /** The canonical text written. */
   text: string;
+  /** The file's new revision. */
+  revision: string;
 }
 
 export interface TemplatePreview {
@@ -362,6 +366,7 @@ export interface ScenarioListing {
 export interface ScenarioFile {
   file: string;
   scenario: ScenarioDoc;
+  revision: string;
 }
 
 // ---- simulation report (issue 3 §3, `itinera simulate --json`) ----

@@ -4,7 +4,7 @@
  */
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { BackendError, saveJourney } from '../api/backend';
+import { BackendError, CONFLICT, saveJourney } from '../api/backend';
 import type { Button, JourneyDoc, NodeDoc, WorkspaceInfo } from '../api/types';
 import JourneyCanvas from '../canvas/JourneyCanvas';
 import FindStep from '../canvas/FindStep';
@@ -31,6 +31,8 @@ type Tab = 'inspector' | 'settings' | 'simulate';
 export interface EditorScreenProps {
   initial: JourneyDoc;
   file: string | null;
+  /** The revision of `file` as read, so that saving over a file changed since is refused. */
+  revision?: string;
   workspace: WorkspaceInfo | null;
   /** The journey now lives in `file` (after save as): update the route without reloading. */
   onFileChanged: (file: string) => void;
@@ -69,10 +71,13 @@ function upstreamButtons(nodes: StepNode[], edges: { source: string; target: str
   return out;
 }
 
-function Editor({ initial, file: initialFile, workspace, onFileChanged, onDirtyChange, onOpenFile }: EditorScreenProps) {
+function Editor({ initial, file: initialFile, revision: initialRevision, workspace, onFileChanged, onDirtyChange, onOpenFile }: EditorScreenProps) {
   const editor = useEditor(initial);
   const rf = useReactFlow();
   const [file, setFile] = useState<string | null>(initialFile);
+  // The revision of `file` this editor last read or wrote: saving over it names it, so a
+  // change made meanwhile by another window or program is not silently overwritten.
+  const revision = useRef<string | undefined>(initialFile ? initialRevision : undefined);
   const [tab, setTab] = useState<Tab>('inspector');
   const [dialog, setDialog] = useState<null | 'save' | 'open'>(null);
   const [help, setHelp] = useState(false);
@@ -141,14 +146,19 @@ function Editor({ initial, file: initialFile, workspace, onFileChanged, onDirtyC
       setSaving(true);
       const version = editor.version;
       try {
-        const r = await saveJourney(target, editor.journey);
+        const expected = target === file ? revision.current : undefined;
+        const r = await saveJourney(target, editor.journey, expected);
+        revision.current = r.revision;
         editor.markSaved(version);
         setFile(r.file);
         if (workspace) rememberFile(workspace.dir, r.file, editor.meta.name || editor.meta.id);
         if (r.file !== file) onFileChanged(r.file);
         setToast({ text: `Saved ${r.file}`, kind: 'ok' });
       } catch (e) {
-        setToast({ text: `Could not save: ${e instanceof BackendError ? e.message : String(e)}`, kind: 'error' });
+        if (e instanceof BackendError && e.status === CONFLICT) {
+          // Keep the user's work; they choose: save under another name, or reopen the file.
+          setToast({ text: `Not saved: ${target} was changed by another window or program since you opened it. Use Save as to keep your version.`, kind: 'error' });
+        } else setToast({ text: `Could not save: ${e instanceof BackendError ? e.message : String(e)}`, kind: 'error' });
       } finally {
         setSaving(false);
       }
