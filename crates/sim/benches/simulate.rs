@@ -89,7 +89,7 @@ fn main() {
     let (small, large) = if quick { (20_000, 200_000) } else { (100_000, 1_000_000) };
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/journeys/appointment-reminder.journey.json");
     let journey = Journey::parse(&std::fs::read_to_string(path).expect("journey readable")).expect("journey parses");
-    let options = RunOptions { detail: Detail::None };
+    let options = RunOptions { detail: Detail::None, ..RunOptions::default() };
 
     // Warm-up (page in code, time zone cache).
     let _ = itinera_sim::run_with_threads(&journey, &scenario(2_000), &options, 1, None).expect("runs");
