@@ -136,7 +136,8 @@ fn streamed_json_is_byte_identical_to_the_pretty_printed_report() {
     };
     // Every golden scenario (hand-written: every contact in detail).
     for name in ["appointment-reminder", "lead-qualification", "onboarding", "post-purchase", "re-engagement"] {
-        let (journey, scenario) = (repo(&format!("assets/journeys/{name}.journey.json")), repo(&format!("assets/scenarios/{name}.scenario.json")));
+        let (journey, scenario) =
+            (repo(&format!("assets/journeys/{name}.journey.json")), repo(&format!("assets/scenarios/{name}.scenario.json")));
         assert_same(&["simulate", "--json", &journey, &scenario], collected_json(&journey, &scenario, Detail::All));
     }
     // A population over several chunks: hand-written contacts in detail, the rest summarised;
@@ -147,7 +148,10 @@ fn streamed_json_is_byte_identical_to_the_pretty_printed_report() {
     let journey = repo(JOURNEY);
     assert_same(&["simulate", "--json", &journey, population], collected_json(&journey, population, Detail::hand_written(&scenario)));
     assert_same(&["simulate", "--json", "--contacts", "all", &journey, population], collected_json(&journey, population, Detail::All));
-    assert_same(&["simulate", "--json", "--contact", "p2999", &journey, population], collected_json(&journey, population, Detail::Only(vec!["p2999".into()])));
+    assert_same(
+        &["simulate", "--json", "--contact", "p2999", &journey, population],
+        collected_json(&journey, population, Detail::Only(vec!["p2999".into()])),
+    );
     // No contacts at all: `"contacts": []`.
     let empty = temp_file("empty.scenario.json", r#"{"format": "itinera/scenario@1", "start": "2026-03-02T09:00:00Z", "run_for": "1d"}"#);
     let empty = empty.to_str().expect("utf-8 path");
@@ -166,7 +170,11 @@ fn one_contact_walks_a_200000_node_chain() {
     let edges: Vec<String> = (0..NODES - 1).map(|i| format!(r#"{{"from": "n{i}", "to": "n{}"}}"#, i + 1)).collect();
     let journey = temp_file(
         "chain.journey.json",
-        &format!(r#"{{"format": "itinera/journey@1", "id": "chain", "name": "Chain", "nodes": [{}], "edges": [{}]}}"#, nodes.join(","), edges.join(",")),
+        &format!(
+            r#"{{"format": "itinera/journey@1", "id": "chain", "name": "Chain", "nodes": [{}], "edges": [{}]}}"#,
+            nodes.join(","),
+            edges.join(",")
+        ),
     );
     let scenario = temp_file(
         "chain.scenario.json",

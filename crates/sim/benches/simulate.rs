@@ -89,7 +89,10 @@ fn explicit_contacts_parse() {
             )
         })
         .collect();
-    let text = format!(r#"{{"format": "itinera/scenario@1", "start": "2026-03-02T09:00:00Z", "run_for": "14d", "contacts": [{}]}}"#, contacts.join(","));
+    let text = format!(
+        r#"{{"format": "itinera/scenario@1", "start": "2026-03-02T09:00:00Z", "run_for": "14d", "contacts": [{}]}}"#,
+        contacts.join(",")
+    );
     drop(contacts);
     let before = status_kib("VmRSS:");
     let reset = reset_peak_memory();
@@ -165,7 +168,10 @@ fn main() {
             (Some(first), Some(now)) => format!(" = {:.2}x the {} one", now / first, sizes[0]),
             _ => String::new(),
         };
-        println!("streaming, summary only: {count} contacts (2 threads): {secs:.3} s ({:.0} contacts/s); {peak_text}{ratio}", count as f64 / secs);
+        println!(
+            "streaming, summary only: {count} contacts (2 threads): {secs:.3} s ({:.0} contacts/s); {peak_text}{ratio}",
+            count as f64 / secs
+        );
         first_peak = first_peak.or(peak);
     }
 

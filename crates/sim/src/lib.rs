@@ -44,8 +44,8 @@ use std::sync::{Arc, Condvar, Mutex, mpsc};
 use itinera_engine::{Channel, CompileError, Program, StepResult};
 use itinera_model::{Diagnostic, Journey, Severity};
 
-use crate::driver::{Counts, Layout, RunContext, simulate_contact};
 pub use crate::driver::MAX_KEPT_STEPS;
+use crate::driver::{Counts, Layout, RunContext, simulate_contact};
 pub use crate::report::{ContactOutcome, ContactReport, EdgeCount, MessageRecord, SimReport, StepRecord, Summary, TemplateRecord};
 pub use crate::scenario::{ContactSpec, Scenario};
 
