@@ -1,5 +1,5 @@
 //! `itinera simulate JOURNEY SCENARIO [--json] [--contacts all] [--contact ID]`: glue over
-//! [`itinera_sim::run`].
+//! [`itinera_sim::run_streaming`].
 //!
 //! * The journey is validated first: errors are printed like `itinera validate` does and the
 //!   exit code is 1.
@@ -11,6 +11,9 @@
 //!   their `steps` and `messages`; generated (population) contacts only `id`, `outcome` and
 //!   `exit_node` unless `--contacts all`; `--contact ID` keeps that contact's details only.
 //! * A progress bar goes to stderr when it is a terminal and the run is long.
+//! * Streaming: contacts are printed (`--json`, as they finish, in order) or dropped as they
+//!   come, so memory stays flat whatever the population; `--json` output is byte for byte
+//!   `serde_json::to_writer_pretty` of the whole report.
 //!
 //! Same inputs and seed → byte-identical output.
 
@@ -20,7 +23,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use itinera_model::{Severity, check_source};
-use itinera_sim::{ContactReport, Detail, RunOptions, Scenario, SimReport};
+use itinera_sim::{ContactReport, Detail, Flow, RunOptions, Scenario, Summary};
 
 /// Arguments of `itinera simulate`.
 #[derive(clap::Args)]
@@ -78,7 +81,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         (None, None) if !args.json => Detail::None,
         (None, None) => Detail::hand_written(&scenario),
     };
-    let options = RunOptions { detail };
+    let options = RunOptions { detail, ..RunOptions::default() };
 
     let total = scenario.contact_count();
     let bar = (std::io::stderr().is_terminal() && total >= PROGRESS_THRESHOLD).then(|| {
@@ -93,12 +96,32 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             bar.set_position(done as u64);
         }
     };
-    let result = itinera_sim::run(&journey, &scenario, &options, Some(&progress));
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    // Contacts are written (with --json) or dropped as they come: nothing grows with the
+    // population but the one contact whose timeline was asked for.
+    let mut json = args.json.then(|| JsonReport::new(&journey.id));
+    let mut timeline: Option<ContactReport> = None;
+    let mut write_error: Option<std::io::Error> = None;
+    let result = itinera_sim::run_streaming(&journey, &scenario, &options, Some(&progress), &mut |contact| {
+        if let Some(json) = &mut json {
+            if let Err(err) = json.contact(&mut out, &contact) {
+                write_error = Some(err);
+                return Flow::Break(());
+            }
+        } else if args.contact.as_deref() == Some(contact.id.as_str()) {
+            timeline = Some(contact);
+        }
+        Flow::Continue(())
+    });
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let report = match result {
-        Ok(report) => report,
+    if let Some(err) = write_error {
+        return Err(err).context("cannot write the report");
+    }
+    let summary = match result {
+        Ok(summary) => summary,
         Err(itinera_sim::Error::Invalid(diagnostics)) => {
             print_diagnostics(&journey_file, &diagnostics);
             return Ok(ExitCode::from(1));
@@ -109,20 +132,77 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
 
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    if args.json {
-        serde_json::to_writer_pretty(&mut out, &report)?;
-        writeln!(out)?;
+    if let Some(json) = json {
+        json.finish(&mut out, &summary)?;
     } else {
-        print_summary(&mut out, &report, &journey)?;
-        if let Some(contact) = args.contact.as_deref().and_then(|id| report.contacts.iter().find(|c| c.id == id)) {
+        print_summary(&mut out, &journey.id, &summary, &journey)?;
+        if let Some(contact) = &timeline {
             writeln!(out)?;
             print_timeline(&mut out, contact)?;
         }
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `--json` report written as the contacts come: byte for byte what
+/// `serde_json::to_writer_pretty(&SimReport)` and a newline write, without ever holding the
+/// contacts. serde_json's pretty printer indents by two spaces a level and escapes every
+/// newline inside strings, so a contact (or the summary) printed on its own is re-indented to
+/// its depth by adding the indent after each newline.
+struct JsonReport {
+    journey: String,
+    contacts: usize,
+}
+
+impl JsonReport {
+    fn new(journey: &str) -> JsonReport {
+        JsonReport { journey: journey.to_string(), contacts: 0 }
+    }
+
+    /// Written with the first contact (or at the end), so that an error before any contact
+    /// leaves stdout empty.
+    fn head(&self, out: &mut impl Write) -> std::io::Result<()> {
+        out.write_all(b"{\n  \"journey\": ")?;
+        serde_json::to_writer(&mut *out, &self.journey)?;
+        out.write_all(b",\n  \"contacts\": [")
+    }
+
+    fn contact(&mut self, out: &mut impl Write, contact: &ContactReport) -> std::io::Result<()> {
+        if self.contacts == 0 {
+            self.head(out)?;
+        }
+        out.write_all(if self.contacts == 0 { b"\n    " } else { b",\n    " })?;
+        indented(out, &serde_json::to_vec_pretty(contact)?, b"    ")?;
+        self.contacts += 1;
+        Ok(())
+    }
+
+    fn finish(self, out: &mut impl Write, summary: &Summary) -> std::io::Result<()> {
+        if self.contacts == 0 {
+            self.head(out)?;
+            out.write_all(b"]")?;
+        } else {
+            out.write_all(b"\n  ]")?;
+        }
+        out.write_all(b",\n  \"summary\": ")?;
+        indented(out, &serde_json::to_vec_pretty(summary)?, b"  ")?;
+        out.write_all(b"\n}\n")
+    }
+}
+
+/// `pretty` with `indent` after each of its newlines.
+fn indented(out: &mut impl Write, pretty: &[u8], indent: &[u8]) -> std::io::Result<()> {
+    let mut lines = pretty.split(|b| *b == b'\n');
+    if let Some(first) = lines.next() {
+        out.write_all(first)?;
+    }
+    for line in lines {
+        out.write_all(b"\n")?;
+        out.write_all(indent)?;
+        out.write_all(line)?;
+    }
+    Ok(())
 }
 
 fn print_diagnostics(file: &str, diagnostics: &[itinera_model::Diagnostic]) {
@@ -145,9 +225,8 @@ fn percent(rate: f64) -> String {
     format!("{:.1}%", rate * 100.0)
 }
 
-fn print_summary(out: &mut impl Write, report: &SimReport, journey: &itinera_model::Journey) -> std::io::Result<()> {
-    let s = &report.summary;
-    writeln!(out, "{}: {} contacts, {} entered, goal rate {}", report.journey, s.contacts, s.entered, percent(s.goal_rate))?;
+fn print_summary(out: &mut impl Write, journey_id: &str, s: &Summary, journey: &itinera_model::Journey) -> std::io::Result<()> {
+    writeln!(out, "{journey_id}: {} contacts, {} entered, goal rate {}", s.contacts, s.entered, percent(s.goal_rate))?;
     let outcomes: Vec<String> = ["exited", "goal", "left", "waiting", "not_entered"]
         .iter()
         .map(|o| format!("{o} {}", s.outcomes.get(*o).copied().unwrap_or(0)))

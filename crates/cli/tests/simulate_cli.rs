@@ -106,3 +106,93 @@ fn exit_codes() {
     // Unknown --contact → 2.
     assert_eq!(itinera(&["simulate", &repo(JOURNEY), &repo(SCENARIO), "--contact", "nobody"]).status.code(), Some(2));
 }
+
+/// What `--json` printed before it streamed: the whole report, pretty-printed, and a newline.
+fn collected_json(journey: &str, scenario: &str, detail: itinera_sim::Detail) -> Vec<u8> {
+    let journey = itinera_model::Journey::parse(&std::fs::read_to_string(journey).expect("readable")).expect("journey");
+    let scenario = itinera_sim::Scenario::parse(&std::fs::read_to_string(scenario).expect("readable")).expect("scenario");
+    let options = itinera_sim::RunOptions { detail, ..itinera_sim::RunOptions::default() };
+    let report = itinera_sim::run(&journey, &scenario, &options, None).expect("simulates");
+    let mut bytes = serde_json::to_vec_pretty(&report).expect("serializes");
+    bytes.push(b'\n');
+    bytes
+}
+
+#[test]
+fn streamed_json_is_byte_identical_to_the_pretty_printed_report() {
+    use itinera_sim::Detail;
+    let assert_same = |args: &[&str], expected: Vec<u8>| {
+        let out = itinera(args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        if out.stdout != expected {
+            let at = out.stdout.iter().zip(&expected).position(|(a, b)| a != b).unwrap_or(out.stdout.len().min(expected.len()));
+            let from = at.saturating_sub(80);
+            panic!(
+                "{args:?}: streamed output differs at byte {at}:\n{}\n--- expected ---\n{}",
+                String::from_utf8_lossy(&out.stdout[from..(at + 80).min(out.stdout.len())]),
+                String::from_utf8_lossy(&expected[from..(at + 80).min(expected.len())])
+            );
+        }
+    };
+    // Every golden scenario (hand-written: every contact in detail).
+    for name in ["appointment-reminder", "lead-qualification", "onboarding", "post-purchase", "re-engagement"] {
+        let (journey, scenario) =
+            (repo(&format!("assets/journeys/{name}.journey.json")), repo(&format!("assets/scenarios/{name}.scenario.json")));
+        assert_same(&["simulate", "--json", &journey, &scenario], collected_json(&journey, &scenario, Detail::All));
+    }
+    // A population over several chunks: hand-written contacts in detail, the rest summarised;
+    // then everyone in detail; then one generated contact.
+    let population = with_population(3_000);
+    let population = population.to_str().expect("utf-8 path");
+    let scenario = itinera_sim::Scenario::parse(&std::fs::read_to_string(population).expect("readable")).expect("scenario");
+    let journey = repo(JOURNEY);
+    assert_same(&["simulate", "--json", &journey, population], collected_json(&journey, population, Detail::hand_written(&scenario)));
+    assert_same(&["simulate", "--json", "--contacts", "all", &journey, population], collected_json(&journey, population, Detail::All));
+    assert_same(
+        &["simulate", "--json", "--contact", "p2999", &journey, population],
+        collected_json(&journey, population, Detail::Only(vec!["p2999".into()])),
+    );
+    // No contacts at all: `"contacts": []`.
+    let empty = temp_file("empty.scenario.json", r#"{"format": "itinera/scenario@1", "start": "2026-03-02T09:00:00Z", "run_for": "1d"}"#);
+    let empty = empty.to_str().expect("utf-8 path");
+    let expected = collected_json(&journey, empty, Detail::All);
+    assert!(String::from_utf8_lossy(&expected).contains("\"contacts\": [],"));
+    assert_same(&["simulate", "--json", &journey, empty], expected);
+}
+
+#[test]
+fn one_contact_walks_a_200000_node_chain() {
+    // trigger → 199,998 one-minute waits → exit.
+    const NODES: usize = 200_000;
+    let mut nodes = vec![r#"{"id": "n0", "type": "trigger", "event": "go"}"#.to_string()];
+    nodes.extend((1..NODES - 1).map(|i| format!(r#"{{"id": "n{i}", "type": "wait", "for": "1m"}}"#)));
+    nodes.push(format!(r#"{{"id": "n{}", "type": "exit"}}"#, NODES - 1));
+    let edges: Vec<String> = (0..NODES - 1).map(|i| format!(r#"{{"from": "n{i}", "to": "n{}"}}"#, i + 1)).collect();
+    let journey = temp_file(
+        "chain.journey.json",
+        &format!(
+            r#"{{"format": "itinera/journey@1", "id": "chain", "name": "Chain", "nodes": [{}], "edges": [{}]}}"#,
+            nodes.join(","),
+            edges.join(",")
+        ),
+    );
+    let scenario = temp_file(
+        "chain.scenario.json",
+        r#"{"format": "itinera/scenario@1", "start": "2026-03-02T09:00:00Z", "run_for": "200d", "contacts": [{"id": "walker", "events": [{"at": "+0m", "name": "go"}]}]}"#,
+    );
+    let (journey, scenario) = (journey.to_str().expect("utf-8"), scenario.to_str().expect("utf-8"));
+    let out = itinera(&["validate", journey]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = itinera(&["simulate", journey, scenario]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("chain: 1 contacts, 1 entered") && text.contains("outcomes: exited 1,"), "{}", &text[..text.len().min(400)]);
+    let out = itinera(&["simulate", "--json", journey, scenario]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let walker = &report["contacts"][0];
+    assert_eq!((&walker["outcome"], &walker["exit_node"]), (&Value::from("exited"), &Value::from(format!("n{}", NODES - 1))));
+    assert_eq!(walker["steps"].as_array().map(Vec::len), Some(itinera_sim::MAX_KEPT_STEPS));
+    assert_eq!(walker["truncated"], true);
+    assert_eq!(report["summary"]["nodes"][format!("n{}", NODES - 1)]["entered"], 1);
+}

@@ -9,16 +9,23 @@
 //! * peak resident memory after that run (VmHWM from /proc/self/status);
 //! * 1,000,000 contacts on two threads: wall time (goal < 5 s) and ratio to 10× the baseline.
 //!
+//! * first, streaming, summary only (`run_streaming` with a sink that drops every contact): 100,000,
+//!   1,000,000 and 10,000,000 contacts on two threads, each with the peak resident memory of
+//!   that run alone (VmHWM reset through /proc/self/clear_refs before it): flat is the goal.
+//!
+//! * parsing a scenario of 100,000 explicit contacts: the file's size against the memory the
+//!   parsed scenario takes.
+//!
 //! Each timing is the best of 3 runs (the 1,000,000 run: best of 2): on a shared, noisy machine
 //! the minimum is the figure least disturbed by other work.
 //!
-//! Run: `cargo bench -p itinera-sim --bench simulate` (add `-- --quick` for 20,000 / 200,000).
+//! Run: `cargo bench -p itinera-sim --bench simulate` (add `-- --quick` for 20,000 / 200,000, streaming up to 2,000,000).
 
 use std::path::Path;
 use std::time::Instant;
 
 use itinera_model::Journey;
-use itinera_sim::{Detail, RunOptions, Scenario, SimReport};
+use itinera_sim::{Detail, Flow, RunOptions, Scenario, SimReport};
 use serde_json::json;
 
 fn scenario(count: usize) -> Scenario {
@@ -62,9 +69,53 @@ fn best_of<T>(times: usize, mut f: impl FnMut() -> T) -> (f64, T) {
 }
 
 fn peak_memory_kib() -> Option<u64> {
+    status_kib("VmHWM:")
+}
+
+fn status_kib(key: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
     line.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// 100,000 hand-written contacts (an address, consent, an event with data, a reply each):
+/// the file's size against the memory parsing it takes (peak above the resident size before).
+fn explicit_contacts_parse() {
+    let contacts: Vec<String> = (0..100_000)
+        .map(|i| {
+            format!(
+                r#"{{"id": "c{i}", "timezone": "Europe/Lisbon", "attributes": {{"first_name": "Ana", "tier": "gold"}}, "addresses": {{"sms": "+35191{i:07}"}}, "consent": {{"sms": true}}, "events": [{{"at": "+{}m", "name": "appointment_booked", "data": {{"starts_at": "2026-03-03T15:00:00Z"}}}}], "replies": [{{"to": "wa_reminder", "after": "30m", "channel": "whatsapp", "button": "confirm"}}]}}"#,
+                i % 1440
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"{{"format": "itinera/scenario@1", "start": "2026-03-02T09:00:00Z", "run_for": "14d", "contacts": [{}]}}"#,
+        contacts.join(",")
+    );
+    drop(contacts);
+    let before = status_kib("VmRSS:");
+    let reset = reset_peak_memory();
+    let t = Instant::now();
+    let parsed = Scenario::parse(&text).expect("parses");
+    let secs = t.elapsed().as_secs_f64();
+    let file_mib = text.len() as f64 / (1 << 20) as f64;
+    match (before, peak_memory_kib().filter(|_| reset)) {
+        (Some(before), Some(peak)) => {
+            let used = peak.saturating_sub(before) as f64 / 1024.0;
+            println!(
+                "parse {} explicit contacts: {file_mib:.1} MiB of JSON in {secs:.3} s; peak memory above the text {used:.1} MiB = {:.2}x the file",
+                parsed.contact_count(),
+                used / file_mib
+            );
+        }
+        _ => println!("parse {} explicit contacts: {file_mib:.1} MiB of JSON in {secs:.3} s", parsed.contact_count()),
+    }
+}
+
+/// Resets VmHWM to the current resident size (Linux: writing 5 to /proc/self/clear_refs).
+fn reset_peak_memory() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
 }
 
 fn steps_and_visits(report: &SimReport) -> (u64, u64) {
@@ -89,10 +140,40 @@ fn main() {
     let (small, large) = if quick { (20_000, 200_000) } else { (100_000, 1_000_000) };
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/journeys/appointment-reminder.journey.json");
     let journey = Journey::parse(&std::fs::read_to_string(path).expect("journey readable")).expect("journey parses");
-    let options = RunOptions { detail: Detail::None };
+    let options = RunOptions { detail: Detail::None, ..RunOptions::default() };
 
     // Warm-up (page in code, time zone cache).
     let _ = itinera_sim::run_with_threads(&journey, &scenario(2_000), &options, 1, None).expect("runs");
+
+    // Streaming, summary only, first (before any large report has grown the heap): memory must
+    // not grow with the population.
+    let sizes: &[usize] = if quick { &[small, large, 2 * large] } else { &[100_000, 1_000_000, 10_000_000] };
+    let mut first_peak = None;
+    for &count in sizes {
+        let s = scenario(count);
+        let reset = reset_peak_memory();
+        let t = Instant::now();
+        let mut streamed = 0usize;
+        let summary = itinera_sim::run_streaming_with_threads(&journey, &s, &options, 2, None, &mut |contact| {
+            streamed += 1;
+            drop(contact);
+            Flow::Continue(())
+        })
+        .expect("runs");
+        let secs = t.elapsed().as_secs_f64();
+        assert_eq!((streamed, summary.contacts), (count, count));
+        let peak = peak_memory_kib().filter(|_| reset).map(|kib| kib as f64 / 1024.0);
+        let peak_text = peak.map_or("peak memory unknown".to_string(), |mib| format!("peak memory (VmHWM) of this run {mib:.1} MiB"));
+        let ratio = match (first_peak, peak) {
+            (Some(first), Some(now)) => format!(" = {:.2}x the {} one", now / first, sizes[0]),
+            _ => String::new(),
+        };
+        println!(
+            "streaming, summary only: {count} contacts (2 threads): {secs:.3} s ({:.0} contacts/s); {peak_text}{ratio}",
+            count as f64 / secs
+        );
+        first_peak = first_peak.or(peak);
+    }
 
     let s = scenario(small);
     let (baseline, checksum) = best_of(3, || {
@@ -145,4 +226,8 @@ fn main() {
     if let Some(kib) = peak_memory_kib() {
         println!("peak memory (VmHWM) after {large} contacts: {:.1} MiB", kib as f64 / 1024.0);
     }
+    drop(report);
+
+    // Last: it grows the heap by a few hundred MiB that the allocator keeps.
+    explicit_contacts_parse();
 }

@@ -22,10 +22,13 @@ use itinera_engine::{
     Channel, Clock, Contact, ContactState, DeliveryResult, Effects, Input, ManualClock, OutgoingMessage, Program, Status, Step, StepResult,
     WebhookCall, WebhookOutcome, handle,
 };
-use jiff::{SignedDuration, Timestamp};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use jiff::Timestamp;
 
 use crate::report::{ContactOutcome, ContactReport, MessageRecord, StepRecord, TemplateRecord};
-use crate::scenario::{ContactSpec, Delivery};
+use crate::scenario::{ContactSpec, Delivery, add_secs};
 
 /// Summary counters for a share of the contacts; merged by addition, so the order contacts
 /// run in cannot change them.
@@ -94,7 +97,15 @@ pub(crate) struct RunContext<'a> {
     pub(crate) layout: &'a Layout,
     pub(crate) end: Timestamp,
     pub(crate) seed: u64,
+    /// True once the run must stop (checked before every input a contact receives).
+    pub(crate) stop: &'a (dyn Fn() -> bool + Sync),
 }
+
+/// The most step records (and, separately, messages) kept for one contact. A contact that
+/// re-enters a 10,000-node journey a thousand times takes ten million steps: counting them is
+/// cheap, keeping their sentences would take gigabytes. Past this, the contact's trace stops
+/// and its report says `truncated`; the summary still counts everything.
+pub const MAX_KEPT_STEPS: usize = 100_000;
 
 enum Pending {
     Send { node: usize, channel: Channel, message: Option<MessageRecord> },
@@ -109,6 +120,8 @@ struct Recorder<'c> {
     now: Timestamp,
     steps: Vec<StepRecord>,
     messages: Vec<MessageRecord>,
+    /// Some step or message was not kept ([`MAX_KEPT_STEPS`]).
+    truncated: bool,
     pending: Option<Pending>,
     wakes: Vec<Timestamp>,
 }
@@ -150,7 +163,9 @@ impl Effects for Recorder<'_> {
                 self.counts.arrivals[target] += 1;
             }
         }
-        if self.detail {
+        if self.detail && self.steps.len() >= MAX_KEPT_STEPS {
+            self.truncated = true;
+        } else if self.detail {
             self.steps.push(StepRecord {
                 at: step.at,
                 node: step.node_id.to_string(),
@@ -181,13 +196,33 @@ enum Kind {
 struct Item {
     at: Timestamp,
     class: u8,
-    seq: u32,
+    seq: u64,
     kind: Kind,
 }
 
 impl Item {
-    fn key(&self) -> (Timestamp, u8, u32) {
+    fn key(&self) -> (Timestamp, u8, u64) {
         (self.at, self.class, self.seq)
+    }
+}
+
+impl PartialEq for Item {
+    fn eq(&self, other: &Item) -> bool {
+        self.key() == other.key()
+    }
+}
+
+impl Eq for Item {}
+
+impl PartialOrd for Item {
+    fn partial_cmp(&self, other: &Item) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Item {
+    fn cmp(&self, other: &Item) -> std::cmp::Ordering {
+        self.key().cmp(&other.key())
     }
 }
 
@@ -195,19 +230,26 @@ fn delivery_for<'s>(spec_delivery: &'s std::collections::BTreeMap<String, Delive
     spec_delivery.get(node_id).or_else(|| spec_delivery.get(channel))
 }
 
-/// Simulates one contact from the start of the run to its end.
-pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: bool, counts: &mut Counts) -> ContactReport {
+/// Simulates one contact from the start of the run to its end; `None` when the run was stopped
+/// meanwhile (what it counted so far is then meaningless, and the run reports no summary).
+pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: bool, counts: &mut Counts) -> Option<ContactReport> {
     let program = ctx.program;
     let ContactSpec { id, timezone, attributes, addresses, consent, events, replies, delivery } = spec;
     let mut state = ContactState::new(Contact { id, timezone, attributes, addresses, consent });
-    let mut queue: Vec<Item> = Vec::with_capacity(events.len() + 4);
-    let mut seq: u32 = 0;
+    // A heap, not a list scanned for its minimum: a contact may script a hundred thousand
+    // events. `seq` makes every key distinct, so the order is the documented one exactly.
+    let mut queue: BinaryHeap<Reverse<Item>> = BinaryHeap::with_capacity(events.len() + 4);
+    let mut seq: u64 = 0;
     for (i, event) in events.iter().enumerate() {
-        queue.push(Item { at: event.at, class: 0, seq, kind: Kind::Event(i) });
+        queue.push(Reverse(Item { at: event.at, class: 0, seq, kind: Kind::Event(i) }));
         seq += 1;
     }
     let mut events = events;
-    let mut reply_scheduled = vec![false; replies.len()];
+    // Replies not yet scheduled, by the node they answer (so a delivery costs O(its replies)).
+    let mut replies_to: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, reply) in replies.iter().enumerate() {
+        replies_to.entry(reply.to.as_str()).or_default().push(i);
+    }
     let clock = ManualClock::new(ctx.end);
     let mut rec = Recorder {
         program,
@@ -217,13 +259,16 @@ pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: 
         now: ctx.end,
         steps: Vec::new(),
         messages: Vec::new(),
+        truncated: false,
         pending: None,
         wakes: Vec::new(),
     };
-    while let Some(next) = queue.iter().enumerate().min_by_key(|(_, item)| item.key()).map(|(i, _)| i) {
-        let item = queue.swap_remove(next);
+    while let Some(Reverse(item)) = queue.pop() {
         if item.at > ctx.end {
             break;
+        }
+        if (ctx.stop)() {
+            return None;
         }
         clock.set(item.at);
         let input = match item.kind {
@@ -253,15 +298,17 @@ pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: 
                     if result == DeliveryResult::Delivered {
                         rec.counts.messages[channel as usize] += 1;
                         if let Some(message) = message {
-                            rec.messages.push(message);
-                        }
-                        for (i, reply) in replies.iter().enumerate() {
-                            if !reply_scheduled[i] && reply.to == node_id {
-                                reply_scheduled[i] = true;
-                                let at = now.saturating_add(SignedDuration::from_secs(reply.after.as_secs())).unwrap_or(Timestamp::MAX);
-                                queue.push(Item { at, class: 1, seq, kind: Kind::Reply(i) });
-                                seq += 1;
+                            if rec.messages.len() < MAX_KEPT_STEPS {
+                                rec.messages.push(message);
+                            } else {
+                                rec.truncated = true;
                             }
+                        }
+                        // Every reply to this node, in file order, the first time it delivers.
+                        for i in replies_to.remove(node_id).unwrap_or_default() {
+                            let at = add_secs(now, replies[i].after.as_secs()).unwrap_or(Timestamp::MAX);
+                            queue.push(Reverse(Item { at, class: 1, seq, kind: Kind::Reply(i) }));
+                            seq += 1;
                         }
                     }
                     handle(program, &mut state, Input::Delivery { node, result }, now, ctx.seed, &mut rec);
@@ -278,7 +325,7 @@ pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: 
         }
         for at in rec.wakes.drain(..) {
             if at <= ctx.end {
-                queue.push(Item { at, class: 2, seq, kind: Kind::Timer });
+                queue.push(Reverse(Item { at, class: 2, seq, kind: Kind::Timer }));
                 seq += 1;
             }
         }
@@ -295,16 +342,17 @@ pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: 
             Some(node),
         ),
     };
-    let Recorder { steps, messages, counts, .. } = rec;
+    let Recorder { steps, messages, counts, truncated, .. } = rec;
     counts.outcomes[outcome as usize] += 1;
     if state.entries > 0 {
         counts.entered += 1;
     }
-    ContactReport {
+    Some(ContactReport {
         id: state.contact.id,
         outcome,
         exit_node: node.map(|n| program.nodes[n].id.clone()),
         steps: detail.then_some(steps),
         messages: detail.then_some(messages),
-    }
+        truncated,
+    })
 }

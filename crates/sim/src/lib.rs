@@ -21,6 +21,12 @@
 //! on up to two threads ([`std::thread::scope`]) over chunks of contacts; results are put back in
 //! contact order and summary counters are sums, so threads change nothing but the wall time.
 //!
+//! **Streaming.** [`run_streaming`] generates, simulates and counts contacts chunk by chunk and
+//! hands each [`ContactReport`] to a sink in contact order; at most a few chunks per thread
+//! exist at once, so memory does not grow with the population. [`run`] is the same with a sink
+//! that collects. [`RunOptions::cancel`] (a [`Cancel`] flag) stops either within milliseconds:
+//! it is checked before every contact and before every input one contact receives.
+//!
 //! **Detail.** Rendering templates and writing sentences costs far more than deciding the path,
 //! so [`Detail`] says whose steps and messages to keep; the summary counts every contact always.
 #![deny(missing_docs)]
@@ -32,12 +38,13 @@ pub mod scenario;
 mod driver;
 
 use std::collections::{BTreeMap, HashSet};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, mpsc};
 
 use itinera_engine::{Channel, CompileError, Program, StepResult};
 use itinera_model::{Diagnostic, Journey, Severity};
 
+pub use crate::driver::MAX_KEPT_STEPS;
 use crate::driver::{Counts, Layout, RunContext, simulate_contact};
 pub use crate::report::{ContactOutcome, ContactReport, EdgeCount, MessageRecord, SimReport, StepRecord, Summary, TemplateRecord};
 pub use crate::scenario::{ContactSpec, Scenario};
@@ -71,7 +78,48 @@ impl Detail {
 pub struct RunOptions {
     /// Whose details to keep.
     pub detail: Detail,
+    /// Stops the run early when cancelled (checked between contacts and between the inputs of
+    /// one contact); the run then returns [`Error::Cancelled`]. `None`: runs to the end.
+    pub cancel: Option<Cancel>,
 }
+
+/// A cancellation flag shared between a running simulation and whoever may stop it (a server
+/// whose client went away, a shutdown signal). Clones share one flag; cancelling is final.
+///
+/// ```
+/// let cancel = itinera_sim::Cancel::new();
+/// let options = itinera_sim::RunOptions { cancel: Some(cancel.clone()), ..Default::default() };
+/// cancel.cancel(); // from any thread: the run returns `Error::Cancelled` within milliseconds
+/// # assert!(options.cancel.is_some_and(|c| c.is_cancelled()));
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    /// A flag not yet cancelled.
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Asks every run holding this flag (or a clone) to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`Cancel::cancel`] was called on this flag or a clone.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Two handles are equal when they share one flag.
+impl PartialEq for Cancel {
+    fn eq(&self, other: &Cancel) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Cancel {}
 
 /// Why a simulation could not run.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -82,22 +130,41 @@ pub enum Error {
     /// The journey passed validation but cannot be interpreted (names node and field).
     #[error("the journey cannot be interpreted: {0}")]
     Compile(#[from] CompileError),
+    /// [`RunOptions::cancel`] was cancelled, or the sink of [`run_streaming`] asked to stop,
+    /// before the last contact was simulated.
+    #[error("the simulation was cancelled before it finished")]
+    Cancelled,
 }
 
 /// Contacts per unit of work handed to a thread.
 const CHUNK: usize = 1024;
 
-/// Validates `journey`, then simulates every contact of `scenario` through it. Uses up to two
-/// threads for large populations; the result does not depend on that.
-/// `progress(done, total)` is called as chunks of contacts finish.
+/// Chunks in flight per worker thread (being simulated or waiting to be handed to the sink in
+/// contact order): the bound on what a streaming run holds in memory.
+const WINDOW_PER_THREAD: usize = 2;
+
+/// What [`run_streaming`]'s sink returns: go on, or stop the run (it then returns
+/// [`Error::Cancelled`]).
+pub type Flow = std::ops::ControlFlow<()>;
+
+/// The number of worker threads [`run`] and [`run_streaming`] use: up to two.
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()).min(2)
+}
+
+/// Validates `journey`, then simulates every contact of `scenario` through it and collects the
+/// whole report. Uses up to two threads for large populations; the result does not depend on
+/// that. `progress(done, total)` is called as chunks of contacts finish, in contact order.
+///
+/// The report holds one [`ContactReport`] per contact, so its memory grows with the
+/// population; [`run_streaming`] hands each contact over as it is done instead.
 pub fn run(
     journey: &Journey,
     scenario: &Scenario,
     options: &RunOptions,
     progress: Option<&(dyn Fn(usize, usize) + Sync)>,
 ) -> Result<SimReport, Error> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).min(2);
-    run_with_threads(journey, scenario, options, threads, progress)
+    run_with_threads(journey, scenario, options, default_threads(), progress)
 }
 
 /// [`run`] on exactly `threads` worker threads (at least one; benchmarks use one).
@@ -108,13 +175,54 @@ pub fn run_with_threads(
     threads: usize,
     progress: Option<&(dyn Fn(usize, usize) + Sync)>,
 ) -> Result<SimReport, Error> {
+    // Not pre-sized: a population's count is what the file claims, not memory anyone has.
+    let mut contacts = Vec::new();
+    let summary = run_streaming_with_threads(journey, scenario, options, threads, progress, &mut |contact| {
+        contacts.push(contact);
+        Flow::Continue(())
+    })?;
+    Ok(SimReport { journey: journey.id.clone(), contacts, summary })
+}
+
+/// Validates `journey`, then simulates every contact of `scenario`, handing each contact's
+/// report to `sink` in contact order as soon as it and every contact before it are done, and
+/// returns the summary. Exactly the contacts and summary [`run`] would report (`run` is this
+/// with a sink that collects), but memory stays bounded by a few chunks of contacts per thread
+/// whatever the population, as long as the sink does not keep what it is given.
+///
+/// Contacts are generated, simulated and counted chunk by chunk on up to two threads while the
+/// calling thread feeds the sink. The sink returning [`Flow::Break`] stops the run, as does
+/// [`RunOptions::cancel`]: both return [`Error::Cancelled`], within milliseconds.
+pub fn run_streaming(
+    journey: &Journey,
+    scenario: &Scenario,
+    options: &RunOptions,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+    sink: &mut dyn FnMut(ContactReport) -> Flow,
+) -> Result<Summary, Error> {
+    run_streaming_with_threads(journey, scenario, options, default_threads(), progress, sink)
+}
+
+/// [`run_streaming`] on exactly `threads` worker threads (at least one; with one, everything
+/// runs on the calling thread).
+pub fn run_streaming_with_threads(
+    journey: &Journey,
+    scenario: &Scenario,
+    options: &RunOptions,
+    threads: usize,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+    sink: &mut dyn FnMut(ContactReport) -> Flow,
+) -> Result<Summary, Error> {
     let report = itinera_model::validate(journey);
     if report.diagnostics.iter().any(|d| d.severity == Severity::Error) {
         return Err(Error::Invalid(report.diagnostics));
     }
     let program = Program::compile(journey)?;
     let layout = Layout::new(&program);
-    let ctx = RunContext { program: &program, layout: &layout, end: scenario.end(), seed: scenario.seed };
+    // Set when the sink stops the run, so that workers stop too.
+    let halt = AtomicBool::new(false);
+    let stop = || halt.load(Ordering::Relaxed) || options.cancel.as_ref().is_some_and(Cancel::is_cancelled);
+    let ctx = RunContext { program: &program, layout: &layout, end: scenario.end(), seed: scenario.seed, stop: &stop };
     let total = scenario.contact_count();
     let only: Option<HashSet<&str>> = match &options.detail {
         Detail::Only(ids) => Some(ids.iter().map(String::as_str).collect()),
@@ -125,68 +233,123 @@ pub fn run_with_threads(
         Detail::None => false,
         Detail::Only(_) => only.as_ref().is_some_and(|set| set.contains(id)),
     };
-    let run_range = |from: usize, to: usize, counts: &mut Counts| -> Vec<ContactReport> {
-        (from..to)
-            .map(|i| {
-                let spec = scenario.contact(i);
-                let detail = wants(&spec.id);
-                simulate_contact(&ctx, spec, detail, counts)
-            })
-            .collect()
+    let chunk_range = |c: usize| (c * CHUNK, ((c + 1) * CHUNK).min(total));
+    // One chunk of contacts, or `None` when the run was stopped meanwhile.
+    let run_chunk = |c: usize, counts: &mut Counts| -> Option<Vec<ContactReport>> {
+        let (from, to) = chunk_range(c);
+        let mut reports = Vec::with_capacity(to - from);
+        for i in from..to {
+            if stop() {
+                return None;
+            }
+            let spec = scenario.contact(i);
+            let detail = wants(&spec.id);
+            reports.push(simulate_contact(&ctx, spec, detail, counts)?);
+        }
+        Some(reports)
     };
     let chunks = total.div_ceil(CHUNK);
     let threads = threads.max(1).min(chunks.max(1));
     let mut counts = Counts::new(&layout);
-    let contacts: Vec<ContactReport>;
     if threads == 1 {
-        let mut all = Vec::with_capacity(total);
         for c in 0..chunks {
-            let (from, to) = (c * CHUNK, ((c + 1) * CHUNK).min(total));
-            all.extend(run_range(from, to, &mut counts));
+            let reports = run_chunk(c, &mut counts).ok_or(Error::Cancelled)?;
+            for contact in reports {
+                if sink(contact).is_break() {
+                    return Err(Error::Cancelled);
+                }
+            }
             if let Some(progress) = progress {
-                progress(to, total);
+                progress(chunk_range(c).1, total);
             }
         }
-        contacts = all;
-    } else {
-        // Workers fill disjoint chunks of one pre-sized table, so contact order is kept and
-        // no second copy of the results is ever made.
-        let mut slots: Vec<Option<ContactReport>> = (0..total).map(|_| None).collect();
-        let work = Mutex::new(slots.chunks_mut(CHUNK).enumerate());
-        let done = AtomicUsize::new(0);
-        let partials: Vec<Counts> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..threads)
-                .map(|_| {
-                    scope.spawn(|| {
-                        let mut counts = Counts::new(&layout);
-                        loop {
-                            let next = work.lock().unwrap_or_else(|p| p.into_inner()).next();
-                            let Some((c, chunk)) = next else { break };
-                            let (from, len) = (c * CHUNK, chunk.len());
-                            for (slot, report) in chunk.iter_mut().zip(run_range(from, from + len, &mut counts)) {
-                                *slot = Some(report);
-                            }
-                            let so_far = done.fetch_add(len, Ordering::Relaxed) + len;
-                            if let Some(progress) = progress {
-                                progress(so_far, total);
-                            }
-                        }
-                        counts
-                    })
-                })
-                .collect();
-            workers.into_iter().map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
-        });
-        for partial in &partials {
-            counts.merge(partial);
-        }
-        // Every slot is filled (each chunk is handed out exactly once). `filter_map` (unlike
-        // `flatten`) lets the standard library collect in place: no second table in memory.
-        #[allow(clippy::filter_map_identity)]
-        let filled: Vec<ContactReport> = slots.into_iter().filter_map(|slot| slot).collect();
-        contacts = filled;
+        return Ok(summarize(journey, &program, &counts, total));
     }
-    Ok(SimReport { journey: journey.id.clone(), contacts, summary: summarize(journey, &program, &counts, total) })
+
+    // Workers take chunks in order, but only while the chunk is within the window after the
+    // last chunk the sink received; finished chunks come back over a channel and are handed to
+    // the sink in order from the calling thread. So both workers stay busy while the sink
+    // works, and at most `window` chunks exist at once.
+    let window = WINDOW_PER_THREAD * threads;
+    struct Handout {
+        next: usize,
+        emitted: usize,
+        closed: bool,
+    }
+    let handout = Mutex::new(Handout { next: 0, emitted: 0, closed: false });
+    let turn = Condvar::new();
+    let lock = || handout.lock().unwrap_or_else(|p| p.into_inner());
+    let (done_tx, done_rx) = mpsc::channel::<(usize, Option<Vec<ContactReport>>)>();
+    let mut outcome = Ok(());
+    let partials: Vec<Counts> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let done_tx = done_tx.clone();
+                let (run_chunk, lock, turn, layout) = (&run_chunk, &lock, &turn, &layout);
+                scope.spawn(move || {
+                    let mut counts = Counts::new(layout);
+                    loop {
+                        let c = {
+                            let mut h = lock();
+                            while !h.closed && h.next < chunks && h.next >= h.emitted + window {
+                                h = turn.wait(h).unwrap_or_else(|p| p.into_inner());
+                            }
+                            if h.closed || h.next >= chunks {
+                                break;
+                            }
+                            h.next += 1;
+                            h.next - 1
+                        };
+                        let reports = run_chunk(c, &mut counts);
+                        let stopped = reports.is_none();
+                        if done_tx.send((c, reports)).is_err() || stopped {
+                            break;
+                        }
+                    }
+                    counts
+                })
+            })
+            .collect();
+        drop(done_tx);
+        let mut ready: BTreeMap<usize, Vec<ContactReport>> = BTreeMap::new();
+        let mut emitted = 0;
+        'emit: while emitted < chunks {
+            // Every worker gone before the last chunk: only a stop does that.
+            let Ok((c, reports)) = done_rx.recv() else {
+                outcome = Err(Error::Cancelled);
+                break;
+            };
+            let Some(reports) = reports else {
+                outcome = Err(Error::Cancelled);
+                break;
+            };
+            ready.insert(c, reports);
+            while let Some(reports) = ready.remove(&emitted) {
+                for contact in reports {
+                    if stop() || sink(contact).is_break() {
+                        halt.store(true, Ordering::Relaxed);
+                        outcome = Err(Error::Cancelled);
+                        break 'emit;
+                    }
+                }
+                emitted += 1;
+                lock().emitted = emitted;
+                turn.notify_all();
+                if let Some(progress) = progress {
+                    progress(chunk_range(emitted - 1).1, total);
+                }
+            }
+        }
+        lock().closed = true;
+        turn.notify_all();
+        drop(done_rx);
+        workers.into_iter().map(|w| w.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))).collect()
+    });
+    outcome?;
+    for partial in &partials {
+        counts.merge(partial);
+    }
+    Ok(summarize(journey, &program, &counts, total))
 }
 
 fn summarize(journey: &Journey, program: &Program, counts: &Counts, total: usize) -> Summary {

@@ -65,6 +65,11 @@ pub struct ContactReport {
     /// Messages the contact received, in order (omitted with the steps).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub messages: Option<Vec<MessageRecord>>,
+    /// True when `steps` or `messages` stop early: a contact keeps at most
+    /// [`MAX_KEPT_STEPS`](crate::MAX_KEPT_STEPS) of each (the summary still counts every
+    /// step). Omitted when false.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub truncated: bool,
 }
 
 /// One step of a contact's trace.

@@ -337,7 +337,13 @@ impl ScenarioFile {
         let start = self.start.0;
         let run_for = self.run_for.0;
         if add_secs(start, run_for.as_secs()).is_none() {
-            return Err(ScenarioError::invalid("run_for", format!("{run_for} after {start} is past the year 9999")));
+            return Err(ScenarioError::invalid(
+                "run_for",
+                format!(
+                    "the run would end after {}, the latest time the simulator can represent: {run_for} after `start` ({start}) is too long",
+                    latest()
+                ),
+            ));
         }
         let mut contacts = Vec::with_capacity(self.contacts.0.len());
         for (i, raw) in self.contacts.0.into_iter().enumerate() {
@@ -398,7 +404,7 @@ impl RawContact {
         let mut events = Vec::with_capacity(self.events.len());
         for (e, raw) in self.events.into_iter().enumerate() {
             let at = raw.at.0.resolve(start).ok_or_else(|| {
-                ScenarioError::invalid(format!("contacts[{index}].events[{e}].at"), "lands past the year 9999")
+                ScenarioError::invalid(format!("contacts[{index}].events[{e}].at"), past_the_end(&format!("{} after `start`", raw.at.0)))
             })?;
             events.push(ScriptedEvent { at, name: raw.name.0, data: raw.data });
         }
@@ -582,8 +588,38 @@ checked_string!(TimestampText, "Timestamp", { "type": "string", "format": "date-
 });
 
 fn parse_timestamp(s: &str) -> Result<Timestamp, String> {
-    s.parse::<Timestamp>()
-        .map_err(|_| format!("\"{s}\" is not an RFC 3339 timestamp (write e.g. \"2026-03-02T09:00:00Z\")"))
+    s.parse::<Timestamp>().map_err(|_| {
+        out_of_range(s).unwrap_or_else(|| format!("\"{s}\" is not an RFC 3339 timestamp (write e.g. \"2026-03-02T09:00:00Z\")"))
+    })
+}
+
+/// The latest instant a scenario can name or reach: jiff's [`Timestamp::MAX`] to the second,
+/// `9999-12-30T22:00:00Z` (so that every offset of a time zone stays within year 9999).
+pub(crate) fn latest() -> Timestamp {
+    Timestamp::from_second(Timestamp::MAX.as_second()).unwrap_or(Timestamp::MAX)
+}
+
+/// The earliest: `-009999-01-02T01:59:59Z`.
+fn earliest() -> Timestamp {
+    Timestamp::MIN
+}
+
+/// "… lands after 9999-12-30T22:00:00Z, the latest time the simulator can represent".
+pub(crate) fn past_the_end(what: &str) -> String {
+    format!("{what} lands after {}, the latest time the simulator can represent", latest())
+}
+
+/// For well-formed RFC 3339 text whose instant jiff cannot represent (e.g.
+/// `9999-12-31T00:00:00Z`), the sentence saying so; `None` for text that is not RFC 3339.
+fn out_of_range(s: &str) -> Option<String> {
+    let pieces = jiff::fmt::temporal::Pieces::parse(s).ok()?;
+    pieces.offset()?;
+    pieces.time()?;
+    Some(if pieces.date().year() > 0 {
+        format!("\"{s}\" is later than {}, the latest time the simulator can represent", latest())
+    } else {
+        format!("\"{s}\" is earlier than {}, the earliest time the simulator can represent", earliest())
+    })
 }
 
 /// An unsigned duration such as `30m` or `1h30m`.
@@ -613,6 +649,16 @@ pub(crate) enum At {
     Relative(Duration),
     /// This instant.
     Absolute(Timestamp),
+}
+
+impl fmt::Display for At {
+    /// As written: `+1d2h` or the RFC 3339 time.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            At::Relative(d) => write!(f, "+{d}"),
+            At::Absolute(t) => write!(f, "{t}"),
+        }
+    }
 }
 
 impl At {
@@ -646,7 +692,9 @@ fn parse_time(s: &str) -> Result<At, String> {
         return Err(format!("\"{s}\": times are relative to `start` and cannot be before it (write e.g. \"+2h\")"));
     }
     s.parse::<Timestamp>().map(At::Absolute).map_err(|_| {
-        format!("\"{s}\" is neither a time relative to `start` (\"+2h\") nor an RFC 3339 timestamp (\"2026-03-02T09:00:00Z\")")
+        out_of_range(s).unwrap_or_else(|| {
+            format!("\"{s}\" is neither a time relative to `start` (\"+2h\") nor an RFC 3339 timestamp (\"2026-03-02T09:00:00Z\")")
+        })
     })
 }
 

@@ -348,3 +348,54 @@ fn the_shipped_scenarios_parse() {
     }
     assert!(checked >= 5, "only {checked} scenarios in {}", folder.display());
 }
+
+#[test]
+fn times_past_the_representable_range_say_so_and_name_the_field() {
+    // Well-formed RFC 3339, but after jiff's last instant (9999-12-30T22:00:00Z).
+    let err = error_of(|v| v["start"] = json!("9999-12-31T00:00:00Z"));
+    assert_eq!(err.path(), "start");
+    assert!(!err.message().contains("not an RFC 3339"), "{err}");
+    assert!(err.message().contains("later than 9999-12-30T22:00:00Z, the latest time the simulator can represent"), "{err}");
+    let err = error_of(|v| v["start"] = json!("-009999-01-01T00:00:00Z"));
+    assert!(err.message().contains("earlier than -009999-01-02T01:59:59Z"), "{err}");
+    // Not RFC 3339 at all keeps its own message.
+    let err = error_of(|v| v["start"] = json!("9999-12-31"));
+    assert!(err.message().contains("is not an RFC 3339 timestamp"), "{err}");
+
+    // A start that is representable, but the run would end past the limit.
+    let err = error_of(|v| v["start"] = json!("9999-12-30T00:00:00Z"));
+    assert_eq!(err.path(), "run_for");
+    assert!(err.message().contains("the run would end after 9999-12-30T22:00:00Z"), "{err}");
+
+    // Event times: absolute past the limit, and relative ones landing past it.
+    let err = error_of(|v| v["contacts"][2]["events"][0]["at"] = json!("9999-12-31T23:59:59Z"));
+    assert_eq!(err.path(), "contacts[2].events[0].at");
+    assert!(err.message().contains("later than 9999-12-30T22:00:00Z"), "{err}");
+    let err = error_of(|v| v["contacts"][2]["events"][0]["at"] = json!("+500000000w"));
+    assert_eq!(err.path(), "contacts[2].events[0].at");
+    assert!(err.message().contains("d after `start` lands after 9999-12-30T22:00:00Z"), "{err}");
+    let err = error_of(|v| v["population"] = json!({"count": 1, "events": [{"name": "x", "at": {"from": "+0m", "to": "+500000000w"}}]}));
+    assert_eq!(err.path(), "population.events[0].at");
+    assert!(err.message().contains("lands after 9999-12-30T22:00:00Z"), "{err}");
+}
+
+#[test]
+fn a_run_ending_at_the_last_representable_instant_simulates() {
+    // Timers, replies and the goal window all saturate at the limit instead of panicking.
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let journey = std::fs::read_to_string(root.join("assets/journeys/appointment-reminder.journey.json")).expect("readable");
+    let journey = itinera_model::Journey::parse(&journey).expect("journey");
+    let scenario = json!({"format": "itinera/scenario@1", "start": "9999-12-29T22:00:00Z", "run_for": "1d",
+        "contacts": [{"id": "late", "addresses": {"sms": "+1", "whatsapp": "+1"}, "consent": {"sms": true, "whatsapp": true},
+                      "events": [{"at": "+0m", "name": "appointment_booked", "data": {"starts_at": "9999-12-30T21:00:00Z"}},
+                                 {"at": "9999-12-30T22:00:00Z", "name": "appointment_attended"}],
+                      "replies": [{"to": "wa_reminder", "after": "9999w", "channel": "whatsapp", "button": "confirm"}]}],
+        "population": {"count": 50, "events": [{"name": "appointment_booked", "at": {"from": "+0m", "to": "+1d"},
+                       "data": {"starts_at": {"from_event": "-2d", "to_event": "-1h"}}}],
+                       "replies": [{"to": "wa_reminder", "after": {"min": "0s", "max": "9999w"}, "channel": "whatsapp", "texts": ["ok"]}]}});
+    let scenario = Scenario::parse(&scenario.to_string()).expect("scenario");
+    assert_eq!(scenario.end().to_string(), "9999-12-30T22:00:00Z");
+    let report = itinera_sim::run(&journey, &scenario, &itinera_sim::RunOptions::default(), None).expect("simulates");
+    assert_eq!(report.summary.contacts, 51);
+    assert_eq!(report.summary.entered, report.summary.nodes["booked"]["entered"] as usize);
+}

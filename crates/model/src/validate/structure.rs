@@ -1,8 +1,12 @@
 //! Structure: ids, triggers, edges, ports, cycles, dead ends and reachability.
+//!
+//! Every walk here is iterative (explicit queues and stacks, never recursion), because the
+//! input decides how deep a walk goes: a journey may be a straight chain of 200,000 steps, and
+//! the server validates on threads with 2 MiB stacks.
 
 use std::collections::{HashMap, VecDeque};
 
-use petgraph::algo::tarjan_scc;
+use petgraph::algo::kosaraju_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 
 use super::{Anchor, Findings};
@@ -275,9 +279,13 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
         }
     }
 
-    // Cycles: one per strongly connected component that holds one.
+    // Cycles: one per strongly connected component that holds one. Kosaraju's algorithm as
+    // petgraph writes it is iterative (two explicit-stack depth-first passes), so a chain of any
+    // length validates on a small thread stack; Tarjan's (`tarjan_scc`) recurses once per node
+    // of a path. The order components come out in does not matter: each cycle sorts by its
+    // first member.
     let mut cycles = 0;
-    for component in tarjan_scc(&graph) {
+    for component in kosaraju_scc(&graph) {
         let is_cycle = component.len() > 1 || graph.contains_edge(component[0], component[0]);
         if !is_cycle {
             continue;
