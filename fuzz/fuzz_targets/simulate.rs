@@ -21,7 +21,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     }
     let Ok(journey) = itinera_model::Journey::parse(JOURNEYS[*pick as usize % JOURNEYS.len()]) else { return };
-    let options = itinera_sim::RunOptions { detail: itinera_sim::Detail::All };
+    let options = itinera_sim::RunOptions { detail: itinera_sim::Detail::All, ..Default::default() };
     let Ok(report) = itinera_sim::run(&journey, &scenario, &options, None) else { return };
     assert_eq!(report.contacts.len(), scenario.contact_count());
     assert_eq!(report.summary.outcomes.values().sum::<usize>(), scenario.contact_count());

@@ -477,3 +477,39 @@ async fn simulations_run_over_http_and_an_invalid_journey_is_a_400_with_diagnost
     );
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stopping_the_server_cancels_a_running_simulation_at_once() {
+    let folder = TempFolder::new("stop");
+    let server = Running::start(options(&folder)).await;
+    let (_, templates) = server.api("list_templates", json!({})).await;
+    let journey = templates[0]["journey"].clone();
+    // A million generated contacts: tens of seconds in a debug build.
+    let scenario = json!({"format": "itinera/scenario@1", "start": "2026-03-01T09:00:00Z", "run_for": "7d",
+        "population": {"count": 1_000_000, "attributes": {}}});
+    let body = json!({"journey": journey, "scenario": scenario}).to_string();
+    let port = server.port;
+    let request = tokio::spawn(async move {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).await.expect("connects");
+        let head = format!(
+            "POST /api/simulate_journey HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Itinera-Token: {TOKEN}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await.expect("sends");
+        stream.write_all(body.as_bytes()).await.expect("sends");
+        let mut raw = Vec::new();
+        let _ = stream.read_to_end(&mut raw).await;
+        String::from_utf8_lossy(&raw).into_owned()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+    let started = std::time::Instant::now();
+    server.stop().await;
+    let took = started.elapsed();
+    assert!(took < std::time::Duration::from_secs(3), "stopping took {took:?}");
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(5), request)
+        .await
+        .expect("the client is answered")
+        .expect("no panic");
+    // The simulation saw the cancel and answered before the connection closed.
+    assert!(answer.starts_with("HTTP/1.1 503"), "{}", &answer[..answer.len().min(300)]);
+}

@@ -3,6 +3,7 @@
 //! their rules; this module only converts the editor's JSON to their inputs and back.
 
 use itinera_model::{Report, check_source};
+pub use itinera_sim::Cancel;
 use itinera_sim::{Detail, RunOptions, Scenario, SimReport};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -51,27 +52,6 @@ pub struct SimulateOptions {
     pub max_contacts: Option<usize>,
     /// Stops the simulation when cancelled ([`Error::Cancelled`]).
     pub cancel: Option<Cancel>,
-}
-
-/// A flag that asks running work to stop; cheap to clone, shared by all clones.
-#[derive(Debug, Clone, Default)]
-pub struct Cancel(std::sync::Arc<std::sync::atomic::AtomicBool>);
-
-impl Cancel {
-    /// A flag not yet raised.
-    pub fn new() -> Cancel {
-        Cancel::default()
-    }
-
-    /// Raises the flag.
-    pub fn cancel(&self) {
-        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    /// Whether the flag is raised.
-    pub fn is_cancelled(&self) -> bool {
-        self.0.load(std::sync::atomic::Ordering::Relaxed)
-    }
 }
 
 /// `simulate_journey`: runs `scenario` through `journey` on the virtual clock and answers the
@@ -135,10 +115,20 @@ fn simulate(journey: &Value, scenario: &Value, contacts: Option<&ContactSelectio
         // A generated population is summarised; its hand-written contacts keep their details.
         None => Detail::hand_written(&scenario),
     };
-    itinera_sim::run(&journey, &scenario, &RunOptions { detail }, None).map_err(|e| {
+    itinera_sim::run(
+        &journey,
+        &scenario,
+        &RunOptions {
+            detail,
+            cancel: options.cancel.clone(),
+        },
+        None,
+    )
+    .map_err(|e| {
         let message = e.to_string();
         match e {
             itinera_sim::Error::Invalid(diagnostics) => Error::Invalid { message, diagnostics },
+            itinera_sim::Error::Cancelled => Error::Cancelled(format!("the simulation was stopped: {message}")),
             _ => Error::BadInput(message),
         }
     })
