@@ -4,7 +4,8 @@
 # result within its time bound, that the server still answers GET /health afterwards, and that
 # nothing outside the served folder changed.
 #
-#   tests/hostile/run.sh PATH/TO/itinera [--only SUBSTRING]... [--list] [--keep]
+#   tests/hostile/run.sh PATH/TO/itinera [--only SUBSTRING]... [--keep]
+#   tests/hostile/run.sh --list          (every case, its time bound and what it expects)
 #
 # Builds nothing: pass the binary to attack (CI: a release build). Needs python3 (standard
 # library only) and prlimit (util-linux). Prints `ok NAME (1.23 s)` / `FAIL NAME: why` per case,
@@ -18,11 +19,11 @@ die() { echo "tests/hostile/run.sh: $*" >&2; exit 2; }
 [ $# -ge 1 ] || die "usage: tests/hostile/run.sh PATH/TO/itinera [--only SUBSTRING]... [--list] [--keep]"
 command -v python3 >/dev/null || die "python3 is missing"
 command -v prlimit >/dev/null || die "prlimit is missing (apt-get install -y util-linux)"
-bin=$1
+case "$1" in
+  --list) exec python3 "$here/hostile.py" --list ;;
+esac
+bin=$(realpath "$1") || die "$1: no such file"
 shift
-if [ "$bin" != "--list" ]; then
-  bin=$(realpath "$bin") || die "$bin: no such file"
-  [ -x "$bin" ] || die "$bin is not an executable (build it: cargo build --release -p itinera)"
-fi
+[ -f "$bin" ] && [ -x "$bin" ] || die "$bin is not an executable (build it: cargo build --release -p itinera)"
 
 exec python3 "$here/hostile.py" "$bin" "$@"
