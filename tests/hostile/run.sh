@@ -26,4 +26,4 @@ bin=$(realpath "$1") || die "$1: no such file"
 shift
 [ -f "$bin" ] && [ -x "$bin" ] || die "$bin is not an executable (build it: cargo build --release -p itinera)"
 
-exec python3 "$here/hostile.py" "$bin" "$@"
+PYTHONDONTWRITEBYTECODE=1 exec python3 "$here/hostile.py" "$bin" "$@"
