@@ -81,7 +81,7 @@ impl Default for Limits {
             body_bytes: 64 * 1024 * 1024,
             header_read_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(120),
-            max_connections: 128,
+            max_connections: 1024,
             max_sim_contacts: 1_000_000,
         }
     }
