@@ -8,7 +8,8 @@
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
-use itinera_model::{Severity, check_source};
+use itinera_engine::check_source;
+use itinera_model::Severity;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
