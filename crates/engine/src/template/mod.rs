@@ -153,7 +153,7 @@ impl Template {
     /// Parses a template within `limits`.
     pub fn compile_with(source: &str, limits: Limits) -> Result<Template, String> {
         let scanned = scan::scan(source, &limits)?;
-        let parsed = lang::parse(source, &scanned.for_weights).map_err(|e| e.to_string().trim().to_string())?;
+        let parsed = lang::parse(source, &scanned.for_weights).map_err(|e| first_line(&e.to_string()))?;
         let simple = scanned.simple.and_then(|(text, outputs)| {
             let paths: Result<Vec<FieldPath>, String> = outputs.iter().map(|p| FieldPath::parse(p)).collect();
             paths.ok().map(|paths| (text, paths))
@@ -260,9 +260,12 @@ impl Template {
     }
 }
 
-/// Liquid's error, flattened to one line.
+/// Liquid's error, flattened to one line, without its `available ...` lists (long, and in hash
+/// order: the same render must always give the same sentence).
 fn first_line(message: &str) -> String {
-    message.split_whitespace().collect::<Vec<_>>().join(" ")
+    let kept: Vec<&str> = message.lines().filter(|line| !line.trim_start().starts_with("available")).collect();
+    let flat = kept.join(" ").split_whitespace().collect::<Vec<_>>().join(" ");
+    flat.strip_prefix("liquid: ").map(str::to_string).unwrap_or(flat)
 }
 
 /// Inserts `null` at `segments` (creating objects on the way) unless a non-object is in the way.
@@ -297,7 +300,9 @@ fn referenced_paths(source: &str) -> Vec<FieldPath> {
             i += 1;
             continue;
         };
-        let starts_word = i == 0 || !(ident(bytes[i - 1]) || bytes[i - 1] == b'.');
+        // `a.contact.x` is not a path; `(1..contact.x)` is.
+        let after_range = i >= 2 && &bytes[i - 2..i] == b"..";
+        let starts_word = i == 0 || !(ident(bytes[i - 1]) || (bytes[i - 1] == b'.' && !after_range));
         let root_len = if rest.starts_with("contact.") {
             8
         } else if rest.starts_with("event.") {
@@ -369,6 +374,19 @@ mod tests {
         let out = t.render(&ana(), &Map::new()).expect("renders");
         assert_eq!(out.text, "Live 🎉 Ana é🎉");
         assert_eq!(out.missing, vec!["event.x"]);
+    }
+
+    #[test]
+    fn liquid_errors_are_one_stable_sentence() {
+        let t = Template::compile("{{ contact.items.x.y }}").expect("parses");
+        let err = t.render(&ana(), &Map::new()).expect_err("an array has no x");
+        assert!(matches!(&err, RenderError::Liquid(m) if !m.contains('\n') && !m.contains("available")), "{err}");
+        // A range bound that is missing is filled like any other path: nil, not a whole number.
+        let t = Template::compile("{% for i in (1..contact.nope) %}x{% endfor %}").expect("parses");
+        assert_eq!(
+            t.render(&ana(), &Map::new()).map(|r| r.missing),
+            Err(RenderError::Liquid("the loop's end must be a whole number, not ``".into()))
+        );
     }
 
     #[test]

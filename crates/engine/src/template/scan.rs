@@ -146,6 +146,37 @@ fn check_filters(source: &str, stretches: &[(usize, usize)]) -> Result<(), Strin
     Ok(())
 }
 
+/// Integer literals must fit an i64: Liquid's parser panics on one that does not. Digits that
+/// follow an identifier character or a single `.` (a float's fraction) are not an integer.
+fn check_integers(source: &str, stretches: &[(usize, usize)]) -> Result<(), String> {
+    for &(a, b) in stretches {
+        let text = source.as_bytes().get(a..b).unwrap_or(&[]);
+        let mut i = 0;
+        while i < text.len() {
+            if !text[i].is_ascii_digit() {
+                i += 1;
+                continue;
+            }
+            let prev = if i > 0 { text[i - 1] } else { b' ' };
+            let after_range = i >= 2 && &text[i - 2..i] == b"..";
+            let start = i;
+            while i < text.len() && text[i].is_ascii_digit() {
+                i += 1;
+            }
+            let float = text.get(i) == Some(&b'.') && text.get(i + 1).is_some_and(u8::is_ascii_digit);
+            if float || (is_ident(prev) && prev != b'-') || (prev == b'.' && !after_range) {
+                continue;
+            }
+            let digits = std::str::from_utf8(&text[start..i]).unwrap_or("0");
+            let signed = if prev == b'-' { format!("-{digits}") } else { digits.to_string() };
+            if signed.parse::<i64>().is_err() {
+                return Err(format!("the number {signed} is too large"));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A plain `contact.a.b` / `event.x` path (identifiers only), or `None`.
 fn plain_path(inner: &str) -> Option<&str> {
     let text = inner.trim_matches(|c: char| c.is_whitespace() || c == '-');
@@ -199,6 +230,7 @@ pub(crate) fn scan(source: &str, limits: &Limits) -> Result<Scan, String> {
         if depth > limits.max_nesting {
             return Err(format!("`[...]` is nested {depth} deep, more than the {} allowed", limits.max_nesting));
         }
+        check_integers(source, &stretches)?;
         let in_raw = open.last().is_some_and(|(name, _, _)| *name == "raw");
         let inner = &source[start + 2..end];
         if !is_tag {
@@ -295,6 +327,9 @@ mod tests {
             err(&format!("{{% if a{} %}}{{% endif %}}", " or a".repeat(33))),
             "a condition has 33 `and`/`or`, more than the 32 allowed"
         );
+        assert_eq!(err("{{ 99999999999999999999 }}"), "the number 99999999999999999999 is too large");
+        assert_eq!(err("{% for i in (1..9223372036854775808) %}{% endfor %}"), "the number 9223372036854775808 is too large");
+        assert!(scan("{{ -9223372036854775808 | plus: 1.99999999999999999999 }}{{ a9999999999999999999 }}", &Limits::DEFAULT).is_ok());
         assert_eq!(err(&"x".repeat(MAX + 1)), format!("the template is {} bytes, more than the {MAX} allowed", MAX + 1));
     }
     const MAX: usize = crate::template::limits::MAX_SOURCE_BYTES;
