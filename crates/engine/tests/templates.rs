@@ -11,10 +11,13 @@ use itinera_model::{Code, Journey};
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
+/// A step as recorded: node, result, reason, port, detail.
+type Rec = (String, &'static str, Option<String>, Option<String>, String);
+
 #[derive(Default)]
 struct Log {
     detail: bool,
-    steps: Vec<(String, &'static str, Option<String>, Option<String>, String)>,
+    steps: Vec<Rec>,
     sent: Vec<(String, Option<String>)>,
     webhooks: Vec<Option<String>>,
     pending: Vec<Input>,
@@ -88,7 +91,7 @@ fn run(journey: &Journey, contact: Contact, detail: bool) -> Log {
     log
 }
 
-fn failure(log: &Log) -> Option<&(String, &'static str, Option<String>, Option<String>, String)> {
+fn failure(log: &Log) -> Option<&Rec> {
     log.steps.iter().find(|s| s.0 == "msg" && s.1 == "failed")
 }
 

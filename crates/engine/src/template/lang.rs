@@ -19,7 +19,7 @@ use std::cell::RefCell;
 use std::fmt;
 use std::io::Write;
 
-use liquid_core::model::{KStringRef, Value, ValueView};
+use liquid_core::model::{KStringRef, ObjectView, Value, ValueView};
 use liquid_core::parser::{BlockElement, FilterArguments, ParameterReflection, TryMatchToken};
 use liquid_core::runtime::{Interrupt, InterruptRegister, StackFrame};
 use liquid_core::{
@@ -502,6 +502,19 @@ impl ParseBlock for BoundedFor {
     }
 }
 
+/// `forloop.*`, borrowing the enclosing loop's as `parentloop`.
+#[derive(Debug, Clone, ValueView, ObjectView)]
+struct Forloop<'p> {
+    length: i64,
+    parentloop: Option<&'p dyn ValueView>,
+    index0: i64,
+    index: i64,
+    rindex0: i64,
+    rindex: i64,
+    first: bool,
+    last: bool,
+}
+
 #[derive(Debug)]
 enum Items {
     Array(Expression),
@@ -587,7 +600,7 @@ impl Renderable for For {
             }
             return Ok(());
         }
-        let parentloop = runtime.try_get(&[liquid_core::model::Scalar::new("forloop")]).map(|v| v.into_owned());
+        let parentloop = runtime.try_get(&[liquid_core::model::Scalar::new("forloop")]);
         for step in 0..len {
             {
                 let mut meter = runtime.registers().get_mut::<Meter>();
@@ -615,19 +628,17 @@ impl Renderable for For {
                     None => &Value::Nil,
                 },
             };
-            let mut forloop = liquid_core::Object::new();
             let (i, n) = (step as i64, len as i64);
-            forloop.insert("length".into(), Value::scalar(n));
-            forloop.insert("index".into(), Value::scalar(i + 1));
-            forloop.insert("index0".into(), Value::scalar(i));
-            forloop.insert("rindex".into(), Value::scalar(n - i));
-            forloop.insert("rindex0".into(), Value::scalar(n - i - 1));
-            forloop.insert("first".into(), Value::scalar(i == 0));
-            forloop.insert("last".into(), Value::scalar(i == n - 1));
-            if let Some(parent) = &parentloop {
-                forloop.insert("parentloop".into(), parent.clone());
-            }
-            let forloop = Value::Object(forloop);
+            let forloop = Forloop {
+                length: n,
+                parentloop: parentloop.as_ref().map(|p| p.as_view()),
+                index0: i,
+                index: i + 1,
+                rindex0: n - i - 1,
+                rindex: n - i,
+                first: i == 0,
+                last: i == n - 1,
+            };
             let mut root = std::collections::HashMap::<KStringRef<'_>, &dyn ValueView>::new();
             root.insert("forloop".into(), &forloop);
             root.insert(self.var_name.as_str().into(), item);

@@ -232,10 +232,9 @@ impl Template {
             };
             fill_nil(root, &path.segments);
         }
-        let mut globals = Map::new();
-        globals.insert("contact".into(), Value::Object(contact_data));
-        globals.insert("event".into(), Value::Object(event_data));
-        let globals = liquid_core::to_object(&Value::Object(globals)).map_err(|e| RenderError::Liquid(e.to_string().trim().to_string()))?;
+        let mut globals = liquid_core::Object::new();
+        globals.insert("contact".into(), to_liquid_map(&contact_data));
+        globals.insert("event".into(), to_liquid_map(&event_data));
         let max = max_bytes.min(self.limits.max_output_bytes);
         let mut out = Capped { out: Vec::with_capacity(self.source.len().min(max)), max, overflowed: false };
         let runtime = liquid_core::runtime::RuntimeBuilder::new().set_globals(&globals).build();
@@ -258,6 +257,27 @@ impl Template {
         };
         Ok(Rendered { text, missing })
     }
+}
+
+/// JSON as Liquid sees it. Every JSON value converts (an integer beyond i64, which Liquid's own
+/// conversion refuses, becomes a float), so no contact data can make a render fail before it starts.
+fn to_liquid(value: &Value) -> liquid_core::Value {
+    use liquid_core::Value as L;
+    match value {
+        Value::Null => L::Nil,
+        Value::Bool(b) => L::scalar(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => L::scalar(i),
+            None => L::scalar(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => L::scalar(s.clone()),
+        Value::Array(items) => L::Array(items.iter().map(to_liquid).collect()),
+        Value::Object(map) => to_liquid_map(map),
+    }
+}
+
+fn to_liquid_map(map: &Map<String, Value>) -> liquid_core::Value {
+    liquid_core::Value::Object(map.iter().map(|(k, v)| (k.clone().into(), to_liquid(v))).collect())
 }
 
 /// Liquid's error, flattened to one line, without its `available ...` lists (long, and in hash
@@ -374,6 +394,16 @@ mod tests {
         let out = t.render(&ana(), &Map::new()).expect("renders");
         assert_eq!(out.text, "Live 🎉 Ana é🎉");
         assert_eq!(out.missing, vec!["event.x"]);
+    }
+
+    #[test]
+    fn any_json_number_renders() {
+        let t = Template::compile("{{ contact.first_name }}").expect("parses");
+        let mut c = ana();
+        c.attributes.insert("big".into(), json!(18_446_744_073_709_551_615u64));
+        assert_eq!(t.render(&c, &Map::new()).map(|r| r.text).as_deref(), Ok("Ana"));
+        let t = Template::compile("{{ contact.big | plus: 1 }}").expect("parses");
+        assert_eq!(t.render(&c, &Map::new()).map(|r| r.text).as_deref(), Ok("18446744073709552000"));
     }
 
     #[test]

@@ -87,10 +87,19 @@ fn allowed_list() -> String {
     names.join(", ")
 }
 
-/// Finds the end of markup that starts at `from` (just after `{%` or `{{`): the index of the
-/// closing `%}` / `}}`, skipping quoted strings. Also returns the deepest `[` nesting and the
-/// number of unquoted `and` / `or` words.
-fn markup_end(bytes: &[u8], from: usize, close: u8) -> Option<(usize, usize, usize, Vec<(usize, usize)>)> {
+/// One `{% … %}` or `{{ … }}`, as [`markup_end`] finds it.
+struct Markup {
+    /// Index of the closing `%}` / `}}`.
+    end: usize,
+    /// Deepest `[` nesting.
+    depth: usize,
+    /// The unquoted stretches `(start, end)` of its inside.
+    stretches: Vec<(usize, usize)>,
+}
+
+/// Finds the end of markup that starts at `from` (just after `{%` or `{{`), skipping quoted
+/// strings.
+fn markup_end(bytes: &[u8], from: usize, close: u8) -> Option<Markup> {
     let mut i = from;
     let mut depth = 0usize;
     let mut deepest = 0usize;
@@ -113,7 +122,7 @@ fn markup_end(bytes: &[u8], from: usize, close: u8) -> Option<(usize, usize, usi
             b']' => depth = depth.saturating_sub(1),
             b if b == close && bytes.get(i + 1) == Some(&b'}') => {
                 stretches.push((stretch_start, i));
-                return Some((i, deepest, 0, stretches));
+                return Some(Markup { end: i, depth: deepest, stretches });
             }
             _ => {}
         }
@@ -218,7 +227,7 @@ pub(crate) fn scan(source: &str, limits: &Limits) -> Result<Scan, String> {
         let start = i;
         let is_tag = bytes[i + 1] == b'%';
         let close = if is_tag { b'%' } else { b'}' };
-        let Some((end, depth, _, stretches)) = markup_end(bytes, i + 2, close) else {
+        let Some(Markup { end, depth, stretches }) = markup_end(bytes, i + 2, close) else {
             return Err(if is_tag {
                 "a `{%` tag is never closed with `%}`".into()
             } else {
