@@ -176,7 +176,12 @@ impl Template {
         };
         let mut total = *text;
         for path in paths {
-            let bound = if path.root == Root::Contact && path.segments.len() == 1 && path.segments[0] == "id" {
+            let is_id = path.root == Root::Contact && path.segments.first().is_some_and(|s| s == "id");
+            let bound = if is_id {
+                // `contact.id` is the id (a string), whatever the attributes say.
+                if path.segments.len() > 1 {
+                    return false;
+                }
                 Some(contact.id.len())
             } else {
                 let (first, rest) = match path.segments.split_first() {
@@ -535,5 +540,6 @@ mod tests {
         assert!(!Template::compile("Hi {{ contact.items }}").expect("parses").fits(&ana(), &Map::new(), 100));
         assert!(!Template::compile("Hi {{ contact.first_name.x }}").expect("parses").fits(&ana(), &Map::new(), 100));
         assert!(Template::compile("Hi {{ contact.nobody.x }}").expect("parses").fits(&ana(), &Map::new(), 3));
+        assert!(!Template::compile("Hi {{ contact.id.x }}").expect("parses").fits(&ana(), &Map::new(), 100));
     }
 }
