@@ -1,4 +1,5 @@
-//! `itinera validate FILE... [--json]`: glue over [`itinera_model::check_source`].
+//! `itinera validate FILE... [--json]`: glue over [`itinera_engine::check_source`] (the model's
+//! validation plus the templates, which only the engine can compile).
 //!
 //! People get one line per diagnostic (`file: node: severity code: message`, coloured on a
 //! terminal) and a summary line per file; `--json` gives one JSON object per file per line.
@@ -9,7 +10,8 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use itinera_model::{Diagnostic, Report, Severity, check_source};
+use itinera_engine::check_source;
+use itinera_model::{Diagnostic, Report, Severity};
 use serde_json::json;
 
 /// Arguments of `itinera validate`.

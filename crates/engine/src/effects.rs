@@ -115,6 +115,9 @@ pub enum Reason {
     QuietHours,
     /// The channel could not deliver.
     Undeliverable,
+    /// A template could not be rendered within its bounds, or the message is longer than its
+    /// channel takes; nothing was sent.
+    TemplateError,
     /// Any other provider (or webhook) reason, as reported.
     Provider(String),
 }
@@ -129,6 +132,7 @@ impl Reason {
             Reason::FrequencyCapped => "frequency_capped",
             Reason::QuietHours => "quiet_hours",
             Reason::Undeliverable => "undeliverable",
+            Reason::TemplateError => "template_error",
             Reason::Provider(reason) => reason,
         }
     }

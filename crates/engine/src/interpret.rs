@@ -7,8 +7,9 @@ use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value};
 
 use crate::effects::{DeliveryResult, Effects, Input, OutgoingMessage, Reason, Step, StepResult, WebhookCall, WebhookOutcome};
-use crate::program::{Channel, Listen, NodeOp, Program, QuietHours, Reentry, SendOp, WaitForOp, WaitOp, reply_words};
-use crate::state::{ContactState, Outcome, Status, Waiting};
+use crate::program::{Channel, Listen, NodeOp, Program, QuietHours, Reentry, SendOp, WaitForOp, WaitOp, WebhookOp, reply_words};
+use crate::state::{Contact, ContactState, Outcome, Status, Waiting};
+use crate::template::{RenderError, Template, limits};
 
 /// Replies (one word, any case) that revoke consent on the channel they arrive on.
 pub const STOP_WORDS: &[&str] = &["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"];
@@ -243,7 +244,9 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
 
     fn try_enter(&mut self, name: String, data: Map<String, Value>) {
         let trigger = self.program.trigger;
-        let NodeOp::Trigger { event, filter } = &self.program.nodes[trigger].op else { return };
+        let NodeOp::Trigger { event, filter } = &self.program.nodes[trigger].op else {
+            return;
+        };
         if *event != name {
             return;
         }
@@ -300,7 +303,9 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             }
             return;
         };
-        let NodeOp::WaitFor(op) = &self.program.nodes[node].op else { return };
+        let NodeOp::WaitFor(op) = &self.program.nodes[node].op else {
+            return;
+        };
         if op.listen != Listen::Reply(Channel::parse(channel).unwrap_or(Channel::Email)) || Channel::parse(channel).is_none() {
             self.step(node, StepResult::Ignored, None, None, || {
                 format!("{} reply ignored: waiting for another channel", channel_label(channel))
@@ -368,7 +373,9 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
     }
 
     fn on_timer(&mut self) {
-        let Status::Waiting { node, waiting, .. } = self.state.status else { return };
+        let Status::Waiting { node, waiting, .. } = self.state.status else {
+            return;
+        };
         match waiting {
             Waiting::Timer { at } if self.now >= at => {
                 self.step(node, StepResult::Continued, None, Some(0), || format!("waited until {}", human_time(at)));
@@ -388,11 +395,15 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
     }
 
     fn on_delivery(&mut self, sent_at: usize, result: DeliveryResult) {
-        let Status::Waiting { node, waiting: Waiting::Delivery, .. } = self.state.status else { return };
+        let Status::Waiting { node, waiting: Waiting::Delivery, .. } = self.state.status else {
+            return;
+        };
         if node != sent_at {
             return;
         }
-        let NodeOp::Send(op) = &self.program.nodes[node].op else { return };
+        let NodeOp::Send(op) = &self.program.nodes[node].op else {
+            return;
+        };
         match result {
             DeliveryResult::Delivered => {
                 // Only messages that reached the contact count towards the frequency cap.
@@ -414,7 +425,9 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
     }
 
     fn on_webhook_result(&mut self, called_at: usize, result: WebhookOutcome) {
-        let Status::Waiting { node, waiting: Waiting::WebhookResult, .. } = self.state.status else { return };
+        let Status::Waiting { node, waiting: Waiting::WebhookResult, .. } = self.state.status else {
+            return;
+        };
         if node != called_at {
             return;
         }
@@ -445,13 +458,21 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             Reason::NoConsent => "no opt-in".to_string(),
             Reason::Outside24hWindow => "outside the 24-hour WhatsApp window".to_string(),
             Reason::FrequencyCapped => match cap {
-                Some((max, per)) => format!("frequency cap reached ({max} per {})", human_duration(per)),
+                Some((max, per)) => {
+                    format!("frequency cap reached ({max} per {})", human_duration(per))
+                }
                 None => "frequency cap reached".to_string(),
             },
             other => other.code().replace('_', " "),
         };
+        let why = words(&reason);
+        self.failed_because(node, what, reason, port, || why);
+    }
+
+    /// A failed step whose explanation is `why()` (called only for detail).
+    fn failed_because(&mut self, node: usize, what: &str, reason: Reason, port: usize, why: impl FnOnce() -> String) {
         let then = if port == 1 { "took the failed branch" } else { "continued on next" };
-        let detail = if self.detail { format!("{what} failed: {} → {then}", words(&reason)) } else { String::new() };
+        let detail = if self.detail { format!("{what} failed: {} → {then}", why()) } else { String::new() };
         self.step(node, StepResult::Failed, Some(reason), Some(port), || detail);
     }
 
@@ -532,37 +553,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                     });
                     Flow::Go(0)
                 }
-                NodeOp::Webhook(op) => {
-                    let compiled = &self.program.nodes[node];
-                    let (url, body, missing) = if self.detail {
-                        let url = op.url.render(&self.state.contact, &self.state.event);
-                        let body = op.body.as_ref().map(|b| b.render(&self.state.contact, &self.state.event));
-                        let mut missing = url.missing.clone();
-                        for m in body.iter().flat_map(|b| b.missing.iter()) {
-                            if !missing.contains(m) {
-                                missing.push(m.clone());
-                            }
-                        }
-                        (Some(url.text), body.map(|b| b.text), missing)
-                    } else {
-                        (None, None, Vec::new())
-                    };
-                    let detail = url.as_ref().map(|u| format!("{} {u}", op.method)).unwrap_or_default();
-                    self.fx.call_webhook(WebhookCall { node, node_id: &compiled.id, method: &op.method, url, headers: &op.headers, body });
-                    self.wait(node, Waiting::WebhookResult);
-                    self.fx.step(Step {
-                        at: self.now,
-                        node,
-                        node_id: &compiled.id,
-                        node_type: compiled.type_name,
-                        result: StepResult::Called,
-                        reason: None,
-                        port: None,
-                        detail,
-                        missing,
-                    });
-                    Flow::Stop
-                }
+                NodeOp::Webhook(op) => self.webhook(node, op),
                 NodeOp::Exit => {
                     self.state.status = Status::Done { outcome: Outcome::Exited, node };
                     self.step(node, StepResult::Exited, None, None, || "exited the journey".to_string());
@@ -617,6 +608,43 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         Flow::Stop
     }
 
+    fn webhook(&mut self, node: usize, op: &WebhookOp) -> Flow {
+        let compiled = &self.program.nodes[node];
+        let mut missing = Vec::new();
+        let (contact, event) = (&self.state.contact, &self.state.event);
+        let max = limits::MAX_OUTPUT_BYTES;
+        let rendered = render_part(&op.url, contact, event, self.detail, &mut missing, "webhook url", max, Unit::Bytes).and_then(|url| {
+            let body = match &op.body {
+                Some(b) => render_part(b, contact, event, self.detail, &mut missing, "webhook body", max, Unit::Bytes)?,
+                None => None,
+            };
+            Ok((url, body))
+        });
+        let (url, body) = match rendered {
+            Ok(parts) => parts,
+            Err(err) => {
+                let port = self.failure_port(node);
+                self.failed_because(node, "Webhook", Reason::TemplateError, port, || format!("template error: {err}"));
+                return Flow::Go(port);
+            }
+        };
+        let detail = url.as_ref().map(|u| format!("{} {u}", op.method)).unwrap_or_default();
+        self.fx.call_webhook(WebhookCall { node, node_id: &compiled.id, method: &op.method, url, headers: &op.headers, body });
+        self.wait(node, Waiting::WebhookResult);
+        self.fx.step(Step {
+            at: self.now,
+            node,
+            node_id: &compiled.id,
+            node_type: compiled.type_name,
+            result: StepResult::Called,
+            reason: None,
+            port: None,
+            detail,
+            missing,
+        });
+        Flow::Stop
+    }
+
     fn send(&mut self, node: usize, op: &SendOp) -> Flow {
         let channel = op.channel;
         let contact = &self.state.contact;
@@ -657,29 +685,42 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                 return Flow::Stop;
             }
         }
-        // Send.
+        // Render. Always, not only for detail: a template that cannot render within its bounds,
+        // or a message longer than its channel takes, fails the step before anything is sent.
         let compiled = &self.program.nodes[node];
         let mut missing: Vec<String> = Vec::new();
-        let mut render = |t: &crate::template::Template| {
-            let r = t.render(&self.state.contact, &self.state.event);
-            for m in r.missing {
-                if !missing.contains(&m) {
-                    missing.push(m);
-                }
+        let rendered = (|| -> Result<_, RenderError> {
+            let (text_part, text_max, text_unit) = match channel {
+                Channel::Sms => ("SMS text", limits::SMS_TEXT_MAX_CHARS, Unit::Chars),
+                Channel::Whatsapp => ("WhatsApp text", limits::WHATSAPP_TEXT_MAX_CHARS, Unit::Chars),
+                Channel::Email => ("email body", limits::EMAIL_BODY_MAX_BYTES, Unit::Bytes),
+            };
+            let mut part = |t: &Template, what: &'static str, max: usize, unit: Unit| {
+                render_part(t, &self.state.contact, &self.state.event, self.detail, &mut missing, what, max, unit)
+            };
+            let text = op.text.as_ref().map(|t| part(t, text_part, text_max, text_unit)).transpose()?.flatten();
+            let subject =
+                op.subject.as_ref().map(|t| part(t, "email subject", limits::EMAIL_SUBJECT_MAX_CHARS, Unit::Chars)).transpose()?.flatten();
+            let params = match &op.template {
+                Some((_, _, params)) => params
+                    .iter()
+                    .map(|p| part(p, "template parameter", limits::MAX_OUTPUT_BYTES, Unit::Bytes))
+                    .collect::<Result<Vec<_>, _>>()?,
+                None => Vec::new(),
+            };
+            Ok((text, subject, params))
+        })();
+        let (text, subject, params) = match rendered {
+            Ok(parts) => parts,
+            Err(err) => {
+                let port = self.failure_port(node);
+                self.failed_because(node, channel.label(), Reason::TemplateError, port, || format!("template error: {err}"));
+                return Flow::Go(port);
             }
-            r.text
         };
-        let (text, subject, template) = if self.detail {
-            (
-                op.text.as_ref().map(&mut render),
-                op.subject.as_ref().map(&mut render),
-                op.template
-                    .as_ref()
-                    .map(|(name, lang, params)| (name.as_str(), lang.as_str(), params.iter().map(&mut render).collect::<Vec<_>>())),
-            )
-        } else {
-            (None, None, op.template.as_ref().map(|(name, lang, _)| (name.as_str(), lang.as_str(), Vec::new())))
-        };
+        let template = op.template.as_ref().map(|(name, lang, _)| {
+            (name.as_str(), lang.as_str(), if self.detail { params.into_iter().flatten().collect::<Vec<_>>() } else { Vec::new() })
+        });
         let detail = if self.detail {
             let mut d = match (&template, &text) {
                 (Some((name, _, _)), _) => format!("{} template {name} sent", channel.label()),
@@ -716,6 +757,57 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         });
         Flow::Stop
     }
+}
+
+/// How a channel measures a message.
+#[derive(Clone, Copy)]
+enum Unit {
+    Chars,
+    Bytes,
+}
+
+/// Renders one part of a message, bounded by its channel's `max` (in `unit`s). Returns the text
+/// only for detail; without detail a template that certainly fits is not rendered at all (the
+/// outcome is the same either way: the path never depends on detail). Missing paths are added
+/// to `missing` when rendering for detail.
+#[allow(clippy::too_many_arguments)]
+fn render_part(
+    template: &Template,
+    contact: &Contact,
+    event: &Map<String, Value>,
+    detail: bool,
+    missing: &mut Vec<String>,
+    part: &'static str,
+    max: usize,
+    unit: Unit,
+) -> Result<Option<String>, RenderError> {
+    // A character takes at most 4 bytes, and at least 1: a bound in bytes on both sides.
+    let (cap, unit_word) = match unit {
+        Unit::Chars => (max.saturating_mul(4), "characters"),
+        Unit::Bytes => (max, "bytes"),
+    };
+    if !detail && template.fits(contact, event, max) {
+        return Ok(None);
+    }
+    let too_long = RenderError::TooLongForChannel { part, max, unit: unit_word };
+    let rendered = match template.render_capped(contact, event, cap) {
+        Ok(rendered) => rendered,
+        // The channel's own cap was the one hit.
+        Err(RenderError::OutputTooLarge { max: hit }) if hit >= cap => return Err(too_long),
+        Err(err) => return Err(err),
+    };
+    if matches!(unit, Unit::Chars) && rendered.text.chars().count() > max {
+        return Err(too_long);
+    }
+    if !detail {
+        return Ok(None);
+    }
+    for m in rendered.missing {
+        if !missing.contains(&m) {
+            missing.push(m);
+        }
+    }
+    Ok(Some(rendered.text))
 }
 
 fn channel_label(channel: &str) -> &str {

@@ -29,7 +29,12 @@
 //! channel, in the rolling window before now), quiet hours (deferral, not
 //! a failure: `deferred` with reason `quiet_hours`, rules re-checked when they end), then the
 //! channel's own result (`undeliverable` or the provider's reason). A stopped send follows
-//! `failed` when wired, else `next`.
+//! `failed` when wired, else `next`. A send or webhook whose template cannot render within its
+//! bounds, or whose message is longer than its channel takes, fails the same way with
+//! `template_error` before anything is sent (see [`template`]).
+//!
+//! [`validate`] and [`check_source`] are the model's, plus what only the engine can check: that
+//! every template compiles within its bounds.
 #![deny(missing_docs)]
 
 pub mod clock;
@@ -45,6 +50,87 @@ pub use effects::{DeliveryResult, Effects, Input, OutgoingMessage, Reason, Step,
 pub use interpret::{handle, split_roll};
 pub use program::{Channel, Program};
 pub use state::{Contact, ContactState, Outcome, Status, Waiting};
+pub use template::{Limits, RenderError, Rendered, Template};
+
+use itinera_model::journey::NodeKind;
+use itinera_model::{Code, Diagnostic, Journey, Report};
+
+/// Every template of the journey that does not compile within [`Limits::DEFAULT`], as
+/// `invalid_config` errors naming the node and the field (`text`, `subject`,
+/// `template.params[i]`, `url`, `body`), in node order.
+pub fn template_diagnostics(journey: &Journey) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for node in &journey.nodes {
+        let mut fields: Vec<(String, &str)> = Vec::new();
+        match &node.kind {
+            NodeKind::Send(s) => {
+                fields.extend(s.text.as_deref().map(|t| ("text".to_string(), t)));
+                fields.extend(s.subject.as_deref().map(|t| ("subject".to_string(), t)));
+                if let Some(t) = &s.template {
+                    fields.extend(t.params.iter().enumerate().map(|(i, p)| (format!("template.params[{i}]"), p.as_str())));
+                }
+            }
+            NodeKind::Webhook(w) => {
+                fields.push(("url".to_string(), w.url.as_str()));
+                fields.extend(w.body.as_deref().map(|b| ("body".to_string(), b)));
+            }
+            _ => {}
+        }
+        for (field, source) in fields {
+            if let Err(err) = Template::compile(source) {
+                found.push(
+                    Diagnostic::error(Code::InvalidConfig, format!("`{field}` is not a usable template: {err}"))
+                        .at_node(&node.id)
+                        .at_field(field),
+                );
+            }
+        }
+    }
+    found
+}
+
+/// Validates a parsed journey: [`itinera_model::validate`] plus [`template_diagnostics`], merged
+/// in the model's order (journey-level first, then by node position, then by code) with `valid`
+/// recomputed. Facts are dropped when a template makes the journey invalid.
+pub fn validate(journey: &Journey) -> Report {
+    merge(journey, itinera_model::validate(journey))
+}
+
+/// Parses and validates journey text as [`itinera_model::check_source`] does, plus the templates.
+pub fn check_source(text: &str) -> (Option<Journey>, Report) {
+    match itinera_model::check_source(text) {
+        (Some(journey), report) => {
+            let report = merge(&journey, report);
+            (Some(journey), report)
+        }
+        other => other,
+    }
+}
+
+fn merge(journey: &Journey, mut report: Report) -> Report {
+    let extra = template_diagnostics(journey);
+    if extra.is_empty() {
+        return report;
+    }
+    // The model's sort key, recovered from each diagnostic's node (0: journey, 1: node, 2: nowhere).
+    let key = |d: &Diagnostic| match &d.node {
+        None => (0, 0, d.code),
+        Some(id) => match journey.nodes.iter().position(|n| n.id == *id) {
+            Some(i) => (1, i, d.code),
+            None => (2, 0, d.code),
+        },
+    };
+    for diagnostic in extra {
+        let k = key(&diagnostic);
+        let at = report.diagnostics.iter().position(|d| key(d) > k).unwrap_or(report.diagnostics.len());
+        report.diagnostics.insert(at, diagnostic);
+    }
+    report.valid = !report.diagnostics.iter().any(Diagnostic::is_error);
+    if !report.valid {
+        report.facts = None;
+    }
+    report
+}
 
 /// Why a journey cannot be compiled for interpretation. Validation reports these first; this
 /// only protects the interpreter from a journey that skipped it.

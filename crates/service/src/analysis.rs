@@ -1,10 +1,17 @@
-//! The operations that ask the libraries about a journey: validation (itinera-model),
-//! simulation (itinera-sim) and Liquid previews (itinera-engine). Nothing here re-implements
+//! The operations that ask the libraries about a journey: validation (itinera-model, plus the
+//! templates through itinera-engine), simulation (itinera-sim) and Liquid previews
+//! (itinera-engine). Nothing here re-implements
 //! their rules; this module only converts the editor's JSON to their inputs and back.
 
+<<<<<<< HEAD
 use itinera_model::{Report, check_source};
 pub use itinera_sim::Cancel;
 use itinera_sim::{Detail, RunOptions, Scenario, SimReport};
+=======
+use itinera_engine::check_source;
+use itinera_model::Report;
+use itinera_sim::{Detail, RunOptions, Scenario};
+>>>>>>> hard-liquid
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -19,8 +26,9 @@ pub struct Preview {
     pub missing: Vec<String>,
 }
 
-/// `validate_journey`: the model's report for the editor's JSON. A value of the wrong shape is
-/// a `parse_error` diagnostic naming the field, never an error of the call.
+/// `validate_journey`: the model's report for the editor's JSON, plus an `invalid_config` error
+/// for each template that cannot compile within the engine's bounds. A value of the wrong shape
+/// is a `parse_error` diagnostic naming the field, never an error of the call.
 pub fn validate_journey(journey: &Value) -> Report {
     let text = journey_text(journey);
     check_source(&text).1
@@ -136,8 +144,9 @@ fn simulate(journey: &Value, scenario: &Value, contacts: Option<&ContactSelectio
 
 /// `preview_template`: renders a Liquid template against a sample contact (its attributes plus
 /// `id`) and trigger event with the engine's own renderer — the one that renders real messages —
-/// so the preview cannot disagree with what a contact receives. A Liquid syntax error is bad
-/// input naming the template; `null` contact or event means none.
+/// so the preview cannot disagree with what a contact receives, bounds included. A Liquid syntax
+/// error, a forbidden tag or filter, or a render that hits a bound (a loop too long, a value or
+/// output too large) is bad input with one sentence naming it; `null` contact or event means none.
 pub fn preview_template(template: &str, contact: &Value, event: &Value) -> Result<Preview, Error> {
     let mut attributes = match contact {
         Value::Object(map) => map.clone(),
@@ -157,6 +166,7 @@ pub fn preview_template(template: &str, contact: &Value, event: &Value) -> Resul
         _ => return Err(Error::BadInput("event: expected an object".into())),
     };
     let compiled = itinera_engine::template::Template::compile(template).map_err(|e| Error::BadInput(format!("template: {e}")))?;
+<<<<<<< HEAD
     let contact = itinera_engine::Contact {
         id,
         attributes,
@@ -167,4 +177,59 @@ pub fn preview_template(template: &str, contact: &Value, event: &Value) -> Resul
         text: rendered.text,
         missing: rendered.missing,
     })
+=======
+    let contact = itinera_engine::Contact { id, attributes, ..Default::default() };
+    let rendered = compiled.render(&contact, &event).map_err(|e| Error::BadInput(format!("template: {e}")))?;
+    Ok(Preview { text: rendered.text, missing: rendered.missing })
+>>>>>>> hard-liquid
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn preview_stops_at_every_bound_with_one_sentence() {
+        let cases = [
+            ("{% for i in (1..100000000) %}x{% endfor %}", "template: a loop would run over 100000000 items, more than the 1000 allowed"),
+            (
+                "{% for i in (1..9223372036854775807) %}x{% endfor %}",
+                "template: a loop would run over 9223372036854775807 items, more than the 1000 allowed",
+            ),
+            (
+                "{% assign s = \"x\" %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}{{ s }}",
+                "template: a value would grow past 65536 bytes",
+            ),
+            ("{% capture x %}{% endcapture %}", "template: the tag `capture` is not allowed in templates"),
+        ];
+        for (template, message) in cases {
+            match preview_template(template, &json!({"first_name": "Ana"}), &Value::Null) {
+                Err(Error::BadInput(m)) => assert!(m.starts_with(message), "{m}"),
+                other => panic!("{template}: {other:?}"),
+            }
+        }
+        let deep = format!("{}x{}", "{% if true %}".repeat(1_200), "{% endif %}".repeat(1_200));
+        assert!(
+            matches!(preview_template(&deep, &Value::Null, &Value::Null), Err(Error::BadInput(m)) if m.contains("nested more than 16 deep"))
+        );
+    }
+
+    #[test]
+    fn validation_reports_templates_the_model_cannot_read() {
+        let journey = json!({
+            "format": "itinera/journey@1", "id": "j", "name": "J",
+            "nodes": [
+                {"id": "start", "type": "trigger", "event": "signed_up"},
+                {"id": "msg", "type": "send", "channel": "sms", "text": "{{ contact.x | shout }}"},
+                {"id": "done", "type": "exit"}
+            ],
+            "edges": [{"from": "start", "to": "msg"}, {"from": "msg", "to": "done"}]
+        });
+        let report = validate_journey(&journey);
+        assert!(!report.valid);
+        let d = &report.diagnostics[0];
+        assert_eq!((d.code, d.node.as_deref(), d.field.as_deref()), (itinera_model::Code::InvalidConfig, Some("msg"), Some("text")));
+    }
 }

@@ -25,7 +25,8 @@ use std::io::{Read as _, Write as _};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
-use itinera_model::{Severity, check_source};
+use itinera_engine::check_source;
+use itinera_model::Severity;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};

@@ -1,0 +1,227 @@
+//! Templates at their bounds, as the interpreter and validation see them: a send or webhook
+//! whose template cannot render within its bounds, or whose message is longer than its channel
+//! takes, fails with `template_error` before anything is sent, on `failed` when wired, with or
+//! without detail; validation names the node and field of every template that cannot compile.
+
+use itinera_engine::{
+    Contact, ContactState, DeliveryResult, Effects, Input, OutgoingMessage, Program, Step, WebhookCall, WebhookOutcome, check_source,
+    handle, validate,
+};
+use itinera_model::{Code, Journey};
+use jiff::Timestamp;
+use serde_json::{Map, Value, json};
+
+/// A step as recorded: node, result, reason, port, detail.
+type Rec = (String, &'static str, Option<String>, Option<String>, String);
+
+#[derive(Default)]
+struct Log {
+    detail: bool,
+    steps: Vec<Rec>,
+    sent: Vec<(String, Option<String>)>,
+    webhooks: Vec<Option<String>>,
+    pending: Vec<Input>,
+}
+
+impl Effects for Log {
+    fn send(&mut self, m: OutgoingMessage<'_>) {
+        self.sent.push((m.node_id.to_string(), m.text.clone()));
+        self.pending.push(Input::Delivery { node: m.node, result: DeliveryResult::Delivered });
+    }
+    fn call_webhook(&mut self, c: WebhookCall<'_>) {
+        self.webhooks.push(c.url.clone());
+        self.pending.push(Input::WebhookResult { node: c.node, result: WebhookOutcome::Ok });
+    }
+    fn wake_at(&mut self, _: Timestamp) {}
+    fn step(&mut self, s: Step<'_>) {
+        self.steps.push((
+            s.node_id.to_string(),
+            s.result.as_str(),
+            s.reason.map(|r| r.code().to_string()),
+            s.port.map(|p| p.1.to_string()),
+            s.detail,
+        ));
+    }
+    fn wants_detail(&self) -> bool {
+        self.detail
+    }
+}
+
+fn journey(send: Value) -> Journey {
+    let text = json!({
+        "format": "itinera/journey@1", "id": "j", "name": "J",
+        "nodes": [
+            {"id": "start", "type": "trigger", "event": "signed_up"},
+            send,
+            {"id": "done", "type": "exit"},
+            {"id": "oops", "type": "exit"}
+        ],
+        "edges": [
+            {"from": "start", "to": "msg"},
+            {"from": "msg", "to": "done"},
+            {"from": "msg", "port": "failed", "to": "oops"}
+        ]
+    });
+    Journey::parse(&text.to_string()).expect("test journey parses")
+}
+
+fn contact(attributes: Value) -> Contact {
+    Contact {
+        id: "ana".into(),
+        timezone: None,
+        attributes: attributes.as_object().cloned().unwrap_or_default(),
+        addresses: [("sms", "+1555000"), ("whatsapp", "+1555000"), ("email", "a@example.com")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        consent: [("sms", true), ("whatsapp", true), ("email", true)].into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+    }
+}
+
+/// Runs one contact through the journey; returns the log.
+fn run(journey: &Journey, contact: Contact, detail: bool) -> Log {
+    let program = Program::compile(journey).expect("compiles");
+    let mut state = ContactState::new(contact);
+    let mut log = Log { detail, ..Log::default() };
+    let now: Timestamp = "2026-03-02T09:00:00Z".parse().expect("time");
+    handle(&program, &mut state, Input::Event { name: "signed_up".into(), data: Map::new() }, now, 1, &mut log);
+    while let Some(input) = log.pending.pop() {
+        handle(&program, &mut state, input, now, 1, &mut log);
+    }
+    log
+}
+
+fn failure(log: &Log) -> Option<&Rec> {
+    log.steps.iter().find(|s| s.0 == "msg" && s.1 == "failed")
+}
+
+#[test]
+fn a_send_whose_template_hits_a_bound_fails_with_template_error_on_failed() {
+    let cases = [
+        ("{% for i in (1..100000000) %}x{% endfor %}", "a loop would run over 100000000 items, more than the 1000 allowed"),
+        ("{% for i in (1..contact.n) %}x{% endfor %}", "a loop would run over 9223372036854775807 items, more than the 1000 allowed"),
+        (
+            "{% assign s = \"x\" %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}{{ s }}",
+            "a value would grow past 65536 bytes",
+        ),
+        (
+            "{% for i in (1..800) %}{{ contact.first_name }}{% endfor %}",
+            "the SMS text would be longer than the 1600 characters the channel takes",
+        ),
+    ];
+    for (text, why) in cases {
+        let j = journey(json!({"id": "msg", "type": "send", "channel": "sms", "text": text}));
+        for detail in [true, false] {
+            let log = run(&j, contact(json!({"first_name": "Ana", "n": i64::MAX})), detail);
+            let step = failure(&log).unwrap_or_else(|| panic!("{text}: no failure in {:?}", log.steps));
+            assert_eq!(step.2.as_deref(), Some("template_error"), "{text}");
+            assert_eq!(step.3.as_deref(), Some("failed"), "{text}");
+            assert!(log.sent.is_empty(), "{text}: nothing is sent");
+            assert!(log.steps.iter().any(|s| s.0 == "oops" && s.1 == "exited"), "{text}: takes the failed branch");
+            if detail {
+                assert_eq!(step.4, format!("SMS failed: template error: {why} → took the failed branch"));
+            }
+        }
+    }
+}
+
+#[test]
+fn the_same_journey_sends_when_the_data_fits() {
+    let j = journey(
+        json!({"id": "msg", "type": "send", "channel": "sms", "text": "{% for i in (1..contact.n) %}{{ i }}{% endfor %} {{ contact.first_name }}"}),
+    );
+    let log = run(&j, contact(json!({"first_name": "Ana", "n": 3})), true);
+    assert_eq!(log.sent, vec![("msg".to_string(), Some("123 Ana".to_string()))]);
+    assert!(failure(&log).is_none());
+    // A plain template too long for an SMS because of one contact's data, with and without detail.
+    let j = journey(json!({"id": "msg", "type": "send", "channel": "sms", "text": "Hi {{ contact.first_name }}"}));
+    for detail in [true, false] {
+        let log = run(&j, contact(json!({"first_name": "x".repeat(1_598)})), detail);
+        assert!(failure(&log).is_some(), "1,601 characters is too long");
+        let log = run(&j, contact(json!({"first_name": "é".repeat(1_597)})), detail);
+        assert!(failure(&log).is_none(), "1,600 characters (3,197 bytes) fit");
+        assert_eq!(log.sent.len(), 1);
+    }
+}
+
+#[test]
+fn email_subject_and_webhook_url_are_bounded_too() {
+    let j = journey(json!({"id": "msg", "type": "send", "channel": "email", "subject": "{{ contact.s }}", "text": "Hello"}));
+    let log = run(&j, contact(json!({"s": "s".repeat(999)})), false);
+    assert_eq!(failure(&log).and_then(|s| s.2.as_deref()), Some("template_error"));
+    let j = journey(json!({"id": "msg", "type": "webhook", "url": "https://x.example/{% for i in (1..2000) %}{% endfor %}"}));
+    let log = run(&j, contact(json!({})), true);
+    let step = failure(&log).expect("fails");
+    assert_eq!((step.2.as_deref(), step.3.as_deref()), (Some("template_error"), Some("failed")));
+    assert!(log.webhooks.is_empty(), "no call is made");
+}
+
+#[test]
+fn validation_names_node_and_field_of_each_bad_template() {
+    let cases = [
+        (json!({"id": "msg", "type": "send", "channel": "sms", "text": "{{ contact.x | shout }}"}), "text", "unknown filter `shout`"),
+        (json!({"id": "msg", "type": "send", "channel": "sms", "text": "{% if contact.x %}hi"}), "text", "never closed"),
+        (
+            json!({"id": "msg", "type": "send", "channel": "email", "subject": "{% capture x %}{% endcapture %}", "text": "ok"}),
+            "subject",
+            "the tag `capture` is not allowed",
+        ),
+        (
+            json!({"id": "msg", "type": "send", "channel": "sms", "text": format!("{}x{}", "{% if a %}".repeat(1_200), "{% endif %}".repeat(1_200))}),
+            "text",
+            "nested more than 16 deep",
+        ),
+        (
+            json!({"id": "msg", "type": "send", "channel": "whatsapp", "template": {"name": "t", "language": "en", "params": ["ok", "{% include 'x' %}"]}}),
+            "template.params[1]",
+            "the tag `include` is not allowed",
+        ),
+        (
+            json!({"id": "msg", "type": "webhook", "url": "https://x.example/{% tablerow a in b %}{% endtablerow %}"}),
+            "url",
+            "the tag `tablerow`",
+        ),
+        (
+            json!({"id": "msg", "type": "webhook", "url": "https://x.example/", "body": "{{ a[a[a[a[a[a[a[a[a[a[a[a[a[a[a[a[a[a]]]]]]]]]]]]]]]]] }}"}),
+            "body",
+            "nested 17 deep",
+        ),
+    ];
+    for (node, field, words) in cases {
+        let j = journey(node);
+        let model_report = itinera_model::validate(&j);
+        assert!(model_report.valid, "the model alone does not know Liquid");
+        let report = validate(&j);
+        assert!(!report.valid, "{field}: {words}");
+        assert!(report.facts.is_none());
+        let d = report.diagnostics.iter().find(|d| d.code == Code::InvalidConfig).expect("a diagnostic");
+        assert_eq!((d.node.as_deref(), d.field.as_deref()), (Some("msg"), Some(field)));
+        assert!(d.message.contains(words), "{}", d.message);
+        assert!(d.is_error());
+    }
+}
+
+#[test]
+fn check_source_merges_in_the_models_order() {
+    let text = json!({
+        "format": "itinera/journey@1", "id": "j", "name": "J",
+        "nodes": [
+            {"id": "start", "type": "trigger", "event": "signed_up"},
+            {"id": "a", "type": "send", "channel": "sms", "text": "{% cycle 'x' %}"},
+            {"id": "b", "type": "wait", "for": "forever"},
+            {"id": "done", "type": "exit"}
+        ],
+        "edges": [{"from": "start", "to": "a"}, {"from": "a", "to": "b"}, {"from": "b", "to": "done"}]
+    })
+    .to_string();
+    let (journey, report) = check_source(&text);
+    assert!(journey.is_some());
+    let at: Vec<(Option<&str>, Option<&str>)> = report.diagnostics.iter().map(|d| (d.node.as_deref(), d.field.as_deref())).collect();
+    let a = at.iter().position(|x| x.0 == Some("a")).expect("template diagnostic");
+    let b = at.iter().position(|x| x.0 == Some("b")).expect("wait diagnostic");
+    assert!(a < b, "{at:?}");
+    assert!(!report.valid);
+    // A good journey keeps its report exactly.
+    let good = text.replace("{% cycle 'x' %}", "Hi").replace("forever", "1d");
+    assert_eq!(check_source(&good).1, itinera_model::check_source(&good).1);
+}
