@@ -3,15 +3,10 @@
 //! (itinera-engine). Nothing here re-implements
 //! their rules; this module only converts the editor's JSON to their inputs and back.
 
-<<<<<<< HEAD
-use itinera_model::{Report, check_source};
-pub use itinera_sim::Cancel;
-use itinera_sim::{Detail, RunOptions, Scenario, SimReport};
-=======
 use itinera_engine::check_source;
 use itinera_model::Report;
-use itinera_sim::{Detail, RunOptions, Scenario};
->>>>>>> hard-liquid
+pub use itinera_sim::Cancel;
+use itinera_sim::{Detail, RunOptions, Scenario, SimReport};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
