@@ -161,22 +161,9 @@ pub fn preview_template(template: &str, contact: &Value, event: &Value) -> Resul
         _ => return Err(Error::BadInput("event: expected an object".into())),
     };
     let compiled = itinera_engine::template::Template::compile(template).map_err(|e| Error::BadInput(format!("template: {e}")))?;
-<<<<<<< HEAD
-    let contact = itinera_engine::Contact {
-        id,
-        attributes,
-        ..Default::default()
-    };
-    let rendered = compiled.render(&contact, &event);
-    Ok(Preview {
-        text: rendered.text,
-        missing: rendered.missing,
-    })
-=======
     let contact = itinera_engine::Contact { id, attributes, ..Default::default() };
     let rendered = compiled.render(&contact, &event).map_err(|e| Error::BadInput(format!("template: {e}")))?;
     Ok(Preview { text: rendered.text, missing: rendered.missing })
->>>>>>> hard-liquid
 }
 
 #[cfg(test)]
