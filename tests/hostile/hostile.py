@@ -1219,16 +1219,22 @@ def population_1e9_cli(s):
         err.close()
 
 
-@case(20, "simulate_journey with population.count 10,000,000 and 1,000,000,000 (over the server's cap) -> 413 quickly; 1,001 + 999,999,500 too")
+@case(20, "simulate_journey over the server's cap (1,000,001 to 100,000,000 contacts, or 1,001 + 999,500) -> 413 quickly; 1,000,000,000 (over the format's maximum) -> 400 naming it")
 def population_over_cap_http(s):
-    for count in (10_000_000, 1_000_000_000):
+    # Over the server's cap (1,000,000 by default) but within the format's maximum: 413.
+    for count in (1_000_001, 10_000_000, 100_000_000):
         ans = s.api("simulate_journey", {"journey": simple_journey(), "scenario": scenario(contacts=[], population=population(count))},
                     timeout=10)
         s.expect_error(ans, (413,), f"count {count}")
     many = [contact(f"h{i}") for i in range(1001)]
-    ans = s.api("simulate_journey", {"journey": simple_journey(), "scenario": scenario(contacts=many, population=population(999_999_500))},
+    ans = s.api("simulate_journey", {"journey": simple_journey(), "scenario": scenario(contacts=many, population=population(999_500))},
                 timeout=10)
-    s.expect_error(ans, (413,), "1,001 hand-written + 999,999,500 generated")
+    s.expect_error(ans, (413,), "1,001 hand-written + 999,500 generated")
+    # Over the scenario format's own maximum (100,000,000): not a scenario at all, a 400 naming it.
+    ans = s.api("simulate_journey", {"journey": simple_journey(), "scenario": scenario(contacts=[], population=population(1_000_000_000))},
+                timeout=10)
+    s.expect_error(ans, (400,), "count 1,000,000,000")
+    check("100000000" in json.dumps(ans.json), f"the refusal names the format's maximum: {ans}")
 
 
 def reentry_journey():

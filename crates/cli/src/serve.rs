@@ -59,18 +59,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         max_sim_contacts: args.max_sim_contacts,
     };
     let api_token = std::env::var("ITINERA_API_TOKEN").ok().filter(|t| !t.is_empty());
-    let options = ServeOptions {
-        dir: args.dir,
-        port: args.port,
-        ui_dir,
-        allow_open_folder: args.allow_open_folder,
-        api_token,
-        limits,
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .context("starting the async runtime")?;
+    let options = ServeOptions { dir: args.dir, port: args.port, ui_dir, allow_open_folder: args.allow_open_folder, api_token, limits };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
     let served = runtime.block_on(itinera_server::serve(options));
     // Work still running after shutdown was asked to stop; don't wait for it longer than this.
     runtime.shutdown_timeout(Duration::from_millis(500));

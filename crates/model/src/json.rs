@@ -378,7 +378,8 @@ mod tests {
 
     #[test]
     fn numbers_that_a_value_would_round_are_kept_as_written() {
-        let text = r#"{"big": 123456789012345678901234567890, "long": 0.12345678901234567890123, "list": [1, 99999999999999999999], "ok": 2}"#;
+        let text =
+            r#"{"big": 123456789012345678901234567890, "long": 0.12345678901234567890123, "list": [1, 99999999999999999999], "ok": 2}"#;
         let out = canonical_text(text).expect("canonical");
         assert_eq!(
             out,

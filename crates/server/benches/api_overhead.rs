@@ -67,17 +67,9 @@ fn post(port: u16, command: &str, body: &str) -> String {
 fn main() {
     let dir = std::env::temp_dir().join(format!("itinera-api-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let server = runtime
-        .block_on(Server::bind(ServeOptions {
-            api_token: Some(TOKEN.into()),
-            ..ServeOptions::new(dir.clone())
-        }))
-        .expect("binds");
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let server =
+        runtime.block_on(Server::bind(ServeOptions { api_token: Some(TOKEN.into()), ..ServeOptions::new(dir.clone()) })).expect("binds");
     let port = server.local_addr().port();
     runtime.spawn(server.run_until(std::future::pending()));
 

@@ -109,14 +109,7 @@ pub struct ServeOptions {
 impl ServeOptions {
     /// Options for `dir` with every other setting at its default.
     pub fn new(dir: impl Into<PathBuf>) -> ServeOptions {
-        ServeOptions {
-            dir: dir.into(),
-            port: 0,
-            ui_dir: None,
-            allow_open_folder: false,
-            api_token: None,
-            limits: Limits::default(),
-        }
+        ServeOptions { dir: dir.into(), port: 0, ui_dir: None, allow_open_folder: false, api_token: None, limits: Limits::default() }
     }
 }
 
@@ -172,18 +165,12 @@ impl Work {
         if self.stopping.is_cancelled() {
             cancel.cancel();
         }
-        self.running
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .push((id, cancel.clone()));
+        self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push((id, cancel.clone()));
         (id, cancel)
     }
 
     fn finish(&self, id: u64) {
-        self.running
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .retain(|(i, _)| *i != id);
+        self.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner).retain(|(i, _)| *i != id);
     }
 
     fn cancel_all(&self) {
@@ -241,12 +228,7 @@ impl Server {
             ui_dir: options.ui_dir,
             work: Work::default(),
         });
-        Ok(Server {
-            listener,
-            router: router(state.clone()),
-            addr,
-            state,
-        })
+        Ok(Server { listener, router: router(state.clone()), addr, state })
     }
 
     /// The address actually bound (the real port when 0 was asked for).
@@ -267,9 +249,7 @@ impl Server {
     /// Serves until `shutdown` completes; then cancels the commands in progress and gives open
     /// connections one second to finish.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
-        let Server {
-            listener, router, state, ..
-        } = self;
+        let Server { listener, router, state, .. } = self;
         let limits = state.limits.clone();
         let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections.max(1)));
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
@@ -288,9 +268,7 @@ impl Server {
                 () = &mut shutdown => break,
             };
             let mut http = hyper::server::conn::http1::Builder::new();
-            http.timer(TokioTimer::new())
-                .header_read_timeout(limits.header_read_timeout)
-                .max_buf_size(64 * 1024);
+            http.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout).max_buf_size(64 * 1024);
             let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router.clone()));
             let connection = graceful.watch(connection);
             tokio::spawn(async move {
@@ -354,22 +332,13 @@ fn router(state: Arc<AppState>) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), own_page_only))
         .route("/health", get(|| async { axum::Json(json!({"ok": true})) }));
     let app = match &state.ui_dir {
-        Some(dir) => api
-            .route("/", get(index))
-            .route("/index.html", get(index))
-            .fallback_service(ServeDir::new(dir)),
+        Some(dir) => api.route("/", get(index)).route("/index.html", get(index)).fallback_service(ServeDir::new(dir)),
         None => api.fallback(|| async {
-            (
-                StatusCode::NOT_FOUND,
-                "this server answers POST /api/<command> only; start it with --ui to serve the editor\n",
-            )
+            (StatusCode::NOT_FOUND, "this server answers POST /api/<command> only; start it with --ui to serve the editor\n")
         }),
     };
     app.with_state(state)
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            limits.request_timeout,
-        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
         .layer(DefaultBodyLimit::max(limits.body_bytes))
         .layer(middleware::from_fn(loopback_only))
 }
@@ -400,16 +369,8 @@ async fn index(State(state): State<Arc<AppState>>) -> Response {
 
 /// Refuses requests whose `Host` is not a loopback name (DNS rebinding).
 async fn loopback_only(request: Request, next: Next) -> Response {
-    let host_ok = request
-        .headers()
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .is_none_or(is_loopback_authority);
-    if host_ok {
-        next.run(request).await
-    } else {
-        forbidden("this server only answers requests for 127.0.0.1 or localhost")
-    }
+    let host_ok = request.headers().get(header::HOST).and_then(|h| h.to_str().ok()).is_none_or(is_loopback_authority);
+    if host_ok { next.run(request).await } else { forbidden("this server only answers requests for 127.0.0.1 or localhost") }
 }
 
 /// `/api/*` only for the page this server served: the right token, and no foreign `Origin`.
@@ -417,18 +378,12 @@ async fn own_page_only(State(state): State<Arc<AppState>>, request: Request, nex
     let headers: &HeaderMap = request.headers();
     if let Some(origin) = headers.get(header::ORIGIN) {
         let port = state.port;
-        let own = [
-            format!("http://127.0.0.1:{port}"),
-            format!("http://localhost:{port}"),
-            format!("http://[::1]:{port}"),
-        ];
+        let own = [format!("http://127.0.0.1:{port}"), format!("http://localhost:{port}"), format!("http://[::1]:{port}")];
         if !origin.to_str().is_ok_and(|origin| own.iter().any(|o| o == origin)) {
             return forbidden("this API only answers the editor page served by this server");
         }
     }
-    let token_ok = headers
-        .get(TOKEN_HEADER)
-        .is_some_and(|sent| constant_time_eq(sent.as_bytes(), state.token.as_bytes()));
+    let token_ok = headers.get(TOKEN_HEADER).is_some_and(|sent| constant_time_eq(sent.as_bytes(), state.token.as_bytes()));
     if !token_ok {
         return forbidden("missing or wrong X-Itinera-Token: this API only answers the editor page served by this server");
     }
@@ -457,29 +412,19 @@ fn is_loopback_authority(authority: &str) -> bool {
 /// `POST /api/{command}`: the body is the argument object (an empty body is `{}`).
 async fn api(State(state): State<Arc<AppState>>, UrlPath(command): UrlPath<String>, body: Bytes) -> Response {
     let (id, cancel) = state.work.start();
-    let guard = CancelOnDrop {
-        work: &state.work,
-        id,
-        cancel: cancel.clone(),
-    };
+    let guard = CancelOnDrop { work: &state.work, id, cancel: cancel.clone() };
     let shared = state.clone();
     let outcome = tokio::task::spawn_blocking(move || run_command(&shared, &command, &body, &cancel)).await;
     drop(guard);
     match outcome {
         Ok(Ok(json)) => {
             let mut response = Response::new(Body::from(json));
-            response
-                .headers_mut()
-                .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            response.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             response
         }
         Ok(Err(error)) => error_response(&error),
         Err(join) => {
-            let why = if join.is_panic() {
-                "the command failed unexpectedly"
-            } else {
-                "the command was stopped"
-            };
+            let why = if join.is_panic() { "the command failed unexpectedly" } else { "the command was stopped" };
             error_response(&Error::Internal(why.into()))
         }
     }
@@ -522,13 +467,7 @@ fn run_command(state: &AppState, command: &str, body: &[u8], cancel: &Cancel) ->
     if !args.is_object() {
         return Err(Error::BadInput(format!("{command}: the request body must be a JSON object")));
     }
-    let workspace = || {
-        state
-            .workspace
-            .read()
-            .map(|w| w.clone())
-            .map_err(|_| Error::Internal("workspace lock poisoned".into()))
-    };
+    let workspace = || state.workspace.read().map(|w| w.clone()).map_err(|_| Error::Internal("workspace lock poisoned".into()));
     match command {
         "workspace_info" => answer(workspace()?.info(false)),
         "open_folder" => {
@@ -540,10 +479,7 @@ fn run_command(state: &AppState, command: &str, body: &[u8], cancel: &Cancel) ->
             }
             let opened = Workspace::open(&dir)?;
             let info = opened.info(false);
-            *state
-                .workspace
-                .write()
-                .map_err(|_| Error::Internal("workspace lock poisoned".into()))? = opened;
+            *state.workspace.write().map_err(|_| Error::Internal("workspace lock poisoned".into()))? = opened;
             answer(info)
         }
         "list_journeys" => answer(workspace()?.list_journeys()?),
@@ -562,15 +498,8 @@ fn run_command(state: &AppState, command: &str, body: &[u8], cancel: &Cancel) ->
             answer(itinera_service::validate_journey(&journey))
         }
         "simulate_journey" => {
-            let args::SimulateJourney {
-                journey,
-                scenario,
-                contacts,
-            } = parse(command, args)?;
-            let options = SimulateOptions {
-                max_contacts: Some(state.limits.max_sim_contacts),
-                cancel: Some(cancel.clone()),
-            };
+            let args::SimulateJourney { journey, scenario, contacts } = parse(command, args)?;
+            let options = SimulateOptions { max_contacts: Some(state.limits.max_sim_contacts), cancel: Some(cancel.clone()) };
             itinera_service::simulate_journey_json(&journey, &scenario, contacts.as_ref(), &options)
         }
         "list_scenarios" => answer(workspace()?.list_scenarios()?),
@@ -586,10 +515,7 @@ fn run_command(state: &AppState, command: &str, body: &[u8], cancel: &Cancel) ->
             let args::PreviewTemplate { template, contact, event } = parse(command, args)?;
             answer(itinera_service::preview_template(&template, &contact, &event)?)
         }
-        other => Err(Error::NotFound(format!(
-            "unknown command `{}`",
-            other.chars().take(64).collect::<String>()
-        ))),
+        other => Err(Error::NotFound(format!("unknown command `{}`", other.chars().take(64).collect::<String>()))),
     }
 }
 

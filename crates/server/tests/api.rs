@@ -46,11 +46,7 @@ impl Running {
         let task = tokio::spawn(async move {
             server.run_until(async { drop(stopped.await) }).await.expect("serves");
         });
-        Running {
-            port,
-            stop: Some(stop),
-            task,
-        }
+        Running { port, stop: Some(stop), task }
     }
 
     async fn stop(mut self) {
@@ -74,22 +70,13 @@ impl Running {
         let raw = String::from_utf8(raw).expect("UTF-8 answer");
         let (head, body) = raw.split_once("\r\n\r\n").expect("a head and a body");
         let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).expect("a status line");
-        assert!(
-            !head.to_ascii_lowercase().contains("transfer-encoding: chunked"),
-            "this client reads plain bodies only"
-        );
+        assert!(!head.to_ascii_lowercase().contains("transfer-encoding: chunked"), "this client reads plain bodies only");
         (status, head.to_owned(), body.to_owned())
     }
 
     async fn api(&self, command: &str, args: Value) -> (u16, Value) {
-        let (status, _, body) = self
-            .request(
-                "POST",
-                &format!("/api/{command}"),
-                &format!("X-Itinera-Token: {TOKEN}\r\n"),
-                &args.to_string(),
-            )
-            .await;
+        let (status, _, body) =
+            self.request("POST", &format!("/api/{command}"), &format!("X-Itinera-Token: {TOKEN}\r\n"), &args.to_string()).await;
         let value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{command}: not JSON ({e}): {body}"));
         (status, value)
     }
@@ -99,10 +86,7 @@ impl Running {
 const TOKEN: &str = "test-token";
 
 fn options(dir: &TempFolder) -> ServeOptions {
-    ServeOptions {
-        api_token: Some(TOKEN.into()),
-        ..ServeOptions::new(dir.0.clone())
-    }
+    ServeOptions { api_token: Some(TOKEN.into()), ..ServeOptions::new(dir.0.clone()) }
 }
 
 #[tokio::test]
@@ -113,10 +97,7 @@ async fn journeys_save_list_read_and_validate_over_http() {
     let (status, info) = server.api("workspace_info", json!({})).await;
     assert_eq!(status, 200);
     assert_eq!(info["desktop"], json!(false));
-    assert_eq!(
-        info["dir"].as_str().map(PathBuf::from),
-        Some(fs::canonicalize(&folder.0).expect("exists"))
-    );
+    assert_eq!(info["dir"].as_str().map(PathBuf::from), Some(fs::canonicalize(&folder.0).expect("exists")));
 
     let (status, templates) = server.api("list_templates", json!({})).await;
     assert_eq!(status, 200);
@@ -124,9 +105,7 @@ async fn journeys_save_list_read_and_validate_over_http() {
     assert_eq!(first["id"], "appointment-reminder");
     let journey = first["journey"].clone();
 
-    let (status, saved) = server
-        .api("save_journey", json!({"file": "mine/appt.journey.json", "journey": journey}))
-        .await;
+    let (status, saved) = server.api("save_journey", json!({"file": "mine/appt.journey.json", "journey": journey})).await;
     assert_eq!(status, 200, "{saved}");
     let on_disk = fs::read_to_string(folder.0.join("mine/appt.journey.json")).expect("written");
     assert_eq!(saved["text"].as_str(), Some(on_disk.as_str()));
@@ -153,12 +132,7 @@ async fn journeys_save_list_read_and_validate_over_http() {
     let (status, report) = server.api("validate_journey", json!({"journey": broken})).await;
     assert_eq!(status, 200);
     assert_eq!(report["valid"], json!(false));
-    let codes: Vec<&str> = report["diagnostics"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .filter_map(|d| d["code"].as_str())
-        .collect();
+    let codes: Vec<&str> = report["diagnostics"].as_array().expect("list").iter().filter_map(|d| d["code"].as_str()).collect();
     assert!(codes.contains(&"dead_end"), "{codes:?}");
 
     server.stop().await;
@@ -181,23 +155,16 @@ async fn errors_have_the_contract_statuses_and_body() {
     for (command, args, expected) in cases {
         let (status, body) = server.api(command, args.clone()).await;
         assert_eq!(status, expected, "{command} {args}: {body}");
-        let message = body["error"]
-            .as_str()
-            .unwrap_or_else(|| panic!("{command}: no error message in {body}"));
+        let message = body["error"].as_str().unwrap_or_else(|| panic!("{command}: no error message in {body}"));
         assert!(!message.is_empty());
     }
-    let (status, _, body) = server
-        .request("POST", "/api/list_journeys", &format!("X-Itinera-Token: {TOKEN}\r\n"), "{ not json")
-        .await;
+    let (status, _, body) = server.request("POST", "/api/list_journeys", &format!("X-Itinera-Token: {TOKEN}\r\n"), "{ not json").await;
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("not JSON"), "{body}");
 
     // The folder was not switched by the refused open_folder.
     let (_, info) = server.api("workspace_info", json!({})).await;
-    assert_eq!(
-        info["dir"].as_str().map(PathBuf::from),
-        Some(fs::canonicalize(&folder.0).expect("exists"))
-    );
+    assert_eq!(info["dir"].as_str().map(PathBuf::from), Some(fs::canonicalize(&folder.0).expect("exists")));
     server.stop().await;
 }
 
@@ -206,11 +173,7 @@ async fn open_folder_switches_only_when_allowed() {
     let first = TempFolder::new("first");
     let second = TempFolder::new("second");
     fs::write(second.0.join("only-here.journey.json"), "{}").expect("write");
-    let server = Running::start(ServeOptions {
-        allow_open_folder: true,
-        ..options(&first)
-    })
-    .await;
+    let server = Running::start(ServeOptions { allow_open_folder: true, ..options(&first) }).await;
     let (status, info) = server.api("open_folder", json!({"dir": second.0})).await;
     assert_eq!(status, 200, "{info}");
     assert_eq!(info["name"].as_str(), second.0.file_name().and_then(|n| n.to_str()));
@@ -242,18 +205,13 @@ async fn requests_from_other_sites_or_without_the_token_are_refused_and_write_no
     for (headers, why) in &refused {
         let (status, _, body) = server.request("POST", "/api/save_journey", headers, save).await;
         assert_eq!(status, 403, "{why}: {body}");
-        assert!(
-            serde_json::from_str::<Value>(&body).is_ok_and(|b| b["error"].is_string()),
-            "{why}: {body}"
-        );
+        assert!(serde_json::from_str::<Value>(&body).is_ok_and(|b| b["error"].is_string()), "{why}: {body}");
     }
     assert!(fs::read_dir(&folder.0).expect("readable").next().is_none(), "nothing was written");
 
     // The server's own page: its origin and the token.
     for origin in [format!("http://127.0.0.1:{port}"), format!("http://localhost:{port}")] {
-        let (status, _, body) = server
-            .request("POST", "/api/workspace_info", &format!("{token}Origin: {origin}\r\n"), "{}")
-            .await;
+        let (status, _, body) = server.request("POST", "/api/workspace_info", &format!("{token}Origin: {origin}\r\n"), "{}").await;
         assert_eq!(status, 200, "{origin}: {body}");
     }
     // Another Host (DNS rebinding) is refused whatever it carries.
@@ -280,61 +238,35 @@ async fn saves_keep_numbers_refuse_duplicate_keys_and_stale_revisions() {
     assert_eq!(status, 200, "{answer}");
     let on_disk = fs::read_to_string(folder.0.join("n.journey.json")).expect("written");
     assert!(on_disk.contains("\"amount\": 123456789012345678901234567890"), "{on_disk}");
+    // ... and reads back digit for digit.
+    let (status, _, read) = server.request("POST", "/api/read_journey", &token, r#"{"file": "n.journey.json"}"#).await;
+    assert_eq!(status, 200, "{read}");
+    assert!(read.contains("\"amount\": 123456789012345678901234567890"), "{read}");
     let saved: Value = serde_json::from_str(&answer).expect("JSON");
     assert_eq!(saved["text"].as_str(), Some(on_disk.as_str()));
     let revision = saved["revision"].as_str().expect("a revision").to_owned();
 
-    let (status, _, answer) = server
-        .request(
-            "POST",
-            "/api/save_journey",
-            &token,
-            r#"{"file": "d.journey.json", "journey": {"id": "a", "id": "b"}}"#,
-        )
-        .await;
+    let (status, _, answer) =
+        server.request("POST", "/api/save_journey", &token, r#"{"file": "d.journey.json", "journey": {"id": "a", "id": "b"}}"#).await;
     assert_eq!(status, 400, "{answer}");
     assert!(answer.contains("duplicate key"), "{answer}");
-    let (status, _, answer) = server
-        .request(
-            "POST",
-            "/api/read_journey",
-            &token,
-            r#"{"file": "a.journey.json", "file": "b.journey.json"}"#,
-        )
-        .await;
+    let (status, _, answer) =
+        server.request("POST", "/api/read_journey", &token, r#"{"file": "a.journey.json", "file": "b.journey.json"}"#).await;
     assert_eq!(status, 400, "{answer}");
     assert!(!folder.0.join("d.journey.json").exists());
 
     // A save naming the revision it read succeeds once; the second, now stale, is a 409.
     let (status, read) = server.api("read_journey", json!({"file": "n.journey.json"})).await;
     assert_eq!((status, read["revision"].as_str()), (200, Some(revision.as_str())));
-    let (status, first) = server
-        .api(
-            "save_journey",
-            json!({"file": "n.journey.json", "journey": {"v": 1}, "expected": revision}),
-        )
-        .await;
+    let (status, first) = server.api("save_journey", json!({"file": "n.journey.json", "journey": {"v": 1}, "expected": revision})).await;
     assert_eq!(status, 200, "{first}");
-    let (status, second) = server
-        .api(
-            "save_journey",
-            json!({"file": "n.journey.json", "journey": {"v": 2}, "expected": revision}),
-        )
-        .await;
+    let (status, second) = server.api("save_journey", json!({"file": "n.journey.json", "journey": {"v": 2}, "expected": revision})).await;
     assert_eq!(status, 409, "{second}");
-    assert!(
-        fs::read_to_string(folder.0.join("n.journey.json"))
-            .expect("there")
-            .contains("\"v\": 1")
-    );
+    assert!(fs::read_to_string(folder.0.join("n.journey.json")).expect("there").contains("\"v\": 1"));
     // `""`: the file must not exist yet.
-    let (status, _) = server
-        .api("save_journey", json!({"file": "n.journey.json", "journey": {}, "expected": ""}))
-        .await;
+    let (status, _) = server.api("save_journey", json!({"file": "n.journey.json", "journey": {}, "expected": ""})).await;
     assert_eq!(status, 409);
-    let (status, _) = server
-        .api("save_journey", json!({"file": "new.journey.json", "journey": {}, "expected": ""}))
-        .await;
+    let (status, _) = server.api("save_journey", json!({"file": "new.journey.json", "journey": {}, "expected": ""})).await;
     assert_eq!(status, 200);
     server.stop().await;
 }
@@ -371,9 +303,7 @@ async fn a_simulation_over_the_servers_limit_is_refused() {
     let journey = templates[0]["journey"].clone();
     let scenario = json!({"format": "itinera/scenario@1", "start": "2026-03-01T09:00:00Z", "run_for": "7d",
         "population": {"count": 11, "attributes": {}}});
-    let (status, body) = server
-        .api("simulate_journey", json!({"journey": journey, "scenario": scenario}))
-        .await;
+    let (status, body) = server.api("simulate_journey", json!({"journey": journey, "scenario": scenario})).await;
     assert_eq!(status, 413, "{body}");
     assert!(body["error"].as_str().is_some_and(|e| e.contains("--max-sim-contacts")), "{body}");
     server.stop().await;
@@ -386,10 +316,7 @@ async fn a_client_that_does_not_finish_its_headers_is_disconnected() {
     quick.limits.header_read_timeout = std::time::Duration::from_millis(300);
     let server = Running::start(quick).await;
     let mut stream = TcpStream::connect(("127.0.0.1", server.port)).await.expect("connects");
-    stream
-        .write_all(b"POST /api/list_journeys HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Half")
-        .await
-        .expect("sends");
+    stream.write_all(b"POST /api/list_journeys HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Half").await.expect("sends");
     let mut rest = Vec::new();
     let read = tokio::time::timeout(std::time::Duration::from_secs(5), stream.read_to_end(&mut rest)).await;
     assert!(read.is_ok(), "the server closed the connection");
@@ -407,19 +334,12 @@ async fn the_editor_is_served_at_the_root_only_with_a_ui_folder() {
     fs::create_dir_all(ui.0.join("assets")).expect("mkdir");
     fs::write(ui.0.join("assets/app.js"), "console.log(1)").expect("write");
 
-    let server = Running::start(ServeOptions {
-        ui_dir: Some(ui.0.clone()),
-        ..options(&folder)
-    })
-    .await;
+    let server = Running::start(ServeOptions { ui_dir: Some(ui.0.clone()), ..options(&folder) }).await;
     let (status, head, body) = server.request("GET", "/", "", "").await;
     assert_eq!(status, 200);
     assert!(head.to_ascii_lowercase().contains("content-type: text/html"), "{head}");
     // The page carries the API token for its calls.
-    assert_eq!(
-        body,
-        format!("<!doctype html><head><title>Itinera</title><meta name=\"itinera-api-token\" content=\"{TOKEN}\"></head>")
-    );
+    assert_eq!(body, format!("<!doctype html><head><title>Itinera</title><meta name=\"itinera-api-token\" content=\"{TOKEN}\"></head>"));
     assert!(head.to_ascii_lowercase().contains("cache-control: no-store"), "{head}");
     let (status, _, body) = server.request("GET", "/assets/app.js", "", "").await;
     assert_eq!((status, body.as_str()), (200, "console.log(1)"));
@@ -433,13 +353,7 @@ async fn the_editor_is_served_at_the_root_only_with_a_ui_folder() {
     api_only.stop().await;
 
     let empty = TempFolder::new("ui-empty");
-    let error = Server::bind(ServeOptions {
-        ui_dir: Some(empty.0.clone()),
-        ..options(&folder)
-    })
-    .await
-    .err()
-    .expect("refused");
+    let error = Server::bind(ServeOptions { ui_dir: Some(empty.0.clone()), ..options(&folder) }).await.err().expect("refused");
     assert!(error.to_string().contains("npm --prefix ui run build"), "{error}");
 }
 
@@ -457,9 +371,7 @@ async fn simulations_run_over_http_and_an_invalid_journey_is_a_400_with_diagnost
         .unwrap_or_else(|| panic!("a sample scenario for {}: {scenarios}", journey["id"]))
         .clone();
 
-    let (status, report) = server
-        .api("simulate_journey", json!({"journey": journey, "scenario": sample["scenario"]}))
-        .await;
+    let (status, report) = server.api("simulate_journey", json!({"journey": journey, "scenario": sample["scenario"]})).await;
     assert_eq!(status, 200, "{report}");
     let contacts = report["contacts"].as_array().expect("contacts").len();
     assert_eq!(Some(contacts), sample["scenario"]["contacts"].as_array().map(Vec::len));
@@ -467,14 +379,9 @@ async fn simulations_run_over_http_and_an_invalid_journey_is_a_400_with_diagnost
 
     let mut broken = journey.clone();
     broken["edges"] = json!([]);
-    let (status, body) = server
-        .api("simulate_journey", json!({"journey": broken, "scenario": sample["scenario"]}))
-        .await;
+    let (status, body) = server.api("simulate_journey", json!({"journey": broken, "scenario": sample["scenario"]})).await;
     assert_eq!(status, 400);
-    assert!(
-        body["error"].is_string() && body["diagnostics"].as_array().is_some_and(|d| !d.is_empty()),
-        "{body}"
-    );
+    assert!(body["error"].is_string() && body["diagnostics"].as_array().is_some_and(|d| !d.is_empty()), "{body}");
     server.stop().await;
 }
 
@@ -506,10 +413,7 @@ async fn stopping_the_server_cancels_a_running_simulation_at_once() {
     server.stop().await;
     let took = started.elapsed();
     assert!(took < std::time::Duration::from_secs(3), "stopping took {took:?}");
-    let answer = tokio::time::timeout(std::time::Duration::from_secs(5), request)
-        .await
-        .expect("the client is answered")
-        .expect("no panic");
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(5), request).await.expect("the client is answered").expect("no panic");
     // The simulation saw the cancel and answered before the connection closed.
     assert!(answer.starts_with("HTTP/1.1 503"), "{}", &answer[..answer.len().min(300)]);
 }

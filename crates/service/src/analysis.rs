@@ -87,10 +87,7 @@ fn simulate(journey: &Value, scenario: &Value, contacts: Option<&ContactSelectio
     let (parsed, report) = check_source(&journey_text(journey));
     let Some(journey) = parsed else {
         let first = report.diagnostics.first().map(|d| d.message.clone()).unwrap_or_default();
-        return Err(Error::Invalid {
-            message: format!("the journey cannot be read: {first}"),
-            diagnostics: report.diagnostics,
-        });
+        return Err(Error::Invalid { message: format!("the journey cannot be read: {first}"), diagnostics: report.diagnostics });
     };
     let scenario_text = serde_json::to_string_pretty(scenario).unwrap_or_default();
     let scenario = Scenario::parse(&scenario_text).map_err(|e| Error::BadInput(format!("scenario: {e}")))?;
@@ -105,9 +102,7 @@ fn simulate(journey: &Value, scenario: &Value, contacts: Option<&ContactSelectio
     let detail = match contacts {
         Some(ContactSelection::Keyword(word)) if word == "all" => Detail::All,
         Some(ContactSelection::Keyword(other)) => {
-            return Err(Error::BadInput(format!(
-                "contacts: expected \"all\" or a list of contact ids, got {other:?}"
-            )));
+            return Err(Error::BadInput(format!("contacts: expected \"all\" or a list of contact ids, got {other:?}")));
         }
         Some(ContactSelection::Ids(ids)) => {
             if let Some(unknown) = ids.iter().find(|id| scenario.contact_index(id).is_none()) {
@@ -118,16 +113,7 @@ fn simulate(journey: &Value, scenario: &Value, contacts: Option<&ContactSelectio
         // A generated population is summarised; its hand-written contacts keep their details.
         None => Detail::hand_written(&scenario),
     };
-    itinera_sim::run(
-        &journey,
-        &scenario,
-        &RunOptions {
-            detail,
-            cancel: options.cancel.clone(),
-        },
-        None,
-    )
-    .map_err(|e| {
+    itinera_sim::run(&journey, &scenario, &RunOptions { detail, cancel: options.cancel.clone() }, None).map_err(|e| {
         let message = e.to_string();
         match e {
             itinera_sim::Error::Invalid(diagnostics) => Error::Invalid { message, diagnostics },

@@ -15,13 +15,7 @@ mod embedded {
 pub const SAMPLES_PREFIX: &str = "samples/";
 
 /// The gallery order: the lifecycle journeys of the seed article, then any other template by name.
-const GALLERY_ORDER: &[&str] = &[
-    "appointment-reminder",
-    "lead-qualification",
-    "onboarding",
-    "post-purchase",
-    "re-engagement",
-];
+const GALLERY_ORDER: &[&str] = &["appointment-reminder", "lead-qualification", "onboarding", "post-purchase", "re-engagement"];
 
 /// One sentence per known template, used when the file has no `description` field.
 const DESCRIPTIONS: &[(&str, &str)] = &[
@@ -29,22 +23,10 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
         "appointment-reminder",
         "SMS confirmation on booking, a WhatsApp reminder with Confirm / Reschedule buttons 24 h before, SMS fallback when WhatsApp fails or nobody answers.",
     ),
-    (
-        "lead-qualification",
-        "Qualify a new lead with a few WhatsApp questions, route hot leads to sales and nurture the rest.",
-    ),
-    (
-        "onboarding",
-        "Welcome a new customer, guide the first steps and nudge the ones who get stuck.",
-    ),
-    (
-        "post-purchase",
-        "Thank the buyer, follow the delivery, ask for a review and offer help when something went wrong.",
-    ),
-    (
-        "re-engagement",
-        "Win back contacts who went quiet with a personal message, an offer and a graceful goodbye.",
-    ),
+    ("lead-qualification", "Qualify a new lead with a few WhatsApp questions, route hot leads to sales and nurture the rest."),
+    ("onboarding", "Welcome a new customer, guide the first steps and nudge the ones who get stuck."),
+    ("post-purchase", "Thank the buyer, follow the delivery, ask for a review and offer help when something went wrong."),
+    ("re-engagement", "Win back contacts who went quiet with a personal message, an offer and a graceful goodbye."),
 ];
 
 /// One card of the template gallery (`list_templates`).
@@ -75,20 +57,9 @@ pub fn list_templates() -> Result<Vec<Template>, Error> {
         let description = text_field("description")
             .or_else(|| DESCRIPTIONS.iter().find(|(known, _)| *known == id).map(|(_, d)| (*d).to_owned()))
             .unwrap_or_default();
-        templates.push(Template {
-            id,
-            name,
-            description,
-            file: (*file).to_owned(),
-            journey,
-        });
+        templates.push(Template { id, name, description, file: (*file).to_owned(), journey });
     }
-    templates.sort_by_key(|t| {
-        (
-            GALLERY_ORDER.iter().position(|id| *id == t.id).unwrap_or(GALLERY_ORDER.len()),
-            t.id.clone(),
-        )
-    });
+    templates.sort_by_key(|t| (GALLERY_ORDER.iter().position(|id| *id == t.id).unwrap_or(GALLERY_ORDER.len()), t.id.clone()));
     Ok(templates)
 }
 

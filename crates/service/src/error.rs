@@ -83,18 +83,12 @@ impl Error {
     /// An I/O error on `file`, a name relative to the folder (errors never show where the folder
     /// is on disk); a missing file becomes [`Error::NotFound`] naming it.
     pub fn file(file: &str, cause: io::Error) -> Error {
-        let shown: String = if file.chars().count() > 80 {
-            format!("{}…", file.chars().take(80).collect::<String>())
-        } else {
-            file.to_owned()
-        };
+        let shown: String =
+            if file.chars().count() > 80 { format!("{}…", file.chars().take(80).collect::<String>()) } else { file.to_owned() };
         match cause.kind() {
             io::ErrorKind::NotFound => Error::NotFound(format!("{shown}: no such file or folder")),
             io::ErrorKind::InvalidFilename => Error::BadInput(format!("{shown}: the name is too long for the file system")),
-            _ => Error::Io {
-                path: PathBuf::from(shown),
-                cause,
-            },
+            _ => Error::Io { path: PathBuf::from(shown), cause },
         }
     }
 
@@ -103,10 +97,7 @@ impl Error {
         if cause.kind() == io::ErrorKind::NotFound {
             Error::NotFound(format!("{}: no such file or folder", path.display()))
         } else {
-            Error::Io {
-                path: path.to_path_buf(),
-                cause,
-            }
+            Error::Io { path: path.to_path_buf(), cause }
         }
     }
 }

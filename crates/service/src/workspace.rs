@@ -29,6 +29,7 @@ use itinera_engine::check_source;
 use itinera_model::Severity;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use sha2::{Digest as _, Sha256};
 
 use crate::catalog;
@@ -93,12 +94,13 @@ pub struct JourneyListing {
 }
 
 /// `read_journey` result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JourneyFile {
     /// As asked.
     pub file: String,
-    /// The file's JSON, unknown fields included.
-    pub journey: Value,
+    /// The file's JSON exactly as written (unknown fields included, numbers digit for digit);
+    /// [`JourneyFile::value`] parses it.
+    pub journey: Box<RawValue>,
     /// A digest of the file's bytes: pass it as `expected` when saving, so that a save over a
     /// file that changed since it was read is refused instead of losing the other change.
     pub revision: String,
@@ -131,14 +133,33 @@ pub struct ScenarioListing {
 }
 
 /// `read_scenario` result.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScenarioFile {
     /// As asked.
     pub file: String,
-    /// The file's JSON.
-    pub scenario: Value,
+    /// The file's JSON exactly as written; [`ScenarioFile::value`] parses it.
+    pub scenario: Box<RawValue>,
     /// As [`JourneyFile::revision`] (for an embedded sample, the digest of its text).
     pub revision: String,
+}
+
+impl JourneyFile {
+    /// The journey as a JSON value (numbers a float cannot hold are rounded here).
+    pub fn value(&self) -> Value {
+        serde_json::from_str(self.journey.get()).unwrap_or(Value::Null)
+    }
+}
+
+impl ScenarioFile {
+    /// The scenario as a JSON value.
+    pub fn value(&self) -> Value {
+        serde_json::from_str(self.scenario.get()).unwrap_or(Value::Null)
+    }
+}
+
+/// `text`, already checked to be JSON, as a raw value.
+fn raw(file: &str, text: String) -> Result<Box<RawValue>, Error> {
+    RawValue::from_string(text).map_err(|e| Error::BadInput(format!("{}: {e}", shorten(file))))
 }
 
 /// The revision of a file's bytes: the first 128 bits of their SHA-256, in hex.
@@ -172,16 +193,8 @@ impl Workspace {
 
     /// `workspace_info`.
     pub fn info(&self, desktop: bool) -> WorkspaceInfo {
-        let name = self
-            .dir
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "/".to_owned());
-        WorkspaceInfo {
-            dir: self.dir.display().to_string(),
-            name,
-            desktop,
-        }
+        let name = self.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "/".to_owned());
+        WorkspaceInfo { dir: self.dir.display().to_string(), name, desktop }
     }
 
     /// The absolute path of `file` (relative to the folder), after the safety checks described
@@ -194,9 +207,7 @@ impl Workspace {
         }
         let shown = shorten(file);
         if file.len() > MAX_NAME_BYTES {
-            return Err(Error::BadInput(format!(
-                "{shown}: the file name is longer than {MAX_NAME_BYTES} bytes"
-            )));
+            return Err(Error::BadInput(format!("{shown}: the file name is longer than {MAX_NAME_BYTES} bytes")));
         }
         if !file.ends_with(suffix) || file.len() == suffix.len() || file.ends_with(&format!("/{suffix}")) {
             return Err(Error::BadInput(format!("{shown}: the file name must end in {suffix}")));
@@ -215,14 +226,10 @@ impl Workspace {
                     parts += 1;
                     let part = part.to_string_lossy();
                     if part.len() > MAX_PART_BYTES {
-                        return Err(Error::BadInput(format!(
-                            "{shown}: a part of the name is longer than {MAX_PART_BYTES} bytes"
-                        )));
+                        return Err(Error::BadInput(format!("{shown}: a part of the name is longer than {MAX_PART_BYTES} bytes")));
                     }
                     if part.starts_with('.') {
-                        return Err(Error::BadInput(format!(
-                            "{shown}: names starting with `.` are hidden files; choose another name"
-                        )));
+                        return Err(Error::BadInput(format!("{shown}: names starting with `.` are hidden files; choose another name")));
                     }
                 }
                 Component::ParentDir | Component::CurDir => {
@@ -234,9 +241,7 @@ impl Workspace {
             }
         }
         if parts > MAX_FOLDER_DEPTH + 1 {
-            return Err(Error::BadInput(format!(
-                "{shown}: files may be at most {MAX_FOLDER_DEPTH} folders deep"
-            )));
+            return Err(Error::BadInput(format!("{shown}: files may be at most {MAX_FOLDER_DEPTH} folders deep")));
         }
         // Nothing on the way may be a link (a link inside the folder could lead anywhere).
         let path = self.dir.join(relative);
@@ -247,9 +252,7 @@ impl Workspace {
             let last = names.peek().is_none();
             match fs::symlink_metadata(&at) {
                 Ok(meta) if meta.file_type().is_symlink() => {
-                    return Err(Error::BadInput(format!(
-                        "{shown}: leads through a symbolic link; Itinera does not follow links"
-                    )));
+                    return Err(Error::BadInput(format!("{shown}: leads through a symbolic link; Itinera does not follow links")));
                 }
                 Ok(meta) if !last && !meta.is_dir() => {
                     return Err(Error::BadInput(format!("{shown}: a part of the path is a file, not a folder")));
@@ -278,12 +281,9 @@ impl Workspace {
     pub fn read_journey(&self, file: &str) -> Result<JourneyFile, Error> {
         let path = self.resolve(file, JOURNEY_SUFFIX)?;
         let text = read_regular(file, &path)?;
-        let journey = parse_json(file, &text)?;
-        Ok(JourneyFile {
-            file: file.to_owned(),
-            journey,
-            revision: revision(text.as_bytes()),
-        })
+        parse_json(file, &text)?;
+        let revision = revision(text.as_bytes());
+        Ok(JourneyFile { file: file.to_owned(), journey: raw(file, text)?, revision })
     }
 
     /// `save_journey`: writes `journey` as canonical JSON (sorted keys, 2-space indent, final
@@ -321,21 +321,14 @@ impl Workspace {
         if fs::symlink_metadata(&path).is_err()
             && let Some(sample) = catalog::sample_scenario(file)
         {
-            let scenario = sample?;
-            let revision = revision(value_text(&scenario)?.as_bytes());
-            return Ok(ScenarioFile {
-                file: file.to_owned(),
-                scenario,
-                revision,
-            });
+            let text = value_text(&sample?)?;
+            let revision = revision(text.as_bytes());
+            return Ok(ScenarioFile { file: file.to_owned(), scenario: raw(file, text)?, revision });
         }
         let text = read_regular(file, &path)?;
-        let scenario = parse_json(file, &text)?;
-        Ok(ScenarioFile {
-            file: file.to_owned(),
-            scenario,
-            revision: revision(text.as_bytes()),
-        })
+        parse_json(file, &text)?;
+        let revision = revision(text.as_bytes());
+        Ok(ScenarioFile { file: file.to_owned(), scenario: raw(file, text)?, revision })
     }
 
     /// `save_scenario`: as [`Workspace::save_journey`], for `*.scenario.json`.
@@ -371,11 +364,7 @@ impl Workspace {
                 (None, _) => false,
             };
             if !matches {
-                let now = if found.is_some() {
-                    "it was changed since it was read"
-                } else {
-                    "it was deleted since it was read"
-                };
+                let now = if found.is_some() { "it was changed since it was read" } else { "it was deleted since it was read" };
                 return Err(Error::Conflict(format!(
                     "{shown}: not saved, {now} (by another window or program); reload it to see the other change"
                 )));
@@ -383,11 +372,7 @@ impl Workspace {
         }
         self.create_folders(file, &path)?;
         write_atomically(file, &path, &text)?;
-        Ok(SavedFile {
-            file: file.to_owned(),
-            revision: revision(text.as_bytes()),
-            text,
-        })
+        Ok(SavedFile { file: file.to_owned(), revision: revision(text.as_bytes()), text })
     }
 
     /// Creates the folders between the workspace and `path`, refusing links on the way (checked
@@ -458,11 +443,7 @@ impl Workspace {
 /// A long name cut for messages (a 300-character name must not fill the screen).
 fn shorten(file: &str) -> String {
     const SHOWN: usize = 80;
-    if file.chars().count() <= SHOWN {
-        file.to_owned()
-    } else {
-        format!("{}…", file.chars().take(SHOWN).collect::<String>())
-    }
+    if file.chars().count() <= SHOWN { file.to_owned() } else { format!("{}…", file.chars().take(SHOWN).collect::<String>()) }
 }
 
 /// The JSON text of a value (for saving a value the transport has already parsed).
@@ -516,63 +497,26 @@ fn listing_of(file: String, path: &Path) -> JourneyListing {
         let errors = report.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
         let warnings = report.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
         let error = if journey.is_none() {
-            Some(
-                report
-                    .diagnostics
-                    .first()
-                    .map(|d| d.message.clone())
-                    .unwrap_or_else(|| "cannot be parsed".to_owned()),
-            )
+            Some(report.diagnostics.first().map(|d| d.message.clone()).unwrap_or_else(|| "cannot be parsed".to_owned()))
         } else {
             None
         };
         (id, name, report.valid, errors, warnings, error)
     });
     match checked {
-        Ok((id, name, valid, errors, warnings, error)) => JourneyListing {
-            revision: Some(revision(text.as_bytes())),
-            file,
-            id,
-            name,
-            valid,
-            errors,
-            warnings,
-            modified,
-            error,
-        },
-        Err(_) => failed(
-            file,
-            modified,
-            "this file could not be checked (an internal error; please report it)".to_owned(),
-        ),
+        Ok((id, name, valid, errors, warnings, error)) => {
+            JourneyListing { revision: Some(revision(text.as_bytes())), file, id, name, valid, errors, warnings, modified, error }
+        }
+        Err(_) => failed(file, modified, "this file could not be checked (an internal error; please report it)".to_owned()),
     }
 }
 
 /// A `list_scenarios` row.
 pub(crate) fn scenario_listing(file: String, scenario: Value, sample: bool) -> ScenarioListing {
-    let stem = file
-        .rsplit('/')
-        .next()
-        .unwrap_or(&file)
-        .trim_end_matches(SCENARIO_SUFFIX)
-        .to_owned();
-    let name = scenario
-        .get("name")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .unwrap_or_else(|| stem.clone());
-    let journey_id = scenario
-        .get("journey")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-        .or_else(|| sample.then_some(stem));
-    ScenarioListing {
-        file,
-        name,
-        journey_id,
-        sample,
-        scenario,
-    }
+    let stem = file.rsplit('/').next().unwrap_or(&file).trim_end_matches(SCENARIO_SUFFIX).to_owned();
+    let name = scenario.get("name").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| stem.clone());
+    let journey_id = scenario.get("journey").and_then(Value::as_str).map(str::to_owned).or_else(|| sample.then_some(stem));
+    ScenarioListing { file, name, journey_id, sample, scenario }
 }
 
 /// The text of the regular file `path` (named `file` in errors): links are not followed, other
@@ -590,9 +534,7 @@ fn read_regular(file: &str, path: &Path) -> Result<String, Error> {
     let handle = match options.open(path) {
         Ok(handle) => handle,
         Err(e) if e.raw_os_error() == Some(libc_flags::ELOOP) => {
-            return Err(Error::BadInput(format!(
-                "{shown}: is a symbolic link; Itinera does not follow links"
-            )));
+            return Err(Error::BadInput(format!("{shown}: is a symbolic link; Itinera does not follow links")));
         }
         Err(e) => return Err(Error::file(file, e)),
     };
@@ -601,20 +543,12 @@ fn read_regular(file: &str, path: &Path) -> Result<String, Error> {
         return Err(Error::BadInput(format!("{shown}: not a regular file")));
     }
     if meta.len() > MAX_FILE_BYTES {
-        return Err(Error::TooLarge(format!(
-            "{shown}: {} bytes is more than the {MAX_FILE_BYTES} a file may have",
-            meta.len()
-        )));
+        return Err(Error::TooLarge(format!("{shown}: {} bytes is more than the {MAX_FILE_BYTES} a file may have", meta.len())));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
-    handle
-        .take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::file(file, e))?;
+    handle.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes).map_err(|e| Error::file(file, e))?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(Error::TooLarge(format!(
-            "{shown}: more than the {MAX_FILE_BYTES} bytes a file may have"
-        )));
+        return Err(Error::TooLarge(format!("{shown}: more than the {MAX_FILE_BYTES} bytes a file may have")));
     }
     String::from_utf8(bytes).map_err(|e| Error::BadInput(format!("{shown}: not UTF-8 text (byte {})", e.utf8_error().valid_up_to())))
 }
@@ -639,26 +573,15 @@ fn parse_json(file: &str, text: &str) -> Result<Value, Error> {
 /// nothing planted at a guessable name is written through. A new file gets mode 0644, a
 /// replaced one keeps its mode.
 fn write_atomically(file: &str, path: &Path, text: &str) -> Result<(), Error> {
-    let parent = path
-        .parent()
-        .ok_or_else(|| Error::Internal(format!("{}: no parent folder", shorten(file))))?;
-    let mut temporary = tempfile::Builder::new()
-        .prefix(".itinera-")
-        .suffix(".tmp")
-        .tempfile_in(parent)
-        .map_err(|e| Error::file(file, e))?;
+    let parent = path.parent().ok_or_else(|| Error::Internal(format!("{}: no parent folder", shorten(file))))?;
+    let mut temporary =
+        tempfile::Builder::new().prefix(".itinera-").suffix(".tmp").tempfile_in(parent).map_err(|e| Error::file(file, e))?;
     temporary.write_all(text.as_bytes()).map_err(|e| Error::file(file, e))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = fs::symlink_metadata(path)
-            .ok()
-            .filter(|m| m.is_file())
-            .map_or(0o644, |m| m.permissions().mode() & 0o777);
-        temporary
-            .as_file()
-            .set_permissions(fs::Permissions::from_mode(mode))
-            .map_err(|e| Error::file(file, e))?;
+        let mode = fs::symlink_metadata(path).ok().filter(|m| m.is_file()).map_or(0o644, |m| m.permissions().mode() & 0o777);
+        temporary.as_file().set_permissions(fs::Permissions::from_mode(mode)).map_err(|e| Error::file(file, e))?;
     }
     temporary.as_file().sync_all().map_err(|e| Error::file(file, e))?;
     temporary.persist(path).map_err(|e| Error::file(file, e.error))?;

@@ -46,19 +46,11 @@ fn simulation_answers_the_simulators_report_for_the_sample_scenario() {
 
     let contacts = answer["contacts"].as_array().expect("contacts");
     let ids: Vec<&str> = contacts.iter().filter_map(|c| c["id"].as_str()).collect();
-    let expected: Vec<&str> = scenario["contacts"]
-        .as_array()
-        .expect("list")
-        .iter()
-        .filter_map(|c| c["id"].as_str())
-        .collect();
+    let expected: Vec<&str> = scenario["contacts"].as_array().expect("list").iter().filter_map(|c| c["id"].as_str()).collect();
     assert_eq!(ids, expected, "every hand-written contact, in file order");
     let entered = contacts.iter().filter(|c| c["outcome"] != "not_entered");
     assert!(entered.clone().count() > 0);
-    assert!(
-        entered.into_iter().all(|c| c["steps"].as_array().is_some_and(|s| !s.is_empty())),
-        "hand-written contacts keep their steps"
-    );
+    assert!(entered.into_iter().all(|c| c["steps"].as_array().is_some_and(|s| !s.is_empty())), "hand-written contacts keep their steps");
 }
 
 #[test]
@@ -68,23 +60,14 @@ fn an_invalid_journey_is_refused_with_its_diagnostics() {
     journey["edges"] = json!([]);
     let error = simulate_journey(&journey, &scenario, None, &SimulateOptions::default()).expect_err("invalid");
     assert_eq!(error.kind(), ErrorKind::BadInput);
-    let Error::Invalid { diagnostics, .. } = &error else {
-        panic!("expected Invalid, got {error:?}")
-    };
+    let Error::Invalid { diagnostics, .. } = &error else { panic!("expected Invalid, got {error:?}") };
     assert!(diagnostics.iter().any(|d| d.code.to_string() == "dead_end"), "{diagnostics:?}");
     let wire = serde_json::to_value(&error).expect("serializes");
     assert!(wire["error"].is_string() && wire["diagnostics"].is_array(), "{wire}");
 
-    let error = simulate_journey(
-        &json!({"format": "itinera/journey@1", "nodes": 1}),
-        &scenario,
-        None,
-        &SimulateOptions::default(),
-    )
-    .expect_err("unreadable");
-    let Error::Invalid { diagnostics, .. } = &error else {
-        panic!("expected Invalid, got {error:?}")
-    };
+    let error = simulate_journey(&json!({"format": "itinera/journey@1", "nodes": 1}), &scenario, None, &SimulateOptions::default())
+        .expect_err("unreadable");
+    let Error::Invalid { diagnostics, .. } = &error else { panic!("expected Invalid, got {error:?}") };
     assert_eq!(diagnostics[0].code.to_string(), "parse_error");
 }
 
@@ -92,13 +75,8 @@ fn an_invalid_journey_is_refused_with_its_diagnostics() {
 fn a_bad_scenario_or_contacts_option_is_bad_input_naming_the_field() {
     let (_, journey) = appointment();
     let (_, mut scenario) = sample_scenario();
-    let error = simulate_journey(
-        &journey,
-        &scenario,
-        Some(&ContactSelection::Keyword("some".into())),
-        &SimulateOptions::default(),
-    )
-    .expect_err("bad option");
+    let error = simulate_journey(&journey, &scenario, Some(&ContactSelection::Keyword("some".into())), &SimulateOptions::default())
+        .expect_err("bad option");
     assert!(error.to_string().contains("contacts"), "{error}");
     scenario["run_for"] = json!("soon");
     let error = simulate_journey(&journey, &scenario, None, &SimulateOptions::default()).expect_err("bad scenario");
@@ -112,13 +90,7 @@ fn previews_render_with_the_engines_liquid_and_name_what_is_missing() {
     use itinera_service::preview_template;
     // (template, contact, event, expected text, expected missing)
     let cases = [
-        (
-            "Hi {{ contact.first_name }}!",
-            json!({"id": "ana", "first_name": "Ana"}),
-            json!({}),
-            "Hi Ana!",
-            vec![],
-        ),
+        ("Hi {{ contact.first_name }}!", json!({"id": "ana", "first_name": "Ana"}), json!({}), "Hi Ana!", vec![]),
         ("You are {{ contact.id }}", json!({"id": "c-7"}), json!(null), "You are c-7", vec![]),
         (
             "See you at {{ event.starts_at }}, {{ contact.first_name }} {{ contact.last_name }}",
@@ -127,13 +99,7 @@ fn previews_render_with_the_engines_liquid_and_name_what_is_missing() {
             "See you at 15:00, Ben ",
             vec!["contact.last_name"],
         ),
-        (
-            "{{ contact.first_name | upcase }}",
-            json!({"first_name": "Caz"}),
-            json!({}),
-            "CAZ",
-            vec![],
-        ),
+        ("{{ contact.first_name | upcase }}", json!({"first_name": "Caz"}), json!({}), "CAZ", vec![]),
         ("Hi {{ contact.nick }}", json!(null), json!(null), "Hi ", vec!["contact.nick"]),
     ];
     for (template, contact, event, text, missing) in cases {
@@ -144,10 +110,7 @@ fn previews_render_with_the_engines_liquid_and_name_what_is_missing() {
     let error = preview_template("Hi {{ contact.first_name", &json!({}), &json!({})).expect_err("unclosed tag");
     assert_eq!(error.kind(), ErrorKind::BadInput);
     assert!(error.to_string().starts_with("template: "), "{error}");
-    assert_eq!(
-        preview_template("x", &json!([1]), &json!({})).expect_err("not an object").kind(),
-        ErrorKind::BadInput
-    );
+    assert_eq!(preview_template("x", &json!([1]), &json!({})).expect_err("not an object").kind(), ErrorKind::BadInput);
 }
 
 #[test]
@@ -156,41 +119,21 @@ fn one_generated_contact_can_be_followed_and_its_trace_is_the_full_runs() {
     let text = include_str!("../../../assets/scenarios/population-appointment-reminder.scenario.json");
     let mut scenario: Value = serde_json::from_str(text).expect("sample parses");
     scenario["population"]["count"] = json!(300);
-    let all = simulate_journey(
-        &journey,
-        &scenario,
-        Some(&ContactSelection::Keyword("all".into())),
-        &SimulateOptions::default(),
-    )
-    .expect("simulates");
+    let all = simulate_journey(&journey, &scenario, Some(&ContactSelection::Keyword("all".into())), &SimulateOptions::default())
+        .expect("simulates");
     let summary_only = simulate_journey(&journey, &scenario, None, &SimulateOptions::default()).expect("simulates");
     let picked = ["patient7".to_owned(), "patient250".to_owned()];
-    let some = simulate_journey(
-        &journey,
-        &scenario,
-        Some(&ContactSelection::Ids(picked.to_vec())),
-        &SimulateOptions::default(),
-    )
-    .expect("simulates");
+    let some = simulate_journey(&journey, &scenario, Some(&ContactSelection::Ids(picked.to_vec())), &SimulateOptions::default())
+        .expect("simulates");
 
     assert_eq!(some["summary"], all["summary"], "the summary covers everybody either way");
-    let contact = |report: &Value, id: &str| {
-        report["contacts"]
-            .as_array()
-            .expect("contacts")
-            .iter()
-            .find(|c| c["id"] == id)
-            .cloned()
-    };
+    let contact = |report: &Value, id: &str| report["contacts"].as_array().expect("contacts").iter().find(|c| c["id"] == id).cloned();
     for id in &picked {
         let full = contact(&all, id).expect("in the full run");
         assert!(full["steps"].as_array().is_some_and(|s| !s.is_empty()), "{id} has steps");
         assert_eq!(contact(&some, id), Some(full), "{id}: same trace as in the full run");
         let bare = contact(&summary_only, id).expect("listed");
-        assert!(
-            bare["steps"].as_array().is_none_or(|s| s.is_empty()),
-            "{id}: summarised without a selection"
-        );
+        assert!(bare["steps"].as_array().is_none_or(|s| s.is_empty()), "{id}: summarised without a selection");
     }
     let others_with_steps = some["contacts"]
         .as_array()
@@ -201,13 +144,8 @@ fn one_generated_contact_can_be_followed_and_its_trace_is_the_full_runs() {
         .count();
     assert_eq!(others_with_steps, 0, "only the selected contacts keep their steps");
 
-    let error = simulate_journey(
-        &journey,
-        &scenario,
-        Some(&ContactSelection::Ids(vec!["nobody".into()])),
-        &SimulateOptions::default(),
-    )
-    .expect_err("unknown id");
+    let error = simulate_journey(&journey, &scenario, Some(&ContactSelection::Ids(vec!["nobody".into()])), &SimulateOptions::default())
+        .expect_err("unknown id");
     assert_eq!(error.kind(), ErrorKind::BadInput);
     assert!(error.to_string().contains("nobody"), "{error}");
 }

@@ -64,17 +64,13 @@ fn file_names_that_leave_the_folder_or_have_the_wrong_extension_are_refused() {
         ("a.scenario.json", ".journey.json"),
     ];
     for (file, word) in cases {
-        let error = workspace
-            .save_journey(file, &json!({"format": "itinera/journey@1"}), None)
-            .expect_err(file);
+        let error = workspace.save_journey(file, &json!({"format": "itinera/journey@1"}), None).expect_err(file);
         assert_eq!(error.kind(), ErrorKind::BadInput, "{file}: {error}");
         assert!(error.to_string().contains(word), "{file}: `{error}` should mention `{word}`");
         let error = workspace.read_journey(file).expect_err(file);
         assert_eq!(error.kind(), ErrorKind::BadInput, "{file}: {error}");
     }
-    let error = workspace
-        .save_scenario("a.journey.json", &json!({}), None)
-        .expect_err("wrong extension");
+    let error = workspace.save_scenario("a.journey.json", &json!({}), None).expect_err("wrong extension");
     assert!(error.to_string().contains(".scenario.json"), "{error}");
     assert!(fs::read_dir(&folder.0).expect("readable").next().is_none(), "nothing was written");
 }
@@ -85,10 +81,7 @@ fn a_symlink_leading_out_of_the_folder_is_refused() {
     let folder = TempFolder::new();
     let elsewhere = TempFolder::new();
     std::os::unix::fs::symlink(&elsewhere.0, folder.0.join("link")).expect("symlink");
-    let error = folder
-        .workspace()
-        .save_journey("link/a.journey.json", &json!({}), None)
-        .expect_err("escapes");
+    let error = folder.workspace().save_journey("link/a.journey.json", &json!({}), None).expect_err("escapes");
     assert!(error.to_string().contains("symbolic link"), "{error}");
     assert!(!elsewhere.0.join("a.journey.json").exists());
 }
@@ -106,27 +99,15 @@ fn links_and_special_files_are_never_read_or_written_through() {
     // A link to a file: neither read nor replaced (nor written through).
     let error = workspace.read_journey("linked.journey.json").expect_err("a link");
     assert!(error.to_string().contains("symbolic link"), "{error}");
-    let error = workspace
-        .save_journey("linked.journey.json", &json!({"x": 1}), None)
-        .expect_err("a link");
+    let error = workspace.save_journey("linked.journey.json", &json!({"x": 1}), None).expect_err("a link");
     assert_eq!(error.kind(), ErrorKind::BadInput, "{error}");
     assert_eq!(fs::read_to_string(&secret).expect("still there"), "{\"secret\": true}\n");
-    assert!(
-        fs::symlink_metadata(folder.0.join("linked.journey.json"))
-            .expect("kept")
-            .file_type()
-            .is_symlink()
-    );
+    assert!(fs::symlink_metadata(folder.0.join("linked.journey.json")).expect("kept").file_type().is_symlink());
     // Links planted at the names a naive save would use for its temporary file change nothing.
-    for planted in [
-        format!(".plain.journey.json.{}.tmp", std::process::id()),
-        ".plain.journey.json.tmp".to_owned(),
-    ] {
+    for planted in [format!(".plain.journey.json.{}.tmp", std::process::id()), ".plain.journey.json.tmp".to_owned()] {
         symlink(&secret, folder.0.join(planted)).expect("symlink");
     }
-    workspace
-        .save_journey("plain.journey.json", &json!({"mine": true}), None)
-        .expect("saves");
+    workspace.save_journey("plain.journey.json", &json!({"mine": true}), None).expect("saves");
     let meta = fs::symlink_metadata(folder.0.join("plain.journey.json")).expect("written");
     assert!(meta.file_type().is_file(), "a regular file, not a link");
     assert_eq!(fs::read_to_string(&secret).expect("still there"), "{\"secret\": true}\n");
@@ -168,9 +149,7 @@ fn names_too_long_or_too_deep_are_refused_before_anything_is_created() {
         assert!(!error.to_string().contains(&folder.0.display().to_string()), "{error}");
     }
     assert!(fs::read_dir(&folder.0).expect("readable").next().is_none(), "nothing was created");
-    workspace
-        .save_journey(&format!("{}x.journey.json", "d/".repeat(8)), &json!({}), None)
-        .expect("8 folders are fine");
+    workspace.save_journey(&format!("{}x.journey.json", "d/".repeat(8)), &json!({}), None).expect("8 folders are fine");
 }
 
 #[test]
@@ -184,10 +163,7 @@ fn concurrent_saves_of_one_file_are_serialised_and_revisions_catch_stale_ones() 
                 scope.spawn(move || workspace.save_journey("same.journey.json", &json!({"writer": i, "pad": "x".repeat(10_000)}), None))
             })
             .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().expect("no panic").expect("every save succeeds").text)
-            .collect()
+        handles.into_iter().map(|h| h.join().expect("no panic").expect("every save succeeds").text).collect()
     });
     let final_text = fs::read_to_string(folder.0.join("same.journey.json")).expect("written");
     assert!(texts.contains(&final_text), "the file holds one complete save");
@@ -212,13 +188,10 @@ fn concurrent_saves_of_one_file_are_serialised_and_revisions_catch_stale_ones() 
 fn numbers_survive_a_save_exactly_and_duplicate_keys_are_refused() {
     let folder = TempFolder::new();
     let workspace = folder.workspace();
-    let saved = workspace
-        .save_journey_text("n.journey.json", r#"{"big": 123456789012345678901234567890, "small": 1.5}"#, None)
-        .expect("saves");
+    let saved =
+        workspace.save_journey_text("n.journey.json", r#"{"big": 123456789012345678901234567890, "small": 1.5}"#, None).expect("saves");
     assert_eq!(saved.text, "{\n  \"big\": 123456789012345678901234567890,\n  \"small\": 1.5\n}\n");
-    let error = workspace
-        .save_journey_text("d.journey.json", r#"{"a": 1, "a": 2}"#, None)
-        .expect_err("duplicate");
+    let error = workspace.save_journey_text("d.journey.json", r#"{"a": 1, "a": 2}"#, None).expect_err("duplicate");
     assert!(error.to_string().contains("duplicate key"), "{error}");
     folder.write("dup.journey.json", r#"{"a": 1, "a": 2}"#);
     let error = workspace.read_journey("dup.journey.json").expect_err("duplicate");
@@ -248,17 +221,11 @@ fn save_writes_canonical_json_that_reads_back_with_unknown_fields_kept() {
     assert!(on_disk.find("[\n      3,\n      2\n    ]").is_some(), "array order kept: {on_disk}");
 
     let read = workspace.read_journey("team/drafts/j.journey.json").expect("reads");
-    assert_eq!(read.journey, journey);
+    assert_eq!(read.value(), journey);
     // Saving what was read gives the same bytes (stable output).
-    let again = workspace
-        .save_journey("team/drafts/j.journey.json", &read.journey, None)
-        .expect("saves again");
+    let again = workspace.save_journey("team/drafts/j.journey.json", &read.value(), None).expect("saves again");
     assert_eq!(again.text, on_disk);
-    let leftovers: Vec<_> = fs::read_dir(folder.0.join("team/drafts"))
-        .expect("dir")
-        .flatten()
-        .map(|e| e.file_name())
-        .collect();
+    let leftovers: Vec<_> = fs::read_dir(folder.0.join("team/drafts")).expect("dir").flatten().map(|e| e.file_name()).collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left behind: {leftovers:?}");
 }
 
@@ -266,10 +233,7 @@ fn save_writes_canonical_json_that_reads_back_with_unknown_fields_kept() {
 fn saving_something_that_is_not_an_object_is_refused() {
     let folder = TempFolder::new();
     for value in [json!([]), json!("text"), json!(null)] {
-        let error = folder
-            .workspace()
-            .save_journey("a.journey.json", &value, None)
-            .expect_err("not an object");
+        let error = folder.workspace().save_journey("a.journey.json", &value, None).expect_err("not an object");
         assert_eq!(error.kind(), ErrorKind::BadInput);
     }
     assert!(!folder.0.join("a.journey.json").exists());
@@ -307,10 +271,7 @@ fn list_journeys_finds_files_in_sub_folders_and_reports_each_one() {
     let template = appointment_template();
     folder.write("b/appointment.journey.json", &template);
     folder.write("a.journey.json", "{ not json");
-    folder.write(
-        "shape.journey.json",
-        r#"{"format": "itinera/journey@1", "id": "s", "name": "Shape", "nodes": 3}"#,
-    );
+    folder.write("shape.journey.json", r#"{"format": "itinera/journey@1", "id": "s", "name": "Shape", "nodes": 3}"#);
     folder.write("notes.json", "{}");
     folder.write(".git/hidden.journey.json", &template);
     folder.write("node_modules/x/dep.journey.json", &template);
@@ -320,28 +281,20 @@ fn list_journeys_finds_files_in_sub_folders_and_reports_each_one() {
     let files: Vec<&str> = listings.iter().map(|l| l.file.as_str()).collect();
     assert_eq!(files, ["a.journey.json", "b/appointment.journey.json", "shape.journey.json"]);
 
-    let [broken, good, shape] = &listings[..] else {
-        unreachable!("three listings")
-    };
+    let [broken, good, shape] = &listings[..] else { unreachable!("three listings") };
     assert!(!broken.valid && broken.error.is_some() && broken.errors >= 1, "{broken:?}");
     assert_eq!(broken.id, None);
 
     let expected: Value = serde_json::from_str(&template).expect("template is JSON");
     assert_eq!(good.id.as_deref(), expected["id"].as_str());
     assert_eq!(good.name.as_deref(), expected["name"].as_str());
-    assert!(
-        good.valid && good.errors == 0 && good.error.is_none(),
-        "the template is valid: {good:?}"
-    );
+    assert!(good.valid && good.errors == 0 && good.error.is_none(), "the template is valid: {good:?}");
     let modified = good.modified.as_deref().expect("has a modification time");
     assert!(modified.parse::<jiff::Timestamp>().is_ok() && modified.ends_with('Z'), "{modified}");
 
     // Wrong shape: still listed with its id and name, invalid, with the parser's message.
     assert_eq!((shape.id.as_deref(), shape.name.as_deref()), (Some("s"), Some("Shape")));
-    assert!(
-        !shape.valid && shape.error.as_deref().is_some_and(|e| e.contains("nodes")),
-        "{shape:?}"
-    );
+    assert!(!shape.valid && shape.error.as_deref().is_some_and(|e| e.contains("nodes")), "{shape:?}");
 }
 
 #[test]
@@ -379,17 +332,13 @@ fn scenarios_list_the_embedded_samples_then_the_folder() {
     let listings = workspace.list_scenarios().expect("lists");
     let samples: Vec<_> = listings.iter().filter(|l| l.sample).collect();
     let sample_files = fs::read_dir(assets_dir("scenarios"))
-        .map(|d| {
-            d.flatten()
-                .filter(|e| e.file_name().to_string_lossy().ends_with(".scenario.json"))
-                .count()
-        })
+        .map(|d| d.flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".scenario.json")).count())
         .unwrap_or(0);
     assert_eq!(samples.len(), sample_files);
     for sample in &samples {
         assert!(sample.file.starts_with("samples/"), "{}", sample.file);
         let read = workspace.read_scenario(&sample.file).expect("a sample reads back");
-        assert_eq!(read.scenario, sample.scenario);
+        assert_eq!(read.value(), sample.scenario);
         assert!(sample.journey_id.is_some());
     }
     let own: Vec<_> = listings.iter().filter(|l| !l.sample).collect();
@@ -397,25 +346,16 @@ fn scenarios_list_the_embedded_samples_then_the_folder() {
     assert_eq!(own[0].file, "tests/mine.scenario.json");
     assert_eq!(own[0].name, "My test");
     assert_eq!(own[0].journey_id.as_deref(), Some("onboarding"));
-    assert_eq!(workspace.read_scenario("tests/mine.scenario.json").expect("reads").scenario, mine);
-    assert_eq!(
-        workspace.read_scenario("samples/none.scenario.json").expect_err("missing").kind(),
-        ErrorKind::NotFound
-    );
+    assert_eq!(workspace.read_scenario("tests/mine.scenario.json").expect("reads").value(), mine);
+    assert_eq!(workspace.read_scenario("samples/none.scenario.json").expect_err("missing").kind(), ErrorKind::NotFound);
 }
 
 #[test]
 fn errors_serialize_as_the_wire_error_body() {
     let not_found = serde_json::to_value(Error::NotFound("x.journey.json: no such file".into())).expect("serializes");
     assert_eq!(not_found, json!({"error": "x.journey.json: no such file"}));
-    let invalid = Error::Invalid {
-        message: "the journey has 0 errors".into(),
-        diagnostics: Vec::new(),
-    };
-    assert_eq!(
-        serde_json::to_value(&invalid).expect("serializes"),
-        json!({"error": "the journey has 0 errors", "diagnostics": []})
-    );
+    let invalid = Error::Invalid { message: "the journey has 0 errors".into(), diagnostics: Vec::new() };
+    assert_eq!(serde_json::to_value(&invalid).expect("serializes"), json!({"error": "the journey has 0 errors", "diagnostics": []}));
     assert_eq!(invalid.kind(), ErrorKind::BadInput);
 }
 

@@ -206,6 +206,19 @@ fn plain_path(inner: &str) -> Option<&str> {
     any.then_some(text)
 }
 
+/// The number of items of `for x in (A..B)` when A and B are integer literals (0 for an empty
+/// range), else `None` (a variable, an array).
+fn literal_range_items(tag: &str) -> Option<u128> {
+    let rest = tag.strip_prefix("for")?;
+    let (_, range) = rest.split_once(" in ")?;
+    let range = range.trim_start().strip_prefix('(')?;
+    let (range, _) = range.split_once(')')?;
+    let (from, to) = range.split_once("..")?;
+    let from: i128 = from.trim().parse().ok()?;
+    let to: i128 = to.trim().parse().ok()?;
+    Some(if to < from { 0 } else { (to - from + 1) as u128 })
+}
+
 /// Scans `source` against `limits`; the error is one sentence for people.
 pub(crate) fn scan(source: &str, limits: &Limits) -> Result<Scan, String> {
     if source.len() > limits.max_source_bytes {
@@ -215,6 +228,9 @@ pub(crate) fn scan(source: &str, limits: &Limits) -> Result<Scan, String> {
     let mut scan = Scan::default();
     // Open blocks: (tag name, end of its opening tag, index into for_weights for `for`).
     let mut open: Vec<(&'static str, usize, usize)> = Vec::new();
+    // For each open `for`: the iterations it and the loops around it make when every range
+    // written with numbers is counted (other loops count as one).
+    let mut loop_items: Vec<u128> = Vec::new();
     let mut simple = true;
     let mut markup_bytes = 0usize;
     let mut outputs = Vec::new();
@@ -265,6 +281,18 @@ pub(crate) fn scan(source: &str, limits: &Limits) -> Result<Scan, String> {
             let slot = scan.for_weights.len();
             if *open_name == "for" {
                 scan.for_weights.push(1);
+                // A range written with numbers is known now: too many items, alone or with the
+                // loops around it, fails for every contact, so it is a validation error rather
+                // than a step failure at send time.
+                let items = literal_range_items(body).unwrap_or(1);
+                if items > u128::from(limits.max_loop_items) {
+                    return Err(format!("a loop would run over {items} items, more than the {} allowed", limits.max_loop_items));
+                }
+                let total = loop_items.last().copied().unwrap_or(1).saturating_mul(items);
+                if total > u128::from(limits.max_iterations) {
+                    return Err(format!("nested loops would run {total} times, more than the {} allowed", limits.max_iterations));
+                }
+                loop_items.push(total);
             }
             open.push((open_name, i, slot));
             if open.len() > limits.max_nesting {
@@ -274,6 +302,9 @@ pub(crate) fn scan(source: &str, limits: &Limits) -> Result<Scan, String> {
         } else if let Some((open_name, _)) = BLOCKS.iter().find(|(_, close_name)| *close_name == name) {
             match open.pop() {
                 Some((top, body_start, slot)) if top == *open_name => {
+                    if top == "for" {
+                        loop_items.pop();
+                    }
                     if top == "for"
                         && let Some(weight) = scan.for_weights.get_mut(slot)
                     {
@@ -342,6 +373,23 @@ mod tests {
         assert_eq!(err(&"x".repeat(MAX + 1)), format!("the template is {} bytes, more than the {MAX} allowed", MAX + 1));
     }
     const MAX: usize = crate::template::limits::MAX_SOURCE_BYTES;
+
+    #[test]
+    fn ranges_written_with_numbers_are_checked_when_compiled() {
+        assert_eq!(err("{% for i in (1..100000000) %}x{% endfor %}"), "a loop would run over 100000000 items, more than the 1000 allowed");
+        assert_eq!(
+            err("{% for i in (-9223372036854775807..9223372036854775807) %}{% endfor %}"),
+            "a loop would run over 18446744073709551615 items, more than the 1000 allowed"
+        );
+        assert_eq!(
+            err("{% for i in (1..1000) %}{% for j in (1..1000) %}{% for k in (1..1000) %}.{% endfor %}{% endfor %}{% endfor %}"),
+            "nested loops would run 1000000 times, more than the 10000 allowed"
+        );
+        // Siblings do not multiply; variables are checked when rendered.
+        assert!(scan("{% for i in (1..1000) %}{% endfor %}{% for j in (1..1000) %}{% endfor %}", &Limits::DEFAULT).is_ok());
+        assert!(scan("{% for i in (1..n) %}{% for j in (1..1000) %}{% endfor %}{% endfor %}", &Limits::DEFAULT).is_ok());
+        assert!(scan("{% for i in (5..1) %}{% endfor %}", &Limits::DEFAULT).is_ok());
+    }
 
     #[test]
     fn quotes_raw_and_comments() {
