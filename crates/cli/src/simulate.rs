@@ -22,7 +22,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use itinera_model::{Severity, check_source};
+use itinera_engine::check_source;
+use itinera_model::Severity;
 use itinera_sim::{ContactReport, Detail, Flow, RunOptions, Scenario, Summary};
 
 /// Arguments of `itinera simulate`.

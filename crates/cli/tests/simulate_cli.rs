@@ -196,3 +196,29 @@ fn one_contact_walks_a_200000_node_chain() {
     assert_eq!(walker["truncated"], true);
     assert_eq!(report["summary"]["nodes"][format!("n{}", NODES - 1)]["entered"], 1);
 }
+
+#[test]
+fn a_template_that_cannot_be_bounded_is_reported_like_validate_does() {
+    let journey = serde_json::json!({
+        "format": "itinera/journey@1", "id": "bad-template", "name": "Bad template",
+        "nodes": [
+            {"id": "t", "type": "trigger", "event": "go"},
+            {"id": "s", "type": "send", "channel": "sms", "text": "{% for i in (1..100000000) %}x{% endfor %}"},
+            {"id": "x", "type": "exit"}
+        ],
+        "edges": [{"from": "t", "to": "s"}, {"from": "s", "to": "x"}]
+    });
+    let journey = temp_file("bad-template.journey.json", &journey.to_string());
+    let scenario = temp_file("one.scenario.json", r#"{"format": "itinera/scenario@1", "start": "2026-03-02T09:00:00Z", "contacts": [{"id": "a"}]}"#);
+    let out = itinera(&["simulate", journey.to_str().expect("UTF-8"), scenario.to_str().expect("UTF-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("s: error invalid_config"), "{stderr}");
+    assert!(stderr.contains("more than the 1000 allowed"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing was simulated");
+    let out = itinera(&["validate", "--json", journey.to_str().expect("UTF-8")]);
+    assert_eq!(out.status.code(), Some(1));
+    let line: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let d = &line["diagnostics"][0];
+    assert_eq!((d["code"].as_str(), d["node"].as_str(), d["field"].as_str()), (Some("invalid_config"), Some("s"), Some("text")));
+}

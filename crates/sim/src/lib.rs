@@ -213,7 +213,7 @@ pub fn run_streaming_with_threads(
     progress: Option<&(dyn Fn(usize, usize) + Sync)>,
     sink: &mut dyn FnMut(ContactReport) -> Flow,
 ) -> Result<Summary, Error> {
-    let report = itinera_model::validate(journey);
+    let report = itinera_engine::validate(journey);
     if report.diagnostics.iter().any(|d| d.severity == Severity::Error) {
         return Err(Error::Invalid(report.diagnostics));
     }
