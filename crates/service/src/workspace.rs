@@ -351,13 +351,14 @@ impl Workspace {
         // One save of a file at a time in this process: the revision check and the rename must
         // not interleave with another save of the same file.
         let _turn = lock_for(&path);
-        let current = match fs::symlink_metadata(&path) {
-            Ok(_) => Some(read_regular(file, &path)?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        let exists = match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.is_file() => true,
+            Ok(_) => return Err(Error::BadInput(format!("{shown}: not a regular file"))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
             Err(e) => return Err(Error::file(file, e)),
         };
         if let Some(expected) = expected {
-            let found = current.as_deref().map(|t| revision(t.as_bytes()));
+            let found = if exists { Some(revision(read_regular(file, &path)?.as_bytes())) } else { None };
             let matches = match (&found, expected) {
                 (None, "") => true,
                 (Some(found), expected) => found == expected,
