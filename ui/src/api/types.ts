@@ -111,6 +111,8 @@ export interface Variant extends Extra {
 interface NodeBase extends Extra {
   id: string;
   position?: Position;
+  /** Human name shown on the canvas (optional); `id` stays the name in files and reports. */
+  label?: string;
 }
 
 export interface TriggerNode extends NodeBase {
