@@ -146,6 +146,8 @@ pub struct Node {
     pub id: String,
     /// Canvas position (editor only).
     pub position: Option<Position>,
+    /// Human label shown on the canvas (editor only); the id stays the step's name everywhere else.
+    pub label: Option<String>,
     /// What the step does.
     #[schemars(flatten)]
     pub kind: NodeKind,
@@ -219,11 +221,8 @@ impl NodeKind {
                 vec![req("next"), ("failed".to_string(), Required::No)]
             }
             NodeKind::WaitFor(w) => {
-                let mut ports: Vec<(String, Required)> = if w.branches.is_empty() {
-                    vec![req("next")]
-                } else {
-                    w.branches.iter().map(|b| req(&b.port)).collect()
-                };
+                let mut ports: Vec<(String, Required)> =
+                    if w.branches.is_empty() { vec![req("next")] } else { w.branches.iter().map(|b| req(&b.port)).collect() };
                 ports.push(req("timeout"));
                 ports
             }
@@ -451,9 +450,8 @@ pub struct Condition {
 }
 
 /// The comparison operators of format v1.
-pub const OPERATORS: &[&str] = &[
-    "eq", "ne", "gt", "gte", "lt", "lte", "contains", "in", "exists", "not_exists", "within_next", "within_last",
-];
+pub const OPERATORS: &[&str] =
+    &["eq", "ne", "gt", "gte", "lt", "lte", "contains", "in", "exists", "not_exists", "within_next", "within_last"];
 
 /// The shape a [`Condition`] takes.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -502,7 +500,7 @@ impl Condition {
     }
 }
 
-// ---- (de)serialization of Node: `{"id", "type", "position"?, ...type fields}` ----
+// ---- (de)serialization of Node: `{"id", "type", "position"?, "label"?, ...type fields}` ----
 
 impl Serialize for Node {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -522,6 +520,9 @@ impl Serialize for Node {
         if let Some(p) = self.position {
             map.insert("position".into(), serde_json::to_value(p).map_err(S::Error::custom)?);
         }
+        if let Some(label) = &self.label {
+            map.insert("label".into(), Value::String(label.clone()));
+        }
         map.serialize(serializer)
     }
 }
@@ -537,10 +538,14 @@ impl<'de> Deserialize<'de> for Node {
         };
         let position = match map.remove("position") {
             None | Some(Value::Null) => None,
-            Some(v) => Some(
-                serde_json::from_value::<Position>(v)
-                    .map_err(|e| D::Error::custom(format!("node `{id}` field `position`: {e}")))?,
-            ),
+            Some(v) => {
+                Some(serde_json::from_value::<Position>(v).map_err(|e| D::Error::custom(format!("node `{id}` field `position`: {e}")))?)
+            }
+        };
+        let label = match map.remove("label") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s),
+            Some(other) => return Err(D::Error::custom(format!("node `{id}` field `label`: expected a string, found {other}"))),
         };
         let type_name = match map.get("type") {
             Some(Value::String(s)) => s.clone(),
@@ -574,7 +579,7 @@ impl<'de> Deserialize<'de> for Node {
             let path = e.path().to_string();
             D::Error::custom(format!("node `{id}` field `{path}`: {}", e.into_inner()))
         })?;
-        Ok(Node { id, position, kind })
+        Ok(Node { id, position, label, kind })
     }
 }
 
@@ -606,9 +611,7 @@ impl Journey {
             let message = if path.is_empty() || path == "." { message } else { format!("field `{path}`: {message}") };
             // Errors inside a node are raised once the whole node is read (serde_json then points
             // past it); point at the start of the node instead.
-            let (line, column) = node_index(&path)
-                .and_then(|i| locate_node(text, i))
-                .unwrap_or((line, column));
+            let (line, column) = node_index(&path).and_then(|i| locate_node(text, i)).unwrap_or((line, column));
             ParseError { line, column, message }
         })?;
         Ok(journey)
