@@ -16,6 +16,7 @@ import {
   type DefaultEdgeOptions,
   type IsValidConnection,
   type NodeMouseHandler,
+  type OnConnectEnd,
 } from '@xyflow/react';
 import { memo, useCallback, useEffect, useRef, useState, type DragEvent } from 'react';
 import type { Editor } from '../editor/useEditor';
@@ -23,6 +24,8 @@ import type { StepNode, WireEdge } from '../model/canvas';
 import { NODE_WIDTH } from '../model/layout';
 import { kindOf, PALETTE_KINDS, type PaletteKind } from '../model/palette';
 import { KIND_COLORS } from './icons';
+import { InsertContext, type InsertRequest } from './insert';
+import InsertMenu from './InsertMenu';
 import { PALETTE_MIME } from './Palette';
 import StepNodeView from './StepNodeView';
 import WireEdgeView from './WireEdgeView';
@@ -62,6 +65,7 @@ function ZoomWatch({ onLevel }: { onLevel: (level: ZoomLevelName) => void }) {
 function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; onNodeClick: (id: string) => void; onPaneClick: () => void }) {
   const rf = useReactFlow<StepNode, WireEdge>();
   const { addNode } = editor;
+  const box = useRef<HTMLDivElement>(null);
 
   const onDragOver = useCallback((e: DragEvent) => {
     if (e.dataTransfer.types.includes(PALETTE_MIME) || e.dataTransfer.types.includes('text/plain')) {
@@ -84,6 +88,41 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
 
   const handleNodeClick: NodeMouseHandler<StepNode> = useCallback((_e, node) => onNodeClick(node.id), [onNodeClick]);
 
+  // ---- the "+" menu: after a port, on a selected wire, or where a wire was dropped ----
+  const [menu, setMenu] = useState<InsertRequest | null>(null);
+  const openInsert = useCallback((r: InsertRequest) => setMenu(r), []);
+  const closeMenu = useCallback(() => setMenu(null), []);
+  const { insertAfter } = editor;
+  const pick = useCallback(
+    (kind: PaletteKind) => {
+      if (!menu) return;
+      setMenu(null);
+      const id = insertAfter(menu.from, menu.port, kind, menu.at);
+      if (id) onNodeClick(id);
+    },
+    [menu, insertAfter, onNodeClick],
+  );
+  const onConnectEnd: OnConnectEnd = useCallback(
+    (event, state) => {
+      if (state.isValid || !state.fromNode || state.fromHandle?.type !== 'source') return;
+      const target = event.target as Element | null;
+      if (!target?.classList?.contains('react-flow__pane')) return;
+      const point = 'changedTouches' in event ? event.changedTouches[0] : (event as MouseEvent);
+      if (!point) return;
+      const p = rf.screenToFlowPosition({ x: point.clientX, y: point.clientY });
+      setMenu({
+        from: state.fromNode.id,
+        port: state.fromHandle.id ?? 'next',
+        client: { x: point.clientX, y: point.clientY },
+        at: { x: p.x - NODE_WIDTH / 2, y: p.y },
+      });
+    },
+    [rf],
+  );
+  const menuBox = box.current?.getBoundingClientRect();
+  const splitting = menu ? editor.edges.some((e) => e.source === menu.from && (e.sourceHandle ?? 'next') === menu.port) : false;
+  const pending = editor.pendingDelete;
+
   const big = editor.nodes.length > BIG_JOURNEY;
   const [zoom, setZoom] = useState<ZoomLevelName>('near');
   const level: ZoomLevelName = big ? zoom : 'near';
@@ -95,11 +134,11 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
     if (previousLevel.current === 'map' && level !== 'map') updateNodeInternals(editor.nodes.map((n) => n.id));
     previousLevel.current = level;
   }, [level]); // eslint-disable-line react-hooks/exhaustive-deps
-  const box = useRef<HTMLDivElement>(null);
   // Fit once when a journey with steps opens; never again behind the marketer's back.
   const [initialFit] = useState(() => editor.nodes.length > 0);
   return (
     <div className={`canvas${big ? ' canvas--big' : ''}`} ref={box} onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas" data-zoom={level}>
+      <InsertContext.Provider value={openInsert}>
       <MapZoomContext.Provider value={level === 'map'}>
       <ReactFlow<StepNode, WireEdge>
         nodes={editor.nodes}
@@ -110,6 +149,7 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
         onNodesChange={editor.onNodesChange}
         onEdgesChange={editor.onEdgesChange}
         onConnect={editor.onConnect}
+        onConnectEnd={onConnectEnd}
         onReconnect={editor.onReconnect}
         edgesReconnectable
         onNodeDragStart={editor.onNodeDragStart}
@@ -147,8 +187,33 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
             </p>
           </Panel>
         )}
+        {pending && (
+          <Panel position="top-center" className="delete-choice" data-testid="delete-choice">
+            <span>
+              Delete <strong>{pending.id}</strong>: which path do you keep?
+            </span>
+            {pending.ports.map((port) => (
+              <button key={port} type="button" className="btn btn--small" data-testid={`delete-keep-${port}`} onClick={() => editor.resolveDelete(port)}>
+                Keep “{port}”
+              </button>
+            ))}
+            <button type="button" className="btn btn--small btn--ghost" data-testid="delete-cancel" onClick={() => editor.resolveDelete(null)}>
+              Cancel
+            </button>
+          </Panel>
+        )}
       </ReactFlow>
       </MapZoomContext.Provider>
+      </InsertContext.Provider>
+      {menu && (
+        <InsertMenu
+          x={Math.max(8, Math.min(menu.client.x - (menuBox?.left ?? 0), (menuBox?.width ?? 1e6) - 210))}
+          y={Math.max(8, Math.min(menu.client.y - (menuBox?.top ?? 0) + 8, (menuBox?.height ?? 1e6) - 360))}
+          splitting={splitting}
+          onPick={pick}
+          onClose={closeMenu}
+        />
+      )}
     </div>
   );
 }

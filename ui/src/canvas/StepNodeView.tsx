@@ -1,7 +1,8 @@
 /**
- * The card drawn for every journey step: icon and colour per kind, the node id, a one-line
- * summary, labelled output handles (one per port) and one target handle. Memoised: a card only
- * re-renders when its own data changes, which keeps 1,000-node journeys smooth.
+ * The card drawn for every journey step: icon and colour per kind, the step's label (or its id),
+ * a one-line summary, labelled output handles (one per port) each with a "+" that opens the
+ * insert menu, and one target handle. Memoised: a card only re-renders when its own data
+ * changes, which keeps 1,000-node journeys smooth.
  */
 import { Handle, Position, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
 import { memo, useContext, useEffect, useMemo, useRef } from 'react';
@@ -10,6 +11,7 @@ import { kindOf } from '../model/palette';
 import { outputPorts, TARGET_HANDLE } from '../model/ports';
 import { nodeSummary } from '../model/summary';
 import { KIND_COLORS, KIND_LABELS, KindIcon } from './icons';
+import { InsertContext } from './insert';
 import { MapZoomContext } from './zoom';
 
 function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
@@ -28,6 +30,8 @@ function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
     updateNodeInternals(id);
   }, [id, portsKey, updateNodeInternals]);
   const map = useContext(MapZoomContext);
+  const openInsert = useContext(InsertContext);
+  const label = typeof doc.label === 'string' ? doc.label.trim() : '';
   const color = KIND_COLORS[kind];
   const classes = ['step', `step--${data.status}`];
   if (map) classes.push('step--map');
@@ -63,7 +67,16 @@ function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
           </span>
         )}
       </div>
-      <div className="step__id">{doc.id}</div>
+      <div className="step__id" data-testid="step-name" title={label ? `${label} (id: ${doc.id})` : doc.id}>
+        {label ? (
+          <>
+            <span className="step__label">{label}</span>
+            <span className="step__idtag">{doc.id}</span>
+          </>
+        ) : (
+          doc.id
+        )}
+      </div>
       <div className="step__summary">{summary}</div>
       {ports.length > 0 && (
         <div className="step__ports">
@@ -85,6 +98,24 @@ function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
           title={p.required ? `${p.label}: drag to the next step` : `${p.label} (optional): drag to a fallback step`}
         />
       ))}
+      {openInsert &&
+        ports.map((p, i) => (
+          <button
+            key={`add:${p.port}`}
+            type="button"
+            className="step__add nodrag nopan"
+            data-testid={`port-add-${p.port}`}
+            style={{ left: `${((i + 0.5) / ports.length) * 100}%` }}
+            title={`Add a step after “${p.label}”`}
+            aria-label={`Add a step after ${p.label}`}
+            onClick={(e) => {
+              e.stopPropagation();
+              openInsert({ from: id, port: p.port, client: { x: e.clientX, y: e.clientY } });
+            }}
+          >
+            +
+          </button>
+        ))}
     </div>
   );
 }

@@ -3,12 +3,14 @@
  * stroke width scaled by traffic; the selected contact's path is highlighted, the rest dimmed.
  */
 import { BaseEdge, EdgeLabelRenderer, getSmoothStepPath, useReactFlow, type EdgeProps } from '@xyflow/react';
-import { memo } from 'react';
+import { memo, useContext } from 'react';
 import type { WireEdge } from '../model/canvas';
+import { InsertContext } from './insert';
 
-function WireEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected, markerEnd }: EdgeProps<WireEdge>) {
+function WireEdgeView({ id, source, sourceHandleId, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected, markerEnd }: EdgeProps<WireEdge>) {
   const [path, labelX, labelY] = getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 10 });
   const rf = useReactFlow();
+  const openInsert = useContext(InsertContext);
   const count = data?.count;
   const weight = data?.weight ?? 0;
   const width = count !== undefined ? 1.5 + weight * 6 : 1.5;
@@ -32,6 +34,19 @@ function WireEdgeView({ id, sourceX, sourceY, targetX, targetY, sourcePosition, 
           >
             ×
           </button>
+          {openInsert && (
+            <button
+              type="button"
+              className="wire__insert nodrag nopan"
+              data-testid="edge-insert"
+              title="Insert a step on this wire"
+              aria-label="Insert a step on this wire"
+              style={{ transform: `translate(-50%, -50%) translate(${labelX - 22}px, ${labelY}px)`, zIndex: 1001 }}
+              onClick={(e) => openInsert({ from: source, port: sourceHandleId ?? 'next', client: { x: e.clientX, y: e.clientY } })}
+            >
+              +
+            </button>
+          )}
         </EdgeLabelRenderer>
       )}
       {count !== undefined && (

@@ -18,7 +18,7 @@ import type { StepNode } from '../model/canvas';
 import { slug } from '../model/ids';
 import { NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import type { PaletteKind } from '../model/palette';
-import { buttonsOf } from '../model/ports';
+import { upstreamButtons } from '../model/transform';
 import ProblemsPanel from '../problems/ProblemsPanel';
 import { factsPhrases, statusText } from '../problems/status';
 import SettingsPanel from '../settings/SettingsPanel';
@@ -49,26 +49,8 @@ function isTextTarget(t: EventTarget | null): boolean {
 }
 
 /** Buttons of the send steps that lead into `id` (through non-send steps), for reply branches. */
-function upstreamButtons(nodes: StepNode[], edges: { source: string; target: string }[], id: string): Button[] {
-  const byId = new Map(nodes.map((n) => [n.id, n] as const));
-  const seen = new Set<string>([id]);
-  let frontier = [id];
-  const out: Button[] = [];
-  for (let depth = 0; depth < 6 && frontier.length > 0; depth++) {
-    const next: string[] = [];
-    for (const e of edges) {
-      if (!frontier.includes(e.target) || seen.has(e.source)) continue;
-      seen.add(e.source);
-      const n = byId.get(e.source);
-      if (!n) continue;
-      const b = buttonsOf(n.data.doc);
-      if (n.data.doc.type === 'send') {
-        for (const x of b) if (!out.some((o) => o.id === x.id)) out.push(x);
-      } else next.push(e.source);
-    }
-    frontier = next;
-  }
-  return out;
+function upstreamOf(nodes: StepNode[], edges: { source: string; target: string }[], id: string): Button[] {
+  return upstreamButtons(new Map(nodes.map((n) => [n.id, n.data.doc] as const)), edges.map((e) => ({ from: e.source, to: e.target })), id);
 }
 
 function Editor({ initial, file: initialFile, revision: initialRevision, workspace, onFileChanged, onDirtyChange, onOpenFile }: EditorScreenProps) {
@@ -102,7 +84,7 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
   const selected = useMemo(() => editor.nodes.filter((n) => n.selected), [editor.nodes]);
   const single = selected.length === 1 ? selected[0] : null;
   const otherIds = useMemo(() => (single ? editor.nodes.filter((n) => n !== single).map((n) => n.data.doc.id) : []), [editor.nodes, single]);
-  const upstream = useMemo(() => (single && single.data.doc.type === 'wait_for' ? upstreamButtons(editor.nodes, editor.edges, single.id) : []), [single, editor.nodes, editor.edges]);
+  const upstream = useMemo(() => (single && single.data.doc.type === 'wait_for' ? upstreamOf(editor.nodes, editor.edges, single.id) : []), [single, editor.nodes, editor.edges]);
   const nodeDiagnostics = useMemo(
     () => (single && editor.report ? editor.report.diagnostics.filter((d) => d.node === single.data.doc.id || d.nodes?.includes(single.data.doc.id)) : []),
     [single, editor.report],
@@ -369,7 +351,7 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
               }}
             />
           )}
-          <ProblemsPanel report={report} validating={editor.validating} error={editor.validationError} onSelect={selectAndCentre} />
+          <ProblemsPanel report={report} validating={editor.validating} error={editor.validationError} onSelect={selectAndCentre} journey={editor.journey} onFix={editor.applyDoc} />
         </div>
         <aside className="sidebar">
           <div className="tabs" role="tablist">

@@ -119,4 +119,82 @@ describe('useEditor', () => {
     act(() => result.current.undo());
     expect(result.current.dirty).toBe(false);
   });
+
+  it('inserts after a port (splitting its wire), heals a delete, and undoes each as one step', async () => {
+    const { result } = renderHook(() => useEditor(journey()));
+    await settle();
+    let id = '';
+    act(() => {
+      id = result.current.insertAfter('t', 'next', 'send-sms');
+    });
+    expect(id).toBe('sms');
+    expect(result.current.journey.edges).toEqual([
+      { from: 't', to: 'sms' },
+      { from: 'sms', to: 'x' },
+    ]);
+    expect(result.current.selectedIds).toEqual(['sms']);
+    // The Delete key (React Flow asks first): the neighbours are reconnected instead.
+    let removedByFlow = true;
+    await act(async () => {
+      const sms = result.current.nodes.find((n) => n.id === 'sms')!;
+      removedByFlow = (await result.current.onBeforeDelete({ nodes: [sms], edges: result.current.edges.filter((e) => e.source === 'sms' || e.target === 'sms') })) as boolean;
+    });
+    expect(removedByFlow).toBe(false);
+    expect(result.current.journey.nodes.map((n) => n.id)).toEqual(['t', 'x']);
+    expect(result.current.journey.edges).toEqual([{ from: 't', to: 'x' }]);
+    act(() => result.current.undo());
+    expect(result.current.journey.nodes.map((n) => n.id)).toEqual(['t', 'x', 'sms']);
+    act(() => result.current.undo());
+    expect(result.current.journey).toEqual(journey());
+    expect(result.current.dirty).toBe(false);
+  });
+
+  it('asks which output to keep before deleting a branching step', async () => {
+    const doc = journey();
+    doc.nodes.push({ id: 'b', type: 'branch', condition: { field: 'contact.vip', op: 'eq', value: true }, position: { x: 0, y: 300 } }, { id: 'y', type: 'exit', position: { x: 0, y: 450 } });
+    doc.edges = [
+      { from: 't', to: 'b' },
+      { from: 'b', port: 'yes', to: 'y' },
+      { from: 'b', port: 'no', to: 'x' },
+    ];
+    const { result } = renderHook(() => useEditor(doc));
+    act(() => result.current.selectNode('b'));
+    act(() => result.current.deleteSelection());
+    expect(result.current.pendingDelete).toEqual({ id: 'b', ports: ['yes', 'no'] });
+    expect(result.current.journey.nodes).toHaveLength(4);
+    act(() => result.current.resolveDelete('no'));
+    expect(result.current.pendingDelete).toBeNull();
+    expect(result.current.journey.nodes.map((n) => n.id)).toEqual(['t', 'x']);
+    expect(result.current.journey.edges).toEqual([{ from: 't', to: 'x' }]);
+  });
+
+  it('keeps reply branches in step with the buttons of the send before them', async () => {
+    const doc = journey();
+    doc.nodes = [
+      doc.nodes[0],
+      { id: 'wa', type: 'send', channel: 'whatsapp', text: 'Come?', buttons: [{ id: 'yes', title: 'Yes' }], position: { x: 0, y: 150 } },
+      { id: 'w', type: 'wait_for', reply: { channel: 'whatsapp' }, timeout: '1d', branches: [{ port: 'yes', button: 'yes', keywords: ['yes'] }], position: { x: 0, y: 300 } },
+      doc.nodes[1],
+    ];
+    doc.edges = [
+      { from: 't', to: 'wa' },
+      { from: 'wa', to: 'w' },
+      { from: 'w', port: 'yes', to: 'x' },
+    ];
+    const { result } = renderHook(() => useEditor(doc));
+    const wa = result.current.journey.nodes[1];
+    act(() => result.current.updateNode('wa', { ...wa, buttons: [{ id: 'confirm', title: 'Confirm' }] } as typeof wa));
+    const w = result.current.journey.nodes.find((n) => n.id === 'w') as { branches?: unknown[] };
+    expect(w.branches).toEqual([{ port: 'confirm', button: 'confirm', keywords: ['confirm'] }]);
+    expect(result.current.journey.edges).toContainEqual({ from: 'w', port: 'confirm', to: 'x' });
+    act(() => result.current.undo());
+    expect(result.current.journey).toEqual(doc);
+  });
+
+  it('a blank journey does not open with an error', async () => {
+    setTransport(async () => ({ valid: false, diagnostics: [{ severity: 'error', code: 'missing_trigger', message: 'no trigger' }], facts: null }));
+    const { result } = renderHook(() => useEditor({ ...journey(), nodes: [], edges: [] }));
+    await settle();
+    expect(result.current.report?.diagnostics).toEqual([]);
+  });
 });

@@ -13,11 +13,13 @@ import {
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { validateJourney } from '../api/backend';
-import type { JourneyDoc, NodeDoc, Position, Report } from '../api/types';
-import { canvasToJourney, journeyToCanvas, type JourneyMeta, type StepNode, type WireEdge } from '../model/canvas';
+import type { Button, JourneyDoc, NodeDoc, Position, Report, SendNode } from '../api/types';
+import { canvasToJourney, journeyToCanvas, type CanvasState, type JourneyMeta, type StepNode, type WireEdge } from '../model/canvas';
 import { freeSpot, layoutPositions } from '../model/layout';
 import { newNodeDoc, PALETTE, type PaletteKind } from '../model/palette';
+import * as T from '../model/transform';
 import { nodeProblems, withStatuses } from '../problems/status';
+import { shownDiagnostics } from '../problems/wording';
 import type { SimOverlay } from '../simulate/overlay';
 import * as H from './history';
 import { overlayEdges, overlayNodes } from './overlay';
@@ -47,6 +49,21 @@ export interface Editor {
   onNodeDragStop: () => void;
   onBeforeDelete: OnBeforeDelete<StepNode, WireEdge>;
   addNode: (kind: PaletteKind, position: Position) => void;
+  /**
+   * Inserts a step of `kind` after `from`'s `port`, wired (splitting the wire already there),
+   * below it or at `at`; selects it and returns its id ('' when `from` does not exist).
+   */
+  insertAfter: (from: string, port: string, kind: PaletteKind, at?: Position) => string;
+  /**
+   * Deletes a step and reconnects its neighbours through its only wired output (one undo
+   * step). A step with several wired outputs is not deleted without `keep`: it becomes
+   * `pendingDelete` until `resolveDelete` says which output to keep (or null to cancel).
+   */
+  deleteNode: (id: string, keep?: string) => void;
+  pendingDelete: { id: string; ports: string[] } | null;
+  resolveDelete: (keep: string | null) => void;
+  /** Applies a transformation of the journey document (a problem's fix) as one undo step. */
+  applyDoc: (fn: (doc: JourneyDoc) => { doc: JourneyDoc; select?: string }) => void;
   updateNode: (id: string, doc: NodeDoc, coalesceKey?: string) => void;
   renameNode: (from: string, to: string) => boolean;
   updateMeta: (meta: JourneyMeta, coalesceKey?: string) => void;
@@ -66,6 +83,36 @@ export interface Editor {
   load: (doc: JourneyDoc) => void;
 }
 
+const sameJson = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The canvas for `doc` after a document transformation of `current`: nodes and edges that did
+ * not change keep their identity (and so do not re-render), changed ones keep their view data
+ * (measured size, status); `select` (when given) becomes the only selected step.
+ */
+export function docToCanvas(current: CanvasState, doc: JourneyDoc, select?: string): CanvasState {
+  const fresh = journeyToCanvas(doc);
+  const old = new Map(current.nodes.map((n) => [n.id, n] as const));
+  const nodes = fresh.nodes.map((n) => {
+    const o = old.get(n.id);
+    const selected = select !== undefined ? n.id === select : !!o?.selected;
+    if (o && o.position.x === n.position.x && o.position.y === n.position.y && sameJson(o.data.doc, n.data.doc)) {
+      return !!o.selected === selected ? o : { ...o, selected };
+    }
+    if (!o) return { ...n, selected };
+    return { ...n, selected, measured: o.measured, data: { ...n.data, status: o.data.status, problems: o.data.problems, deadPorts: o.data.deadPorts } };
+  });
+  const oldEdges = new Map(current.edges.map((e) => [e.id, e] as const));
+  const edges = fresh.edges.map((e) => {
+    const o = oldEdges.get(e.id);
+    if (!o || o.source !== e.source || o.target !== e.target || o.sourceHandle !== e.sourceHandle) return e;
+    return select !== undefined && o.selected ? { ...o, selected: false } : o;
+  });
+  return { meta: sameJson(current.meta, fresh.meta) ? current.meta : fresh.meta, nodes, edges };
+}
+
+const buttonsOfDoc = (d: NodeDoc | undefined): Button[] => (d && d.type === 'send' && Array.isArray((d as SendNode).buttons) ? (d as SendNode).buttons! : []);
+
 /** The in-memory clipboard survives switching journeys within the page. */
 let clipboard: H.Clip | null = null;
 let pasteCount = 0;
@@ -78,6 +125,7 @@ export function useEditor(initial: JourneyDoc): Editor {
   const [validating, setValidating] = useState(false);
   const [validationError, setValidationError] = useState<string | null>(null);
   const [overlay, setOverlayState] = useState<SimOverlay | null>(null);
+  const [pendingDelete, setPendingDelete] = useState<{ id: string; ports: string[] } | null>(null);
   const overlayRef = useRef<SimOverlay | null>(null);
   const problemsRef = useRef(nodeProblems([]));
 
@@ -112,7 +160,8 @@ export function useEditor(initial: JourneyDoc): Editor {
       validateJourney(journey).then(
         (r) => {
           if (seq !== validationSeq.current) return;
-          setReport(r);
+          // A blank journey does not open with an error (the empty canvas says what to do).
+          setReport(r.diagnostics.length > 0 && journey.nodes.length === 0 ? { ...r, diagnostics: shownDiagnostics(r.diagnostics, journey) } : r);
           setValidationError(null);
           setValidating(false);
           problemsRef.current = nodeProblems(r.diagnostics);
@@ -177,6 +226,11 @@ export function useEditor(initial: JourneyDoc): Editor {
     async ({ nodes, edges }) => {
       if (nodes.length === 0 && edges.length === 0) return false;
       if (overlayRef.current) setOverlay(null);
+      // One step (with its own wires): a healing delete instead of React Flow's.
+      if (nodes.length === 1 && edges.every((e) => e.source === nodes[0].id || e.target === nodes[0].id)) {
+        deleteNodeRef.current(nodes[0].id);
+        return false;
+      }
       update((s) => H.checkpoint(s));
       return true;
     },
@@ -228,8 +282,64 @@ export function useEditor(initial: JourneyDoc): Editor {
   );
 
   const updateNode = useCallback(
-    (id: string, doc: NodeDoc, coalesceKey?: string) => editCanvas((c) => H.updateNodeDoc(c, id, doc), coalesceKey ?? `node:${id}`),
+    (id: string, doc: NodeDoc, coalesceKey?: string) =>
+      editCanvas((c) => {
+        const before = buttonsOfDoc(c.nodes.find((n) => n.id === id)?.data.doc);
+        const after = buttonsOfDoc(doc);
+        const next = H.updateNodeDoc(c, id, doc);
+        if (next === c || sameJson(before, after)) return next;
+        // Reply branches made from this send's buttons follow them.
+        const j = canvasToJourney(next);
+        const synced = T.syncButtonBranches(j, id, before, after);
+        return synced === j ? next : docToCanvas(next, synced);
+      }, coalesceKey ?? `node:${id}`),
     [editCanvas],
+  );
+
+  const applyDoc = useCallback(
+    (fn: (doc: JourneyDoc) => { doc: JourneyDoc; select?: string }) =>
+      editCanvas((c) => {
+        const before = canvasToJourney(c);
+        const r = fn(before);
+        if (r.doc === before) return c;
+        const next = docToCanvas(c, r.doc, r.select);
+        return { ...next, nodes: decorate(next.nodes) };
+      }),
+    [editCanvas, decorate],
+  );
+
+  const insertAfter = useCallback(
+    (from: string, port: string, kind: PaletteKind, at?: Position) => {
+      const { id } = T.insertAfter(canvasToJourney(stateRef.current.canvas), from, port, kind, at);
+      if (id) applyDoc((d) => { const r = T.insertAfter(d, from, port, kind, at); return { doc: r.doc, select: r.id }; });
+      return id;
+    },
+    [applyDoc],
+  );
+
+  const deleteNode = useCallback(
+    (id: string, keep?: string) => {
+      const doc = canvasToJourney(stateRef.current.canvas);
+      const plan = T.deletePlan(doc, id);
+      if (keep === undefined && plan.needsChoice) {
+        setPendingDelete({ id, ports: plan.usedPorts });
+        return;
+      }
+      setPendingDelete(null);
+      applyDoc((d) => ({ doc: T.deleteStep(d, id, keep) }));
+    },
+    [applyDoc],
+  );
+  const deleteNodeRef = useRef(deleteNode);
+  deleteNodeRef.current = deleteNode;
+
+  const resolveDelete = useCallback(
+    (keep: string | null) => {
+      const p = pendingDelete;
+      setPendingDelete(null);
+      if (p && keep !== null) deleteNode(p.id, keep);
+    },
+    [pendingDelete, deleteNode],
   );
 
   const renameNode = useCallback(
@@ -298,13 +408,19 @@ export function useEditor(initial: JourneyDoc): Editor {
   }, [editCanvas, decorate]);
 
   const deleteSelection = useCallback(() => {
+    const current = stateRef.current.canvas;
+    const chosen = current.nodes.filter((n) => n.selected);
+    if (chosen.length === 1 && !current.edges.some((e) => e.selected && e.source !== chosen[0].id && e.target !== chosen[0].id)) {
+      deleteNode(chosen[0].id);
+      return;
+    }
     editCanvas((c) => {
       const gone = new Set(c.nodes.filter((n) => n.selected).map((n) => n.id));
       const edges = c.edges.filter((e) => !e.selected && !gone.has(e.source) && !gone.has(e.target));
       if (gone.size === 0 && edges.length === c.edges.length) return c;
       return { ...c, nodes: c.nodes.filter((n) => !gone.has(n.id)), edges };
     });
-  }, [editCanvas]);
+  }, [editCanvas, deleteNode]);
 
   const selectAll = useCallback(() => {
     update((s) => H.view(s, { ...s.canvas, nodes: s.canvas.nodes.map((n) => (n.selected ? n : { ...n, selected: true })) }));
@@ -356,6 +472,11 @@ export function useEditor(initial: JourneyDoc): Editor {
     onNodeDragStop,
     onBeforeDelete,
     addNode,
+    insertAfter,
+    deleteNode,
+    pendingDelete,
+    resolveDelete,
+    applyDoc,
     updateNode,
     renameNode,
     updateMeta,

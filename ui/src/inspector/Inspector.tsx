@@ -17,6 +17,7 @@ import type {
 } from '../api/types';
 import { KIND_COLORS, KIND_LABELS, KindIcon } from '../canvas/icons';
 import { kindOf } from '../model/palette';
+import { TextField } from './controls';
 import { nodeIdError } from './formRules';
 import { BranchForm, SendForm, SplitForm, TriggerForm, UpdateForm, WaitForForm, WaitForm, WebhookForm } from './NodeForms';
 
@@ -157,6 +158,20 @@ function Inspector({ node, selectionCount, otherIds, upstreamButtons, diagnostic
         </button>
       </header>
       <NodeProblems diagnostics={diagnostics} />
+      <TextField
+        label="Name on the canvas"
+        testId="field-label"
+        value={typeof node.label === 'string' ? node.label : ''}
+        placeholder={KIND_LABELS[kind]}
+        hint="Optional; the step id below stays its name in files and reports"
+        onChange={(label) => {
+          if (label.trim() !== '') change({ ...node, label }, 'label');
+          else {
+            const { label: _drop, ...rest } = node;
+            change(rest as NodeDoc, 'label');
+          }
+        }}
+      />
       <IdField id={node.id} otherIds={otherIds} onRename={onRename} />
       <div key={`${node.id}:${node.type}`}>{form}</div>
     </div>

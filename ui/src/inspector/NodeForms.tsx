@@ -36,6 +36,7 @@ import {
   urlError,
 } from './formRules';
 import { LiquidPreview } from './LiquidPreview';
+import { addKeywordBranch, branchesFromButtons } from '../model/transform';
 
 export interface FormProps<T extends NodeDoc> {
   node: T;
@@ -393,6 +394,28 @@ export function WaitForForm({ node, onChange, upstreamButtons }: FormProps<WaitF
         }
       >
         {branches.length === 0 && <div className="muted small">Without branches, any {mode} continues on “{mode === 'reply' ? 'reply' : 'event'}”.</div>}
+        {mode === 'reply' && (
+          <div className="branch-presets">
+            {upstreamButtons.length > 0 && upstreamButtons.some((b) => !branches.some((x) => x.button === b.id)) && (
+              <button
+                type="button"
+                className="btn btn--small"
+                data-testid="branches-from-buttons"
+                title={`One branch for each button of the message before: ${upstreamButtons.map((b) => b.title).join(', ')}`}
+                onClick={() => onChange(branchesFromButtons(node, upstreamButtons), 'branches')}
+              >
+                One branch per button
+              </button>
+            )}
+            {(['yes', 'no'] as const).map((k) =>
+              ports.includes(k) ? null : (
+                <button key={k} type="button" className="btn btn--small btn--ghost" data-testid={`add-keyword-${k}`} onClick={() => onChange(addKeywordBranch(node, k), 'branches')}>
+                  + “{k}” reply
+                </button>
+              ),
+            )}
+          </div>
+        )}
         <datalist id={listId}>
           {upstreamButtons.map((b) => (
             <option key={b.id} value={b.id}>

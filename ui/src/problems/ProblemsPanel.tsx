@@ -1,21 +1,29 @@
 /**
- * Every diagnostic of the last validation: severity, message, the node it is about. Clicking a
- * row selects and centres that node.
+ * Every diagnostic of the last validation in the marketer's words (wording.ts), with the code
+ * kept as a small tag and a button for each mechanical fix. Clicking a row selects and centres
+ * the node it is about.
  */
 import { memo, useState } from 'react';
-import type { Report } from '../api/types';
+import type { JourneyDoc, Report } from '../api/types';
 import { counts, diagnosticNodes } from './status';
+import '../canvas/building.css';
+import { describeProblem, type Fix } from './wording';
 
 function ProblemsPanel({
   report,
   validating,
   error,
   onSelect,
+  journey,
+  onFix,
 }: {
   report: Report | null;
   validating: boolean;
   error: string | null;
   onSelect: (nodeId: string) => void;
+  /** The journey the report is about (for step labels and fixes); without it, no fixes. */
+  journey?: JourneyDoc;
+  onFix?: (apply: Fix['apply']) => void;
 }) {
   const [open, setOpen] = useState(true);
   const c = report ? counts(report) : { errors: 0, warnings: 0 };
@@ -37,6 +45,7 @@ function ProblemsPanel({
             {report?.diagnostics.map((d, i) => {
               const nodes = diagnosticNodes(d);
               const node = nodes[0];
+              const wording = journey ? describeProblem(d, journey, report.diagnostics) : { text: d.message, fixes: [] };
               return (
                 <li
                   key={i}
@@ -58,11 +67,30 @@ function ProblemsPanel({
                   <span className={`problem__icon problem__icon--${d.severity}`} aria-label={d.severity}>
                     {d.severity === 'error' ? '●' : '▲'}
                   </span>
-                  <span className="problem__message">{d.message}</span>
+                  <span className="problem__message" title={d.message}>
+                    {wording.text}
+                  </span>
+                  {onFix &&
+                    wording.fixes.map((f) => (
+                      <button
+                        key={f.kind + f.label}
+                        type="button"
+                        className="btn btn--small problem__fix"
+                        data-testid="problem-fix"
+                        data-fix={f.kind}
+                        onClick={(e) => {
+                          e.stopPropagation();
+                          onFix(f.apply);
+                        }}
+                        onKeyDown={(e) => e.stopPropagation()}
+                      >
+                        {f.label}
+                      </button>
+                    ))}
                   <span className="problem__where">
-                    {nodes.length > 0 && <code className="mono">{nodes.join(', ')}</code>}
-                    {d.port && <code className="mono"> · {d.port}</code>}
-                    <span className="problem__code">{d.code}</span>
+                    <span className="problem__code" title={d.message}>
+                      {d.code}
+                    </span>
                   </span>
                 </li>
               );

@@ -55,6 +55,8 @@ describe('header text', () => {
     [report(false, [d('error', 'e', 'a')]), '1 error'],
     [report(false, [d('error', 'e', 'a'), d('error', 'e', 'b')]), '2 errors'],
     [report(false, [d('error', 'e', 'a'), d('warning', 'w', 'a'), d('warning', 'w', 'b')]), '1 error, 2 warnings'],
+    // A blank journey, whose "no trigger" error the editor holds back.
+    [report(false, []), 'Empty journey'],
   ])('%#: %s', (r, text) => {
     expect(statusText(r)).toBe(text);
   });

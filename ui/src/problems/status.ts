@@ -65,6 +65,8 @@ export function counts(report: Report): { errors: number; warnings: number } {
 export function statusText(report: Report): string {
   const { errors, warnings } = counts(report);
   if (report.valid && errors === 0) return 'Valid';
+  // Only a blank journey is invalid with nothing shown (its "no trigger" error is held back).
+  if (errors === 0 && warnings === 0) return 'Empty journey';
   return warnings > 0 ? `${plural(errors, 'error')}, ${plural(warnings, 'warning')}` : plural(errors, 'error');
 }
 
