@@ -98,9 +98,24 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
       if (!menu) return;
       setMenu(null);
       const id = insertAfter(menu.from, menu.port, kind, menu.at);
-      if (id) onNodeClick(id);
+      if (!id) return;
+      onNodeClick(id);
+      // Bring the new step into view when it landed outside it (keeping the zoom).
+      window.setTimeout(() => {
+        const n = rf.getNode(id);
+        const rect = box.current?.getBoundingClientRect();
+        if (!n || !rect) return;
+        const w = n.measured?.width ?? NODE_WIDTH;
+        const h = n.measured?.height ?? 100;
+        const a = rf.flowToScreenPosition({ x: n.position.x, y: n.position.y });
+        const b = rf.flowToScreenPosition({ x: n.position.x + w, y: n.position.y + h });
+        const margin = 24;
+        if (a.x < rect.left + margin || a.y < rect.top + margin || b.x > rect.right - margin || b.y > rect.bottom - margin - 40) {
+          void rf.setCenter(n.position.x + w / 2, n.position.y + h / 2, { zoom: rf.getZoom(), duration: 200 });
+        }
+      }, 30);
     },
-    [menu, insertAfter, onNodeClick],
+    [menu, insertAfter, onNodeClick, rf],
   );
   const onConnectEnd: OnConnectEnd = useCallback(
     (event, state) => {

@@ -284,7 +284,15 @@ export function useEditor(initial: JourneyDoc): Editor {
   const updateNode = useCallback(
     (id: string, doc: NodeDoc, coalesceKey?: string) =>
       editCanvas((c) => {
-        const before = buttonsOfDoc(c.nodes.find((n) => n.id === id)?.data.doc);
+        const old = c.nodes.find((n) => n.id === id)?.data.doc;
+        const moved = T.movedReplyWire(old, doc);
+        if (moved) {
+          // The first reply branch takes over the wire of the plain "reply" port.
+          const j = canvasToJourney(c);
+          const edges = j.edges.map((e) => (e.from === id && (e.port ?? 'next') === 'next' ? T.makeEdge(id, moved, e.to) : e));
+          return docToCanvas(c, { ...j, nodes: j.nodes.map((n) => (n.id === id ? { ...doc, position: n.position } : n)), edges });
+        }
+        const before = buttonsOfDoc(old);
         const after = buttonsOfDoc(doc);
         const next = H.updateNodeDoc(c, id, doc);
         if (next === c || sameJson(before, after)) return next;

@@ -9,6 +9,7 @@ import {
   deleteStep,
   insertAfter,
   INSERT_ROW,
+  movedReplyWire,
   removeStep,
   setLabel,
   stepName,
@@ -236,6 +237,14 @@ describe('reply branches from buttons', () => {
     expect(wires(removed)).not.toContain('reply/yes_confirm>ok');
     // Unchanged buttons change nothing.
     expect(syncButtonBranches(d, 'wa', before, before)).toBe(d);
+  });
+
+  it('the first branches take over the wire of the plain reply port', () => {
+    const w = node(whatsapp(), 'reply') as WaitForNode;
+    const branched = branchesFromButtons(w, upstreamButtonsIn(whatsapp(), 'reply'));
+    expect(movedReplyWire(w, branched)).toBe('confirm');
+    expect(movedReplyWire(branched, addKeywordBranch(branched, 'yes'))).toBeNull();
+    expect(movedReplyWire(node(whatsapp(), 'wa'), branched)).toBeNull();
   });
 
   it('is undone as one step', () =>

@@ -253,6 +253,19 @@ export function branchesFromButtons(node: WaitForNode, buttons: readonly Button[
   return { ...node, reply: node.reply ?? { channel: 'whatsapp' }, branches: [...branches, ...added] };
 }
 
+/**
+ * When a `wait_for` without branches (one `next` port: any reply or the event) gets its first
+ * branches, the port its `next` wire should move to: the first branch's. Otherwise null.
+ */
+export function movedReplyWire(before: NodeDoc | undefined, after: NodeDoc): string | null {
+  if (!before || before.type !== 'wait_for' || after.type !== 'wait_for') return null;
+  const had = (before as WaitForNode).branches;
+  const has = (after as WaitForNode).branches;
+  if ((Array.isArray(had) && had.length > 0) || !Array.isArray(has) || has.length === 0) return null;
+  const port = String(has[0].port ?? '');
+  return port && port !== DEFAULT_PORT ? port : null;
+}
+
 /** Keyword branches offered next to the buttons (STOP is handled by consent, not here). */
 export const KEYWORD_PRESETS: Record<'yes' | 'no', string[]> = {
   yes: ['yes', 'y', 'ok', 'confirm'],

@@ -40,7 +40,11 @@ function ProblemsPanel({
       {open && (
         <div className="problems__body">
           {error && <div className="problems__backend field__error">Validation unavailable: {error}</div>}
-          {report && report.diagnostics.length === 0 && <div className="muted small problems__none">No problems: this journey is ready to simulate.</div>}
+          {report && report.diagnostics.length === 0 && (
+            <div className="muted small problems__none">
+              {journey && journey.nodes.length === 0 ? 'Nothing to check yet: add a trigger to choose what starts the journey.' : 'No problems: this journey is ready to simulate.'}
+            </div>
+          )}
           <ul className="problems__list">
             {report?.diagnostics.map((d, i) => {
               const nodes = diagnosticNodes(d);
