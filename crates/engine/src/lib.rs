@@ -42,14 +42,16 @@ pub mod condition;
 pub mod effects;
 pub mod interpret;
 pub mod program;
+pub mod protocol;
 pub mod state;
 pub mod template;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use effects::{DeliveryResult, Effects, Input, OutgoingMessage, Reason, Step, StepResult, WebhookCall, WebhookOutcome};
 pub use interpret::{handle, split_roll};
-pub use program::{Channel, Program};
-pub use state::{Contact, ContactState, Outcome, Status, Waiting};
+pub use program::{Channel, PrepareError, Program, idempotency_key};
+pub use protocol::{Button, Collector, Effect, Message, MessageTemplate, StepObserver, StepRecord, WebhookRequest};
+pub use state::{Contact, ContactChange, ContactOutcome, ContactState, Outcome, STATE_SCHEMA, StateError, Status, Waiting};
 pub use template::{Limits, RenderError, Rendered, Template};
 
 use itinera_model::journey::NodeKind;
