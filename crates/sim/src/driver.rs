@@ -4,7 +4,10 @@
 //! `after` the message they answer was delivered, and timer wake-ups. Deliveries and webhook
 //! results are answered at once, at the same instant, from the scenario's `delivery` map
 //! (node id first, then channel; default `delivered`; webhooks succeed unless their node id
-//! maps to a failure). Nothing is shared between contacts but the compiled journey, so running
+//! maps to a failure), each with the idempotency key of the effect it answers. A `lost`
+//! delivery is not answered: the interpreter's deadline timer counts the message as delivered.
+//! Everything comes out of the engine's [`Collector`]: contact changes are applied to the
+//! contact record before the next input, and steps are counted through a [`StepObserver`]. Nothing is shared between contacts but the compiled journey, so running
 //! a subset, or in another order, gives each contact the same trace.
 //!
 //! **Tie-break.** Inputs at the same instant are applied in this order: scripted events (file
