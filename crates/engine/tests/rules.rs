@@ -58,8 +58,6 @@ struct Harness {
     fx: Collector<StepLog>,
     /// Failure to report for the next delivery/webhook result (None = success).
     fail_next: Option<String>,
-    /// Report no result at all for the next send (a lost receipt).
-    lose_next: bool,
 }
 
 fn ts(text: &str) -> Timestamp {
@@ -114,7 +112,6 @@ impl Harness {
             log: Log::default(),
             fx: Collector::with_observer(true, StepLog::default()),
             fail_next: None,
-            lose_next: false,
         }
     }
 
@@ -138,9 +135,7 @@ impl Harness {
                             Some(reason) => DeliveryResult::Failed(reason),
                             None => DeliveryResult::Delivered,
                         };
-                        if !std::mem::take(&mut self.lose_next) {
-                            next = Some(Input::Delivery { key: m.key, result });
-                        }
+                        next = Some(Input::Delivery { key: m.key, result });
                     }
                     Effect::CallWebhook(c) => {
                         self.log.webhooks.push((c.node, c.url));
