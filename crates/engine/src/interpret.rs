@@ -44,7 +44,8 @@ pub fn handle<E: Effects + ?Sized>(
 ) -> Result<(), StateError> {
     state.check(program)?;
     let detail = effects.wants_detail();
-    let mut run = Run { program, contact: Cow::Borrowed(contact), state, now, seed, fx: effects, detail };
+    let mut run =
+        Run { program, contact: Cow::Borrowed(contact), consent: [None; 3], whatsapp_inbound: None, state, now, seed, fx: effects, detail };
     match input {
         Input::Event { name, data } => run.on_event(name, data),
         Input::Reply { channel, text, button } => run.on_reply(&channel, text, button),
@@ -147,8 +148,13 @@ enum Flow {
 
 struct Run<'a, E: Effects + ?Sized> {
     program: &'a Program,
-    /// The profile as passed in, copied only when this input changes it.
+    /// The profile as passed in; copied only when this input changes its attributes.
     contact: Cow<'a, Contact>,
+    /// Consent changed by this input, per channel (in [`Channel`] order): read before the
+    /// profile's, so that a STOP does not copy the profile.
+    consent: [Option<bool>; 3],
+    /// An inbound WhatsApp message during this input.
+    whatsapp_inbound: Option<Timestamp>,
     state: &'a mut ContactState,
     now: Timestamp,
     seed: u64,
@@ -174,8 +180,20 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
 
     /// Changes the profile for the rest of this input and tells the driver.
     fn change_contact(&mut self, change: ContactChange) {
-        self.contact.to_mut().apply(&change);
+        match &change {
+            ContactChange::Consent { channel, granted } => match Channel::parse(channel) {
+                Some(ch) => self.consent[ch as usize] = Some(*granted),
+                None => self.contact.to_mut().apply(&change),
+            },
+            ContactChange::WhatsappInbound { at } => self.whatsapp_inbound = Some(*at),
+            ContactChange::Attributes { .. } => self.contact.to_mut().apply(&change),
+        }
         self.fx.contact(change);
+    }
+
+    /// Whether the contact consents to `channel`, with this input's changes.
+    fn consents(&self, channel: Channel) -> bool {
+        self.consent[channel as usize].unwrap_or_else(|| self.contact.consent.get(channel.as_str()) == Some(&true))
     }
 
     fn wait(&mut self, node: usize, waiting: Waiting) {
@@ -430,7 +448,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
 
     /// Whether `key` is the key of what the contact waits for at `node` (attempt `attempt`).
     fn expects(&self, node: usize, attempt: u32, key: &str) -> bool {
-        self.program.idempotency_key(&self.contact.id, self.state.entries, node, attempt) == key
+        self.program.is_key(key, &self.contact.id, self.state.entries, node, attempt)
     }
 
     /// A result whose key is not the one the contact waits for: ignored (a step when the contact
@@ -709,11 +727,14 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         let has_address = contact.addresses.get(channel.as_str()).is_some_and(|a| !a.trim().is_empty());
         let stopped = if !has_address {
             Some(Reason::NoAddress)
-        } else if contact.consent.get(channel.as_str()) != Some(&true) {
+        } else if !self.consents(channel) {
             Some(Reason::NoConsent)
         } else if channel == Channel::Whatsapp
             && op.template.is_none()
-            && contact.last_whatsapp_inbound.is_none_or(|at| self.now.as_second() - at.as_second() > WHATSAPP_WINDOW_SECS)
+            && self
+                .whatsapp_inbound
+                .or(contact.last_whatsapp_inbound)
+                .is_none_or(|at| self.now.as_second() - at.as_second() > WHATSAPP_WINDOW_SECS)
         {
             Some(Reason::Outside24hWindow)
         } else if let Some((max, per)) = self.program.settings.frequency_cap {

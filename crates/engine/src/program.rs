@@ -325,6 +325,40 @@ impl Program {
         self
     }
 
+    /// Whether `key` is [`Program::idempotency_key`] of these parts (without building it).
+    pub fn is_key(&self, key: &str, contact: &str, entry: u32, node: usize, attempt: u32) -> bool {
+        let node = self.nodes.get(node).map_or("", |n| n.id.as_str());
+        let mut rest = key;
+        let mut part = |expected: &str, escaped: bool| -> bool {
+            let mut bytes = [0u8; 4];
+            for c in expected.chars() {
+                let piece: &str = match c {
+                    '%' if escaped => "%25",
+                    ':' if escaped => "%3A",
+                    c => c.encode_utf8(&mut bytes),
+                };
+                match rest.strip_prefix(piece) {
+                    Some(r) => rest = r,
+                    None => return false,
+                }
+            }
+            true
+        };
+        let number = |n: u32, part: &mut dyn FnMut(&str, bool) -> bool| part(itoa(n, &mut [0u8; 10]), false);
+        part(&self.journey_id, true)
+            && part(":v", false)
+            && number(self.version, &mut part)
+            && part(":", false)
+            && part(contact, true)
+            && part(":", false)
+            && number(entry, &mut part)
+            && part(":", false)
+            && part(node, true)
+            && part(":", false)
+            && number(attempt, &mut part)
+            && rest.is_empty()
+    }
+
     /// The idempotency key of the message (or webhook call) a contact's `entry`-th pass sends
     /// at `node`: see [`idempotency_key`].
     pub fn idempotency_key(&self, contact: &str, entry: u32, node: usize, attempt: u32) -> String {
@@ -387,6 +421,20 @@ pub fn idempotency_key(journey: &str, version: u32, contact: &str, entry: u32, n
     push_escaped(&mut key, node);
     key.push_str(&format!(":{attempt}"));
     key
+}
+
+/// `n` in decimal, written into `buf`.
+fn itoa(mut n: u32, buf: &mut [u8; 10]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[at..]).unwrap_or("0")
 }
 
 fn compile_settings(settings: &journey::Settings) -> Result<CompiledSettings, CompileError> {

@@ -97,6 +97,17 @@ fn keys_are_deterministic_per_journey_version_contact_entry_node_and_attempt() {
     assert_ne!(idempotency_key("a", 1, "b:1", 1, "n", 1), idempotency_key("a", 1, "b", 1, "1:n", 1));
     let program = Program::prepare(&one_sms(json!({}))).expect("valid").with_version(4);
     assert_eq!(program.idempotency_key("ana", 1, 1, 1), "remind:v4:ana:1:msg:1");
+    // The interpreter checks a key without building it: exactly the keys that are equal.
+    for (contact, entry, attempt) in [("ana", 1, 1), ("a:n%a", 12, 3), ("", 0, 0), ("ünï", u32::MAX, 10)] {
+        let key = program.idempotency_key(contact, entry, 1, attempt);
+        assert!(program.is_key(&key, contact, entry, 1, attempt), "{key}");
+        for other in [format!("{key}0"), key[..key.len() - 1].to_string(), key.replace(":v4:", ":v5:"), key.replace("msg", "msh")] {
+            assert!(!program.is_key(&other, contact, entry, 1, attempt), "{other} is not {key}");
+        }
+        assert!(!program.is_key(&key, contact, entry.wrapping_add(1), 1, attempt));
+        assert!(!program.is_key(&key, contact, entry, 2, attempt));
+    }
+    assert!(!program.is_key("remind:v4:a:na:1:msg:1", "a:na", 1, 1, 1), "an unescaped separator is not the key");
     let mut contact = ana();
     let mut run = Run::new(&one_sms(json!({})));
     run.program = Program::prepare(&one_sms(json!({}))).expect("valid").with_version(4);

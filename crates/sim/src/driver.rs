@@ -240,7 +240,9 @@ pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: 
             fx.at(now);
             // The state was made for this program: it always checks.
             handle(program, &contact, &mut state, input, now, ctx.seed, &mut fx).ok()?;
-            for node in std::mem::take(&mut fx.observer.delivered) {
+            // Taken and given back, so that its buffer is reused.
+            let mut delivered = std::mem::take(&mut fx.observer.delivered);
+            for node in delivered.drain(..) {
                 let node_id = program.nodes[node].id.as_str();
                 let Some((sent_at, record)) = in_flight.take() else { continue };
                 if sent_at != node {
@@ -263,6 +265,7 @@ pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: 
                     seq += 1;
                 }
             }
+            fx.observer.delivered = delivered;
             for effect in fx.effects.drain(..) {
                 match effect {
                     Effect::Send(message) => {
