@@ -328,35 +328,19 @@ impl Program {
     /// Whether `key` is [`Program::idempotency_key`] of these parts (without building it).
     pub fn is_key(&self, key: &str, contact: &str, entry: u32, node: usize, attempt: u32) -> bool {
         let node = self.nodes.get(node).map_or("", |n| n.id.as_str());
-        let mut rest = key;
-        let mut part = |expected: &str, escaped: bool| -> bool {
-            let mut bytes = [0u8; 4];
-            for c in expected.chars() {
-                let piece: &str = match c {
-                    '%' if escaped => "%25",
-                    ':' if escaped => "%3A",
-                    c => c.encode_utf8(&mut bytes),
-                };
-                match rest.strip_prefix(piece) {
-                    Some(r) => rest = r,
-                    None => return false,
-                }
+        let mut rest = key.as_bytes();
+        let mut eat = |expected: &[u8]| match rest.strip_prefix(expected) {
+            Some(r) => {
+                rest = r;
+                true
             }
-            true
+            None => false,
         };
-        let number = |n: u32, part: &mut dyn FnMut(&str, bool) -> bool| part(itoa(n, &mut [0u8; 10]), false);
-        part(&self.journey_id, true)
-            && part(":v", false)
-            && number(self.version, &mut part)
-            && part(":", false)
-            && part(contact, true)
-            && part(":", false)
-            && number(entry, &mut part)
-            && part(":", false)
-            && part(node, true)
-            && part(":", false)
-            && number(attempt, &mut part)
-            && rest.is_empty()
+        let mut digits = [0u8; 10];
+        let mut ok = eat_escaped(&mut eat, &self.journey_id) && eat(b":v") && eat(itoa(self.version, &mut digits).as_bytes()) && eat(b":");
+        ok = ok && eat_escaped(&mut eat, contact) && eat(b":") && eat(itoa(entry, &mut digits).as_bytes()) && eat(b":");
+        ok = ok && eat_escaped(&mut eat, node) && eat(b":") && eat(itoa(attempt, &mut digits).as_bytes());
+        ok && rest.is_empty()
     }
 
     /// The idempotency key of the message (or webhook call) a contact's `entry`-th pass sends
@@ -405,6 +389,10 @@ pub enum PrepareError {
 /// valid journey reaches a node at most once per entry).
 pub fn idempotency_key(journey: &str, version: u32, contact: &str, entry: u32, node: &str, attempt: u32) -> String {
     fn push_escaped(out: &mut String, part: &str) {
+        if !part.contains(['%', ':']) {
+            out.push_str(part);
+            return;
+        }
         for c in part.chars() {
             match c {
                 '%' => out.push_str("%25"),
@@ -413,14 +401,34 @@ pub fn idempotency_key(journey: &str, version: u32, contact: &str, entry: u32, n
             }
         }
     }
-    let mut key = String::with_capacity(journey.len() + contact.len() + node.len() + 24);
+    let mut digits = [0u8; 10];
+    let mut key = String::with_capacity(journey.len() + contact.len() + node.len() + 40);
     push_escaped(&mut key, journey);
-    key.push_str(&format!(":v{version}:"));
+    key.push_str(":v");
+    key.push_str(itoa(version, &mut digits));
+    key.push(':');
     push_escaped(&mut key, contact);
-    key.push_str(&format!(":{entry}:"));
+    key.push(':');
+    key.push_str(itoa(entry, &mut digits));
+    key.push(':');
     push_escaped(&mut key, node);
-    key.push_str(&format!(":{attempt}"));
+    key.push(':');
+    key.push_str(itoa(attempt, &mut digits));
     key
+}
+
+/// Consumes `part` as [`idempotency_key`] escapes it: in one piece when it has nothing to escape.
+fn eat_escaped(eat: &mut impl FnMut(&[u8]) -> bool, part: &str) -> bool {
+    if !part.contains(['%', ':']) {
+        return eat(part.as_bytes());
+    }
+    part.split_inclusive(['%', ':']).all(|piece| match piece.strip_suffix('%') {
+        Some(head) => eat(head.as_bytes()) && eat(b"%25"),
+        None => match piece.strip_suffix(':') {
+            Some(head) => eat(head.as_bytes()) && eat(b"%3A"),
+            None => eat(piece.as_bytes()),
+        },
+    })
 }
 
 /// `n` in decimal, written into `buf`.

@@ -266,6 +266,7 @@ pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: 
                 }
             }
             fx.observer.delivered = delivered;
+            let mut answered_deadline = None;
             for effect in fx.effects.drain(..) {
                 match effect {
                     Effect::Send(message) => {
@@ -284,6 +285,10 @@ pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: 
                             Some(Delivery::Undeliverable) => Some(DeliveryResult::Failed("undeliverable".to_string())),
                             Some(Delivery::Failed(reason)) => Some(DeliveryResult::Failed(reason.clone())),
                         };
+                        // An answered message needs no deadline timer (it would find nothing to do).
+                        if result.is_some() {
+                            answered_deadline = Some(message.deadline);
+                        }
                         next = result.map(|result| Input::Delivery { key: message.key, result });
                     }
                     Effect::CallWebhook(call) => {
@@ -293,6 +298,7 @@ pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: 
                         };
                         next = Some(Input::WebhookResult { key: call.key, result });
                     }
+                    Effect::WakeAt { at } if answered_deadline == Some(at) => answered_deadline = None,
                     Effect::WakeAt { at } => {
                         if at <= ctx.end {
                             queue.push(Reverse(Item { at, class: 2, seq, kind: Kind::Timer }));
