@@ -361,7 +361,14 @@ impl ContactState {
         if let Some(node) = self.node().and_then(|i| program.nodes.get(i))
             && self.node_id.as_deref() != Some(node.id.as_str())
         {
-            self.node_id = Some(node.id.clone());
+            // Reuses the buffer: the contact moves often, node ids are short.
+            match &mut self.node_id {
+                Some(id) => {
+                    id.clear();
+                    id.push_str(&node.id);
+                }
+                None => self.node_id = Some(node.id.clone()),
+            }
         }
     }
 }
