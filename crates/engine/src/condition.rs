@@ -351,6 +351,7 @@ mod tests {
             attributes: attributes.as_object().cloned().unwrap_or_default(),
             addresses: Default::default(),
             consent: Default::default(),
+            last_whatsapp_inbound: None,
         }
     }
 

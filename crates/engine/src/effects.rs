@@ -1,13 +1,20 @@
 //! What the interpreter asks of its driver: inputs it accepts, effects it emits, and the step
 //! records that explain each decision.
+//!
+//! [`Input`] is owned, serialisable data (a durable engine keeps it in its inbox). The
+//! [`Effects`] trait is the interpreter's borrowing, allocation-free side; [`crate::Collector`]
+//! turns it into owned [`crate::Effect`] values and trace records.
 
 use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::program::Channel;
+use crate::state::ContactChange;
 
 /// Something that happened to a contact.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "input", rename_all = "snake_case")]
 pub enum Input {
     /// An event about the contact (a trigger, an `exit_on`, the goal, one a `wait_for` awaits).
     Event {
@@ -27,24 +34,27 @@ pub enum Input {
     },
     /// A timer asked for with [`Effects::wake_at`] fired (stale timers are ignored).
     Timer,
-    /// The channel's result for the message sent at `node`.
+    /// The channel's result for the message with this idempotency key. A key that is not the
+    /// one the contact waits for (a late receipt from an earlier entry, a duplicate) is ignored.
     Delivery {
-        /// The send node's index.
-        node: usize,
+        /// The message's idempotency key ([`OutgoingMessage::key`]).
+        key: String,
         /// Delivered or failed.
         result: DeliveryResult,
     },
-    /// The result of the webhook called at `node`.
+    /// The result of the webhook call with this idempotency key (ignored unless it is the one
+    /// the contact waits for).
     WebhookResult {
-        /// The webhook node's index.
-        node: usize,
+        /// The call's idempotency key ([`WebhookCall::key`]).
+        key: String,
         /// Ok or failed.
         result: WebhookOutcome,
     },
 }
 
 /// What the channel reports for a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DeliveryResult {
     /// Delivered.
     Delivered,
@@ -53,7 +63,8 @@ pub enum DeliveryResult {
 }
 
 /// What a webhook call returned.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum WebhookOutcome {
     /// A success status.
     Ok,
@@ -65,6 +76,10 @@ pub enum WebhookOutcome {
 /// sender must answer true; the simulator answers false for contacts whose details nobody reads.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutgoingMessage<'a> {
+    /// The deterministic idempotency key (see [`crate::idempotency_key`]); answer with it.
+    pub key: String,
+    /// When no delivery result by then counts as delivered (the interpreter asks to be woken).
+    pub deadline: Timestamp,
     /// The send node's index.
     pub node: usize,
     /// The send node's id.
@@ -86,6 +101,8 @@ pub struct OutgoingMessage<'a> {
 /// A webhook to call (url and body rendered only when [`Effects::wants_detail`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct WebhookCall<'a> {
+    /// The deterministic idempotency key (see [`crate::idempotency_key`]); answer with it.
+    pub key: String,
     /// The webhook node's index.
     pub node: usize,
     /// The webhook node's id.
@@ -216,6 +233,9 @@ pub trait Effects {
     fn call_webhook(&mut self, call: WebhookCall<'_>);
     /// Deliver [`Input::Timer`] at (or after) `at`.
     fn wake_at(&mut self, at: Timestamp);
+    /// Apply this change to the contact's profile (the interpreter already sees it for the rest
+    /// of this input).
+    fn contact(&mut self, change: ContactChange);
     /// Record a step.
     fn step(&mut self, step: Step<'_>);
     /// Whether to render templates and write `detail` sentences. The path never depends on it.

@@ -1,5 +1,7 @@
 //! [`handle`]: apply one input to one contact and run it forward until it must wait.
 
+use std::borrow::Cow;
+
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use rand::{RngExt, SeedableRng};
@@ -8,7 +10,7 @@ use serde_json::{Map, Value};
 
 use crate::effects::{DeliveryResult, Effects, Input, OutgoingMessage, Reason, Step, StepResult, WebhookCall, WebhookOutcome};
 use crate::program::{Channel, Listen, NodeOp, Program, QuietHours, Reentry, SendOp, WaitForOp, WaitOp, WebhookOp, reply_words};
-use crate::state::{Contact, ContactState, Outcome, Status, Waiting};
+use crate::state::{Contact, ContactChange, ContactState, Outcome, StateError, Status, Waiting};
 use crate::template::{RenderError, Template, limits};
 
 /// Replies (one word, any case) that revoke consent on the channel they arrive on.
@@ -19,26 +21,41 @@ pub const START_WORDS: &[&str] = &["START", "UNSTOP"];
 /// The WhatsApp customer-service window.
 const WHATSAPP_WINDOW_SECS: i64 = 24 * 3600;
 
-/// Applies `input` to the contact at virtual or real time `now` and runs it forward until it
-/// waits (for a timer, reply, event, delivery result or webhook result) or finishes, emitting
-/// effects and steps. `seed` seeds splits (see [`split_roll`]). Never panics on journey or
-/// contact data; inputs that do not apply (a stale timer, a delivery for another node, an
-/// unrelated event) change nothing.
-pub fn handle<E: Effects + ?Sized>(program: &Program, state: &mut ContactState, input: Input, now: Timestamp, seed: u64, effects: &mut E) {
-    // A stored state from another version of the journey may point past its nodes: such a
-    // state is not interpreted (the durable engine migrates or ends it), never indexed.
-    if state.node().is_some_and(|node| node >= program.nodes.len()) {
-        return;
-    }
+/// Applies `input` to `contact`'s `state` at virtual or real time `now` and runs it forward
+/// until it waits (for a timer, reply, event, delivery result or webhook result) or finishes,
+/// emitting effects and steps. `seed` seeds splits (see [`split_roll`]).
+///
+/// The profile is read from `contact` and never written: a change (an `update` node, a
+/// STOP/START reply, an inbound WhatsApp message) is seen by the rest of this input and comes
+/// out as [`Effects::contact`], for the driver to apply to the contact record.
+///
+/// A state that does not belong to `program` (another schema, journey, version, or a node that
+/// is not the same) is refused with [`StateError`] and not interpreted. Otherwise never fails
+/// and never panics on journey or contact data; inputs that do not apply (a stale timer, a
+/// result whose key is not the one the contact waits for, an unrelated event) change nothing.
+pub fn handle<E: Effects + ?Sized>(
+    program: &Program,
+    contact: &Contact,
+    state: &mut ContactState,
+    input: Input,
+    now: Timestamp,
+    seed: u64,
+    effects: &mut E,
+) -> Result<(), StateError> {
+    state.check(program)?;
     let detail = effects.wants_detail();
-    let mut run = Run { program, state, now, seed, fx: effects, detail };
+    let mut run =
+        Run { program, contact: Cow::Borrowed(contact), consent: [None; 3], whatsapp_inbound: None, state, now, seed, fx: effects, detail };
     match input {
         Input::Event { name, data } => run.on_event(name, data),
         Input::Reply { channel, text, button } => run.on_reply(&channel, text, button),
         Input::Timer => run.on_timer(),
-        Input::Delivery { node, result } => run.on_delivery(node, result),
-        Input::WebhookResult { node, result } => run.on_webhook_result(node, result),
+        Input::Delivery { key, result } => run.on_delivery(&key, result),
+        Input::WebhookResult { key, result } => run.on_webhook_result(&key, result),
     }
+    let state = run.state;
+    state.sync_node_id(program);
+    Ok(())
 }
 
 /// The split roll in `[0, 100)` for one contact's pass through one split node.
@@ -131,6 +148,13 @@ enum Flow {
 
 struct Run<'a, E: Effects + ?Sized> {
     program: &'a Program,
+    /// The profile as passed in; copied only when this input changes its attributes.
+    contact: Cow<'a, Contact>,
+    /// Consent changed by this input, per channel (in [`Channel`] order): read before the
+    /// profile's, so that a STOP does not copy the profile.
+    consent: [Option<bool>; 3],
+    /// An inbound WhatsApp message during this input.
+    whatsapp_inbound: Option<Timestamp>,
     state: &'a mut ContactState,
     now: Timestamp,
     seed: u64,
@@ -154,6 +178,24 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         });
     }
 
+    /// Changes the profile for the rest of this input and tells the driver.
+    fn change_contact(&mut self, change: ContactChange) {
+        match &change {
+            ContactChange::Consent { channel, granted } => match Channel::parse(channel) {
+                Some(ch) => self.consent[ch as usize] = Some(*granted),
+                None => self.contact.to_mut().apply(&change),
+            },
+            ContactChange::WhatsappInbound { at } => self.whatsapp_inbound = Some(*at),
+            ContactChange::Attributes { .. } => self.contact.to_mut().apply(&change),
+        }
+        self.fx.contact(change);
+    }
+
+    /// Whether the contact consents to `channel`, with this input's changes.
+    fn consents(&self, channel: Channel) -> bool {
+        self.consent[channel as usize].unwrap_or_else(|| self.contact.consent.get(channel.as_str()) == Some(&true))
+    }
+
     fn wait(&mut self, node: usize, waiting: Waiting) {
         self.state.status = Status::Waiting { node, since: self.now, waiting };
     }
@@ -161,21 +203,23 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
     /// The contact's zone (its own if it names a known one, else the journey's default), and
     /// that zone's name.
     fn zone(&mut self) -> TimeZone {
-        if self.state.zone_cache.0.is_none()
-            && let Some(name) = self.state.contact.timezone.as_deref()
+        let name = self.contact.timezone.as_deref();
+        let cached = self.state.zone_cache.0.as_ref().map(|(n, _)| n.as_str());
+        if let Some(name) = name
+            && cached != Some(name)
         {
-            self.state.zone_cache.0 = TimeZone::get(name).ok();
+            self.state.zone_cache.0 = Some((name.to_string(), TimeZone::get(name).ok()));
         }
-        match &self.state.zone_cache.0 {
-            Some(zone) => zone.clone(),
-            None => self.program.settings.default_timezone.clone(),
+        match (&self.state.zone_cache.0, name) {
+            (Some((_, Some(zone))), Some(_)) => zone.clone(),
+            _ => self.program.settings.default_timezone.clone(),
         }
     }
 
     /// The name of the zone [`Run::zone`] returns.
     fn zone_name(&self) -> &str {
-        match (&self.state.zone_cache.0, self.state.contact.timezone.as_deref()) {
-            (Some(_), Some(name)) => name,
+        match (&self.state.zone_cache.0, self.contact.timezone.as_deref()) {
+            (Some((_, Some(_))), Some(name)) => name,
             _ => &self.program.settings.default_timezone_name,
         }
     }
@@ -251,7 +295,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             return;
         }
         if let Some(filter) = filter
-            && !filter.holds(&self.state.contact, &data, self.now)
+            && !filter.holds(&self.contact, &data, self.now)
         {
             self.step(trigger, StepResult::NoMatch, None, None, || format!("{name} did not pass the filter: {}", filter.describe()));
             return;
@@ -269,7 +313,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
 
     fn on_reply(&mut self, channel: &str, text: Option<String>, button: Option<String>) {
         if channel == "whatsapp" {
-            self.state.last_whatsapp_inbound = Some(self.now);
+            self.change_contact(ContactChange::WhatsappInbound { at: self.now });
         }
         let current = self.state.node();
         // Opt-out / opt-in keywords on SMS and WhatsApp.
@@ -284,7 +328,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                 None
             };
             if let Some((granted, result)) = change {
-                self.state.contact.consent.insert(ch.as_str().to_string(), granted);
+                self.change_contact(ContactChange::Consent { channel: ch.as_str().to_string(), granted });
                 if let Some(node) = current {
                     let word = word.to_string();
                     self.step(node, result, None, None, || {
@@ -334,7 +378,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             op.branches.iter().position(|b| {
                 (b.button.is_some() && b.button == button)
                     || b.keywords.iter().any(|k| reply_words.windows(k.len()).any(|w| w == k.as_slice()))
-                    || b.where_.as_ref().is_some_and(|c| c.holds(&self.state.contact, &event_with_reply, self.now))
+                    || b.where_.as_ref().is_some_and(|c| c.holds(&self.contact, &event_with_reply, self.now))
                     || b.any
             })
         };
@@ -356,7 +400,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         let matched = if op.branches.is_empty() {
             Some(0)
         } else {
-            op.branches.iter().position(|b| b.any || b.where_.as_ref().is_some_and(|c| c.holds(&self.state.contact, &data, self.now)))
+            op.branches.iter().position(|b| b.any || b.where_.as_ref().is_some_and(|c| c.holds(&self.contact, &data, self.now)))
         };
         match matched {
             Some(port) => {
@@ -382,6 +426,14 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                 self.follow(node, 0);
             }
             Waiting::QuietHours { until } if self.now >= until => self.run_from(node),
+            Waiting::Delivery { deadline, .. } if self.now >= deadline => {
+                // No result by the deadline: the message counts as delivered, so a lost
+                // receipt never strands the contact.
+                if let NodeOp::Send(op) = &self.program.nodes[node].op {
+                    let label = op.channel.label();
+                    self.delivered(node, || format!("{label}: no delivery result by {} → counted as delivered", human_time(deadline)));
+                }
+            }
             Waiting::Reply { timeout_at: Some(at) } | Waiting::Event { timeout_at: Some(at) } if self.now >= at => {
                 let port = self.program.nodes[node].ports.len().saturating_sub(1);
                 self.step(node, StepResult::Timeout, None, Some(port), || {
@@ -394,11 +446,37 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         }
     }
 
-    fn on_delivery(&mut self, sent_at: usize, result: DeliveryResult) {
-        let Status::Waiting { node, waiting: Waiting::Delivery, .. } = self.state.status else {
+    /// Whether `key` is the key of what the contact waits for at `node` (attempt `attempt`).
+    fn expects(&self, node: usize, attempt: u32, key: &str) -> bool {
+        self.program.is_key(key, &self.contact.id, self.state.entries, node, attempt)
+    }
+
+    /// A result whose key is not the one the contact waits for: ignored (a step when the contact
+    /// is waiting somewhere, so that the durable engine's log shows it).
+    fn ignore_result(&mut self, what: &'static str, key: &str) {
+        if let Status::Waiting { node, .. } = self.state.status {
+            self.step(node, StepResult::Ignored, None, None, || format!("{what} for {key} ignored: not what the contact waits for"));
+        }
+    }
+
+    fn delivered(&mut self, node: usize, detail: impl FnOnce() -> String) {
+        // Only messages that reached the contact count towards the frequency cap.
+        if let Some((_, per)) = self.program.settings.frequency_cap {
+            let since = self.now.as_second() - per;
+            self.state.sent_at.retain(|t| t.as_second() > since);
+        }
+        self.state.sent_at.push(self.now);
+        self.step(node, StepResult::Delivered, None, Some(0), detail);
+        self.follow(node, 0);
+    }
+
+    fn on_delivery(&mut self, key: &str, result: DeliveryResult) {
+        let Status::Waiting { node, waiting: Waiting::Delivery { attempt, .. }, .. } = self.state.status else {
+            self.ignore_result("delivery result", key);
             return;
         };
-        if node != sent_at {
+        if !self.expects(node, attempt, key) {
+            self.ignore_result("delivery result", key);
             return;
         }
         let NodeOp::Send(op) = &self.program.nodes[node].op else {
@@ -406,14 +484,8 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         };
         match result {
             DeliveryResult::Delivered => {
-                // Only messages that reached the contact count towards the frequency cap.
-                if let Some((_, per)) = self.program.settings.frequency_cap {
-                    let since = self.now.as_second() - per;
-                    self.state.sent_at.retain(|t| t.as_second() > since);
-                }
-                self.state.sent_at.push(self.now);
-                self.step(node, StepResult::Delivered, None, Some(0), || format!("{} delivered", op.channel.label()));
-                self.follow(node, 0);
+                let label = op.channel.label();
+                self.delivered(node, || format!("{label} delivered"));
             }
             DeliveryResult::Failed(reason) => {
                 let port = self.failure_port(node);
@@ -424,11 +496,13 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         }
     }
 
-    fn on_webhook_result(&mut self, called_at: usize, result: WebhookOutcome) {
-        let Status::Waiting { node, waiting: Waiting::WebhookResult, .. } = self.state.status else {
+    fn on_webhook_result(&mut self, key: &str, result: WebhookOutcome) {
+        let Status::Waiting { node, waiting: Waiting::WebhookResult { attempt }, .. } = self.state.status else {
+            self.ignore_result("webhook result", key);
             return;
         };
-        if node != called_at {
+        if !self.expects(node, attempt, key) {
+            self.ignore_result("webhook result", key);
             return;
         }
         match result {
@@ -522,14 +596,14 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                     Flow::Stop
                 }
                 NodeOp::Branch(cond) => {
-                    let holds = cond.holds(&self.state.contact, &self.state.event, self.now);
+                    let holds = cond.holds(&self.contact, &self.state.event, self.now);
                     let (result, port) = if holds { (StepResult::Matched, 0) } else { (StepResult::NoMatch, 1) };
                     self.step(node, result, None, Some(port), || format!("{} → {}", cond.describe(), if holds { "yes" } else { "no" }));
                     Flow::Go(port)
                 }
                 NodeOp::Split(cumulative) => {
                     let compiled = &self.program.nodes[node];
-                    let roll = split_roll(self.seed, &self.program.journey_id, &self.state.contact.id, &compiled.id, self.state.entries);
+                    let roll = split_roll(self.seed, &self.program.journey_id, &self.contact.id, &compiled.id, self.state.entries);
                     let port = cumulative.iter().position(|c| roll < *c).unwrap_or(cumulative.len().saturating_sub(1));
                     self.step(node, StepResult::Continued, None, Some(port), || {
                         let share = cumulative[port] - if port == 0 { 0.0 } else { cumulative[port - 1] };
@@ -538,11 +612,12 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                     Flow::Go(port)
                 }
                 NodeOp::Update { set, consent } => {
-                    for (key, value) in set {
-                        self.state.contact.attributes.insert(key.clone(), value.clone());
+                    if !set.is_empty() {
+                        let set = set.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                        self.change_contact(ContactChange::Attributes { set });
                     }
                     for (channel, granted) in consent {
-                        self.state.contact.consent.insert(channel.as_str().to_string(), *granted);
+                        self.change_contact(ContactChange::Consent { channel: channel.as_str().to_string(), granted: *granted });
                     }
                     self.step(node, StepResult::Set, None, Some(0), || {
                         let mut parts: Vec<String> = set.iter().map(|(k, v)| format!("{k} = {v}")).collect();
@@ -579,7 +654,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
     fn wait_node(&mut self, node: usize, op: &WaitOp) -> Flow {
         let target = match op {
             WaitOp::For(secs) => add_secs(self.now, *secs),
-            WaitOp::Until(field, offset) => match field.timestamp(&self.state.contact, &self.state.event) {
+            WaitOp::Until(field, offset) => match field.timestamp(&self.contact, &self.state.event) {
                 Some(at) => add_secs(at, *offset),
                 None => {
                     self.step(node, StepResult::Continued, None, Some(0), || {
@@ -611,7 +686,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
     fn webhook(&mut self, node: usize, op: &WebhookOp) -> Flow {
         let compiled = &self.program.nodes[node];
         let mut missing = Vec::new();
-        let (contact, event) = (&self.state.contact, &self.state.event);
+        let (contact, event) = (&*self.contact, &self.state.event);
         let max = limits::MAX_OUTPUT_BYTES;
         let rendered = render_part(&op.url, contact, event, self.detail, &mut missing, "webhook url", max, Unit::Bytes).and_then(|url| {
             let body = match &op.body {
@@ -629,8 +704,9 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             }
         };
         let detail = url.as_ref().map(|u| format!("{} {u}", op.method)).unwrap_or_default();
-        self.fx.call_webhook(WebhookCall { node, node_id: &compiled.id, method: &op.method, url, headers: &op.headers, body });
-        self.wait(node, Waiting::WebhookResult);
+        let key = self.program.idempotency_key(&self.contact.id, self.state.entries, node, 1);
+        self.fx.call_webhook(WebhookCall { key, node, node_id: &compiled.id, method: &op.method, url, headers: &op.headers, body });
+        self.wait(node, Waiting::WebhookResult { attempt: 1 });
         self.fx.step(Step {
             at: self.now,
             node,
@@ -647,15 +723,18 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
 
     fn send(&mut self, node: usize, op: &SendOp) -> Flow {
         let channel = op.channel;
-        let contact = &self.state.contact;
+        let contact = &*self.contact;
         let has_address = contact.addresses.get(channel.as_str()).is_some_and(|a| !a.trim().is_empty());
         let stopped = if !has_address {
             Some(Reason::NoAddress)
-        } else if contact.consent.get(channel.as_str()) != Some(&true) {
+        } else if !self.consents(channel) {
             Some(Reason::NoConsent)
         } else if channel == Channel::Whatsapp
             && op.template.is_none()
-            && self.state.last_whatsapp_inbound.is_none_or(|at| self.now.as_second() - at.as_second() > WHATSAPP_WINDOW_SECS)
+            && self
+                .whatsapp_inbound
+                .or(contact.last_whatsapp_inbound)
+                .is_none_or(|at| self.now.as_second() - at.as_second() > WHATSAPP_WINDOW_SECS)
         {
             Some(Reason::Outside24hWindow)
         } else if let Some((max, per)) = self.program.settings.frequency_cap {
@@ -696,7 +775,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                 Channel::Email => ("email body", limits::EMAIL_BODY_MAX_BYTES, Unit::Bytes),
             };
             let mut part = |t: &Template, what: &'static str, max: usize, unit: Unit| {
-                render_part(t, &self.state.contact, &self.state.event, self.detail, &mut missing, what, max, unit)
+                render_part(t, &self.contact, &self.state.event, self.detail, &mut missing, what, max, unit)
             };
             let text = op.text.as_ref().map(|t| part(t, text_part, text_max, text_unit)).transpose()?.flatten();
             let subject =
@@ -741,9 +820,23 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         } else {
             String::new()
         };
-        let to = self.state.contact.addresses.get(channel.as_str()).map(String::as_str).unwrap_or_default();
-        self.fx.send(OutgoingMessage { node, node_id: &compiled.id, channel, to, text, subject, template, buttons: &op.buttons });
-        self.state.status = Status::Waiting { node, since: self.now, waiting: Waiting::Delivery };
+        let to = self.contact.addresses.get(channel.as_str()).map(String::as_str).unwrap_or_default();
+        let key = self.program.idempotency_key(&self.contact.id, self.state.entries, node, 1);
+        let deadline = add_secs(self.now, self.program.settings.delivery_deadline[channel as usize]);
+        self.fx.send(OutgoingMessage {
+            key,
+            deadline,
+            node,
+            node_id: &compiled.id,
+            channel,
+            to,
+            text,
+            subject,
+            template,
+            buttons: &op.buttons,
+        });
+        self.fx.wake_at(deadline);
+        self.state.status = Status::Waiting { node, since: self.now, waiting: Waiting::Delivery { attempt: 1, deadline } };
         self.fx.step(Step {
             at: self.now,
             node,

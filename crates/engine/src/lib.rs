@@ -2,10 +2,12 @@
 //!
 //! There is exactly one copy of Itinera's step semantics, and it is here. The simulator drives
 //! it on a virtual clock; the durable engine will drive it on the real one. Both call
-//! [`handle`]: given a compiled journey ([`Program`]), one contact's [`ContactState`], one
-//! [`Input`] (an event, a reply, a timer, a delivery or webhook result) and "now", it applies
-//! the input and runs the contact forward until it must wait, emitting [`Effects`]: messages to
-//! send, webhooks to call, timers to set, and [`Step`] records explaining each decision.
+//! [`handle`]: given a compiled journey ([`Program`], usually from [`Program::prepare`]), the
+//! contact's profile ([`Contact`]), its [`ContactState`] in that journey version, one [`Input`]
+//! (an event, a reply, a timer, a delivery or webhook result) and "now", it applies the input
+//! and runs the contact forward until it must wait, emitting effects: messages to send, webhooks
+//! to call, timers to set, changes to the contact's profile, and [`Step`] records explaining each
+//! decision. [`Collector`] turns them into owned, serialisable [`Effect`]s and [`StepRecord`]s.
 //!
 //! Design rules:
 //! * **No I/O, no wall clock, no ambient randomness.** Time is an argument (drivers read a
@@ -15,13 +17,21 @@
 //! * **Compile once, run many.** [`Program::compile`] resolves node ids to indices and ports to
 //!   targets, parses durations, quiet hours, conditions and Liquid templates once. Interpreting a
 //!   contact parses nothing but the timestamps in its own data.
-//! * **Sends and webhooks are asynchronous.** A send emits [`Effects::send`] and the contact waits
-//!   for [`Input::Delivery`]; a webhook likewise for [`Input::WebhookResult`]. The simulator
-//!   answers at once from its scenario; the durable engine when the provider calls back.
+//! * **Sends and webhooks are asynchronous and keyed.** A send emits [`Effects::send`] with a
+//!   deterministic [`idempotency_key`] and the contact waits for [`Input::Delivery`] with that
+//!   key, until the channel's delivery deadline (then it counts as delivered); a webhook likewise
+//!   for [`Input::WebhookResult`]. A result with another key (a late receipt from an earlier
+//!   entry) is ignored. The simulator answers at once from its scenario; the durable engine when
+//!   the provider calls back.
+//! * **The profile is the contact's.** Attributes, consent and the WhatsApp window are passed
+//!   in and never written: `update` nodes, STOP/START replies and WhatsApp inbound messages come
+//!   out as [`ContactChange`]s for the driver to apply, so a STOP in one journey stops sends in
+//!   every journey.
 //! * **Detail is optional, the path is not.** Rendering Liquid and writing human sentences is
 //!   done only when [`Effects::wants_detail`] says so; no decision depends on it, which keeps a
 //!   million simulated contacts cheap.
-//! * **State is data.** [`ContactState`] serializes, so the durable engine can store it.
+//! * **State is data.** [`ContactState`] serializes with its schema version, journey version and
+//!   node id, and [`ContactState::check`] refuses it with a program it does not belong to.
 //!
 //! The sending rules, in order: no address (`no_address`), no consent (`no_consent`; STOP-like
 //! replies revoke it, START/UNSTOP restore it), free-form WhatsApp text outside the 24-hour
@@ -42,14 +52,16 @@ pub mod condition;
 pub mod effects;
 pub mod interpret;
 pub mod program;
+pub mod protocol;
 pub mod state;
 pub mod template;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use effects::{DeliveryResult, Effects, Input, OutgoingMessage, Reason, Step, StepResult, WebhookCall, WebhookOutcome};
 pub use interpret::{handle, split_roll};
-pub use program::{Channel, Program};
-pub use state::{Contact, ContactState, Outcome, Status, Waiting};
+pub use program::{Channel, PrepareError, Program, idempotency_key};
+pub use protocol::{Button, Collector, Effect, Message, MessageTemplate, StepObserver, StepRecord, WebhookRequest};
+pub use state::{Contact, ContactChange, ContactOutcome, ContactState, Outcome, STATE_SCHEMA, StateError, Status, Waiting};
 pub use template::{Limits, RenderError, Rendered, Template};
 
 use itinera_model::journey::NodeKind;

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use itinera_model::journey::{self, NodeKind};
-use itinera_model::{Duration, Journey};
+use itinera_model::{Diagnostic, Duration, Journey};
 use jiff::tz::TimeZone;
 
 use crate::CompileError;
@@ -13,7 +13,8 @@ use crate::condition::{Cond, FieldPath};
 use crate::template::Template;
 
 /// A message channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// SMS.
     Sms,
@@ -220,13 +221,19 @@ pub struct CompiledSettings {
     pub default_timezone: TimeZone,
     /// Its name.
     pub default_timezone_name: String,
+    /// Per channel (in [`Channel`] order), seconds a sent message waits for its delivery result
+    /// before it counts as delivered (`channels.<channel>.delivery_deadline`, default 1 minute).
+    pub delivery_deadline: [i64; 3],
 }
 
 /// A journey ready to interpret.
 #[derive(Debug)]
 pub struct Program {
-    /// The journey id (seeds splits).
+    /// The journey id (seeds splits, names idempotency keys).
     pub journey_id: String,
+    /// The journey version contacts run on (1 unless set with [`Program::with_version`]): part
+    /// of every idempotency key and of every [`crate::ContactState`].
+    pub version: u32,
     /// Nodes by index (journey order).
     pub nodes: Vec<CompiledNode>,
     /// Index of the trigger.
@@ -298,7 +305,49 @@ impl Program {
             nodes.push(CompiledNode { id: node.id.clone(), type_name, op, ports });
         }
         let trigger = trigger.ok_or(CompileError::NoTrigger)?;
-        Ok(Program { journey_id: journey.id.clone(), nodes, trigger, settings: compile_settings(&journey.settings)?, index })
+        Ok(Program { journey_id: journey.id.clone(), version: 1, nodes, trigger, settings: compile_settings(&journey.settings)?, index })
+    }
+
+    /// Validates (with the engine's template checks, [`crate::validate`]) and then compiles: what
+    /// every driver does before running a journey. Errors refuse with every diagnostic (warnings
+    /// included); warnings alone do not.
+    pub fn prepare(journey: &Journey) -> Result<Program, PrepareError> {
+        let report = crate::validate(journey);
+        if report.diagnostics.iter().any(Diagnostic::is_error) {
+            return Err(PrepareError::Invalid(report.diagnostics));
+        }
+        Ok(Program::compile(journey)?)
+    }
+
+    /// The same program, for contacts on this journey version.
+    pub fn with_version(mut self, version: u32) -> Program {
+        self.version = version;
+        self
+    }
+
+    /// Whether `key` is [`Program::idempotency_key`] of these parts (without building it).
+    pub fn is_key(&self, key: &str, contact: &str, entry: u32, node: usize, attempt: u32) -> bool {
+        let node = self.nodes.get(node).map_or("", |n| n.id.as_str());
+        let mut rest = key.as_bytes();
+        let mut eat = |expected: &[u8]| match rest.strip_prefix(expected) {
+            Some(r) => {
+                rest = r;
+                true
+            }
+            None => false,
+        };
+        let mut digits = [0u8; 10];
+        let mut ok = eat_escaped(&mut eat, &self.journey_id) && eat(b":v") && eat(itoa(self.version, &mut digits).as_bytes()) && eat(b":");
+        ok = ok && eat_escaped(&mut eat, contact) && eat(b":") && eat(itoa(entry, &mut digits).as_bytes()) && eat(b":");
+        ok = ok && eat_escaped(&mut eat, node) && eat(b":") && eat(itoa(attempt, &mut digits).as_bytes());
+        ok && rest.is_empty()
+    }
+
+    /// The idempotency key of the message (or webhook call) a contact's `entry`-th pass sends
+    /// at `node`: see [`idempotency_key`].
+    pub fn idempotency_key(&self, contact: &str, entry: u32, node: usize, attempt: u32) -> String {
+        let node = self.nodes.get(node).map_or("", |n| n.id.as_str());
+        idempotency_key(&self.journey_id, self.version, contact, entry, node, attempt)
     }
 
     /// The index of the node with this id.
@@ -318,6 +367,82 @@ impl Program {
             _ => "",
         }
     }
+}
+
+/// Why [`Program::prepare`] refused a journey.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PrepareError {
+    /// The journey has validation errors; every diagnostic (warnings too) is included.
+    #[error("the journey has {} error(s)", .0.iter().filter(|d| d.is_error()).count())]
+    Invalid(Vec<Diagnostic>),
+    /// The journey passed validation but cannot be interpreted (names node and field).
+    #[error("the journey cannot be interpreted: {0}")]
+    Compile(#[from] CompileError),
+}
+
+/// The deterministic idempotency key of one send or webhook call:
+/// `JOURNEY:vVERSION:CONTACT:ENTRY:NODE:ATTEMPT`, where `%` and `:` inside the journey, contact
+/// and node ids are written `%25` and `%3A` (so distinct parts never give the same key).
+/// The same pass through the same node always gives the same key, so a driver that re-sends
+/// after a crash re-sends under the same key, and a result for an earlier entry never matches
+/// the message a contact waits for now. `attempt` is 1 for everything the interpreter sends (a
+/// valid journey reaches a node at most once per entry).
+pub fn idempotency_key(journey: &str, version: u32, contact: &str, entry: u32, node: &str, attempt: u32) -> String {
+    fn push_escaped(out: &mut String, part: &str) {
+        if !part.contains(['%', ':']) {
+            out.push_str(part);
+            return;
+        }
+        for c in part.chars() {
+            match c {
+                '%' => out.push_str("%25"),
+                ':' => out.push_str("%3A"),
+                c => out.push(c),
+            }
+        }
+    }
+    let mut digits = [0u8; 10];
+    let mut key = String::with_capacity(journey.len() + contact.len() + node.len() + 40);
+    push_escaped(&mut key, journey);
+    key.push_str(":v");
+    key.push_str(itoa(version, &mut digits));
+    key.push(':');
+    push_escaped(&mut key, contact);
+    key.push(':');
+    key.push_str(itoa(entry, &mut digits));
+    key.push(':');
+    push_escaped(&mut key, node);
+    key.push(':');
+    key.push_str(itoa(attempt, &mut digits));
+    key
+}
+
+/// Consumes `part` as [`idempotency_key`] escapes it: in one piece when it has nothing to escape.
+fn eat_escaped(eat: &mut impl FnMut(&[u8]) -> bool, part: &str) -> bool {
+    if !part.contains(['%', ':']) {
+        return eat(part.as_bytes());
+    }
+    part.split_inclusive(['%', ':']).all(|piece| match piece.strip_suffix('%') {
+        Some(head) => eat(head.as_bytes()) && eat(b"%25"),
+        None => match piece.strip_suffix(':') {
+            Some(head) => eat(head.as_bytes()) && eat(b"%3A"),
+            None => eat(piece.as_bytes()),
+        },
+    })
+}
+
+/// `n` in decimal, written into `buf`.
+fn itoa(mut n: u32, buf: &mut [u8; 10]) -> &str {
+    let mut at = buf.len();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    std::str::from_utf8(&buf[at..]).unwrap_or("0")
 }
 
 fn compile_settings(settings: &journey::Settings) -> Result<CompiledSettings, CompileError> {
@@ -357,7 +482,22 @@ fn compile_settings(settings: &journey::Settings) -> Result<CompiledSettings, Co
     let default_timezone_name = settings.default_timezone.clone().unwrap_or_else(|| "UTC".to_string());
     let default_timezone = TimeZone::get(&default_timezone_name)
         .map_err(|_| setting("default_timezone", format!("unknown time zone `{default_timezone_name}`")))?;
+    let mut delivery_deadline = [60; 3];
+    for (name, channel_settings) in &settings.channels {
+        let Some(channel) = Channel::parse(name) else {
+            return Err(setting(&format!("channels.{name}"), format!("`{name}` is not a channel")));
+        };
+        if let Some(text) = &channel_settings.delivery_deadline {
+            let field = format!("channels.{name}.delivery_deadline");
+            let secs = Duration::parse(text).map_err(|e| setting(&field, e.to_string()))?.as_secs();
+            if secs <= 0 {
+                return Err(setting(&field, "must be longer than zero".to_string()));
+            }
+            delivery_deadline[channel as usize] = secs;
+        }
+    }
     Ok(CompiledSettings {
+        delivery_deadline,
         quiet_hours,
         frequency_cap,
         reentry,

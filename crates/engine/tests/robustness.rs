@@ -2,39 +2,11 @@
 //! templates, field paths, operands, durations, clock times, time zones, replies and event
 //! data either fails to compile with an error or runs.
 
-use itinera_engine::{
-    Contact, ContactState, DeliveryResult, Effects, Input, OutgoingMessage, Program, Step, WebhookCall, WebhookOutcome, handle,
-};
+use itinera_engine::{Collector, Contact, ContactState, DeliveryResult, Effect, Input, Program, WebhookOutcome, handle};
 use itinera_model::Journey;
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
 use serde_json::{Value, json};
-
-#[derive(Default)]
-struct Sink {
-    pending: Vec<Input>,
-    wakes: Vec<Timestamp>,
-    steps: usize,
-    detail: bool,
-}
-
-impl Effects for Sink {
-    fn send(&mut self, m: OutgoingMessage<'_>) {
-        self.pending.push(Input::Delivery { node: m.node, result: DeliveryResult::Delivered });
-    }
-    fn call_webhook(&mut self, c: WebhookCall<'_>) {
-        self.pending.push(Input::WebhookResult { node: c.node, result: WebhookOutcome::Failed("x".into()) });
-    }
-    fn wake_at(&mut self, at: Timestamp) {
-        self.wakes.push(at);
-    }
-    fn step(&mut self, _: Step<'_>) {
-        self.steps += 1;
-    }
-    fn wants_detail(&self) -> bool {
-        self.detail
-    }
-}
 
 fn text() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -111,8 +83,9 @@ proptest! {
         contact.attributes = attrs.into_iter().collect();
         contact.addresses.insert("whatsapp".into(), "+1".into());
         contact.consent.insert("whatsapp".into(), true);
-        let mut state = ContactState::new(contact);
-        let mut sink = Sink { detail, ..Sink::default() };
+        let mut state = ContactState::new(&program);
+        let mut fx = Collector::new(detail);
+        let (mut pending, mut wakes, mut steps): (Vec<Input>, Vec<Timestamp>, usize) = (Vec::new(), Vec::new(), 0);
         let mut now: Timestamp = "2026-03-02T09:00:00Z".parse().expect("timestamp");
         let data = data.into_iter().collect();
         let mut inputs = vec![
@@ -120,20 +93,32 @@ proptest! {
             Input::Event { name: "go".into(), data },
         ];
         for _ in 0..40 {
-            let input = match (sink.pending.pop(), inputs.pop()) {
+            let input = match (pending.pop(), inputs.pop()) {
                 (Some(pending), _) => pending,
                 (None, Some(input)) => input,
                 (None, None) => {
-                    let Some(at) = sink.wakes.iter().min().copied() else { break };
-                    sink.wakes.retain(|w| *w != at);
+                    let Some(at) = wakes.iter().min().copied() else { break };
+                    wakes.retain(|w| *w != at);
                     now = now.max(at);
-                    if sink.steps.is_multiple_of(3) {
+                    if steps.is_multiple_of(3) {
                         inputs.push(Input::Reply { channel: "whatsapp".into(), text: Some(reply.clone()), button: Some("b".into()) });
                     }
                     Input::Timer
                 }
             };
-            handle(&program, &mut state, input, now, 1, &mut sink);
+            handle(&program, &contact, &mut state, input, now, 1, fx.at(now)).expect("state matches the program");
+            steps += 1;
+            for effect in fx.effects.drain(..) {
+                match effect {
+                    Effect::Send(m) => pending.push(Input::Delivery { key: m.key, result: DeliveryResult::Delivered }),
+                    Effect::CallWebhook(c) => pending.push(Input::WebhookResult { key: c.key, result: WebhookOutcome::Failed("x".into()) }),
+                    Effect::WakeAt { at } => wakes.push(at),
+                    Effect::Contact(change) => contact.apply(&change),
+                }
+            }
+            // The state survives a round trip through its stored form, checked against the program.
+            let stored = serde_json::to_string(&state).expect("state serializes");
+            state = ContactState::load(&stored, &program).expect("a stored state loads with its program");
             now = now.saturating_add(SignedDuration::from_mins(1)).unwrap_or(now);
         }
     }

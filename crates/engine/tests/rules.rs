@@ -4,7 +4,7 @@
 //! effects that come out. Expected values are written by hand from the rules in issue 3.
 
 use itinera_engine::{
-    Clock, Contact, ContactState, DeliveryResult, Effects, Input, ManualClock, OutgoingMessage, Program, Status, Step, WebhookCall,
+    Clock, Collector, Contact, ContactState, DeliveryResult, Effect, Input, ManualClock, Program, Status, Step, StepObserver,
     WebhookOutcome, handle,
 };
 use itinera_model::Journey;
@@ -21,48 +21,41 @@ struct Rec {
     detail: String,
 }
 
+/// Every step, as the observer of the engine's collector sees it.
+#[derive(Default)]
+struct StepLog(Vec<Rec>);
+
+impl StepObserver for StepLog {
+    fn observe(&mut self, s: &Step<'_>) {
+        self.0.push(Rec {
+            at: s.at.to_string(),
+            node: s.node_id.to_string(),
+            result: s.result.as_str(),
+            reason: s.reason.as_ref().map(|r| r.code().to_string()),
+            port: s.port.map(|(_, p)| p.to_string()),
+            detail: s.detail.clone(),
+        });
+    }
+}
+
 #[derive(Default)]
 struct Log {
     steps: Vec<Rec>,
     sent: Vec<(String, String, Option<String>)>,
     webhooks: Vec<(String, Option<String>)>,
     wakes: Vec<Timestamp>,
-    pending: Option<Input>,
-}
-
-impl Effects for Log {
-    fn send(&mut self, m: OutgoingMessage<'_>) {
-        self.sent.push((m.node_id.to_string(), m.channel.as_str().to_string(), m.text.clone()));
-        self.pending = Some(Input::Delivery { node: m.node, result: DeliveryResult::Delivered });
-    }
-    fn call_webhook(&mut self, call: WebhookCall<'_>) {
-        self.webhooks.push((call.node_id.to_string(), call.url.clone()));
-        self.pending = Some(Input::WebhookResult { node: call.node, result: WebhookOutcome::Ok });
-    }
-    fn wake_at(&mut self, at: Timestamp) {
-        self.wakes.push(at);
-    }
-    fn step(&mut self, s: Step<'_>) {
-        self.steps.push(Rec {
-            at: s.at.to_string(),
-            node: s.node_id.to_string(),
-            result: s.result.as_str(),
-            reason: s.reason.map(|r| r.code().to_string()),
-            port: s.port.map(|(_, p)| p.to_string()),
-            detail: s.detail,
-        });
-    }
-    fn wants_detail(&self) -> bool {
-        true
-    }
+    /// Idempotency keys of every send and webhook call, in order.
+    keys: Vec<String>,
 }
 
 /// A contact in a journey, driven by hand.
 struct Harness {
     program: Program,
+    contact: Contact,
     state: ContactState,
     clock: ManualClock,
     log: Log,
+    fx: Collector<StepLog>,
     /// Failure to report for the next delivery/webhook result (None = success).
     fail_next: Option<String>,
 }
@@ -86,6 +79,7 @@ fn contact(id: &str, extra: Value) -> Contact {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         consent: [("sms", true), ("whatsapp", true), ("email", true)].into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        last_whatsapp_inbound: None,
     };
     if let Some(tz) = extra.get("timezone").and_then(Value::as_str) {
         c.timezone = Some(tz.to_string());
@@ -108,11 +102,15 @@ fn contact(id: &str, extra: Value) -> Contact {
 
 impl Harness {
     fn new(journey: &Journey, contact: Contact, start: &str) -> Harness {
+        let program = Program::compile(journey).expect("compiles");
+        let state = ContactState::new(&program);
         Harness {
-            program: Program::compile(journey).expect("compiles"),
-            state: ContactState::new(contact),
+            program,
+            contact,
+            state,
             clock: ManualClock::new(ts(start)),
             log: Log::default(),
+            fx: Collector::with_observer(true, StepLog::default()),
             fail_next: None,
         }
     }
@@ -123,16 +121,35 @@ impl Harness {
     }
 
     fn input(&mut self, input: Input) -> &mut Self {
-        handle(&self.program, &mut self.state, input, self.clock.now(), 7, &mut self.log);
-        while let Some(mut pending) = self.log.pending.take() {
-            if let Some(reason) = self.fail_next.take() {
-                pending = match pending {
-                    Input::Delivery { node, .. } => Input::Delivery { node, result: DeliveryResult::Failed(reason) },
-                    Input::WebhookResult { node, .. } => Input::WebhookResult { node, result: WebhookOutcome::Failed(reason) },
-                    other => other,
-                };
+        let mut next = Some(input);
+        while let Some(input) = next.take() {
+            let now = self.clock.now();
+            handle(&self.program, &self.contact, &mut self.state, input, now, 7, self.fx.at(now)).expect("state matches the program");
+            self.log.steps.append(&mut self.fx.observer.0);
+            for effect in self.fx.effects.drain(..) {
+                match effect {
+                    Effect::Send(m) => {
+                        self.log.sent.push((m.node, m.channel.as_str().to_string(), m.text));
+                        self.log.keys.push(m.key.clone());
+                        let result = match self.fail_next.take() {
+                            Some(reason) => DeliveryResult::Failed(reason),
+                            None => DeliveryResult::Delivered,
+                        };
+                        next = Some(Input::Delivery { key: m.key, result });
+                    }
+                    Effect::CallWebhook(c) => {
+                        self.log.webhooks.push((c.node, c.url));
+                        self.log.keys.push(c.key.clone());
+                        let result = match self.fail_next.take() {
+                            Some(reason) => WebhookOutcome::Failed(reason),
+                            None => WebhookOutcome::Ok,
+                        };
+                        next = Some(Input::WebhookResult { key: c.key, result });
+                    }
+                    Effect::WakeAt { at } => self.log.wakes.push(at),
+                    Effect::Contact(change) => self.contact.apply(&change),
+                }
             }
-            handle(&self.program, &mut self.state, pending, self.clock.now(), 7, &mut self.log);
         }
         self
     }
@@ -387,7 +404,7 @@ fn quiet_hours_defer_in_the_contacts_zone_and_recheck_on_wake() {
     h.at("2026-03-03T07:00:00Z").timer();
     assert!(h.log.sent.is_empty());
     // Consent revoked while deferred: the rules are checked again on wake.
-    h.state.contact.consent.insert("sms".into(), false);
+    h.contact.consent.insert("sms".into(), false);
     h.at("2026-03-03T08:00:00Z").timer();
     assert_eq!(h.step_with("msg", "failed").reason.as_deref(), Some("no_consent"));
 
@@ -421,17 +438,17 @@ fn stop_revokes_and_start_restores_consent_on_that_channel_only() {
     let mut h = Harness::new(&j, contact("a", json!({})), "2026-03-02T12:00:00Z");
     for (word, sms_consent) in [("stop", false), ("Start", true), (" UNSUBSCRIBE ", false), ("unstop", true), ("quit", false)] {
         h.reply("sms", Some(word), None);
-        assert_eq!(h.state.contact.consent.get("sms"), Some(&sms_consent), "{word}");
-        assert_eq!(h.state.contact.consent.get("whatsapp"), Some(&true), "{word} touches only sms");
+        assert_eq!(h.contact.consent.get("sms"), Some(&sms_consent), "{word}");
+        assert_eq!(h.contact.consent.get("whatsapp"), Some(&true), "{word} touches only sms");
     }
     // Not a single word: not an opt-out.
     h.reply("sms", Some("please start"), None);
-    assert_eq!(h.state.contact.consent.get("sms"), Some(&false));
+    assert_eq!(h.contact.consent.get("sms"), Some(&false));
     h.reply("whatsapp", Some("STOPALL"), None);
-    assert_eq!(h.state.contact.consent.get("whatsapp"), Some(&false));
+    assert_eq!(h.contact.consent.get("whatsapp"), Some(&false));
     // Email replies never opt out.
     h.reply("email", Some("stop"), None);
-    assert_eq!(h.state.contact.consent.get("email"), Some(&true));
+    assert_eq!(h.contact.consent.get("email"), Some(&true));
     h.event("go", json!({}));
     assert_eq!(h.step_with("msg", "failed").reason.as_deref(), Some("no_consent"));
 }
@@ -590,9 +607,9 @@ fn branch_update_and_split() {
     let mut h = Harness::new(&j, contact("a", json!({"attributes": {"tier": "silver"}})), "2026-03-02T09:00:00Z");
     h.event("go", json!({}));
     assert_eq!(h.path()[1..3], [p("vip", "no_match", None, Some("no")), p("mark", "set", None, Some("next"))]);
-    assert_eq!(h.state.contact.attributes.get("tier"), Some(&json!("gold")));
-    assert_eq!(h.state.contact.attributes.get("score"), Some(&json!(3)));
-    assert_eq!(h.state.contact.consent.get("email"), Some(&false));
+    assert_eq!(h.contact.attributes.get("tier"), Some(&json!("gold")));
+    assert_eq!(h.contact.attributes.get("score"), Some(&json!(3)));
+    assert_eq!(h.contact.consent.get("email"), Some(&false));
     assert_eq!(h.step_with("mark", "set").detail, "set score = 3, tier = \"gold\", Email consent revoked");
 
     // The split follows split_roll: variant a when the roll is below 30. Over many contacts the
@@ -700,7 +717,7 @@ fn contact_state_round_trips_through_json() {
     let back: ContactState = serde_json::from_str(&text).expect("deserializes");
     assert_eq!(back, h.state);
     // A restored state continues exactly as the original would.
-    let mut restored = Harness::new(&reply_journey(), back.contact.clone(), "2026-03-02T10:00:00Z");
+    let mut restored = Harness::new(&reply_journey(), h.contact.clone(), "2026-03-02T10:00:00Z");
     restored.state = back;
     restored.reply("sms", Some("yes"), None);
     assert_eq!(restored.path().last(), Some(&p("y", "exited", None, None)));
@@ -714,10 +731,18 @@ fn clock_drives_time_not_the_wall() {
 }
 
 #[test]
-fn a_state_pointing_past_the_journey_is_left_alone() {
+fn a_state_pointing_past_the_journey_is_refused_and_left_alone() {
     let mut h = Harness::new(&lifecycle_journey(), contact("a", json!({})), "2026-03-02T09:00:00Z");
-    h.state.status = Status::Waiting { node: 99, since: ts("2026-03-02T09:00:00Z"), waiting: itinera_engine::Waiting::Delivery };
-    h.timer().event("cancelled", json!({})).input(Input::Delivery { node: 99, result: DeliveryResult::Delivered });
-    assert!(h.log.steps.is_empty());
-    assert!(matches!(h.state.status, Status::Waiting { node: 99, .. }));
+    let deadline = ts("2026-03-02T09:01:00Z");
+    let waiting = itinera_engine::Waiting::Delivery { attempt: 1, deadline };
+    h.state.status = Status::Waiting { node: 99, since: ts("2026-03-02T09:00:00Z"), waiting };
+    h.state.node_id = Some("gone".into());
+    let before = h.state.clone();
+    let now = h.clock.now();
+    for input in [Input::Timer, Input::Event { name: "cancelled".into(), data: Map::new() }] {
+        let refused = handle(&h.program, &h.contact, &mut h.state, input, now, 7, &mut h.fx);
+        assert_eq!(refused, Err(itinera_engine::StateError::NodeMismatch { index: 99, node: "gone".into() }));
+    }
+    assert!(h.fx.observer.0.is_empty() && h.fx.effects.is_empty());
+    assert_eq!(h.state, before);
 }

@@ -3,9 +3,9 @@
 //! takes, fails with `template_error` before anything is sent, on `failed` when wired, with or
 //! without detail; validation names the node and field of every template that cannot compile.
 
+use itinera_engine::DeliveryResult;
 use itinera_engine::{
-    Contact, ContactState, DeliveryResult, Effects, Input, OutgoingMessage, Program, Step, WebhookCall, WebhookOutcome, check_source,
-    handle, validate,
+    Collector, Contact, ContactState, Effect, Input, Program, Step, StepObserver, WebhookOutcome, check_source, handle, validate,
 };
 use itinera_model::{Code, Journey};
 use jiff::Timestamp;
@@ -14,37 +14,27 @@ use serde_json::{Map, Value, json};
 /// A step as recorded: node, result, reason, port, detail.
 type Rec = (String, &'static str, Option<String>, Option<String>, String);
 
+/// Every step, with or without detail.
+#[derive(Default)]
+struct Steps(Vec<Rec>);
+
+impl StepObserver for Steps {
+    fn observe(&mut self, s: &Step<'_>) {
+        self.0.push((
+            s.node_id.to_string(),
+            s.result.as_str(),
+            s.reason.as_ref().map(|r| r.code().to_string()),
+            s.port.map(|p| p.1.to_string()),
+            s.detail.clone(),
+        ));
+    }
+}
+
 #[derive(Default)]
 struct Log {
-    detail: bool,
     steps: Vec<Rec>,
     sent: Vec<(String, Option<String>)>,
     webhooks: Vec<Option<String>>,
-    pending: Vec<Input>,
-}
-
-impl Effects for Log {
-    fn send(&mut self, m: OutgoingMessage<'_>) {
-        self.sent.push((m.node_id.to_string(), m.text.clone()));
-        self.pending.push(Input::Delivery { node: m.node, result: DeliveryResult::Delivered });
-    }
-    fn call_webhook(&mut self, c: WebhookCall<'_>) {
-        self.webhooks.push(c.url.clone());
-        self.pending.push(Input::WebhookResult { node: c.node, result: WebhookOutcome::Ok });
-    }
-    fn wake_at(&mut self, _: Timestamp) {}
-    fn step(&mut self, s: Step<'_>) {
-        self.steps.push((
-            s.node_id.to_string(),
-            s.result.as_str(),
-            s.reason.map(|r| r.code().to_string()),
-            s.port.map(|p| p.1.to_string()),
-            s.detail,
-        ));
-    }
-    fn wants_detail(&self) -> bool {
-        self.detail
-    }
 }
 
 fn journey(send: Value) -> Journey {
@@ -75,19 +65,36 @@ fn contact(attributes: Value) -> Contact {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect(),
         consent: [("sms", true), ("whatsapp", true), ("email", true)].into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+        last_whatsapp_inbound: None,
     }
 }
 
-/// Runs one contact through the journey; returns the log.
+/// Runs one contact through the journey, answering every send and webhook with success;
+/// returns the log.
 fn run(journey: &Journey, contact: Contact, detail: bool) -> Log {
     let program = Program::compile(journey).expect("compiles");
-    let mut state = ContactState::new(contact);
-    let mut log = Log { detail, ..Log::default() };
+    let mut state = ContactState::new(&program);
+    let mut fx = Collector::with_observer(detail, Steps::default());
+    let mut log = Log::default();
     let now: Timestamp = "2026-03-02T09:00:00Z".parse().expect("time");
-    handle(&program, &mut state, Input::Event { name: "signed_up".into(), data: Map::new() }, now, 1, &mut log);
-    while let Some(input) = log.pending.pop() {
-        handle(&program, &mut state, input, now, 1, &mut log);
+    let mut next = Some(Input::Event { name: "signed_up".into(), data: Map::new() });
+    while let Some(input) = next.take() {
+        handle(&program, &contact, &mut state, input, now, 1, fx.at(now)).expect("state matches the program");
+        for effect in fx.effects.drain(..) {
+            match effect {
+                Effect::Send(m) => {
+                    log.sent.push((m.node, m.text));
+                    next = Some(Input::Delivery { key: m.key, result: DeliveryResult::Delivered });
+                }
+                Effect::CallWebhook(c) => {
+                    log.webhooks.push(c.url);
+                    next = Some(Input::WebhookResult { key: c.key, result: WebhookOutcome::Ok });
+                }
+                Effect::WakeAt { .. } | Effect::Contact(_) => {}
+            }
+        }
     }
+    log.steps = std::mem::take(&mut fx.observer.0);
     log
 }
 

@@ -57,6 +57,21 @@ pub struct Settings {
     /// IANA time zone for contacts without one (default `UTC`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_timezone: Option<String>,
+    /// Per-channel settings, keyed by `sms`, `whatsapp` or `email`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub channels: BTreeMap<String, ChannelSettings>,
+}
+
+/// The default of [`ChannelSettings::delivery_deadline`].
+pub const DEFAULT_DELIVERY_DEADLINE: &str = "1m";
+
+/// Settings of one channel.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ChannelSettings {
+    /// How long a sent message waits for its delivery result (default `1m`); no result by then
+    /// counts as delivered, so a lost receipt never strands a contact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delivery_deadline: Option<String>,
 }
 
 impl Settings {

@@ -4,7 +4,10 @@
 //! `after` the message they answer was delivered, and timer wake-ups. Deliveries and webhook
 //! results are answered at once, at the same instant, from the scenario's `delivery` map
 //! (node id first, then channel; default `delivered`; webhooks succeed unless their node id
-//! maps to a failure). Nothing is shared between contacts but the compiled journey, so running
+//! maps to a failure), each with the idempotency key of the effect it answers. A `lost`
+//! delivery is not answered: the interpreter's deadline timer counts the message as delivered.
+//! Everything comes out of the engine's [`Collector`]: contact changes are applied to the
+//! contact record before the next input, and steps are counted through a [`StepObserver`]. Nothing is shared between contacts but the compiled journey, so running
 //! a subset, or in another order, gives each contact the same trace.
 //!
 //! **Tie-break.** Inputs at the same instant are applied in this order: scripted events (file
@@ -19,15 +22,15 @@
 //! `to`; if that node never delivers a message, the reply never happens.
 
 use itinera_engine::{
-    Channel, Clock, Contact, ContactState, DeliveryResult, Effects, Input, ManualClock, OutgoingMessage, Program, Status, Step, StepResult,
-    WebhookCall, WebhookOutcome, handle,
+    Clock, Collector, Contact, ContactState, DeliveryResult, Effect, Input, ManualClock, Program, Step, StepObserver, StepResult,
+    WebhookOutcome, handle,
 };
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
 use jiff::Timestamp;
 
-use crate::report::{ContactOutcome, ContactReport, MessageRecord, StepRecord, TemplateRecord};
+use crate::report::{ContactReport, MessageRecord, TemplateRecord};
 use crate::scenario::{ContactSpec, Delivery, add_secs};
 
 /// Summary counters for a share of the contacts; merged by addition, so the order contacts
@@ -107,55 +110,24 @@ pub(crate) struct RunContext<'a> {
 /// and its report says `truncated`; the summary still counts everything.
 pub const MAX_KEPT_STEPS: usize = 100_000;
 
-enum Pending {
-    Send { node: usize, channel: Channel, message: Option<MessageRecord> },
-    Webhook { node: usize },
-}
-
-struct Recorder<'c> {
+/// Counts every step into the run's [`Counts`] and notes the send nodes whose message was
+/// delivered (answered, or counted as delivered at its deadline).
+struct Tally<'c> {
     program: &'c Program,
     layout: &'c Layout,
     counts: &'c mut Counts,
-    detail: bool,
-    now: Timestamp,
-    steps: Vec<StepRecord>,
-    messages: Vec<MessageRecord>,
-    /// Some step or message was not kept ([`MAX_KEPT_STEPS`]).
-    truncated: bool,
-    pending: Option<Pending>,
-    wakes: Vec<Timestamp>,
+    delivered: Vec<usize>,
 }
 
-impl Effects for Recorder<'_> {
-    fn send(&mut self, message: OutgoingMessage<'_>) {
-        let record = self.detail.then(|| MessageRecord {
-            node: message.node_id.to_string(),
-            channel: message.channel.as_str().to_string(),
-            at: self.now,
-            text: message.text,
-            template: message.template.map(|(name, language, params)| TemplateRecord {
-                name: name.to_string(),
-                language: language.to_string(),
-                params,
-            }),
-            subject: message.subject,
-        });
-        self.pending = Some(Pending::Send { node: message.node, channel: message.channel, message: record });
-    }
-
-    fn call_webhook(&mut self, call: WebhookCall<'_>) {
-        self.pending = Some(Pending::Webhook { node: call.node });
-    }
-
-    fn wake_at(&mut self, at: Timestamp) {
-        self.wakes.push(at);
-    }
-
-    fn step(&mut self, step: Step<'_>) {
+impl StepObserver for Tally<'_> {
+    fn observe(&mut self, step: &Step<'_>) {
         let node = step.node;
         self.counts.results[node * RESULTS + step.result as usize] += 1;
         if step.result == StepResult::Entered && node == self.program.trigger {
             self.counts.arrivals[node] += 1;
+        }
+        if step.result == StepResult::Delivered {
+            self.delivered.push(node);
         }
         if let Some((port, _)) = step.port {
             self.counts.edges[self.layout.port_offset[node] + port] += 1;
@@ -163,24 +135,6 @@ impl Effects for Recorder<'_> {
                 self.counts.arrivals[target] += 1;
             }
         }
-        if self.detail && self.steps.len() >= MAX_KEPT_STEPS {
-            self.truncated = true;
-        } else if self.detail {
-            self.steps.push(StepRecord {
-                at: step.at,
-                node: step.node_id.to_string(),
-                node_type: step.node_type.to_string(),
-                result: step.result.as_str().to_string(),
-                reason: step.reason.map(|r| r.code().to_string()),
-                port: step.port.map(|(_, name)| name.to_string()),
-                detail: step.detail,
-                missing: step.missing,
-            });
-        }
-    }
-
-    fn wants_detail(&self) -> bool {
-        self.detail
     }
 }
 
@@ -235,7 +189,8 @@ fn delivery_for<'s>(spec_delivery: &'s std::collections::BTreeMap<String, Delive
 pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: bool, counts: &mut Counts) -> Option<ContactReport> {
     let program = ctx.program;
     let ContactSpec { id, timezone, attributes, addresses, consent, events, replies, delivery } = spec;
-    let mut state = ContactState::new(Contact { id, timezone, attributes, addresses, consent });
+    let mut contact = Contact { id, timezone, attributes, addresses, consent, last_whatsapp_inbound: None };
+    let mut state = ContactState::new(program);
     // A heap, not a list scanned for its minimum: a contact may script a hundred thousand
     // events. `seq` makes every key distinct, so the order is the documented one exactly.
     let mut queue: BinaryHeap<Reverse<Item>> = BinaryHeap::with_capacity(events.len() + 4);
@@ -251,18 +206,12 @@ pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: 
         replies_to.entry(reply.to.as_str()).or_default().push(i);
     }
     let clock = ManualClock::new(ctx.end);
-    let mut rec = Recorder {
-        program,
-        layout: ctx.layout,
-        counts,
-        detail,
-        now: ctx.end,
-        steps: Vec::new(),
-        messages: Vec::new(),
-        truncated: false,
-        pending: None,
-        wakes: Vec::new(),
-    };
+    let mut fx = Collector::with_observer(detail, Tally { program, layout: ctx.layout, counts, delivered: Vec::new() });
+    fx.step_limit = MAX_KEPT_STEPS;
+    let mut messages: Vec<MessageRecord> = Vec::new();
+    let mut messages_truncated = false;
+    // The message sent and not yet delivered (with detail: its record).
+    let mut in_flight: Option<(usize, Option<MessageRecord>)> = None;
     while let Some(Reverse(item)) = queue.pop() {
         if item.at > ctx.end {
             break;
@@ -283,72 +232,94 @@ pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: 
             Kind::Timer => Input::Timer,
         };
         let now = clock.now();
-        rec.now = now;
-        handle(program, &mut state, input, now, ctx.seed, &mut rec);
-        // Deliveries and webhook results come back at once, at the same instant.
-        while let Some(pending) = rec.pending.take() {
-            match pending {
-                Pending::Send { node, channel, message } => {
-                    let node_id = program.nodes[node].id.as_str();
-                    let result = match delivery_for(&delivery, node_id, channel.as_str()) {
-                        None | Some(Delivery::Delivered) => DeliveryResult::Delivered,
-                        Some(Delivery::Undeliverable) => DeliveryResult::Failed("undeliverable".to_string()),
-                        Some(Delivery::Failed(reason)) => DeliveryResult::Failed(reason.clone()),
-                    };
-                    if result == DeliveryResult::Delivered {
-                        rec.counts.messages[channel as usize] += 1;
-                        if let Some(message) = message {
-                            if rec.messages.len() < MAX_KEPT_STEPS {
-                                rec.messages.push(message);
-                            } else {
-                                rec.truncated = true;
-                            }
+        // Deliveries and webhook results come back at once, at the same instant, unless the
+        // scenario says the result is `lost` (the message then counts as delivered at its
+        // deadline, when the interpreter's timer fires).
+        let mut next = Some(input);
+        while let Some(input) = next.take() {
+            fx.at(now);
+            // The state was made for this program: it always checks.
+            handle(program, &contact, &mut state, input, now, ctx.seed, &mut fx).ok()?;
+            // Taken and given back, so that its buffer is reused.
+            let mut delivered = std::mem::take(&mut fx.observer.delivered);
+            for node in delivered.drain(..) {
+                let node_id = program.nodes[node].id.as_str();
+                let Some((sent_at, record)) = in_flight.take() else { continue };
+                if sent_at != node {
+                    continue;
+                }
+                if let itinera_engine::program::NodeOp::Send(op) = &program.nodes[node].op {
+                    fx.observer.counts.messages[op.channel as usize] += 1;
+                }
+                if let Some(record) = record {
+                    if messages.len() < MAX_KEPT_STEPS {
+                        messages.push(record);
+                    } else {
+                        messages_truncated = true;
+                    }
+                }
+                // Every reply to this node, in file order, the first time it delivers.
+                for i in replies_to.remove(node_id).unwrap_or_default() {
+                    let at = add_secs(now, replies[i].after.as_secs()).unwrap_or(Timestamp::MAX);
+                    queue.push(Reverse(Item { at, class: 1, seq, kind: Kind::Reply(i) }));
+                    seq += 1;
+                }
+            }
+            fx.observer.delivered = delivered;
+            let mut answered_deadline = None;
+            for effect in fx.effects.drain(..) {
+                match effect {
+                    Effect::Send(message) => {
+                        let record = detail.then(|| MessageRecord {
+                            node: message.node.clone(),
+                            channel: message.channel.as_str().to_string(),
+                            at: now,
+                            text: message.text,
+                            template: message.template.map(|t| TemplateRecord { name: t.name, language: t.language, params: t.params }),
+                            subject: message.subject,
+                        });
+                        in_flight = Some((message.node_index, record));
+                        let result = match delivery_for(&delivery, &message.node, message.channel.as_str()) {
+                            None | Some(Delivery::Delivered) => Some(DeliveryResult::Delivered),
+                            Some(Delivery::Lost) => None,
+                            Some(Delivery::Undeliverable) => Some(DeliveryResult::Failed("undeliverable".to_string())),
+                            Some(Delivery::Failed(reason)) => Some(DeliveryResult::Failed(reason.clone())),
+                        };
+                        // An answered message needs no deadline timer (it would find nothing to do).
+                        if result.is_some() {
+                            answered_deadline = Some(message.deadline);
                         }
-                        // Every reply to this node, in file order, the first time it delivers.
-                        for i in replies_to.remove(node_id).unwrap_or_default() {
-                            let at = add_secs(now, replies[i].after.as_secs()).unwrap_or(Timestamp::MAX);
-                            queue.push(Reverse(Item { at, class: 1, seq, kind: Kind::Reply(i) }));
+                        next = result.map(|result| Input::Delivery { key: message.key, result });
+                    }
+                    Effect::CallWebhook(call) => {
+                        let result = match delivery.get(&call.node) {
+                            None | Some(Delivery::Delivered) => WebhookOutcome::Ok,
+                            Some(failure) => WebhookOutcome::Failed(failure.as_str().to_string()),
+                        };
+                        next = Some(Input::WebhookResult { key: call.key, result });
+                    }
+                    Effect::WakeAt { at } if answered_deadline == Some(at) => answered_deadline = None,
+                    Effect::WakeAt { at } => {
+                        if at <= ctx.end {
+                            queue.push(Reverse(Item { at, class: 2, seq, kind: Kind::Timer }));
                             seq += 1;
                         }
                     }
-                    handle(program, &mut state, Input::Delivery { node, result }, now, ctx.seed, &mut rec);
+                    Effect::Contact(change) => contact.apply(&change),
                 }
-                Pending::Webhook { node } => {
-                    let node_id = program.nodes[node].id.as_str();
-                    let result = match delivery.get(node_id) {
-                        None | Some(Delivery::Delivered) => WebhookOutcome::Ok,
-                        Some(failure) => WebhookOutcome::Failed(failure.as_str().to_string()),
-                    };
-                    handle(program, &mut state, Input::WebhookResult { node, result }, now, ctx.seed, &mut rec);
-                }
-            }
-        }
-        for at in rec.wakes.drain(..) {
-            if at <= ctx.end {
-                queue.push(Reverse(Item { at, class: 2, seq, kind: Kind::Timer }));
-                seq += 1;
             }
         }
     }
-    let (outcome, node) = match state.status {
-        Status::NotEntered => (ContactOutcome::NotEntered, None),
-        Status::Waiting { node, .. } => (ContactOutcome::Waiting, Some(node)),
-        Status::Done { outcome, node } => (
-            match outcome {
-                itinera_engine::Outcome::Exited => ContactOutcome::Exited,
-                itinera_engine::Outcome::Goal => ContactOutcome::Goal,
-                itinera_engine::Outcome::Left => ContactOutcome::Left,
-            },
-            Some(node),
-        ),
-    };
-    let Recorder { steps, messages, counts, truncated, .. } = rec;
+    let (outcome, node) = state.status.outcome();
+    let truncated = fx.truncated || messages_truncated;
+    let steps = std::mem::take(&mut fx.steps);
+    let counts = fx.observer.counts;
     counts.outcomes[outcome as usize] += 1;
     if state.entries > 0 {
         counts.entered += 1;
     }
     Some(ContactReport {
-        id: state.contact.id,
+        id: contact.id,
         outcome,
         exit_node: node.map(|n| program.nodes[n].id.clone()),
         steps: detail.then_some(steps),

@@ -41,7 +41,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, mpsc};
 
-use itinera_engine::{Channel, CompileError, Program, StepResult};
+use itinera_engine::{Channel, CompileError, PrepareError, Program, StepResult};
 use itinera_model::{Diagnostic, Journey, Severity};
 
 pub use crate::driver::MAX_KEPT_STEPS;
@@ -213,11 +213,10 @@ pub fn run_streaming_with_threads(
     progress: Option<&(dyn Fn(usize, usize) + Sync)>,
     sink: &mut dyn FnMut(ContactReport) -> Flow,
 ) -> Result<Summary, Error> {
-    let report = itinera_engine::validate(journey);
-    if report.diagnostics.iter().any(|d| d.severity == Severity::Error) {
-        return Err(Error::Invalid(report.diagnostics));
-    }
-    let program = Program::compile(journey)?;
+    let program = Program::prepare(journey).map_err(|e| match e {
+        PrepareError::Invalid(diagnostics) => Error::Invalid(diagnostics),
+        PrepareError::Compile(err) => Error::Compile(err),
+    })?;
     let layout = Layout::new(&program);
     // Set when the sink stops the run, so that workers stop too.
     let halt = AtomicBool::new(false);

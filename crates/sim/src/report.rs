@@ -16,38 +16,10 @@ pub struct SimReport {
     pub summary: Summary,
 }
 
-/// How a contact ended the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ContactOutcome {
-    /// Reached an exit.
-    Exited,
-    /// Reached the goal.
-    Goal,
-    /// Left on an `exit_on` event.
-    Left,
-    /// Still inside at the end of `run_for`.
-    Waiting,
-    /// Never entered.
-    NotEntered,
-}
-
-impl ContactOutcome {
-    /// Every outcome, in report order.
-    pub const ALL: [ContactOutcome; 5] =
-        [ContactOutcome::Exited, ContactOutcome::Goal, ContactOutcome::Left, ContactOutcome::Waiting, ContactOutcome::NotEntered];
-
-    /// The outcome word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ContactOutcome::Exited => "exited",
-            ContactOutcome::Goal => "goal",
-            ContactOutcome::Left => "left",
-            ContactOutcome::Waiting => "waiting",
-            ContactOutcome::NotEntered => "not_entered",
-        }
-    }
-}
+/// How a contact ended the run (the engine's outcome word).
+pub use itinera_engine::ContactOutcome;
+/// One step of a contact's trace (the engine's trace record).
+pub use itinera_engine::StepRecord;
 
 /// One contact's result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -70,31 +42,6 @@ pub struct ContactReport {
     /// step). Omitted when false.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub truncated: bool,
-}
-
-/// One step of a contact's trace.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct StepRecord {
-    /// When (UTC, RFC 3339).
-    pub at: Timestamp,
-    /// Node id.
-    pub node: String,
-    /// Node type.
-    #[serde(rename = "type")]
-    pub node_type: String,
-    /// Result word (`sent`, `deferred`, `matched`, ...).
-    pub result: String,
-    /// Reason code when a send was stopped or deferred.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-    /// Port taken.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub port: Option<String>,
-    /// Plain-words sentence.
-    pub detail: String,
-    /// Template variables that rendered empty.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub missing: Vec<String>,
 }
 
 /// A message the contact received.

@@ -20,8 +20,8 @@ use std::fmt;
 use itinera_model::Duration;
 use jiff::Timestamp;
 use schemars::JsonSchema;
-use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
 pub use crate::population::Population;
@@ -99,6 +99,9 @@ pub struct ScriptedReply {
 pub enum Delivery {
     /// Delivered (the default).
     Delivered,
+    /// No result ever comes back (a lost receipt): the message counts as delivered at its
+    /// channel's `delivery_deadline`. On a webhook node, a failure with reason `lost`.
+    Lost,
     /// Undeliverable; the reason recorded is `undeliverable`.
     Undeliverable,
     /// Any other provider reason, recorded as written.
@@ -106,12 +109,13 @@ pub enum Delivery {
 }
 
 impl Delivery {
-    /// Reads a delivery result as written in a scenario: `delivered`, `undeliverable`, or any
+    /// Reads a delivery result as written in a scenario: `delivered`, `lost`, `undeliverable`, or any
     /// other non-empty provider reason. `None` for an empty string.
     pub fn from_text(text: &str) -> Option<Delivery> {
         match text {
             "" => None,
             "delivered" => Some(Delivery::Delivered),
+            "lost" => Some(Delivery::Lost),
             "undeliverable" => Some(Delivery::Undeliverable),
             other => Some(Delivery::Failed(other.to_string())),
         }
@@ -121,6 +125,7 @@ impl Delivery {
     pub fn as_str(&self) -> &str {
         match self {
             Delivery::Delivered => "delivered",
+            Delivery::Lost => "lost",
             Delivery::Undeliverable => "undeliverable",
             Delivery::Failed(reason) => reason,
         }
@@ -466,13 +471,7 @@ impl TryFrom<ReplyFields> for RawReply {
         if f.button.is_none() && f.text.is_none() {
             return Err(format!("the reply to \"{}\" has neither `button` nor `text`", f.to.0));
         }
-        Ok(RawReply(ScriptedReply {
-            to: f.to.0,
-            after: f.after.0,
-            channel: f.channel.0.to_string(),
-            button: f.button,
-            text: f.text,
-        }))
+        Ok(RawReply(ScriptedReply { to: f.to.0, after: f.after.0, channel: f.channel.0.to_string(), button: f.button, text: f.text }))
     }
 }
 
@@ -727,5 +726,5 @@ struct DeliveryText(Delivery);
 checked_string!(DeliveryText, "Delivery", {
     "type": "string",
     "minLength": 1,
-    "description": "`delivered` (default), `undeliverable`, or any other provider reason."
+    "description": "`delivered` (default), `lost` (no result: delivered at the channel's delivery deadline), `undeliverable`, or any other provider reason."
 }, |s| Delivery::from_text(&s).map(DeliveryText).ok_or_else(|| "a delivery result must not be empty".to_string()));

@@ -368,6 +368,7 @@ mod tests {
                 .unwrap_or_default(),
             addresses: Default::default(),
             consent: Default::default(),
+            last_whatsapp_inbound: None,
         }
     }
 
@@ -479,7 +480,8 @@ mod tests {
         assert_eq!(render("{% for i in (contact.huge..contact.huge) %}{{ i }}{% endfor %}").as_deref(), Ok("9223372036854775807"));
         assert!(matches!(render("{% for i in (1..contact.first_name) %}x{% endfor %}"), Err(RenderError::Liquid(_))));
         // Nested loops from data: each is short, together they are not.
-        let nested = "{% for a in (1..contact.k) %}{% for b in (1..contact.k) %}{% for c in (1..contact.k) %}{% endfor %}{% endfor %}{% endfor %}";
+        let nested =
+            "{% for a in (1..contact.k) %}{% for b in (1..contact.k) %}{% for c in (1..contact.k) %}{% endfor %}{% endfor %}{% endfor %}";
         assert_eq!(render(nested), Err(RenderError::TooManyIterations { max: 10_000 }));
         let started = std::time::Instant::now();
         let wide =

@@ -248,6 +248,21 @@ fn check_settings(journey: &Journey, p: &mut Problems<'_>) {
             format!("`{zone}` is not an IANA time zone (e.g. \"Europe/Paris\", \"UTC\")"),
         );
     }
+    for (channel, channel_settings) in &settings.channels {
+        if !CHANNELS.contains(&channel.as_str()) {
+            p.bad(
+                &format!("settings.channels.{channel}"),
+                format!("`{channel}` is not a channel; use sms, whatsapp or email"),
+            );
+            continue;
+        }
+        if let Some(deadline) = &channel_settings.delivery_deadline {
+            p.positive_duration(
+                &format!("settings.channels.{channel}.delivery_deadline"),
+                deadline,
+            );
+        }
+    }
 }
 
 fn check_node(node: &Node, p: &mut Problems<'_>) {
