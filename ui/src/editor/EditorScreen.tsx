@@ -5,7 +5,7 @@
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { BackendError, CONFLICT, saveJourney } from '../api/backend';
-import type { Button, JourneyDoc, NodeDoc, WorkspaceInfo } from '../api/types';
+import type { JourneyDoc, NodeDoc, WorkspaceInfo } from '../api/types';
 import JourneyCanvas from '../canvas/JourneyCanvas';
 import FindStep from '../canvas/FindStep';
 import Palette from '../canvas/Palette';
@@ -14,11 +14,10 @@ import { nativeOpen, nativeSaveAs } from '../files/nativeDialogs';
 import { rememberFile } from '../files/recent';
 import Inspector from '../inspector/Inspector';
 import { SampleProvider } from '../inspector/LiquidPreview';
-import type { StepNode } from '../model/canvas';
 import { slug } from '../model/ids';
 import { NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import type { PaletteKind } from '../model/palette';
-import { buttonsOf } from '../model/ports';
+import { upstreamButtons } from '../model/upstream';
 import ProblemsPanel from '../problems/ProblemsPanel';
 import { factsPhrases, statusText } from '../problems/status';
 import SettingsPanel from '../settings/SettingsPanel';
@@ -46,29 +45,6 @@ function isTextTarget(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
   if (!el || !el.tagName) return false;
   return el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable;
-}
-
-/** Buttons of the send steps that lead into `id` (through non-send steps), for reply branches. */
-function upstreamButtons(nodes: StepNode[], edges: { source: string; target: string }[], id: string): Button[] {
-  const byId = new Map(nodes.map((n) => [n.id, n] as const));
-  const seen = new Set<string>([id]);
-  let frontier = [id];
-  const out: Button[] = [];
-  for (let depth = 0; depth < 6 && frontier.length > 0; depth++) {
-    const next: string[] = [];
-    for (const e of edges) {
-      if (!frontier.includes(e.target) || seen.has(e.source)) continue;
-      seen.add(e.source);
-      const n = byId.get(e.source);
-      if (!n) continue;
-      const b = buttonsOf(n.data.doc);
-      if (n.data.doc.type === 'send') {
-        for (const x of b) if (!out.some((o) => o.id === x.id)) out.push(x);
-      } else next.push(e.source);
-    }
-    frontier = next;
-  }
-  return out;
 }
 
 function Editor({ initial, file: initialFile, revision: initialRevision, workspace, onFileChanged, onDirtyChange, onOpenFile }: EditorScreenProps) {
