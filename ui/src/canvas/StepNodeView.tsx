@@ -3,14 +3,14 @@
  * summary, labelled output handles (one per port) and one target handle. Memoised: a card only
  * re-renders when its own data changes, which keeps 1,000-node journeys smooth.
  */
-import { Handle, Position, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
+import { Handle, Position, useStoreApi, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
 import { memo, useContext, useEffect, useMemo, useRef } from 'react';
 import type { StepNode } from '../model/canvas';
 import { kindOf } from '../model/palette';
 import { outputPorts, TARGET_HANDLE } from '../model/ports';
 import { nodeSummary } from '../model/summary';
 import { KIND_COLORS, KIND_LABELS, KindIcon } from './icons';
-import { MapZoomContext } from './zoom';
+import { HugeJourneyContext, MapZoomContext } from './zoom';
 
 function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
   const doc = data.doc;
@@ -28,6 +28,16 @@ function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
     updateNodeInternals(id);
   }, [id, portsKey, updateNodeInternals]);
   const map = useContext(MapZoomContext);
+  const huge = useContext(HugeJourneyContext);
+  const store = useStoreApi();
+  useEffect(() => {
+    // In a huge journey a card may have been measured at the map level (no handles at all)
+    // before it left the view: measure its handles again when it is drawn in full. Only then:
+    // a card React Flow has not measured yet is measured on mount anyway.
+    if (!huge || map) return;
+    const bounds = store.getState().nodeLookup.get(id)?.internals.handleBounds;
+    if (bounds && (bounds.source?.length ?? 0) + (bounds.target?.length ?? 0) === 0) updateNodeInternals(id);
+  }, [huge, map, id, updateNodeInternals, store]);
   const color = KIND_COLORS[kind];
   const classes = ['step', `step--${data.status}`];
   if (map) classes.push('step--map');
