@@ -229,9 +229,19 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
   const report = editor.report;
   const status = editor.validationError ? 'Validation unavailable' : report ? statusText(report) : 'Checking…';
   const statusKind = editor.validationError ? 'unknown' : !report ? 'pending' : report.valid ? 'valid' : 'error';
-  const facts = report?.valid ? factsPhrases(report.facts) : [];
+  const facts = report?.valid ? factsPhrases(report.facts, (id) => editor.nodes.find((n) => n.data.doc.id === id)?.data.doc) : [];
 
-  const onInspectorChange = useCallback((id: string, doc: NodeDoc, key: string) => editor.updateNode(id, doc, `${id}:${key}`), [editor]);
+  // The inspector names the step by its journey id; two steps may share one (a duplicate_id
+  // error), so edits and renames go to the selected card's canvas id: the second copy is fixable.
+  const singleId = single?.id;
+  const onInspectorChange = useCallback(
+    (id: string, doc: NodeDoc, key: string) => {
+      const target = singleId ?? id;
+      editor.updateNode(target, doc, `${target}:${key}`);
+    },
+    [editor, singleId],
+  );
+  const onInspectorRename = useCallback((from: string, to: string) => editor.renameNode(singleId ?? from, to), [editor, singleId]);
   const onDeleteSelected = useCallback(() => editor.deleteSelection(), [editor]);
   const onMetaChange = editor.updateMeta;
   const onSimSelectNode = useCallback((id: string) => selectAndCentre(id), [selectAndCentre]);
@@ -243,14 +253,19 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
           <span className="logo">◆</span> Itinera
         </a>
         <div className="topbar__doc">
-          <input
-            className="topbar__name"
-            data-testid="journey-name"
-            value={editor.meta.name ?? ''}
-            placeholder="Untitled journey"
-            aria-label="Journey name"
-            onChange={(e) => editor.updateMeta({ ...editor.meta, name: e.target.value }, 'name')}
-          />
+          {/* The name is as wide as its text (a hidden copy sizes the grid cell), up to a limit. */}
+          <span className="topbar__namebox" data-value={editor.meta.name || 'Untitled journey'}>
+            <input
+              className="topbar__name"
+              data-testid="journey-name"
+              value={editor.meta.name ?? ''}
+              placeholder="Untitled journey"
+              aria-label="Journey name"
+              title={editor.meta.name || undefined}
+              size={1}
+              onChange={(e) => editor.updateMeta({ ...editor.meta, name: e.target.value }, 'name')}
+            />
+          </span>
           <span className="topbar__file mono" title={file ?? 'Not saved yet'}>
             {file ?? 'not saved yet'}
           </span>
@@ -272,7 +287,7 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
           <div
             className="facts"
             data-testid="facts"
-            title={`${facts.join('\n')}${report?.facts?.longest_time === 'unbounded' ? '\n(unbounded: a wait depends on a date in the contact or event data)' : ''}`}
+            title={facts.join('\n')}
           >
             {facts.map((f) => (
               <span key={f} className="facts__item">
@@ -370,7 +385,7 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
                 upstreamButtons={upstream}
                 diagnostics={nodeDiagnostics}
                 onChange={onInspectorChange}
-                onRename={editor.renameNode}
+                onRename={onInspectorRename}
                 onDelete={onDeleteSelected}
               />
             )}
