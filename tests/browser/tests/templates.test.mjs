@@ -44,7 +44,7 @@ btest('each template opens from the start screen with status "Valid"', async (pa
     if (t.id === 'appointment-reminder') {
       // An unbounded longest stay names the wait that depends on the contact's data.
       const facts = page.locator(tid('facts'));
-      await expectEventually(async () => (await facts.innerText()).includes('unbounded (‘wait_day_before’ waits until contact.'), 'the unbounded reason', 10_000);
+      await expectEventually(async () => (await facts.innerText()).includes('unbounded (‘wait_day_before’ waits until a date in the event data (event.starts_at))'), 'the unbounded reason', 10_000);
     }
   }
 });

@@ -72,7 +72,7 @@ describe('header text', () => {
     const wait = { id: 'wait_day_before', type: 'wait', until: { field: 'contact.appointment_at', offset: '-1d' } } as NodeDoc;
     const lookup = (id: string) => (id === wait.id ? wait : undefined);
     expect(factsPhrases({ longest_time: 'unbounded', unbounded_waits: ['wait_day_before'] }, lookup)).toEqual([
-      'Longest stay: unbounded (‘wait_day_before’ waits until contact.appointment_at says so)',
+      'Longest stay: unbounded (‘wait_day_before’ waits until a date in the contact data (contact.appointment_at))',
     ]);
     expect(factsPhrases({ longest_time: 'unbounded', unbounded_waits: ['w1', 'w2', 'w3'] })[0]).toBe('Longest stay: unbounded (‘w1’ waits until contact data says so and 2 more)');
     // A bounded stay never names a wait.

@@ -96,7 +96,7 @@ export function factsPhrases(facts: Facts | null | undefined, nodeById?: (id: st
 
 /**
  * Why the longest stay is unbounded, from the validator's `unbounded_waits` (the waits whose end
- * depends on data): "‘wait_day_before’ waits until contact.appointment_at says so", "… and 2 more".
+ * depends on data): "‘wait_day_before’ waits until a date in the event data (event.starts_at)".
  */
 export function unboundedReason(facts: Facts, nodeById?: (id: string) => NodeDoc | undefined): string {
   const waits = Array.isArray(facts.unbounded_waits) ? facts.unbounded_waits.filter((w): w is string => typeof w === 'string') : [];
@@ -105,7 +105,7 @@ export function unboundedReason(facts: Facts, nodeById?: (id: string) => NodeDoc
   const node = nodeById?.(first) as WaitNode | undefined;
   const field = node && node.type === 'wait' && typeof node.until?.field === 'string' && node.until.field ? node.until.field : '';
   const whose = field.startsWith('event.') ? 'event' : 'contact';
-  const what = field ? `waits until ${field} says so` : `waits until ${whose} data says so`;
+  const what = field ? `waits until a date in the ${whose} data (${field})` : `waits until ${whose} data says so`;
   const more = waits.length > 1 ? ` and ${waits.length - 1} more` : '';
   return `‘${first}’ ${what}${more}`;
 }
