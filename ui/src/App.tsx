@@ -10,7 +10,7 @@ import { FileDialog } from './files/FileDialog';
 import { confirmDiscard, nativeOpen, nativePickFolder } from './files/nativeDialogs';
 import { journeyRoute } from './files/paths';
 import { rememberFile } from './files/recent';
-import { blankJourney, journeyToCanvas } from './model/canvas';
+import { blankJourney, checkJourneyShape } from './model/canvas';
 import { parseRoute, routeKey, type Route } from './routes';
 import StartScreen from './start/StartScreen';
 
@@ -103,7 +103,7 @@ export default function App() {
     const done = (l: Loaded) => live && setLoaded(l);
     const fail = (e: unknown) => done({ key, error: e instanceof Error ? e.message : String(e) });
     const check = (doc: JourneyDoc) => {
-      journeyToCanvas(structuredClone(doc)); // throws a clear message when it is not a journey
+      checkJourneyShape(doc); // throws a clear message when it is not a journey (the editor lays it out once, later)
       return doc;
     };
     if (route.kind === 'journey') {

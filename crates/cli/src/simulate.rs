@@ -239,9 +239,19 @@ fn print_summary(out: &mut impl Write, journey_id: &str, s: &Summary, journey: &
     let width = s.nodes.keys().map(|k| k.chars().count()).max().unwrap_or(4).max(4);
     writeln!(out, "{:<width$}  {:>9}  results", "node", "entered")?;
     // Journey order reads like the flow.
-    for (node, counts) in journey.nodes.iter().filter_map(|n| s.nodes.get(&n.id).map(|c| (&n.id, c))) {
+    for (n, counts) in journey.nodes.iter().filter_map(|n| s.nodes.get(&n.id).map(|c| (n, c))) {
+        let node = &n.id;
         let entered = counts.get("entered").copied().unwrap_or(0);
-        let rest: Vec<String> = counts.iter().filter(|(k, _)| *k != "entered").map(|(k, n)| format!("{k} {n}")).collect();
+        // A branch's results read as the ports they take (the JSON report keeps the result names).
+        let branch = matches!(n.kind, itinera_model::NodeKind::Branch(_));
+        let word = |k: &str| -> String {
+            match (branch, k) {
+                (true, "matched") => "yes".into(),
+                (true, "no_match") => "no".into(),
+                _ => k.into(),
+            }
+        };
+        let rest: Vec<String> = counts.iter().filter(|(k, _)| *k != "entered").map(|(k, n)| format!("{} {n}", word(k))).collect();
         writeln!(out, "{node:<width$}  {entered:>9}  {}", rest.join(", "))?;
     }
     Ok(())

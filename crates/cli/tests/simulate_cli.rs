@@ -79,6 +79,10 @@ fn contact_timeline_for_people() {
     assert!(text.contains("13 contacts, 12 entered"), "{text}");
     assert!(text.contains("contact fay: exited at done"), "{text}");
     assert!(text.contains("2026-03-03 02:00 UTC  confirm_sms  deferred to 08:00 America/New_York: quiet hours"), "{text}");
+    // The per-node summary reads a branch's results as the ports taken; a reply wait keeps "matched".
+    let row = |node: &str| text.lines().find(|l| l.split_whitespace().next() == Some(node)).unwrap_or_default().to_string();
+    assert!(row("starts_soon").ends_with("  yes 9, no 5"), "{text}");
+    assert!(row("await_reply").contains("matched 6"), "{text}");
 }
 
 #[test]

@@ -36,3 +36,30 @@ export function generatedJourney(count = 1000) {
     edges,
   };
 }
+
+// A deep journey of `count` nodes without positions (the editor lays it out): trigger →
+// count - 2 steps alternating send SMS / wait 1h → exit. Valid.
+export function chainJourney(count = 10_000) {
+  const nodes = [{ id: 'start', type: 'trigger', event: 'signed_up' }];
+  const edges = [];
+  for (let i = 1; i < count - 1; i++) {
+    nodes.push(i % 2 === 1 ? { id: `send_${i}`, type: 'send', channel: 'sms', text: `Step ${i}` } : { id: `wait_${i}`, type: 'wait', for: '1h' });
+  }
+  nodes.push({ id: 'finish', type: 'exit' });
+  for (let i = 1; i < nodes.length; i++) edges.push({ from: nodes[i - 1].id, to: nodes[i].id });
+  return { format: 'itinera/journey@1', id: `chain-${count}`, name: `Chain of ${count} steps`, settings: { default_timezone: 'UTC', reentry: 'never' }, nodes, edges };
+}
+
+// A wide journey of `count` nodes (count even) without positions: trigger → a complete binary
+// tree of branches whose leaves are exits (half the journey is exits, ~2,500 side by side). Valid.
+export function treeJourney(count = 10_000) {
+  if (count % 2 !== 0 || count < 4) throw new Error(`count must be even (got ${count})`);
+  const branches = (count - 2) / 2;
+  const name = (k) => (k < branches ? `check_${k}` : `exit_${k - branches}`);
+  const nodes = [{ id: 'start', type: 'trigger', event: 'signed_up' }];
+  for (let i = 0; i < branches; i++) nodes.push({ id: `check_${i}`, type: 'branch', condition: { field: 'contact.score', op: 'gt', value: i } });
+  for (let i = 0; i <= branches; i++) nodes.push({ id: `exit_${i}`, type: 'exit' });
+  const edges = [{ from: 'start', to: 'check_0' }];
+  for (let i = 0; i < branches; i++) edges.push({ from: `check_${i}`, port: 'yes', to: name(2 * i + 1) }, { from: `check_${i}`, port: 'no', to: name(2 * i + 2) });
+  return { format: 'itinera/journey@1', id: `tree-${count}`, name: `Tree of ${count} steps`, settings: { default_timezone: 'UTC', reentry: 'never' }, nodes, edges };
+}

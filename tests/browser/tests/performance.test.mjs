@@ -1,4 +1,4 @@
-// A generated 1,000-node journey pans and zooms smoothly: frame times are measured in the page
+// A generated 1,000-node journey (and 10,000-node ones, deep and wide) pans and zooms smoothly: frame times are measured in the page
 // with requestAnimationFrame while the mouse drags the canvas and the wheel zooms it, against a
 // baseline of the same page sitting idle in the same run. Prints median and p95 frame times
 // (and their ratio to the idle baseline), writes them to perf.json, and asserts p95 < 67 ms (at most
@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import path from 'node:path';
 import { ARTIFACT_DIR, WORK_DIR, browserTest, expectEventually, gotoRoute, openBrowser, tid } from '../lib/app.mjs';
-import { generatedJourney } from '../lib/generate.mjs';
+import { chainJourney, generatedJourney, treeJourney } from '../lib/generate.mjs';
 
 let session;
 before(async () => {
@@ -189,3 +189,79 @@ btest('a generated 1,000-node journey pans and zooms with p95 frame time < 67 ms
   assert.ok(large.frames >= 30, `enough frames were measured (${large.frames})`);
   assert.ok(large.p95 < 67, `p95 frame time ${ms(large.p95)} must be < 67 ms (three 60 Hz frames)`);
 }, { timeout: 240_000 });
+
+/**
+ * Opens `file` (already in the folder) from the start screen. Returns the milliseconds until the
+ * first card is drawn (measured, so visible), and until the journey is validated as well.
+ */
+async function openTimed(page, file, steps) {
+  await gotoRoute(page, '/');
+  await page.locator(tid('start-screen')).waitFor();
+  const started = Date.now();
+  await gotoRoute(page, `/journey/${encodeURIComponent(file)}`);
+  await page.locator('.react-flow__node').first().waitFor({ state: 'visible', timeout: 60_000 });
+  const drawnMs = Date.now() - started;
+  const status = page.locator(tid('validation-status'));
+  await expectEventually(async () => (await status.innerText()).trim() === 'Valid', `the ${steps}-step journey to validate`, 60_000);
+  const validatedMs = Date.now() - started;
+  return { drawnMs, validatedMs };
+}
+
+// 10,000 steps without positions (laid out by the editor): a chain 10,000 deep and a tree of
+// branches ~2,500 wide. Each opens (no "Maximum call stack size exceeded"), is measured opening and
+// panning beside the 12-step template in the same run, and writes perf-10000-SHAPE.json. The
+// figures are reported, not asserted beyond generous sanity bounds (as above).
+for (const [shape, make] of [
+  ['deep', chainJourney],
+  ['wide', treeJourney],
+]) {
+  btest(`a 10,000-node ${shape} journey opens, validates and pans (figures reported)`, async (page, s, t) => {
+    await gotoRoute(page, '/template/appointment-reminder');
+    const status = page.locator(tid('validation-status'));
+    await expectEventually(async () => (await status.innerText()).trim() === 'Valid', 'the template to validate', 30_000);
+    await page.waitForTimeout(500);
+    const small = await panAndZoom(page);
+
+    const journey = make(10_000);
+    const file = `generated-10000-${shape}.journey.json`;
+    await writeFile(path.join(WORK_DIR, file), JSON.stringify(journey, null, 2) + '\n');
+    const open = await openTimed(page, file, 10_000);
+    assert.equal(await page.locator(tid('open-error')).count(), 0, 'the journey opened');
+    assert.equal(await page.locator(tid('dirty-marker')).count(), 0, 'opening a file leaves nothing unsaved');
+    const drawn = await page.locator('.react-flow__node').count();
+
+    const idle = await idleFrames(page);
+    const large = await panAndZoom(page);
+    assert.equal(await page.locator(tid('dirty-marker')).count(), 0, 'panning and zooming is no edit');
+
+    const figures = {
+      shape,
+      nodes: journey.nodes.length,
+      drawnNodes: drawn,
+      ...open,
+      idle,
+      baseline12: small,
+      panZoom10000: large,
+      ratioMedian: large.median / small.median,
+      ratioP95: large.p95 / small.p95,
+      userAgent: await page.evaluate(() => navigator.userAgent),
+      loadAverage1m: loadavg()[0],
+    };
+    await mkdir(ARTIFACT_DIR, { recursive: true });
+    await writeFile(path.join(ARTIFACT_DIR, `perf-10000-${shape}.json`), JSON.stringify(figures, null, 2) + '\n');
+    const ms = (x) => `${x.toFixed(1)} ms`;
+    const line =
+      `10,000-node ${shape} journey: first cards drawn in ${open.drawnMs} ms, validated in ${open.validatedMs} ms (${drawn} nodes in the DOM); ` +
+      `pan/zoom frames: median ${ms(large.median)}, p95 ${ms(large.p95)}, max ${ms(large.max)} over ${large.frames} frames; ` +
+      `12-step template (baseline): median ${ms(small.median)}, p95 ${ms(small.p95)}; ` +
+      `ratio to baseline: median ×${figures.ratioMedian.toFixed(2)}, p95 ×${figures.ratioP95.toFixed(2)}; idle: median ${ms(idle.median)}; ` +
+      `by phase (median/p95): pan ${ms(large.pan.median)}/${ms(large.pan.p95)}, wheel zoom ${ms(large.zoom.median)}/${ms(large.zoom.p95)}, ` +
+      `pan zoomed out ${ms(large.panZoomedOut.median)}/${ms(large.panZoomedOut.p95)}; machine load average ${loadavg()[0].toFixed(1)}`;
+    console.log(line);
+    t.diagnostic(line);
+    assert.ok(large.frames >= 30, `enough frames were measured (${large.frames})`);
+    // Sanity bounds only (a shared CI machine): the goals (< 2 s, 60 fps) are read in the figures.
+    assert.ok(open.drawnMs < 30_000, `opened in ${open.drawnMs} ms`);
+    assert.ok(large.p95 < 200, `p95 frame time ${ms(large.p95)} must stay < 200 ms`);
+  }, { timeout: 300_000 });
+}

@@ -38,6 +38,14 @@ btest('each template opens from the start screen with status "Valid"', async (pa
       assert.equal(await page.locator(nodeSel(n.id)).count(), 1, `node ${n.id} of ${t.id} is drawn`);
     }
     assert.equal(await page.locator('.react-flow__edge').count(), t.journey.edges.length, `every edge of ${t.id} is drawn`);
+    // The header's name is not cut off: the field is as wide as the name (there is room at 1280 px).
+    const name = page.locator(tid('journey-name'));
+    assert.ok(await name.evaluate((el) => el.scrollWidth <= el.clientWidth + 1), `the name of ${t.id} fits its field`);
+    if (t.id === 'appointment-reminder') {
+      // An unbounded longest stay names the wait that depends on the contact's data.
+      const facts = page.locator(tid('facts'));
+      await expectEventually(async () => (await facts.innerText()).includes('unbounded (‘wait_day_before’ waits until a date in the event data (event.starts_at))'), 'the unbounded reason', 10_000);
+    }
   }
 });
 

@@ -256,6 +256,8 @@ export interface Facts extends Extra {
   longest_seconds?: number | null;
   /** Most messages per channel one contact can receive. */
   max_messages?: Record<string, number>;
+  /** Ids of the waits whose end depends on data (`wait.until`), in file order: why `longest_time` is "unbounded". */
+  unbounded_waits?: string[];
 }
 
 export interface Report {

@@ -6,6 +6,7 @@ import {
   Background,
   BackgroundVariant,
   Controls,
+  getViewportForBounds,
   MarkerType,
   MiniMap,
   Panel,
@@ -17,11 +18,12 @@ import {
   type IsValidConnection,
   type NodeMouseHandler,
   type OnConnectEnd,
+  type Viewport,
 } from '@xyflow/react';
-import { memo, useCallback, useEffect, useRef, useState, type DragEvent } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type DragEvent } from 'react';
 import type { Editor } from '../editor/useEditor';
 import type { StepNode, WireEdge } from '../model/canvas';
-import { NODE_WIDTH } from '../model/layout';
+import { NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import { kindOf, PALETTE_KINDS, type PaletteKind } from '../model/palette';
 import { KIND_COLORS } from './icons';
 import { InsertContext, type InsertRequest } from './insert';
@@ -29,12 +31,13 @@ import InsertMenu from './InsertMenu';
 import { PALETTE_MIME } from './Palette';
 import StepNodeView from './StepNodeView';
 import WireEdgeView from './WireEdgeView';
-import { BIG_JOURNEY, MapZoomContext, zoomLevel, type ZoomLevel as ZoomLevelName } from './zoom';
+import { BIG_JOURNEY, cardBounds, HUGE_JOURNEY, HugeJourneyContext, MapZoomContext, zoomLevel, type ZoomLevel as ZoomLevelName } from './zoom';
 
 const nodeTypes = { step: StepNodeView };
 const edgeTypes = { wire: WireEdgeView };
 const defaultEdgeOptions: DefaultEdgeOptions = { type: 'wire', markerEnd: { type: MarkerType.ArrowClosed, width: 14, height: 14, color: '#94a3b8', markerUnits: 'userSpaceOnUse' } };
 const fitViewOptions = { padding: 0.15, maxZoom: 1 };
+const MIN_ZOOM = 0.05;
 const deleteKeys = ['Delete', 'Backspace'];
 const multiKeys = ['Shift', 'Meta', 'Control'];
 const proOptions = { hideAttribution: false };
@@ -139,6 +142,7 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
   const pending = editor.pendingDelete;
 
   const big = editor.nodes.length > BIG_JOURNEY;
+  const huge = editor.nodes.length > HUGE_JOURNEY;
   const [zoom, setZoom] = useState<ZoomLevelName>('near');
   const level: ZoomLevelName = big ? zoom : 'near';
   const updateNodeInternals = useUpdateNodeInternals();
@@ -146,16 +150,33 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
   useEffect(() => {
     // Handles come back when leaving the map level: measure them (cards kept their size, so
     // React Flow would not on its own).
-    if (previousLevel.current === 'map' && level !== 'map') updateNodeInternals(editor.nodes.map((n) => n.id));
+    // (A huge journey's cards do this themselves, as they are drawn: see HugeJourneyContext.)
+    if (previousLevel.current === 'map' && level !== 'map' && !huge) updateNodeInternals(editor.nodes.map((n) => n.id));
     previousLevel.current = level;
   }, [level]); // eslint-disable-line react-hooks/exhaustive-deps
   // Fit once when a journey with steps opens; never again behind the marketer's back.
   const [initialFit] = useState(() => editor.nodes.length > 0);
+  // A huge journey is fitted before its first render, from the positions and the pane's size:
+  // waiting for React Flow's fit would first draw every card in full at the default zoom.
+  const [hugeViewport, setHugeViewport] = useState<Viewport | null>(null);
+  useLayoutEffect(() => {
+    if (!huge || !initialFit || !box.current) return;
+    const r = box.current.getBoundingClientRect();
+    const bounds = cardBounds(
+      editor.nodes.map((n) => n.position),
+      { width: NODE_WIDTH, height: NODE_HEIGHT },
+    );
+    const vp = getViewportForBounds(bounds, r.width, r.height, MIN_ZOOM, fitViewOptions.maxZoom, fitViewOptions.padding);
+    setZoom(zoomLevel(vp.zoom));
+    setHugeViewport(vp);
+  }, []); // eslint-disable-line react-hooks/exhaustive-deps
+  const waitForFit = huge && initialFit && !hugeViewport;
   return (
     <div className={`canvas${big ? ' canvas--big' : ''}`} ref={box} onDragOver={onDragOver} onDrop={onDrop} data-testid="canvas" data-zoom={level}>
       <InsertContext.Provider value={openInsert}>
       <MapZoomContext.Provider value={level === 'map'}>
-      <ReactFlow<StepNode, WireEdge>
+      <HugeJourneyContext.Provider value={huge}>
+      {!waitForFit && <ReactFlow<StepNode, WireEdge>
         nodes={editor.nodes}
         edges={level === 'map' ? NO_EDGES : editor.edges}
         nodeTypes={nodeTypes}
@@ -176,10 +197,11 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
         deleteKeyCode={deleteKeys}
         multiSelectionKeyCode={multiKeys}
         selectionKeyCode="Shift"
-        fitView={initialFit}
+        fitView={initialFit && !huge}
         fitViewOptions={fitViewOptions}
-        defaultViewport={emptyViewport}
-        minZoom={0.05}
+        defaultViewport={hugeViewport ?? emptyViewport}
+        minZoom={MIN_ZOOM}
+        onlyRenderVisibleElements={huge}
         maxZoom={2}
         elevateEdgesOnSelect
         connectionRadius={28}
@@ -217,7 +239,8 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
             </button>
           </Panel>
         )}
-      </ReactFlow>
+      </ReactFlow>}
+      </HugeJourneyContext.Provider>
       </MapZoomContext.Provider>
       </InsertContext.Provider>
       {menu && (

@@ -4,7 +4,7 @@
  * insert menu, and one target handle. Memoised: a card only re-renders when its own data
  * changes, which keeps 1,000-node journeys smooth.
  */
-import { Handle, Position, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
+import { Handle, Position, useStoreApi, useUpdateNodeInternals, type NodeProps } from '@xyflow/react';
 import { memo, useContext, useEffect, useMemo, useRef } from 'react';
 import type { StepNode } from '../model/canvas';
 import { kindOf } from '../model/palette';
@@ -12,7 +12,7 @@ import { outputPorts, TARGET_HANDLE } from '../model/ports';
 import { nodeSummary } from '../model/summary';
 import { KIND_COLORS, KIND_LABELS, KindIcon } from './icons';
 import { InsertContext } from './insert';
-import { MapZoomContext } from './zoom';
+import { HugeJourneyContext, MapZoomContext } from './zoom';
 
 function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
   const doc = data.doc;
@@ -32,6 +32,16 @@ function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
   const map = useContext(MapZoomContext);
   const openInsert = useContext(InsertContext);
   const label = typeof doc.label === 'string' ? doc.label.trim() : '';
+  const huge = useContext(HugeJourneyContext);
+  const store = useStoreApi();
+  useEffect(() => {
+    // In a huge journey a card may have been measured at the map level (no handles at all)
+    // before it left the view: measure its handles again when it is drawn in full. Only then:
+    // a card React Flow has not measured yet is measured on mount anyway.
+    if (!huge || map) return;
+    const bounds = store.getState().nodeLookup.get(id)?.internals.handleBounds;
+    if (bounds && (bounds.source?.length ?? 0) + (bounds.target?.length ?? 0) === 0) updateNodeInternals(id);
+  }, [huge, map, id, updateNodeInternals, store]);
   const color = KIND_COLORS[kind];
   const classes = ['step', `step--${data.status}`];
   if (map) classes.push('step--map');

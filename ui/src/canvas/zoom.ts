@@ -13,6 +13,12 @@ export const MAP_ZOOM = 0.2;
 /** Journeys with more steps than this get semantic zoom; smaller ones always draw everything. */
 export const BIG_JOURNEY = 150;
 
+/**
+ * Journeys with more steps than this draw only the cards and wires in view (React Flow's
+ * `onlyRenderVisibleElements`): 10,000 cards in the DOM make every pan and zoom slow.
+ */
+export const HUGE_JOURNEY = 2000;
+
 export function zoomLevel(zoom: number): ZoomLevel {
   return zoom < MAP_ZOOM ? 'map' : zoom < FAR_ZOOM ? 'far' : 'near';
 }
@@ -22,3 +28,26 @@ export function zoomLevel(zoom: number): ZoomLevel {
  * pure CSS (`data-zoom` on the canvas), which costs a restyle and no React work.
  */
 export const MapZoomContext = createContext<boolean>(false);
+
+/**
+ * True in a journey above HUGE_JOURNEY: cards mount and unmount as they enter and leave the
+ * view, so each card re-measures its own handles when it is drawn in full (a card measured at
+ * the map level has none), instead of the canvas re-measuring every card at once.
+ */
+export const HugeJourneyContext = createContext<boolean>(false);
+
+/** The box around cards at `positions` (each `card` sized), for the first viewport of a huge journey. */
+export function cardBounds(positions: readonly { x: number; y: number }[], card: { width: number; height: number }) {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const p of positions) {
+    if (p.x < minX) minX = p.x;
+    if (p.y < minY) minY = p.y;
+    if (p.x + card.width > maxX) maxX = p.x + card.width;
+    if (p.y + card.height > maxY) maxY = p.y + card.height;
+  }
+  if (positions.length === 0) return { x: 0, y: 0, width: card.width, height: card.height };
+  return { x: minX, y: minY, width: maxX - minX, height: maxY - minY };
+}

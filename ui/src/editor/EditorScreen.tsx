@@ -5,7 +5,7 @@
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { BackendError, CONFLICT, saveJourney } from '../api/backend';
-import type { Button, JourneyDoc, NodeDoc, WorkspaceInfo } from '../api/types';
+import type { JourneyDoc, NodeDoc, WorkspaceInfo } from '../api/types';
 import JourneyCanvas from '../canvas/JourneyCanvas';
 import FindStep from '../canvas/FindStep';
 import Palette from '../canvas/Palette';
@@ -14,11 +14,10 @@ import { nativeOpen, nativeSaveAs } from '../files/nativeDialogs';
 import { rememberFile } from '../files/recent';
 import Inspector from '../inspector/Inspector';
 import { SampleProvider } from '../inspector/LiquidPreview';
-import type { StepNode } from '../model/canvas';
 import { slug } from '../model/ids';
 import { NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import type { PaletteKind } from '../model/palette';
-import { upstreamButtons } from '../model/transform';
+import { upstreamButtons } from '../model/upstream';
 import ProblemsPanel from '../problems/ProblemsPanel';
 import { factsPhrases, statusText } from '../problems/status';
 import SettingsPanel from '../settings/SettingsPanel';
@@ -46,11 +45,6 @@ function isTextTarget(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
   if (!el || !el.tagName) return false;
   return el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT' || el.isContentEditable;
-}
-
-/** Buttons of the send steps that lead into `id` (through non-send steps), for reply branches. */
-function upstreamOf(nodes: StepNode[], edges: { source: string; target: string }[], id: string): Button[] {
-  return upstreamButtons(new Map(nodes.map((n) => [n.id, n.data.doc] as const)), edges.map((e) => ({ from: e.source, to: e.target })), id);
 }
 
 function Editor({ initial, file: initialFile, revision: initialRevision, workspace, onFileChanged, onDirtyChange, onOpenFile }: EditorScreenProps) {
@@ -84,7 +78,7 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
   const selected = useMemo(() => editor.nodes.filter((n) => n.selected), [editor.nodes]);
   const single = selected.length === 1 ? selected[0] : null;
   const otherIds = useMemo(() => (single ? editor.nodes.filter((n) => n !== single).map((n) => n.data.doc.id) : []), [editor.nodes, single]);
-  const upstream = useMemo(() => (single && single.data.doc.type === 'wait_for' ? upstreamOf(editor.nodes, editor.edges, single.id) : []), [single, editor.nodes, editor.edges]);
+  const upstream = useMemo(() => (single && single.data.doc.type === 'wait_for' ? upstreamButtons(editor.nodes, editor.edges, single.id) : []), [single, editor.nodes, editor.edges]);
   const nodeDiagnostics = useMemo(
     () => (single && editor.report ? editor.report.diagnostics.filter((d) => d.node === single.data.doc.id || d.nodes?.includes(single.data.doc.id)) : []),
     [single, editor.report],
@@ -235,9 +229,19 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
   const report = editor.report;
   const status = editor.validationError ? 'Validation unavailable' : report ? statusText(report) : 'Checking…';
   const statusKind = editor.validationError ? 'unknown' : !report ? 'pending' : report.valid ? 'valid' : 'error';
-  const facts = report?.valid ? factsPhrases(report.facts) : [];
+  const facts = report?.valid ? factsPhrases(report.facts, (id) => editor.nodes.find((n) => n.data.doc.id === id)?.data.doc) : [];
 
-  const onInspectorChange = useCallback((id: string, doc: NodeDoc, key: string) => editor.updateNode(id, doc, `${id}:${key}`), [editor]);
+  // The inspector names the step by its journey id; two steps may share one (a duplicate_id
+  // error), so edits and renames go to the selected card's canvas id: the second copy is fixable.
+  const singleId = single?.id;
+  const onInspectorChange = useCallback(
+    (id: string, doc: NodeDoc, key: string) => {
+      const target = singleId ?? id;
+      editor.updateNode(target, doc, `${target}:${key}`);
+    },
+    [editor, singleId],
+  );
+  const onInspectorRename = useCallback((from: string, to: string) => editor.renameNode(singleId ?? from, to), [editor, singleId]);
   const onDeleteSelected = useCallback(() => editor.deleteSelection(), [editor]);
   const onMetaChange = editor.updateMeta;
   const onSimSelectNode = useCallback((id: string) => selectAndCentre(id), [selectAndCentre]);
@@ -249,14 +253,19 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
           <span className="logo">◆</span> Itinera
         </a>
         <div className="topbar__doc">
-          <input
-            className="topbar__name"
-            data-testid="journey-name"
-            value={editor.meta.name ?? ''}
-            placeholder="Untitled journey"
-            aria-label="Journey name"
-            onChange={(e) => editor.updateMeta({ ...editor.meta, name: e.target.value }, 'name')}
-          />
+          {/* The name is as wide as its text (a hidden copy sizes the grid cell), up to a limit. */}
+          <span className="topbar__namebox" data-value={editor.meta.name || 'Untitled journey'}>
+            <input
+              className="topbar__name"
+              data-testid="journey-name"
+              value={editor.meta.name ?? ''}
+              placeholder="Untitled journey"
+              aria-label="Journey name"
+              title={editor.meta.name || undefined}
+              size={1}
+              onChange={(e) => editor.updateMeta({ ...editor.meta, name: e.target.value }, 'name')}
+            />
+          </span>
           <span className="topbar__file mono" title={file ?? 'Not saved yet'}>
             {file ?? 'not saved yet'}
           </span>
@@ -278,7 +287,7 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
           <div
             className="facts"
             data-testid="facts"
-            title={`${facts.join('\n')}${report?.facts?.longest_time === 'unbounded' ? '\n(unbounded: a wait depends on a date in the contact or event data)' : ''}`}
+            title={facts.join('\n')}
           >
             {facts.map((f) => (
               <span key={f} className="facts__item">
@@ -376,7 +385,7 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
                 upstreamButtons={upstream}
                 diagnostics={nodeDiagnostics}
                 onChange={onInspectorChange}
-                onRename={editor.renameNode}
+                onRename={onInspectorRename}
                 onDelete={onDeleteSelected}
               />
             )}

@@ -109,6 +109,19 @@ describe('canvas operations', () => {
     expect(renameNode(c, 'w', '')).toBe(c);
   });
 
+  it('the second copy of a duplicate id is edited and renamed by its canvas id, leaving the first alone', () => {
+    const doc = journey();
+    doc.nodes.push({ id: 'a', type: 'exit' });
+    const c = journeyToCanvas(doc);
+    const dup = c.nodes[c.nodes.length - 1];
+    expect(dup.id).toBe('a#dup2');
+    const edited = updateNodeDoc(c, dup.id, { id: 'a', type: 'exit', x_note: 'second' } as JourneyDoc['nodes'][number]);
+    const out = canvasToJourney(renameNode(edited, dup.id, 'a_again'));
+    expect(out.nodes.filter((n) => n.id === 'a')).toHaveLength(1);
+    expect(out.nodes[out.nodes.length - 1]).toMatchObject({ id: 'a_again', x_note: 'second' });
+    expect(edgesOf(out)).toEqual(edgesOf(canvasToJourney(c)));
+  });
+
   it('renaming a branch port renames its edge; removing a branch drops its edge', () => {
     const c = journeyToCanvas(journey());
     const w = c.nodes[1].data.doc as JourneyDoc['nodes'][number] & { branches: { port: string }[] };

@@ -99,6 +99,15 @@ describe('inspector forms', () => {
     expect(renames).toEqual([['a', 'done']]);
   });
 
+  it('a duplicate id says so before any typing, and can be changed', () => {
+    const { renames } = mount({ id: 'a', type: 'exit' }, ['a', 'b']);
+    expect(screen.getByText(/Another step is also called “a”/)).toBeTruthy();
+    const input = byId('field-id');
+    fireEvent.focus(input);
+    fireEvent.change(input, { target: { value: 'a2' } });
+    expect(renames).toEqual([['a', 'a2']]);
+  });
+
   it('keeps fields the form does not show', () => {
     const { latest } = mount({ id: 'x', type: 'webhook', url: 'https://a.example', method: 'POST', x_retry: 3 } as NodeDoc);
     fireEvent.change(byId('field-url'), { target: { value: 'https://b.example/hook' } });

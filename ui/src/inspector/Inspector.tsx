@@ -35,7 +35,8 @@ export interface InspectorProps {
 function IdField({ id, otherIds, onRename }: { id: string; otherIds: string[]; onRename: (from: string, to: string) => boolean }) {
   const [draft, setDraft] = useState<string | null>(null);
   const text = draft ?? id;
-  const error = draft !== null && draft !== id ? nodeIdError(draft, otherIds) : null;
+  // A duplicate id (a duplicate_id error) is shown before any typing, so that it gets fixed here.
+  const error = draft !== null && draft !== id ? nodeIdError(draft, otherIds) : otherIds.includes(id) ? `Another step is also called “${id}”: give this one its own id` : null;
   return (
     <div className={`field${error ? ' field--error' : ''}`}>
       <label className="field__label" htmlFor="inspector-id">

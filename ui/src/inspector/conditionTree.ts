@@ -18,11 +18,18 @@ export function isGroup(c: Condition): boolean {
 
 /** A condition as a group: a bare rule becomes a group of one. */
 export function toGroup(c: Condition | undefined): Group {
-  if (!c) return { mode: 'all', negate: false, items: [], extra: {} };
-  if (c.not && !Array.isArray(c.all) && !Array.isArray(c.any) && c.field === undefined) {
-    const inner = toGroup(c.not);
-    return { ...inner, negate: !inner.negate };
+  // `not` wrappers are unwrapped in a loop (any depth), each one flipping the negation.
+  let negate = false;
+  while (c && c.not && !Array.isArray(c.all) && !Array.isArray(c.any) && c.field === undefined) {
+    negate = !negate;
+    c = c.not;
   }
+  const g = plainGroup(c);
+  return negate ? { ...g, negate: !g.negate } : g;
+}
+
+function plainGroup(c: Condition | undefined): Group {
+  if (!c) return { mode: 'all', negate: false, items: [], extra: {} };
   if (Array.isArray(c.all) || Array.isArray(c.any)) {
     const { all, any, ...extra } = c;
     return { mode: Array.isArray(c.any) ? 'any' : 'all', negate: false, items: (Array.isArray(c.any) ? any : all) ?? [], extra };

@@ -112,11 +112,11 @@ export function makeWireEdge(from: string, port: string, to: string, id: string,
 }
 
 /**
- * The canvas for a journey. Nodes without a valid `position` are laid out (dagre, top to
- * bottom); when only some lack one, the laid-out ones are placed to the right of the others.
- * Throws `JourneyShapeError` when `doc` has no `nodes` array or a node has no string `id`/`type`.
+ * Throws `JourneyShapeError` unless `doc` is shaped like a journey: an object with a `nodes`
+ * array whose nodes have string `id`/`type`, and edges (if any) with string `from`/`to` and
+ * an optional string `port`. Cheap (no layout): what opening a file checks first.
  */
-export function journeyToCanvas(doc: JourneyDoc): CanvasState {
+export function checkJourneyShape(doc: unknown): asserts doc is JourneyDoc {
   if (!isObject(doc)) throw new JourneyShapeError('a journey must be a JSON object');
   if (!Array.isArray(doc.nodes)) throw new JourneyShapeError('the journey has no `nodes` array');
   if (doc.edges !== undefined && !Array.isArray(doc.edges)) throw new JourneyShapeError('`edges` must be an array');
@@ -125,14 +125,29 @@ export function journeyToCanvas(doc: JourneyDoc): CanvasState {
     if (typeof n.id !== 'string') throw new JourneyShapeError(`node #${i + 1} has no string \`id\``);
     if (typeof n.type !== 'string') throw new JourneyShapeError(`node \`${n.id}\` has no string \`type\``);
   });
-  const rawEdges: EdgeDoc[] = doc.edges ?? [];
-  rawEdges.forEach((e, i) => {
+  ((doc.edges ?? []) as unknown[]).forEach((e, i) => {
     if (!isObject(e) || typeof e.from !== 'string' || typeof e.to !== 'string') {
       throw new JourneyShapeError(`edge #${i + 1} needs string \`from\` and \`to\``);
     }
     if (e.port !== undefined && typeof e.port !== 'string') throw new JourneyShapeError(`edge #${i + 1}: \`port\` must be a string`);
   });
+}
 
+/** The largest of `values` (-Infinity for none), by a loop: `Math.max(...list)` overflows the stack on long lists. */
+function maxOf(values: readonly number[]): number {
+  let m = -Infinity;
+  for (const v of values) if (v > m) m = v;
+  return m;
+}
+
+/**
+ * The canvas for a journey. Nodes without a valid `position` are laid out (`layoutPositions`, top
+ * to bottom); when only some lack one, the laid-out ones are placed to the right of the others.
+ * Throws `JourneyShapeError` when `doc` has no `nodes` array or a node has no string `id`/`type`.
+ */
+export function journeyToCanvas(doc: JourneyDoc): CanvasState {
+  checkJourneyShape(doc);
+  const rawEdges: EdgeDoc[] = doc.edges ?? [];
   const missing = doc.nodes.filter((n) => !validPosition(n.position));
   let placed = new Map<string, Position>();
   if (missing.length > 0) {
@@ -140,12 +155,12 @@ export function journeyToCanvas(doc: JourneyDoc): CanvasState {
     const fixed = doc.nodes.filter((n) => validPosition(n.position));
     if (fixed.length > 0) {
       // Keep hand-placed nodes where they are; put the others in a column block to their right.
-      const maxX = Math.max(...fixed.map((n) => (n.position as Position).x)) + 320;
-      const minY = Math.min(...fixed.map((n) => (n.position as Position).y));
+      const maxX = maxOf(fixed.map((n) => (n.position as Position).x)) + 320;
+      const minY = -maxOf(fixed.map((n) => -(n.position as Position).y));
       const ids = new Set(missing.map((n) => n.id));
       const xs = [...placed.entries()].filter(([id]) => ids.has(id)).map(([, p]) => p);
-      const dx = maxX - Math.min(...xs.map((p) => p.x));
-      const dy = minY - Math.min(...xs.map((p) => p.y));
+      const dx = maxX + maxOf(xs.map((p) => -p.x));
+      const dy = minY + maxOf(xs.map((p) => -p.y));
       for (const [id, p] of placed) placed.set(id, { x: p.x + dx, y: p.y + dy });
     }
   }

@@ -27,20 +27,56 @@ const OP_WORDS: Record<string, string> = {
   within_last: 'within last',
 };
 
+/** A value as the card shows it; nested arrays are written as JSON (no recursion per level). */
 function valueText(v: unknown): string {
   if (v === undefined) return '';
-  if (Array.isArray(v)) return `[${v.map((x) => valueText(x)).join(', ')}]`;
+  if (Array.isArray(v)) return `[${v.map((x) => (typeof x === 'string' ? x : x === undefined ? '' : safeJson(x))).join(', ')}]`;
   if (typeof v === 'string') return v;
-  return JSON.stringify(v);
+  return safeJson(v);
 }
 
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? '';
+  } catch {
+    return '…';
+  }
+}
+
+/**
+ * One line for a condition. Groups of one and `not` are unwrapped in a loop, so the nesting of
+ * a condition never reaches the call stack.
+ */
 export function conditionSummary(c: Condition | undefined): string {
-  if (!c || typeof c !== 'object') return 'no condition';
-  if (Array.isArray(c.all)) return c.all.length === 1 ? conditionSummary(c.all[0]) : `all of ${c.all.length} rules`;
-  if (Array.isArray(c.any)) return c.any.length === 1 ? conditionSummary(c.any[0]) : `any of ${c.any.length} rules`;
-  if (c.not) return `not (${conditionSummary(c.not)})`;
-  const op = c.op ? (OP_WORDS[c.op] ?? c.op) : '?';
-  return `${c.field ?? '?'} ${op} ${valueText(c.value)}`.trim();
+  let nots = 0;
+  let text = '';
+  for (;;) {
+    if (!c || typeof c !== 'object') {
+      text = 'no condition';
+      break;
+    }
+    if (Array.isArray(c.all)) {
+      if (c.all.length === 1) c = c.all[0];
+      else {
+        text = `all of ${c.all.length} rules`;
+        break;
+      }
+    } else if (Array.isArray(c.any)) {
+      if (c.any.length === 1) c = c.any[0];
+      else {
+        text = `any of ${c.any.length} rules`;
+        break;
+      }
+    } else if (c.not) {
+      nots++;
+      c = c.not;
+    } else {
+      const op = c.op ? (OP_WORDS[c.op] ?? c.op) : '?';
+      text = `${c.field ?? '?'} ${op} ${valueText(c.value)}`.trim();
+      break;
+    }
+  }
+  return 'not ('.repeat(nots) + text + ')'.repeat(nots);
 }
 
 const clip = (s: string, n = 60) => (s.length > n ? s.slice(0, n - 1) + '…' : s);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Diagnostic, Report } from '../api/types';
+import type { Diagnostic, NodeDoc, Report } from '../api/types';
 import { journeyToCanvas } from '../model/canvas';
 import { factsPhrases, nodeProblems, statusText, withStatuses } from './status';
 
@@ -68,6 +68,17 @@ describe('header text', () => {
       '12 steps',
     ]);
     expect(factsPhrases({ longest_time: 'unbounded' })).toEqual(['Longest stay: unbounded']);
+  });
+
+  it('says which wait makes the longest stay unbounded (from the validator\'s unbounded_waits)', () => {
+    const wait = { id: 'wait_day_before', type: 'wait', until: { field: 'contact.appointment_at', offset: '-1d' } } as NodeDoc;
+    const lookup = (id: string) => (id === wait.id ? wait : undefined);
+    expect(factsPhrases({ longest_time: 'unbounded', unbounded_waits: ['wait_day_before'] }, lookup)).toEqual([
+      'Longest stay: unbounded (‘wait_day_before’ waits until a date in the contact data (contact.appointment_at))',
+    ]);
+    expect(factsPhrases({ longest_time: 'unbounded', unbounded_waits: ['w1', 'w2', 'w3'] })[0]).toBe('Longest stay: unbounded (‘w1’ waits until contact data says so and 2 more)');
+    // A bounded stay never names a wait.
+    expect(factsPhrases({ longest_time: '2d', unbounded_waits: [] }, lookup)).toEqual(['Longest stay: 2d']);
     expect(factsPhrases(null)).toEqual([]);
   });
 });

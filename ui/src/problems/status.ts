@@ -2,7 +2,7 @@
  * What the validation report means for the canvas and the header: a status per node, the
  * header's summary text and the journey's facts in plain words.
  */
-import type { Diagnostic, Facts, Report } from '../api/types';
+import type { Diagnostic, Facts, NodeDoc, Report, WaitNode } from '../api/types';
 import type { NodeStatus, StepNode } from '../model/canvas';
 
 export interface NodeProblems {
@@ -77,11 +77,12 @@ export function channelName(channel: string): string {
 }
 
 /** The facts in plain words, most useful first: longest stay, messages per channel, size. */
-export function factsPhrases(facts: Facts | null | undefined): string[] {
+export function factsPhrases(facts: Facts | null | undefined, nodeById?: (id: string) => NodeDoc | undefined): string[] {
   if (!facts) return [];
   const out: string[] = [];
   if (typeof facts.longest_time === 'string') {
-    out.push(`Longest stay: ${facts.longest_time}`);
+    const why = facts.longest_time === 'unbounded' ? unboundedReason(facts, nodeById) : '';
+    out.push(`Longest stay: ${facts.longest_time}${why ? ` (${why})` : ''}`);
   }
   const max = facts.max_messages;
   if (max && typeof max === 'object') {
@@ -93,4 +94,20 @@ export function factsPhrases(facts: Facts | null | undefined): string[] {
   }
   if (typeof facts.nodes === 'number') out.push(plural(facts.nodes, 'step'));
   return out;
+}
+
+/**
+ * Why the longest stay is unbounded, from the validator's `unbounded_waits` (the waits whose end
+ * depends on data): "‘wait_day_before’ waits until a date in the event data (event.starts_at)".
+ */
+export function unboundedReason(facts: Facts, nodeById?: (id: string) => NodeDoc | undefined): string {
+  const waits = Array.isArray(facts.unbounded_waits) ? facts.unbounded_waits.filter((w): w is string => typeof w === 'string') : [];
+  if (waits.length === 0) return '';
+  const first = waits[0];
+  const node = nodeById?.(first) as WaitNode | undefined;
+  const field = node && node.type === 'wait' && typeof node.until?.field === 'string' && node.until.field ? node.until.field : '';
+  const whose = field.startsWith('event.') ? 'event' : 'contact';
+  const what = field ? `waits until a date in the ${whose} data (${field})` : `waits until ${whose} data says so`;
+  const more = waits.length > 1 ? ` and ${waits.length - 1} more` : '';
+  return `‘${first}’ ${what}${more}`;
 }
