@@ -83,8 +83,7 @@ impl Error {
     /// An I/O error on `file`, a name relative to the folder (errors never show where the folder
     /// is on disk); a missing file becomes [`Error::NotFound`] naming it.
     pub fn file(file: &str, cause: io::Error) -> Error {
-        let shown: String =
-            if file.chars().count() > 80 { format!("{}…", file.chars().take(80).collect::<String>()) } else { file.to_owned() };
+        let shown = shorten(file);
         match cause.kind() {
             io::ErrorKind::NotFound => Error::NotFound(format!("{shown}: no such file or folder")),
             io::ErrorKind::InvalidFilename => Error::BadInput(format!("{shown}: the name is too long for the file system")),
@@ -117,4 +116,10 @@ impl Serialize for Error {
         }
         map.end()
     }
+}
+
+/// A file name cut for messages (a 300-character name must not fill the screen).
+pub(crate) fn shorten(file: &str) -> String {
+    const SHOWN: usize = 80;
+    if file.chars().count() <= SHOWN { file.to_owned() } else { format!("{}…", file.chars().take(SHOWN).collect::<String>()) }
 }

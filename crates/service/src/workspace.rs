@@ -33,7 +33,7 @@ use serde_json::value::RawValue;
 use sha2::{Digest as _, Sha256};
 
 use crate::catalog;
-use crate::error::Error;
+use crate::error::{Error, shorten};
 
 /// The extension of journey files.
 pub const JOURNEY_SUFFIX: &str = ".journey.json";
@@ -439,12 +439,6 @@ impl Workspace {
         found.sort();
         Ok(found)
     }
-}
-
-/// A long name cut for messages (a 300-character name must not fill the screen).
-fn shorten(file: &str) -> String {
-    const SHOWN: usize = 80;
-    if file.chars().count() <= SHOWN { file.to_owned() } else { format!("{}…", file.chars().take(SHOWN).collect::<String>()) }
 }
 
 /// The JSON text of a value (for saving a value the transport has already parsed).
