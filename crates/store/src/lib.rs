@@ -1,0 +1,990 @@
+//! # itinera-store: the durable engine's SQLite store
+//!
+//! One SQLite file (WAL, foreign keys, `synchronous=NORMAL`) holds everything a published
+//! journey needs to run and to survive a crash:
+//!
+//! * `journeys` and their immutable published `versions` (definition, content hash, status
+//!   `active`/`paused`/`archived`, `published_at`, the seed its splits draw from);
+//! * `contacts` (the profile the interpreter is given: attributes, addresses, consent, the
+//!   WhatsApp window) and `consent_evidence` (each grant or revocation: source, time, and what
+//!   was shown or received);
+//! * `enrollments`: one row per contact × journey × key (the trigger's `key`, `''` when the
+//!   journey has none), holding the journey version the contact is on and its
+//!   [`ContactState`](https://docs.rs/itinera-engine) as JSON, with its status and node for
+//!   queries; `timers`: the one instant at which each waiting enrollment wants to be woken;
+//! * `inbox`: inputs not yet applied (events, replies, delivery and webhook results, leave
+//!   orders), idempotent by input id; applied ones are kept, marked done, so that a re-push of
+//!   the same id is recognised;
+//! * `outbox`: effects to perform (messages and webhook calls), unique by idempotency key, with
+//!   attempts, next attempt and result;
+//! * `steps`: the step log, the same records the simulator prints.
+//!
+//! The store knows SQL and nothing of the step semantics: the runtime crate drives the
+//! interpreter and calls these functions inside one transaction per batch of inputs
+//! ([`Store::transaction`]). Times are stored as integer nanoseconds since the Unix epoch
+//! ([`nanos`], clamped to the years 1678–2262) so that SQLite orders them; exact values travel
+//! in the JSON columns.
+//!
+//! Schema changes are migrations ([`MIGRATIONS`], rusqlite_migration, `user_version`); a
+//! database written by a newer Itinera is refused rather than guessed at.
+#![deny(missing_docs)]
+
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite_migration::{M, Migrations};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The schema, as migrations applied in order (never edit one that has shipped: add another).
+pub const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE journeys (
+    id          TEXT PRIMARY KEY,
+    created_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE versions (
+    journey      TEXT NOT NULL REFERENCES journeys(id),
+    version      INTEGER NOT NULL CHECK (version >= 1),
+    definition   TEXT NOT NULL,
+    hash         TEXT NOT NULL,
+    status       TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'paused', 'archived')),
+    published_at INTEGER NOT NULL,
+    seed         INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (journey, version)
+) STRICT;
+
+CREATE TABLE contacts (
+    id          TEXT PRIMARY KEY,
+    profile     TEXT NOT NULL,
+    updated_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE consent_evidence (
+    seq      INTEGER PRIMARY KEY,
+    contact  TEXT NOT NULL REFERENCES contacts(id),
+    channel  TEXT NOT NULL,
+    granted  INTEGER NOT NULL,
+    source   TEXT NOT NULL,
+    at       INTEGER NOT NULL,
+    shown    TEXT
+) STRICT;
+CREATE INDEX consent_evidence_contact ON consent_evidence(contact, seq);
+
+CREATE TABLE enrollments (
+    id          INTEGER PRIMARY KEY,
+    journey     TEXT NOT NULL,
+    contact     TEXT NOT NULL REFERENCES contacts(id),
+    key         TEXT NOT NULL DEFAULT '',
+    version     INTEGER NOT NULL,
+    entries     INTEGER NOT NULL DEFAULT 0,
+    status      TEXT NOT NULL,
+    outcome     TEXT,
+    node        TEXT,
+    state       TEXT NOT NULL,
+    updated_at  INTEGER NOT NULL,
+    UNIQUE (journey, contact, key),
+    FOREIGN KEY (journey, version) REFERENCES versions(journey, version)
+) STRICT;
+CREATE INDEX enrollments_contact ON enrollments(contact);
+CREATE INDEX enrollments_version ON enrollments(journey, version, status, node);
+
+CREATE TABLE timers (
+    enrollment  INTEGER PRIMARY KEY REFERENCES enrollments(id),
+    due_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX timers_due ON timers(due_at, enrollment);
+
+CREATE TABLE inbox (
+    seq          INTEGER PRIMARY KEY,
+    id           TEXT NOT NULL UNIQUE,
+    contact      TEXT NOT NULL,
+    class        INTEGER NOT NULL,
+    at           INTEGER NOT NULL,
+    input        TEXT NOT NULL,
+    enrollment   INTEGER,
+    received_at  INTEGER NOT NULL,
+    done_at      INTEGER
+) STRICT;
+CREATE INDEX inbox_due ON inbox(at, class, seq) WHERE done_at IS NULL;
+
+CREATE TABLE outbox (
+    seq           INTEGER PRIMARY KEY,
+    key           TEXT NOT NULL UNIQUE,
+    enrollment    INTEGER NOT NULL REFERENCES enrollments(id),
+    journey       TEXT NOT NULL,
+    version       INTEGER NOT NULL,
+    contact       TEXT NOT NULL,
+    node          TEXT NOT NULL,
+    channel       TEXT NOT NULL,
+    effect        TEXT NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    next_attempt  INTEGER NOT NULL,
+    last_error    TEXT,
+    created_at    INTEGER NOT NULL,
+    sent_at       INTEGER,
+    delivered_at  INTEGER,
+    result        TEXT
+) STRICT;
+CREATE INDEX outbox_due ON outbox(next_attempt, seq) WHERE status = 'pending';
+CREATE INDEX outbox_contact ON outbox(contact, seq);
+CREATE INDEX outbox_version ON outbox(journey, version, channel);
+
+CREATE TABLE steps (
+    seq         INTEGER PRIMARY KEY,
+    enrollment  INTEGER NOT NULL REFERENCES enrollments(id),
+    journey     TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    contact     TEXT NOT NULL,
+    at          INTEGER NOT NULL,
+    record      TEXT NOT NULL
+) STRICT;
+CREATE INDEX steps_contact ON steps(contact, journey, seq);
+
+CREATE TABLE meta (
+    name   TEXT PRIMARY KEY,
+    value  INTEGER NOT NULL
+) STRICT;
+INSERT INTO meta VALUES ('catalog', 0);
+"#];
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// SQLite said no (names the database file).
+    #[error("database {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: String,
+        /// What SQLite said.
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// The schema could not be brought up to date (or is newer than this program).
+    #[error("database {path}: {message}")]
+    Schema {
+        /// The database file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A stored JSON column did not read back.
+    #[error("database {path}: stored {what} is not readable: {message}")]
+    Corrupt {
+        /// The database file.
+        path: String,
+        /// Which column.
+        what: &'static str,
+        /// The JSON error.
+        message: String,
+    },
+    /// No such journey or version.
+    #[error("no published journey `{journey}`{}", version.map(|v| format!(" v{v}")).unwrap_or_default())]
+    NoSuchJourney {
+        /// The journey id.
+        journey: String,
+        /// The version asked for.
+        version: Option<u32>,
+    },
+}
+
+/// `Result` with the store's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A timestamp as stored: nanoseconds since the Unix epoch, clamped to `i64`.
+pub fn nanos(at: Timestamp) -> i64 {
+    at.as_nanosecond().clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+}
+
+/// A stored timestamp back.
+pub fn from_nanos(ns: i64) -> Timestamp {
+    Timestamp::from_nanosecond(i128::from(ns)).unwrap_or(if ns < 0 { Timestamp::MIN } else { Timestamp::MAX })
+}
+
+/// The content hash of a journey definition (SHA-256, hex).
+pub fn content_hash(definition: &str) -> String {
+    let digest = Sha256::digest(definition.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A published version's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VersionStatus {
+    /// Takes new entries (when it is the latest version); in-flight contacts run.
+    Active,
+    /// No new entries; in-flight contacts continue.
+    Paused,
+    /// No new entries; in-flight contacts were made to leave.
+    Archived,
+}
+
+impl VersionStatus {
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VersionStatus::Active => "active",
+            VersionStatus::Paused => "paused",
+            VersionStatus::Archived => "archived",
+        }
+    }
+
+    fn parse(word: &str) -> VersionStatus {
+        match word {
+            "paused" => VersionStatus::Paused,
+            "archived" => VersionStatus::Archived,
+            _ => VersionStatus::Active,
+        }
+    }
+}
+
+/// A published journey version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Version {
+    /// Journey id.
+    pub journey: String,
+    /// Version number (1, 2, ...).
+    pub version: u32,
+    /// The journey file's text as published.
+    #[serde(skip)]
+    pub definition: String,
+    /// SHA-256 of the definition.
+    pub hash: String,
+    /// Status.
+    pub status: VersionStatus,
+    /// When it was published.
+    pub published_at: Timestamp,
+    /// The seed its splits draw from.
+    pub seed: u64,
+}
+
+/// One enrollment row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Enrollment {
+    /// Row id.
+    pub id: i64,
+    /// Journey id.
+    pub journey: String,
+    /// Contact id.
+    pub contact: String,
+    /// The trigger key's value (`""` for a journey without one).
+    pub key: String,
+    /// The version the contact is on.
+    pub version: u32,
+    /// The contact state (JSON).
+    pub state: String,
+}
+
+/// What an enrollment row says for queries, written with its state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnrollmentSummary<'a> {
+    /// Version the state belongs to.
+    pub version: u32,
+    /// Entries so far.
+    pub entries: u32,
+    /// `waiting`, `done` or `not_entered`.
+    pub status: &'a str,
+    /// The outcome word when done.
+    pub outcome: Option<&'a str>,
+    /// The node id it is at.
+    pub node: Option<&'a str>,
+    /// When it wants to be woken (a timer), if it is waiting on one.
+    pub due: Option<Timestamp>,
+}
+
+/// An input waiting in the inbox.
+#[derive(Debug, Clone, PartialEq)]
+pub struct InboxItem {
+    /// Order of arrival.
+    pub seq: i64,
+    /// The input's id.
+    pub id: String,
+    /// Contact id.
+    pub contact: String,
+    /// Tie-break class at the same instant (lower first).
+    pub class: i64,
+    /// When it happened.
+    pub at: Timestamp,
+    /// The input (JSON).
+    pub input: String,
+    /// The enrollment it is for (results and leave orders), or `None` to route by contact.
+    pub enrollment: Option<i64>,
+}
+
+/// An outbox row due for an attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxItem {
+    /// Row id.
+    pub seq: i64,
+    /// Idempotency key.
+    pub key: String,
+    /// Enrollment it belongs to.
+    pub enrollment: i64,
+    /// Journey id.
+    pub journey: String,
+    /// Version.
+    pub version: u32,
+    /// Contact id.
+    pub contact: String,
+    /// The effect (JSON).
+    pub effect: String,
+    /// Attempts made so far.
+    pub attempts: u32,
+}
+
+/// A new outbox row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOutbox<'a> {
+    /// Idempotency key.
+    pub key: &'a str,
+    /// Enrollment.
+    pub enrollment: i64,
+    /// Journey id.
+    pub journey: &'a str,
+    /// Version.
+    pub version: u32,
+    /// Contact.
+    pub contact: &'a str,
+    /// Node id.
+    pub node: &'a str,
+    /// `sms`, `whatsapp`, `email` or `webhook`.
+    pub channel: &'a str,
+    /// The effect (JSON).
+    pub effect: &'a str,
+    /// When.
+    pub at: Timestamp,
+}
+
+/// One consent change with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ConsentEvidence {
+    /// `sms`, `whatsapp` or `email`.
+    pub channel: String,
+    /// Granted or revoked.
+    pub granted: bool,
+    /// Where it came from (`import`, `reply`, `journey JOURNEY node NODE`, ...).
+    pub source: String,
+    /// When.
+    pub at: Timestamp,
+    /// What the contact was shown or sent (the consent text, the reply).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shown: Option<String>,
+}
+
+/// An open SQLite database with the current schema.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: String,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: impl AsRef<Path>) -> Result<Store> {
+        let path: PathBuf = path.as_ref().to_path_buf();
+        let shown = path.display().to_string();
+        let conn = Connection::open(&path).map_err(|source| Error::Sqlite { path: shown.clone(), source })?;
+        Store::setup(conn, shown)
+    }
+
+    /// A private in-memory database (tests, `replay` without `--db`).
+    pub fn open_in_memory() -> Result<Store> {
+        let conn = Connection::open_in_memory().map_err(|source| Error::Sqlite { path: ":memory:".into(), source })?;
+        Store::setup(conn, ":memory:".into())
+    }
+
+    fn setup(mut conn: Connection, path: String) -> Result<Store> {
+        let sql = |e| Error::Sqlite { path: path.clone(), source: e };
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql)?;
+        // WAL: readers (status, the editor's Live view) never block the engine; NORMAL: a commit
+        // survives a crash of the process (the OS has it), and a power loss may lose the last
+        // commits but never corrupts the file.
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
+        let migrations: Vec<M<'static>> = MIGRATIONS.iter().map(|m| M::up(m)).collect();
+        Migrations::new(migrations).to_latest(&mut conn).map_err(|e| Error::Schema { path: path.clone(), message: e.to_string() })?;
+        Ok(Store { conn, path })
+    }
+
+    /// The database file (as given), for messages.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// Starts a transaction (`BEGIN IMMEDIATE`: the writer lock is taken at once, so two
+    /// engines on one file serialise instead of failing mid-batch).
+    pub fn transaction(&mut self) -> Result<Tx<'_>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(|source| Error::Sqlite { path: self.path.clone(), source })?;
+        Ok(Tx { tx, path: &self.path })
+    }
+
+    /// Read-only queries outside a transaction.
+    pub fn read(&mut self) -> Result<Tx<'_>> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)
+            .map_err(|source| Error::Sqlite { path: self.path.clone(), source })?;
+        Ok(Tx { tx, path: &self.path })
+    }
+}
+
+/// One transaction: every write of a batch of inputs goes through one, so a crash keeps all of
+/// it or none of it.
+pub struct Tx<'s> {
+    tx: Transaction<'s>,
+    path: &'s str,
+}
+
+trait Sql<T> {
+    fn at(self, path: &str) -> Result<T>;
+}
+
+impl<T> Sql<T> for rusqlite::Result<T> {
+    fn at(self, path: &str) -> Result<T> {
+        self.map_err(|source| Error::Sqlite { path: path.to_string(), source })
+    }
+}
+
+fn version_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Version> {
+    let status: String = row.get(4)?;
+    Ok(Version {
+        journey: row.get(0)?,
+        version: row.get(1)?,
+        definition: row.get(2)?,
+        hash: row.get(3)?,
+        status: VersionStatus::parse(&status),
+        published_at: from_nanos(row.get(5)?),
+        seed: row.get::<_, i64>(6)? as u64,
+    })
+}
+
+const VERSION_COLUMNS: &str = "journey, version, definition, hash, status, published_at, seed";
+
+impl Tx<'_> {
+    /// Commits.
+    pub fn commit(self) -> Result<()> {
+        let path = self.path;
+        self.tx.commit().at(path)
+    }
+
+    /// The raw connection, for queries this crate does not name (status reports).
+    pub fn conn(&self) -> &Connection {
+        &self.tx
+    }
+
+    /// The database file, for messages.
+    pub fn path(&self) -> &str {
+        self.path
+    }
+
+    // ---- journeys and versions ----
+
+    /// Stores `definition` as the next version of `journey` unless the latest version has the
+    /// same content hash. Returns the version and whether it is new.
+    pub fn publish(&self, journey: &str, definition: &str, seed: u64, now: Timestamp) -> Result<(u32, bool)> {
+        let hash = content_hash(definition);
+        if let Some(latest) = self.latest_version(journey)? {
+            if latest.hash == hash {
+                return Ok((latest.version, false));
+            }
+        }
+        self.tx.execute("INSERT OR IGNORE INTO journeys (id, created_at) VALUES (?1, ?2)", params![journey, nanos(now)]).at(self.path)?;
+        let next: u32 = self
+            .tx
+            .query_row("SELECT COALESCE(MAX(version), 0) + 1 FROM versions WHERE journey = ?1", [journey], |r| r.get(0))
+            .at(self.path)?;
+        self.tx
+            .execute(
+                "INSERT INTO versions (journey, version, definition, hash, status, published_at, seed) VALUES (?1, ?2, ?3, ?4, 'active', ?5, ?6)",
+                params![journey, next, definition, hash, nanos(now), seed as i64],
+            )
+            .at(self.path)?;
+        self.bump_catalog()?;
+        Ok((next, true))
+    }
+
+    /// Sets a version's status.
+    pub fn set_status(&self, journey: &str, version: u32, status: VersionStatus) -> Result<()> {
+        let n = self
+            .tx
+            .execute("UPDATE versions SET status = ?3 WHERE journey = ?1 AND version = ?2", params![journey, version, status.as_str()])
+            .at(self.path)?;
+        if n == 0 {
+            return Err(Error::NoSuchJourney { journey: journey.to_string(), version: Some(version) });
+        }
+        self.bump_catalog()
+    }
+
+    fn bump_catalog(&self) -> Result<()> {
+        self.tx.execute("UPDATE meta SET value = value + 1 WHERE name = 'catalog'", []).at(self.path)?;
+        Ok(())
+    }
+
+    /// A counter that changes whenever a version is published or changes status: the engine
+    /// reloads its journeys when it moves.
+    pub fn catalog_generation(&self) -> Result<i64> {
+        self.tx.query_row("SELECT value FROM meta WHERE name = 'catalog'", [], |r| r.get(0)).at(self.path)
+    }
+
+    /// The latest version of a journey.
+    pub fn latest_version(&self, journey: &str) -> Result<Option<Version>> {
+        self.tx
+            .query_row(
+                &format!("SELECT {VERSION_COLUMNS} FROM versions WHERE journey = ?1 ORDER BY version DESC LIMIT 1"),
+                [journey],
+                version_row,
+            )
+            .optional()
+            .at(self.path)
+    }
+
+    /// One version.
+    pub fn version(&self, journey: &str, version: u32) -> Result<Option<Version>> {
+        self.tx
+            .query_row(&format!("SELECT {VERSION_COLUMNS} FROM versions WHERE journey = ?1 AND version = ?2"), params![journey, version], version_row)
+            .optional()
+            .at(self.path)
+    }
+
+    /// Every version of every journey, by journey then version.
+    pub fn versions(&self) -> Result<Vec<Version>> {
+        let mut stmt = self.tx.prepare(&format!("SELECT {VERSION_COLUMNS} FROM versions ORDER BY journey, version")).at(self.path)?;
+        stmt.query_map([], version_row).at(self.path)?.collect::<rusqlite::Result<Vec<_>>>().at(self.path)
+    }
+
+    // ---- contacts ----
+
+    /// The contact's profile (JSON), if known.
+    pub fn contact(&self, id: &str) -> Result<Option<String>> {
+        let mut stmt = self.tx.prepare_cached("SELECT profile FROM contacts WHERE id = ?1").at(self.path)?;
+        stmt.query_row([id], |r| r.get(0)).optional().at(self.path)
+    }
+
+    /// Writes the contact's profile (insert or replace).
+    pub fn put_contact(&self, id: &str, profile: &str, now: Timestamp) -> Result<()> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO contacts (id, profile, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (id) DO UPDATE SET profile = excluded.profile, updated_at = excluded.updated_at",
+            )
+            .at(self.path)?;
+        stmt.execute(params![id, profile, nanos(now)]).at(self.path)?;
+        Ok(())
+    }
+
+    /// Records a consent change's evidence.
+    pub fn add_consent_evidence(&self, contact: &str, evidence: &ConsentEvidence) -> Result<()> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("INSERT INTO consent_evidence (contact, channel, granted, source, at, shown) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .at(self.path)?;
+        stmt.execute(params![contact, evidence.channel, evidence.granted, evidence.source, nanos(evidence.at), evidence.shown]).at(self.path)?;
+        Ok(())
+    }
+
+    /// A contact's consent history, oldest first.
+    pub fn consent_evidence(&self, contact: &str) -> Result<Vec<ConsentEvidence>> {
+        let mut stmt =
+            self.tx.prepare("SELECT channel, granted, source, at, shown FROM consent_evidence WHERE contact = ?1 ORDER BY seq").at(self.path)?;
+        stmt.query_map([contact], |r| {
+            Ok(ConsentEvidence { channel: r.get(0)?, granted: r.get(1)?, source: r.get(2)?, at: from_nanos(r.get(3)?), shown: r.get(4)? })
+        })
+        .at(self.path)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .at(self.path)
+    }
+
+    // ---- enrollments and timers ----
+
+    /// Every enrollment of a contact, by journey then key.
+    pub fn enrollments_of(&self, contact: &str) -> Result<Vec<Enrollment>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT id, journey, contact, key, version, state FROM enrollments WHERE contact = ?1 ORDER BY journey, id")
+            .at(self.path)?;
+        stmt.query_map([contact], enrollment_row).at(self.path)?.collect::<rusqlite::Result<Vec<_>>>().at(self.path)
+    }
+
+    /// One enrollment.
+    pub fn enrollment(&self, id: i64) -> Result<Option<Enrollment>> {
+        let mut stmt =
+            self.tx.prepare_cached("SELECT id, journey, contact, key, version, state FROM enrollments WHERE id = ?1").at(self.path)?;
+        stmt.query_row([id], enrollment_row).optional().at(self.path)
+    }
+
+    /// Inserts a new enrollment; returns its id.
+    pub fn insert_enrollment(&self, journey: &str, contact: &str, key: &str, state: &str, summary: &EnrollmentSummary<'_>, now: Timestamp) -> Result<i64> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO enrollments (journey, contact, key, version, entries, status, outcome, node, state, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )
+            .at(self.path)?;
+        stmt.execute(params![
+            journey,
+            contact,
+            key,
+            summary.version,
+            summary.entries,
+            summary.status,
+            summary.outcome,
+            summary.node,
+            state,
+            nanos(now)
+        ])
+        .at(self.path)?;
+        let id = self.tx.last_insert_rowid();
+        self.set_timer(id, summary.due)?;
+        Ok(id)
+    }
+
+    /// Writes an enrollment's state and its timer.
+    pub fn update_enrollment(&self, id: i64, state: &str, summary: &EnrollmentSummary<'_>, now: Timestamp) -> Result<()> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(
+                "UPDATE enrollments SET version = ?2, entries = ?3, status = ?4, outcome = ?5, node = ?6, state = ?7, updated_at = ?8
+                 WHERE id = ?1",
+            )
+            .at(self.path)?;
+        stmt.execute(params![id, summary.version, summary.entries, summary.status, summary.outcome, summary.node, state, nanos(now)])
+            .at(self.path)?;
+        self.set_timer(id, summary.due)
+    }
+
+    fn set_timer(&self, enrollment: i64, due: Option<Timestamp>) -> Result<()> {
+        match due {
+            Some(at) => {
+                let mut stmt = self
+                    .tx
+                    .prepare_cached(
+                        "INSERT INTO timers (enrollment, due_at) VALUES (?1, ?2)
+                         ON CONFLICT (enrollment) DO UPDATE SET due_at = excluded.due_at",
+                    )
+                    .at(self.path)?;
+                stmt.execute(params![enrollment, nanos(at)]).at(self.path)?;
+            }
+            None => {
+                let mut stmt = self.tx.prepare_cached("DELETE FROM timers WHERE enrollment = ?1").at(self.path)?;
+                stmt.execute([enrollment]).at(self.path)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Timers due at or before `now`, earliest first: `(enrollment, contact, due)`.
+    pub fn due_timers(&self, now: Timestamp, limit: usize) -> Result<Vec<(i64, String, Timestamp)>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(
+                "SELECT t.enrollment, e.contact, t.due_at FROM timers t JOIN enrollments e ON e.id = t.enrollment
+                 WHERE t.due_at <= ?1 ORDER BY t.due_at, t.enrollment LIMIT ?2",
+            )
+            .at(self.path)?;
+        stmt.query_map(params![nanos(now), limit as i64], |r| Ok((r.get(0)?, r.get(1)?, from_nanos(r.get(2)?))))
+            .at(self.path)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .at(self.path)
+    }
+
+    /// Waiting enrollments of a version, with their node: for archiving and change impact.
+    pub fn waiting_in(&self, journey: &str, version: u32) -> Result<Vec<(i64, String, String)>> {
+        let mut stmt = self
+            .tx
+            .prepare("SELECT id, contact, COALESCE(node, '') FROM enrollments WHERE journey = ?1 AND version = ?2 AND status = 'waiting' ORDER BY id")
+            .at(self.path)?;
+        stmt.query_map(params![journey, version], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .at(self.path)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .at(self.path)
+    }
+
+    // ---- inbox ----
+
+    /// Adds an input unless one with this id was ever added; returns whether it was new.
+    pub fn push_input(&self, id: &str, contact: &str, class: i64, at: Timestamp, input: &str, enrollment: Option<i64>, now: Timestamp) -> Result<bool> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO inbox (id, contact, class, at, input, enrollment, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (id) DO NOTHING",
+            )
+            .at(self.path)?;
+        let n = stmt.execute(params![id, contact, class, nanos(at), input, enrollment, nanos(now)]).at(self.path)?;
+        Ok(n == 1)
+    }
+
+    /// Inputs due at or before `now`, in (time, class, arrival) order.
+    pub fn due_inputs(&self, now: Timestamp, limit: usize) -> Result<Vec<InboxItem>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(
+                "SELECT seq, id, contact, class, at, input, enrollment FROM inbox
+                 WHERE done_at IS NULL AND at <= ?1 ORDER BY at, class, seq LIMIT ?2",
+            )
+            .at(self.path)?;
+        stmt.query_map(params![nanos(now), limit as i64], |r| {
+            Ok(InboxItem {
+                seq: r.get(0)?,
+                id: r.get(1)?,
+                contact: r.get(2)?,
+                class: r.get(3)?,
+                at: from_nanos(r.get(4)?),
+                input: r.get(5)?,
+                enrollment: r.get(6)?,
+            })
+        })
+        .at(self.path)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .at(self.path)
+    }
+
+    /// Marks an input applied.
+    pub fn input_done(&self, seq: i64, now: Timestamp) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached("UPDATE inbox SET done_at = ?2 WHERE seq = ?1").at(self.path)?;
+        stmt.execute(params![seq, nanos(now)]).at(self.path)?;
+        Ok(())
+    }
+
+    /// The earliest instant at which anything is due: an input, a timer or an outbox attempt.
+    pub fn next_due(&self) -> Result<Option<Timestamp>> {
+        let ns: Option<i64> = self
+            .tx
+            .query_row(
+                "SELECT MIN(t) FROM (
+                    SELECT MIN(at) AS t FROM inbox WHERE done_at IS NULL
+                    UNION ALL SELECT MIN(due_at) FROM timers
+                    UNION ALL SELECT MIN(next_attempt) FROM outbox WHERE status = 'pending')",
+                [],
+                |r| r.get(0),
+            )
+            .at(self.path)?;
+        Ok(ns.map(from_nanos))
+    }
+
+    /// What is still to do: `(inputs not applied, timers set, outbox rows pending, enrollments
+    /// waiting for a delivery or webhook result)`.
+    pub fn pending(&self) -> Result<(u64, u64, u64)> {
+        self.tx
+            .query_row(
+                "SELECT (SELECT COUNT(*) FROM inbox WHERE done_at IS NULL), (SELECT COUNT(*) FROM timers),
+                        (SELECT COUNT(*) FROM outbox WHERE status = 'pending')",
+                [],
+                |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? as u64)),
+            )
+            .at(self.path)
+    }
+
+    // ---- outbox ----
+
+    /// Adds an effect to perform; a key already present is left as it is (returns false).
+    pub fn push_outbox(&self, row: &NewOutbox<'_>) -> Result<bool> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(
+                "INSERT INTO outbox (key, enrollment, journey, version, contact, node, channel, effect, next_attempt, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9) ON CONFLICT (key) DO NOTHING",
+            )
+            .at(self.path)?;
+        let n = stmt
+            .execute(params![row.key, row.enrollment, row.journey, row.version, row.contact, row.node, row.channel, row.effect, nanos(row.at)])
+            .at(self.path)?;
+        Ok(n == 1)
+    }
+
+    /// Outbox rows due for an attempt, oldest first.
+    pub fn due_outbox(&self, now: Timestamp, limit: usize) -> Result<Vec<OutboxItem>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(
+                "SELECT seq, key, enrollment, journey, version, contact, effect, attempts FROM outbox
+                 WHERE status = 'pending' AND next_attempt <= ?1 ORDER BY next_attempt, seq LIMIT ?2",
+            )
+            .at(self.path)?;
+        stmt.query_map(params![nanos(now), limit as i64], |r| {
+            Ok(OutboxItem {
+                seq: r.get(0)?,
+                key: r.get(1)?,
+                enrollment: r.get(2)?,
+                journey: r.get(3)?,
+                version: r.get(4)?,
+                contact: r.get(5)?,
+                effect: r.get(6)?,
+                attempts: r.get(7)?,
+            })
+        })
+        .at(self.path)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .at(self.path)
+    }
+
+    /// The channel took the effect (or finally refused it): no more attempts.
+    pub fn outbox_done(&self, seq: i64, sent: bool, result: Option<&str>, error: Option<&str>, now: Timestamp) -> Result<()> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(
+                "UPDATE outbox SET status = ?2, attempts = attempts + 1, sent_at = ?3, result = ?4, last_error = ?5 WHERE seq = ?1",
+            )
+            .at(self.path)?;
+        stmt.execute(params![seq, if sent { "sent" } else { "failed" }, nanos(now), result, error]).at(self.path)?;
+        Ok(())
+    }
+
+    /// An attempt failed and will be retried at `next`.
+    pub fn outbox_retry(&self, seq: i64, next: Timestamp, error: &str) -> Result<()> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("UPDATE outbox SET attempts = attempts + 1, next_attempt = ?2, last_error = ?3 WHERE seq = ?1")
+            .at(self.path)?;
+        stmt.execute(params![seq, nanos(next), error]).at(self.path)?;
+        Ok(())
+    }
+
+    /// The interpreter counted the message with this key as delivered (a receipt, or its
+    /// deadline passed).
+    pub fn outbox_delivered(&self, key: &str, now: Timestamp) -> Result<()> {
+        let mut stmt =
+            self.tx.prepare_cached("UPDATE outbox SET delivered_at = COALESCE(delivered_at, ?2) WHERE key = ?1").at(self.path)?;
+        stmt.execute(params![key, nanos(now)]).at(self.path)?;
+        Ok(())
+    }
+
+    /// A contact's outbox rows in order: `(key, journey, effect JSON, status, delivered)`.
+    pub fn outbox_of(&self, contact: &str, journey: &str) -> Result<Vec<(String, String, String, bool)>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT key, effect, status, delivered_at IS NOT NULL FROM outbox WHERE contact = ?1 AND journey = ?2 ORDER BY seq")
+            .at(self.path)?;
+        stmt.query_map(params![contact, journey], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .at(self.path)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .at(self.path)
+    }
+
+    // ---- steps ----
+
+    /// Appends a step record (JSON) to the log.
+    pub fn push_step(&self, enrollment: i64, journey: &str, version: u32, contact: &str, at: Timestamp, record: &str) -> Result<()> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("INSERT INTO steps (enrollment, journey, version, contact, at, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+            .at(self.path)?;
+        stmt.execute(params![enrollment, journey, version, contact, nanos(at), record]).at(self.path)?;
+        Ok(())
+    }
+
+    /// A contact's steps in one journey, in order (JSON records).
+    pub fn steps_of(&self, contact: &str, journey: &str) -> Result<Vec<String>> {
+        let mut stmt = self.tx.prepare_cached("SELECT record FROM steps WHERE contact = ?1 AND journey = ?2 ORDER BY seq").at(self.path)?;
+        stmt.query_map(params![contact, journey], |r| r.get(0)).at(self.path)?.collect::<rusqlite::Result<Vec<_>>>().at(self.path)
+    }
+}
+
+fn enrollment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Enrollment> {
+    Ok(Enrollment { id: r.get(0)?, journey: r.get(1)?, contact: r.get(2)?, key: r.get(3)?, version: r.get(4)?, state: r.get(5)? })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn publishing_the_same_text_twice_makes_one_version() {
+        let mut store = Store::open_in_memory().unwrap();
+        let tx = store.transaction().unwrap();
+        let now = t("2026-01-01T00:00:00Z");
+        assert_eq!(tx.publish("j", "{\"a\":1}", 0, now).unwrap(), (1, true));
+        assert_eq!(tx.publish("j", "{\"a\":1}", 0, now).unwrap(), (1, false));
+        assert_eq!(tx.publish("j", "{\"a\":2}", 0, now).unwrap(), (2, true));
+        let g = tx.catalog_generation().unwrap();
+        tx.set_status("j", 1, VersionStatus::Paused).unwrap();
+        assert_eq!(tx.catalog_generation().unwrap(), g + 1);
+        assert_eq!(tx.version("j", 1).unwrap().unwrap().status, VersionStatus::Paused);
+        assert!(matches!(tx.set_status("j", 9, VersionStatus::Paused), Err(Error::NoSuchJourney { .. })));
+        tx.commit().unwrap();
+    }
+
+    #[test]
+    fn inputs_are_idempotent_by_id_and_come_out_in_time_class_arrival_order() {
+        let mut store = Store::open_in_memory().unwrap();
+        let tx = store.transaction().unwrap();
+        let now = t("2026-01-01T00:00:00Z");
+        assert!(tx.push_input("b", "c1", 2, t("2026-01-01T00:00:05Z"), "{}", None, now).unwrap());
+        assert!(tx.push_input("a", "c1", 1, t("2026-01-01T00:00:05Z"), "{}", None, now).unwrap());
+        assert!(tx.push_input("z", "c1", 1, t("2026-01-01T00:00:01Z"), "{}", None, now).unwrap());
+        assert!(!tx.push_input("a", "c1", 0, now, "{}", None, now).unwrap());
+        let due: Vec<String> = tx.due_inputs(t("2026-01-01T00:00:05Z"), 10).unwrap().into_iter().map(|i| i.id).collect();
+        assert_eq!(due, ["z", "a", "b"]);
+        assert_eq!(tx.due_inputs(now, 10).unwrap().len(), 0);
+        let first = tx.due_inputs(t("2026-01-01T00:00:05Z"), 1).unwrap().remove(0);
+        tx.input_done(first.seq, now).unwrap();
+        assert_eq!(tx.due_inputs(t("2026-01-01T00:00:05Z"), 10).unwrap().len(), 2);
+        // A done input's id is still known.
+        assert!(!tx.push_input("z", "c1", 1, now, "{}", None, now).unwrap());
+        assert_eq!(tx.next_due().unwrap(), Some(t("2026-01-01T00:00:05Z")));
+    }
+
+    #[test]
+    fn timers_follow_the_enrollment_and_the_outbox_keeps_one_row_per_key() {
+        let mut store = Store::open_in_memory().unwrap();
+        let tx = store.transaction().unwrap();
+        let now = t("2026-01-01T00:00:00Z");
+        tx.publish("j", "{}", 0, now).unwrap();
+        tx.put_contact("c1", "{\"id\":\"c1\"}", now).unwrap();
+        let due = t("2026-01-01T01:00:00Z");
+        let summary = EnrollmentSummary { version: 1, entries: 1, status: "waiting", outcome: None, node: Some("wait"), due: Some(due) };
+        let id = tx.insert_enrollment("j", "c1", "", "{}", &summary, now).unwrap();
+        assert!(tx.due_timers(now, 10).unwrap().is_empty());
+        assert_eq!(tx.due_timers(due, 10).unwrap(), vec![(id, "c1".to_string(), due)]);
+        let done = EnrollmentSummary { status: "done", outcome: Some("exited"), due: None, ..summary };
+        tx.update_enrollment(id, "{}", &done, now).unwrap();
+        assert!(tx.due_timers(due, 10).unwrap().is_empty());
+        let row = NewOutbox { key: "k1", enrollment: id, journey: "j", version: 1, contact: "c1", node: "n", channel: "sms", effect: "{}", at: now };
+        assert!(tx.push_outbox(&row).unwrap());
+        assert!(!tx.push_outbox(&row).unwrap());
+        let due = tx.due_outbox(now, 10).unwrap();
+        assert_eq!(due.len(), 1);
+        tx.outbox_retry(due[0].seq, t("2026-01-01T00:00:10Z"), "503").unwrap();
+        assert!(tx.due_outbox(now, 10).unwrap().is_empty());
+        assert_eq!(tx.due_outbox(t("2026-01-01T00:00:10Z"), 10).unwrap()[0].attempts, 1);
+        tx.outbox_done(due[0].seq, true, Some("delivered"), None, now).unwrap();
+        assert_eq!(tx.pending().unwrap(), (0, 0, 0));
+    }
+
+    #[test]
+    fn a_file_database_reopens_with_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.db");
+        let now = t("2026-01-01T00:00:00Z");
+        {
+            let mut store = Store::open(&path).unwrap();
+            let tx = store.transaction().unwrap();
+            tx.publish("j", "{}", 7, now).unwrap();
+            tx.commit().unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        let tx = store.read().unwrap();
+        let v = tx.latest_version("j").unwrap().unwrap();
+        assert_eq!((v.version, v.seed, v.published_at), (1, 7, now));
+    }
+
+    #[test]
+    fn times_round_trip_and_clamp() {
+        let at = t("2026-03-04T05:06:07.123456789Z");
+        assert_eq!(from_nanos(nanos(at)), at);
+        assert_eq!(nanos(Timestamp::MAX), i64::MAX);
+        assert_eq!(nanos(Timestamp::MIN), i64::MIN);
+    }
+}
