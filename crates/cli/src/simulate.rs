@@ -60,7 +60,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let journey = match journey {
         Some(journey) if report.valid => journey,
         _ => {
-            print_diagnostics(&journey_file, &report.diagnostics);
+            print_diagnostics(&journey_file, &report.diagnostics, "nothing was simulated");
             return Ok(ExitCode::from(1));
         }
     };
@@ -124,7 +124,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let summary = match result {
         Ok(summary) => summary,
         Err(itinera_sim::Error::Invalid(diagnostics)) => {
-            print_diagnostics(&journey_file, &diagnostics);
+            print_diagnostics(&journey_file, &diagnostics, "nothing was simulated");
             return Ok(ExitCode::from(1));
         }
         Err(err) => {
@@ -151,13 +151,13 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 /// contacts. serde_json's pretty printer indents by two spaces a level and escapes every
 /// newline inside strings, so a contact (or the summary) printed on its own is re-indented to
 /// its depth by adding the indent after each newline.
-struct JsonReport {
+pub(crate) struct JsonReport {
     journey: String,
     contacts: usize,
 }
 
 impl JsonReport {
-    fn new(journey: &str) -> JsonReport {
+    pub(crate) fn new(journey: &str) -> JsonReport {
         JsonReport { journey: journey.to_string(), contacts: 0 }
     }
 
@@ -169,7 +169,7 @@ impl JsonReport {
         out.write_all(b",\n  \"contacts\": [")
     }
 
-    fn contact(&mut self, out: &mut impl Write, contact: &ContactReport) -> std::io::Result<()> {
+    pub(crate) fn contact(&mut self, out: &mut impl Write, contact: &ContactReport) -> std::io::Result<()> {
         if self.contacts == 0 {
             self.head(out)?;
         }
@@ -179,7 +179,7 @@ impl JsonReport {
         Ok(())
     }
 
-    fn finish(self, out: &mut impl Write, summary: &Summary) -> std::io::Result<()> {
+    pub(crate) fn finish(self, out: &mut impl Write, summary: &Summary) -> std::io::Result<()> {
         if self.contacts == 0 {
             self.head(out)?;
             out.write_all(b"]")?;
@@ -206,7 +206,7 @@ fn indented(out: &mut impl Write, pretty: &[u8], indent: &[u8]) -> std::io::Resu
     Ok(())
 }
 
-fn print_diagnostics(file: &str, diagnostics: &[itinera_model::Diagnostic]) {
+pub(crate) fn print_diagnostics(file: &str, diagnostics: &[itinera_model::Diagnostic], nothing: &str) {
     for d in diagnostics {
         let word = match d.severity {
             Severity::Error => "error",
@@ -219,14 +219,14 @@ fn print_diagnostics(file: &str, diagnostics: &[itinera_model::Diagnostic]) {
         };
         eprintln!("{file}: {place}{word} {}: {}", d.code, d.message);
     }
-    eprintln!("{file}: the journey has errors; nothing was simulated");
+    eprintln!("{file}: the journey has errors; {nothing}");
 }
 
 fn percent(rate: f64) -> String {
     format!("{:.1}%", rate * 100.0)
 }
 
-fn print_summary(out: &mut impl Write, journey_id: &str, s: &Summary, journey: &itinera_model::Journey) -> std::io::Result<()> {
+pub(crate) fn print_summary(out: &mut impl Write, journey_id: &str, s: &Summary, journey: &itinera_model::Journey) -> std::io::Result<()> {
     writeln!(out, "{journey_id}: {} contacts, {} entered, goal rate {}", s.contacts, s.entered, percent(s.goal_rate))?;
     let outcomes: Vec<String> = ["exited", "goal", "left", "waiting", "not_entered"]
         .iter()
@@ -257,7 +257,7 @@ fn print_summary(out: &mut impl Write, journey_id: &str, s: &Summary, journey: &
     Ok(())
 }
 
-fn print_timeline(out: &mut impl Write, contact: &ContactReport) -> std::io::Result<()> {
+pub(crate) fn print_timeline(out: &mut impl Write, contact: &ContactReport) -> std::io::Result<()> {
     let place = contact.exit_node.as_deref().map(|n| format!(" at {n}")).unwrap_or_default();
     writeln!(out, "contact {}: {}{place}", contact.id, contact.outcome.as_str())?;
     let steps = contact.steps.as_deref().unwrap_or_default();

@@ -50,6 +50,12 @@ pub enum Input {
         /// Ok or failed.
         result: WebhookOutcome,
     },
+    /// The operator makes the contact leave (the journey version was archived): a contact
+    /// inside leaves with outcome `left` and this reason code; one not inside is not touched.
+    Leave {
+        /// The reason code (`archived`).
+        reason: String,
+    },
 }
 
 /// What the channel reports for a message.
@@ -135,6 +141,8 @@ pub enum Reason {
     /// A template could not be rendered within its bounds, or the message is longer than its
     /// channel takes; nothing was sent.
     TemplateError,
+    /// The journey version was archived while the contact was inside (a `left` step).
+    Archived,
     /// Any other provider (or webhook) reason, as reported.
     Provider(String),
 }
@@ -150,8 +158,14 @@ impl Reason {
             Reason::QuietHours => "quiet_hours",
             Reason::Undeliverable => "undeliverable",
             Reason::TemplateError => "template_error",
+            Reason::Archived => "archived",
             Reason::Provider(reason) => reason,
         }
+    }
+
+    /// The reason of an [`Input::Leave`]: `archived`, or the words given.
+    pub fn from_leave(reason: String) -> Reason {
+        if reason == "archived" { Reason::Archived } else { Reason::Provider(reason) }
     }
 
     /// From a reported failure: `undeliverable` or the provider's words.
@@ -176,6 +190,11 @@ macro_rules! step_results {
             pub fn as_str(self) -> &'static str {
                 match self { $(StepResult::$variant => $word,)* }
             }
+
+            /// The result of a trace word (a stored step record read back).
+            pub fn parse(word: &str) -> Option<StepResult> {
+                match word { $($word => Some(StepResult::$variant),)* _ => None }
+            }
         }
     };
 }
@@ -195,7 +214,7 @@ step_results! {
     Called => "called": "A webhook was called.",
     Succeeded => "succeeded": "A webhook returned success.",
     Exited => "exited": "The contact reached an exit.",
-    Left => "left": "An `exit_on` event made the contact leave.",
+    Left => "left": "An `exit_on` event made the contact leave (or its journey version was archived).",
     Goal => "goal": "The goal event arrived within its window.",
     Ignored => "ignored": "An input that changes nothing (e.g. a trigger while inside, re-entry refused).",
     OptedOut => "opted_out": "A STOP-like reply revoked the channel's consent.",

@@ -52,6 +52,7 @@ pub fn handle<E: Effects + ?Sized>(
         Input::Timer => run.on_timer(),
         Input::Delivery { key, result } => run.on_delivery(&key, result),
         Input::WebhookResult { key, result } => run.on_webhook_result(&key, result),
+        Input::Leave { reason } => run.on_leave(reason),
     }
     let state = run.state;
     state.sync_node_id(program);
@@ -414,6 +415,15 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             }
             None => self.step(node, StepResult::NoMatch, None, None, || format!("{name} arrived but matched no branch: still waiting")),
         }
+    }
+
+    fn on_leave(&mut self, reason: String) {
+        let Status::Waiting { node, .. } = self.state.status else {
+            return;
+        };
+        self.state.status = Status::Done { outcome: Outcome::Left, node };
+        let why = if reason == "archived" { "the journey version was archived".to_string() } else { reason.clone() };
+        self.step(node, StepResult::Left, Some(Reason::from_leave(reason)), None, || format!("left the journey: {why}"));
     }
 
     fn on_timer(&mut self) {

@@ -350,6 +350,17 @@ impl Program {
         idempotency_key(&self.journey_id, self.version, contact, entry, node, attempt)
     }
 
+    /// Whether an event with this name can change anything for a contact of this journey: the
+    /// trigger's event, an `exit_on` event, the goal, or an event some `wait_for` waits for. A
+    /// driver running many journeys hands an event only to the journeys that listen to it (the
+    /// interpreter ignores the others without a step anyway).
+    pub fn listens_to(&self, name: &str) -> bool {
+        self.trigger_event() == name
+            || self.settings.exit_on.iter().any(|e| e == name)
+            || self.settings.goal.as_ref().is_some_and(|(e, _)| e == name)
+            || self.nodes.iter().any(|n| matches!(&n.op, NodeOp::WaitFor(op) if matches!(&op.listen, Listen::Event(e) if e == name)))
+    }
+
     /// The index of the node with this id.
     pub fn node_index(&self, id: &str) -> Option<usize> {
         self.index.get(id).copied()

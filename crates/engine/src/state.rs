@@ -126,6 +126,22 @@ pub enum Waiting {
     },
 }
 
+impl Waiting {
+    /// When the interpreter wants an [`Input::Timer`](crate::Input::Timer) for this wait: the
+    /// instant it asked for with `wake_at` when it started waiting (a durable driver keeps this
+    /// one timer per contact instead of every wake-up ever asked for; earlier ones would be
+    /// ignored). `None` for a `wait_for` without a timeout and a webhook result.
+    pub fn due(&self) -> Option<Timestamp> {
+        match *self {
+            Waiting::Timer { at } => Some(at),
+            Waiting::QuietHours { until } => Some(until),
+            Waiting::Reply { timeout_at } | Waiting::Event { timeout_at } => timeout_at,
+            Waiting::Delivery { deadline, .. } => Some(deadline),
+            Waiting::WebhookResult { .. } => None,
+        }
+    }
+}
+
 /// How a contact's latest pass through the journey ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -353,6 +369,14 @@ impl ContactState {
         match self.status {
             Status::NotEntered => None,
             Status::Waiting { node, .. } | Status::Done { node, .. } => Some(node),
+        }
+    }
+
+    /// When this contact wants a timer input, if it waits for one ([`Waiting::due`]).
+    pub fn due(&self) -> Option<Timestamp> {
+        match &self.status {
+            Status::Waiting { waiting, .. } => waiting.due(),
+            _ => None,
         }
     }
 

@@ -31,7 +31,7 @@ use std::collections::{BinaryHeap, HashMap};
 use jiff::Timestamp;
 
 use crate::report::{ContactReport, MessageRecord, TemplateRecord};
-use crate::scenario::{ContactSpec, Delivery, add_secs};
+use crate::scenario::{ContactSpec, Delivery, add_secs, delivery_for};
 
 /// Summary counters for a share of the contacts; merged by addition, so the order contacts
 /// run in cannot change them.
@@ -119,21 +119,37 @@ struct Tally<'c> {
     delivered: Vec<usize>,
 }
 
+impl Counts {
+    /// Counts one step: its result at its node, an arrival at the trigger when it entered, the
+    /// port taken and an arrival at the port's target.
+    pub(crate) fn step(&mut self, program: &Program, layout: &Layout, node: usize, result: StepResult, port: Option<usize>) {
+        self.results[node * RESULTS + result as usize] += 1;
+        if result == StepResult::Entered && node == program.trigger {
+            self.arrivals[node] += 1;
+        }
+        if let Some(port) = port {
+            self.edges[layout.port_offset[node] + port] += 1;
+            if let Some(target) = program.nodes[node].ports[port].target {
+                self.arrivals[target] += 1;
+            }
+        }
+    }
+
+    /// Counts one contact's end: its outcome, and whether it ever entered.
+    pub(crate) fn contact(&mut self, outcome: itinera_engine::ContactOutcome, entered: bool) {
+        self.outcomes[outcome as usize] += 1;
+        if entered {
+            self.entered += 1;
+        }
+    }
+}
+
 impl StepObserver for Tally<'_> {
     fn observe(&mut self, step: &Step<'_>) {
         let node = step.node;
-        self.counts.results[node * RESULTS + step.result as usize] += 1;
-        if step.result == StepResult::Entered && node == self.program.trigger {
-            self.counts.arrivals[node] += 1;
-        }
+        self.counts.step(self.program, self.layout, node, step.result, step.port.map(|(p, _)| p));
         if step.result == StepResult::Delivered {
             self.delivered.push(node);
-        }
-        if let Some((port, _)) = step.port {
-            self.counts.edges[self.layout.port_offset[node] + port] += 1;
-            if let Some(target) = self.program.nodes[node].ports[port].target {
-                self.counts.arrivals[target] += 1;
-            }
         }
     }
 }
@@ -180,9 +196,6 @@ impl Ord for Item {
     }
 }
 
-fn delivery_for<'s>(spec_delivery: &'s std::collections::BTreeMap<String, Delivery>, node_id: &str, channel: &str) -> Option<&'s Delivery> {
-    spec_delivery.get(node_id).or_else(|| spec_delivery.get(channel))
-}
 
 /// Simulates one contact from the start of the run to its end; `None` when the run was stopped
 /// meanwhile (what it counted so far is then meaningless, and the run reports no summary).
@@ -314,10 +327,7 @@ pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: 
     let truncated = fx.truncated || messages_truncated;
     let steps = std::mem::take(&mut fx.steps);
     let counts = fx.observer.counts;
-    counts.outcomes[outcome as usize] += 1;
-    if state.entries > 0 {
-        counts.entered += 1;
-    }
+    counts.contact(outcome, state.entries > 0);
     Some(ContactReport {
         id: contact.id,
         outcome,

@@ -351,6 +351,60 @@ pub fn run_streaming_with_threads(
     Ok(summarize(journey, &program, &counts, total))
 }
 
+/// Builds a [`Summary`] from step records, delivered messages and contact outcomes, exactly as
+/// the simulator counts them: how another driver of the interpreter (the durable engine's
+/// replay) reports in the simulator's shape without counting a second way.
+pub struct SummaryCounter<'p> {
+    journey: &'p Journey,
+    program: &'p Program,
+    layout: Layout,
+    counts: Counts,
+    contacts: usize,
+}
+
+impl<'p> SummaryCounter<'p> {
+    /// A counter for this journey and its compiled program.
+    pub fn new(journey: &'p Journey, program: &'p Program) -> SummaryCounter<'p> {
+        let layout = Layout::new(program);
+        let counts = Counts::new(&layout);
+        SummaryCounter { journey, program, layout, counts, contacts: 0 }
+    }
+
+    /// Counts one step record; one that names no node or result of the program is refused.
+    pub fn step(&mut self, record: &StepRecord) -> Result<(), String> {
+        let node = self.program.node_index(&record.node).ok_or_else(|| format!("step at unknown node `{}`", record.node))?;
+        let result = StepResult::parse(&record.result).ok_or_else(|| format!("unknown step result `{}`", record.result))?;
+        let port = match &record.port {
+            Some(name) => Some(
+                self.program.nodes[node]
+                    .ports
+                    .iter()
+                    .position(|p| p.name == *name)
+                    .ok_or_else(|| format!("node `{}` has no port `{name}`", record.node))?,
+            ),
+            None => None,
+        };
+        self.counts.step(self.program, &self.layout, node, result, port);
+        Ok(())
+    }
+
+    /// Counts one message the contact received.
+    pub fn message(&mut self, channel: Channel) {
+        self.counts.messages[channel as usize] += 1;
+    }
+
+    /// Counts one contact's end.
+    pub fn contact(&mut self, outcome: ContactOutcome, entered: bool) {
+        self.counts.contact(outcome, entered);
+        self.contacts += 1;
+    }
+
+    /// The summary.
+    pub fn finish(self) -> Summary {
+        summarize(self.journey, self.program, &self.counts, self.contacts)
+    }
+}
+
 fn summarize(journey: &Journey, program: &Program, counts: &Counts, total: usize) -> Summary {
     let outcomes: BTreeMap<String, usize> =
         ContactOutcome::ALL.iter().map(|o| (o.as_str().to_string(), counts.outcomes[*o as usize])).collect();

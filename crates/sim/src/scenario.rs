@@ -94,6 +94,12 @@ pub struct ScriptedReply {
     pub text: Option<String>,
 }
 
+/// The delivery result a contact's `delivery` map gives a message of node `node_id` on
+/// `channel`: the node id first, then the channel; `None` means the default, `delivered`.
+pub fn delivery_for<'s>(delivery: &'s BTreeMap<String, Delivery>, node_id: &str, channel: &str) -> Option<&'s Delivery> {
+    delivery.get(node_id).or_else(|| delivery.get(channel))
+}
+
 /// What the channel reports for a message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {

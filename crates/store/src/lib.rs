@@ -275,6 +275,8 @@ pub struct Enrollment {
     pub version: u32,
     /// The contact state (JSON).
     pub state: String,
+    /// When its latest input was applied.
+    pub updated_at: Timestamp,
 }
 
 /// What an enrollment row says for queries, written with its state.
@@ -547,7 +549,11 @@ impl Tx<'_> {
     /// One version.
     pub fn version(&self, journey: &str, version: u32) -> Result<Option<Version>> {
         self.tx
-            .query_row(&format!("SELECT {VERSION_COLUMNS} FROM versions WHERE journey = ?1 AND version = ?2"), params![journey, version], version_row)
+            .query_row(
+                &format!("SELECT {VERSION_COLUMNS} FROM versions WHERE journey = ?1 AND version = ?2"),
+                params![journey, version],
+                version_row,
+            )
             .optional()
             .at(self.path)
     }
@@ -585,14 +591,17 @@ impl Tx<'_> {
             .tx
             .prepare_cached("INSERT INTO consent_evidence (contact, channel, granted, source, at, shown) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
             .at(self.path)?;
-        stmt.execute(params![contact, evidence.channel, evidence.granted, evidence.source, nanos(evidence.at), evidence.shown]).at(self.path)?;
+        stmt.execute(params![contact, evidence.channel, evidence.granted, evidence.source, nanos(evidence.at), evidence.shown])
+            .at(self.path)?;
         Ok(())
     }
 
     /// A contact's consent history, oldest first.
     pub fn consent_evidence(&self, contact: &str) -> Result<Vec<ConsentEvidence>> {
-        let mut stmt =
-            self.tx.prepare("SELECT channel, granted, source, at, shown FROM consent_evidence WHERE contact = ?1 ORDER BY seq").at(self.path)?;
+        let mut stmt = self
+            .tx
+            .prepare("SELECT channel, granted, source, at, shown FROM consent_evidence WHERE contact = ?1 ORDER BY seq")
+            .at(self.path)?;
         stmt.query_map([contact], |r| {
             Ok(ConsentEvidence { channel: r.get(0)?, granted: r.get(1)?, source: r.get(2)?, at: from_nanos(r.get(3)?), shown: r.get(4)? })
         })
@@ -607,20 +616,32 @@ impl Tx<'_> {
     pub fn enrollments_of(&self, contact: &str) -> Result<Vec<Enrollment>> {
         let mut stmt = self
             .tx
-            .prepare_cached("SELECT id, journey, contact, key, version, state FROM enrollments WHERE contact = ?1 ORDER BY journey, id")
+            .prepare_cached(
+                "SELECT id, journey, contact, key, version, state, updated_at FROM enrollments WHERE contact = ?1 ORDER BY journey, id",
+            )
             .at(self.path)?;
         stmt.query_map([contact], enrollment_row).at(self.path)?.collect::<rusqlite::Result<Vec<_>>>().at(self.path)
     }
 
     /// One enrollment.
     pub fn enrollment(&self, id: i64) -> Result<Option<Enrollment>> {
-        let mut stmt =
-            self.tx.prepare_cached("SELECT id, journey, contact, key, version, state FROM enrollments WHERE id = ?1").at(self.path)?;
+        let mut stmt = self
+            .tx
+            .prepare_cached("SELECT id, journey, contact, key, version, state, updated_at FROM enrollments WHERE id = ?1")
+            .at(self.path)?;
         stmt.query_row([id], enrollment_row).optional().at(self.path)
     }
 
     /// Inserts a new enrollment; returns its id.
-    pub fn insert_enrollment(&self, journey: &str, contact: &str, key: &str, state: &str, summary: &EnrollmentSummary<'_>, now: Timestamp) -> Result<i64> {
+    pub fn insert_enrollment(
+        &self,
+        journey: &str,
+        contact: &str,
+        key: &str,
+        state: &str,
+        summary: &EnrollmentSummary<'_>,
+        now: Timestamp,
+    ) -> Result<i64> {
         let mut stmt = self
             .tx
             .prepare_cached(
@@ -710,7 +731,16 @@ impl Tx<'_> {
     // ---- inbox ----
 
     /// Adds an input unless one with this id was ever added; returns whether it was new.
-    pub fn push_input(&self, id: &str, contact: &str, class: i64, at: Timestamp, input: &str, enrollment: Option<i64>, now: Timestamp) -> Result<bool> {
+    pub fn push_input(
+        &self,
+        id: &str,
+        contact: &str,
+        class: i64,
+        at: Timestamp,
+        input: &str,
+        enrollment: Option<i64>,
+        now: Timestamp,
+    ) -> Result<bool> {
         let mut stmt = self
             .tx
             .prepare_cached(
@@ -795,7 +825,17 @@ impl Tx<'_> {
             )
             .at(self.path)?;
         let n = stmt
-            .execute(params![row.key, row.enrollment, row.journey, row.version, row.contact, row.node, row.channel, row.effect, nanos(row.at)])
+            .execute(params![
+                row.key,
+                row.enrollment,
+                row.journey,
+                row.version,
+                row.contact,
+                row.node,
+                row.channel,
+                row.effect,
+                nanos(row.at)
+            ])
             .at(self.path)?;
         Ok(n == 1)
     }
@@ -851,8 +891,7 @@ impl Tx<'_> {
     /// The interpreter counted the message with this key as delivered (a receipt, or its
     /// deadline passed).
     pub fn outbox_delivered(&self, key: &str, now: Timestamp) -> Result<()> {
-        let mut stmt =
-            self.tx.prepare_cached("UPDATE outbox SET delivered_at = COALESCE(delivered_at, ?2) WHERE key = ?1").at(self.path)?;
+        let mut stmt = self.tx.prepare_cached("UPDATE outbox SET delivered_at = COALESCE(delivered_at, ?2) WHERE key = ?1").at(self.path)?;
         stmt.execute(params![key, nanos(now)]).at(self.path)?;
         Ok(())
     }
@@ -861,7 +900,9 @@ impl Tx<'_> {
     pub fn outbox_of(&self, contact: &str, journey: &str) -> Result<Vec<(String, String, String, bool)>> {
         let mut stmt = self
             .tx
-            .prepare_cached("SELECT key, effect, status, delivered_at IS NOT NULL FROM outbox WHERE contact = ?1 AND journey = ?2 ORDER BY seq")
+            .prepare_cached(
+                "SELECT key, effect, status, delivered_at IS NOT NULL FROM outbox WHERE contact = ?1 AND journey = ?2 ORDER BY seq",
+            )
             .at(self.path)?;
         stmt.query_map(params![contact, journey], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
             .at(self.path)?
@@ -889,7 +930,15 @@ impl Tx<'_> {
 }
 
 fn enrollment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Enrollment> {
-    Ok(Enrollment { id: r.get(0)?, journey: r.get(1)?, contact: r.get(2)?, key: r.get(3)?, version: r.get(4)?, state: r.get(5)? })
+    Ok(Enrollment {
+        id: r.get(0)?,
+        journey: r.get(1)?,
+        contact: r.get(2)?,
+        key: r.get(3)?,
+        version: r.get(4)?,
+        state: r.get(5)?,
+        updated_at: from_nanos(r.get(6)?),
+    })
 }
 
 #[cfg(test)]
@@ -951,7 +1000,17 @@ mod tests {
         let done = EnrollmentSummary { status: "done", outcome: Some("exited"), due: None, ..summary };
         tx.update_enrollment(id, "{}", &done, now).unwrap();
         assert!(tx.due_timers(due, 10).unwrap().is_empty());
-        let row = NewOutbox { key: "k1", enrollment: id, journey: "j", version: 1, contact: "c1", node: "n", channel: "sms", effect: "{}", at: now };
+        let row = NewOutbox {
+            key: "k1",
+            enrollment: id,
+            journey: "j",
+            version: 1,
+            contact: "c1",
+            node: "n",
+            channel: "sms",
+            effect: "{}",
+            at: now,
+        };
         assert!(tx.push_outbox(&row).unwrap());
         assert!(!tx.push_outbox(&row).unwrap());
         let due = tx.due_outbox(now, 10).unwrap();

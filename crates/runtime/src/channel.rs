@@ -1,0 +1,271 @@
+//! Channels: who performs an outgoing effect.
+//!
+//! [`Channel::attempt`] is given one outbox row's effect and answers with an [`Attempt`]: done
+//! (delivered/ok or failed with a reason), accepted (a receipt will follow, or the delivery
+//! deadline will count it delivered), or retry later. The dispatcher calls it only for rows
+//! already committed, and records the answer in the store afterwards: if the process dies in
+//! between, the row is attempted again on restart with the same idempotency key.
+//!
+//! * [`RecordSink`] (`record:PATH`): performs nothing; appends one JSON line per effect to a
+//!   file and reports it delivered/ok. The default of the desktop app and of a server with no
+//!   provider configured: a dry run of real traffic.
+//! * [`HttpWebhook`]: the `webhook` node's HTTP call, with reqwest: a timeout, the
+//!   `Idempotency-Key` header, and the status decides (2xx ok; 408, 429 and 5xx retried; other
+//!   4xx failed with `http_STATUS`).
+//! * [`Sinks`]: which channel takes which effect.
+
+use std::fs::{File, OpenOptions};
+use std::future::Future;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use itinera_engine::Effect;
+use itinera_store::OutboxItem;
+use jiff::Timestamp;
+use serde::Serialize;
+
+use crate::Error;
+use crate::core::Attempt;
+
+/// A boxed future of an attempt.
+pub type AttemptFuture<'a> = Pin<Box<dyn Future<Output = Attempt> + Send + 'a>>;
+
+/// Performs outgoing effects (messages, webhook calls).
+pub trait Channel: Send + Sync {
+    /// Attempts one effect of one outbox row; `now` is the engine clock's time.
+    fn attempt<'a>(&'a self, row: &'a OutboxItem, effect: &'a Effect, now: Timestamp) -> AttemptFuture<'a>;
+}
+
+/// One line of a record sink: exactly what would have gone out.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct Record {
+    /// The idempotency key.
+    pub key: String,
+    /// Journey id.
+    pub journey: String,
+    /// Version.
+    pub version: u32,
+    /// Contact id.
+    pub contact: String,
+    /// Node id.
+    pub node: String,
+    /// `sms`, `whatsapp`, `email` or `webhook`.
+    pub channel: String,
+    /// The address (messages).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// Text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Email subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// WhatsApp template.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub template: Option<itinera_engine::MessageTemplate>,
+    /// Buttons.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub buttons: Vec<itinera_engine::Button>,
+    /// Webhook method.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub method: Option<String>,
+    /// Webhook URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Webhook body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// When it was handed over.
+    pub at: Timestamp,
+}
+
+impl Record {
+    /// The record of an outbox row's effect.
+    pub fn of(row: &OutboxItem, effect: &Effect) -> Option<Record> {
+        let base = |node: &str, channel: &str, at: Timestamp| Record {
+            key: row.key.clone(),
+            journey: row.journey.clone(),
+            version: row.version,
+            contact: row.contact.clone(),
+            node: node.to_string(),
+            channel: channel.to_string(),
+            to: None,
+            text: None,
+            subject: None,
+            template: None,
+            buttons: Vec::new(),
+            method: None,
+            url: None,
+            body: None,
+            at,
+        };
+        match effect {
+            Effect::Send(m) => Some(Record {
+                to: Some(m.to.clone()),
+                text: m.text.clone(),
+                subject: m.subject.clone(),
+                template: m.template.clone(),
+                buttons: m.buttons.clone(),
+                ..base(&m.node, m.channel.as_str(), m.at)
+            }),
+            Effect::CallWebhook(w) => {
+                Some(Record { method: Some(w.method.clone()), url: w.url.clone(), body: w.body.clone(), ..base(&w.node, "webhook", w.at) })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `record:PATH`: appends one JSON line per effect and reports it delivered.
+#[derive(Debug)]
+pub struct RecordSink {
+    path: PathBuf,
+    file: Mutex<File>,
+}
+
+impl RecordSink {
+    /// Opens (creating, appending) the record file.
+    pub fn open(path: impl AsRef<Path>) -> Result<RecordSink, Error> {
+        let path = path.as_ref().to_path_buf();
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+        Ok(RecordSink { path, file: Mutex::new(file) })
+    }
+
+    /// The record file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Writes one record (one `write` call per line, so a killed process leaves whole lines).
+    pub fn write(&self, record: &Record) -> std::io::Result<()> {
+        let mut line = serde_json::to_vec(record).map_err(std::io::Error::other)?;
+        line.push(b'\n');
+        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        file.write_all(&line)
+    }
+}
+
+impl Channel for RecordSink {
+    fn attempt<'a>(&'a self, row: &'a OutboxItem, effect: &'a Effect, now: Timestamp) -> AttemptFuture<'a> {
+        Box::pin(async move {
+            let Some(record) = Record::of(row, effect) else { return Attempt::Done(Err("not an outgoing effect".into())) };
+            match self.write(&record) {
+                Ok(()) => Attempt::Done(Ok(())),
+                Err(err) => Attempt::Retry { error: format!("record sink {}: {err}", self.path.display()), at: later(now, 1) },
+            }
+        })
+    }
+}
+
+fn later(now: Timestamp, secs: i64) -> Timestamp {
+    now.saturating_add(jiff::SignedDuration::from_secs(secs)).unwrap_or(now)
+}
+
+/// The backoff before attempt `attempts + 1`: 1 s, 2 s, 4 s, ... capped at 10 minutes.
+pub fn backoff(now: Timestamp, attempts: u32) -> Timestamp {
+    later(now, (1i64 << attempts.min(20)).min(600))
+}
+
+/// The `webhook` node's HTTP call.
+#[derive(Debug, Clone)]
+pub struct HttpWebhook {
+    client: reqwest::Client,
+}
+
+impl HttpWebhook {
+    /// A client with this timeout per call.
+    pub fn new(timeout: Duration) -> HttpWebhook {
+        let client = reqwest::Client::builder()
+            .timeout(timeout)
+            .user_agent(concat!("itinera/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .unwrap_or_else(|_| reqwest::Client::new());
+        HttpWebhook { client }
+    }
+}
+
+impl Channel for HttpWebhook {
+    fn attempt<'a>(&'a self, row: &'a OutboxItem, effect: &'a Effect, now: Timestamp) -> AttemptFuture<'a> {
+        Box::pin(async move {
+            let Effect::CallWebhook(call) = effect else { return Attempt::Done(Err("not a webhook call".into())) };
+            let Some(url) = call.url.as_deref() else { return Attempt::Done(Err("no url".into())) };
+            let Ok(method) = reqwest::Method::from_bytes(call.method.as_bytes()) else {
+                return Attempt::Done(Err(format!("bad method {}", call.method)));
+            };
+            let mut request = self.client.request(method, url).header("Idempotency-Key", &row.key);
+            let mut has_type = false;
+            for (name, value) in &call.headers {
+                has_type |= name.eq_ignore_ascii_case("content-type");
+                request = request.header(name, value);
+            }
+            if let Some(body) = &call.body {
+                if !has_type {
+                    request = request.header("Content-Type", "application/json");
+                }
+                request = request.body(body.clone());
+            }
+            match request.send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    if status.is_success() {
+                        Attempt::Done(Ok(()))
+                    } else if status.is_server_error() || status.as_u16() == 429 || status.as_u16() == 408 {
+                        Attempt::Retry { error: format!("http_{}", status.as_u16()), at: backoff(now, row.attempts) }
+                    } else {
+                        Attempt::Done(Err(format!("http_{}", status.as_u16())))
+                    }
+                }
+                Err(err) => {
+                    let what = if err.is_timeout() {
+                        "timeout"
+                    } else if err.is_connect() {
+                        "connect"
+                    } else {
+                        "request"
+                    };
+                    Attempt::Retry { error: format!("{what}: {}", without_url(&err)), at: backoff(now, row.attempts) }
+                }
+            }
+        })
+    }
+}
+
+/// reqwest's message without the URL (which may carry a secret in its query).
+fn without_url(err: &reqwest::Error) -> String {
+    let mut text = err.to_string();
+    if let Some(url) = err.url() {
+        text = text.replace(url.as_str(), "(url)");
+    }
+    text
+}
+
+/// Which channel takes which effect.
+pub struct Sinks {
+    /// Messages (sms, whatsapp, email).
+    pub messages: Box<dyn Channel>,
+    /// Webhook calls.
+    pub webhooks: Box<dyn Channel>,
+}
+
+impl Sinks {
+    /// Everything recorded to one file.
+    pub fn record(path: impl AsRef<Path>) -> Result<Sinks, Error> {
+        let path = path.as_ref();
+        Ok(Sinks { messages: Box::new(RecordSink::open(path)?), webhooks: Box::new(RecordSink::open(path)?) })
+    }
+
+    /// The channel for an effect.
+    pub fn for_effect(&self, effect: &Effect) -> &dyn Channel {
+        match effect {
+            Effect::CallWebhook(_) => &*self.webhooks,
+            _ => &*self.messages,
+        }
+    }
+}
