@@ -425,7 +425,10 @@ impl Work<'_> {
                             } else if latest.trigger_event() == name && j.latest_status == VersionStatus::Active {
                                 Some((j.latest, Some(move_state(state, &program, &latest))))
                             } else {
-                                program.listens_to(name).then_some((r.version, None))
+                                // A finished contact hears its version's other events (a goal
+                                // after exiting), never its trigger: no new entry but on an
+                                // active latest version.
+                                (program.listens_to(name) && program.trigger_event() != name).then_some((r.version, None))
                             }
                         }
                         None if latest.trigger_event() == name && j.latest_status == VersionStatus::Active => Some((j.latest, None)),

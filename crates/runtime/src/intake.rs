@@ -269,20 +269,18 @@ pub fn import_contacts(store: &mut Store, file: &str, text: &str, now: Timestamp
         if let Some(addresses) = line.addresses {
             contact.addresses = addresses;
         }
+        let mut evidence = Vec::new();
         if let Some(consent) = line.consent {
             for (channel, granted) in &consent {
                 if contact.consent.get(channel) != Some(granted) {
-                    let evidence = line.consent_evidence.get(channel);
-                    tx.add_consent_evidence(
-                        &line.id,
-                        &ConsentEvidence {
-                            channel: channel.clone(),
-                            granted: *granted,
-                            source: evidence.and_then(|e| e.source.clone()).unwrap_or_else(|| format!("import {file}")),
-                            at: evidence.and_then(|e| e.at).unwrap_or(now),
-                            shown: evidence.and_then(|e| e.shown.clone()),
-                        },
-                    )?;
+                    let given = line.consent_evidence.get(channel);
+                    evidence.push(ConsentEvidence {
+                        channel: channel.clone(),
+                        granted: *granted,
+                        source: given.and_then(|e| e.source.clone()).unwrap_or_else(|| format!("import {file}")),
+                        at: given.and_then(|e| e.at).unwrap_or(now),
+                        shown: given.and_then(|e| e.shown.clone()),
+                    });
                 }
             }
             contact.consent = consent;
@@ -293,6 +291,9 @@ pub fn import_contacts(store: &mut Store, file: &str, text: &str, now: Timestamp
         }
         let profile = serde_json::to_string(&contact).map_err(|e| Error::Internal(e.to_string()))?;
         tx.put_contact(&line.id, &profile, now)?;
+        for e in &evidence {
+            tx.add_consent_evidence(&line.id, e)?;
+        }
         counted.added += 1;
     }
     tx.commit()?;
