@@ -421,14 +421,14 @@ impl Work<'_> {
                             let state = load_state(&r.state, &program)?;
                             let inside = matches!(state.status, Status::Waiting { .. });
                             if inside {
-                                program.listens_to(name).then_some((r.version, None))
+                                program.listens_to(name).then_some((r.version, Some(state)))
                             } else if latest.trigger_event() == name && j.latest_status == VersionStatus::Active {
                                 Some((j.latest, Some(move_state(state, &program, &latest))))
                             } else {
                                 // A finished contact hears its version's other events (a goal
                                 // after exiting), never its trigger: no new entry but on an
                                 // active latest version.
-                                (program.listens_to(name) && program.trigger_event() != name).then_some((r.version, None))
+                                (program.listens_to(name) && program.trigger_event() != name).then_some((r.version, Some(state)))
                             }
                         }
                         None if latest.trigger_event() == name && j.latest_status == VersionStatus::Active => Some((j.latest, None)),
@@ -509,6 +509,7 @@ impl Work<'_> {
             load_contact(tx, contacts, contact_id)?;
         }
         let entry = contacts.get_mut(contact_id).expect("loaded");
+        let due_before = state.due();
         let in_flight = match state.status {
             Status::Waiting { node, waiting: Waiting::Delivery { attempt, .. }, .. } => {
                 Some((node, program.idempotency_key(contact_id, state.entries, node, attempt)))
@@ -519,14 +520,23 @@ impl Work<'_> {
         fx.effects.clear();
         fx.steps.clear();
         fx.at(now);
+        let timer = matches!(input, Input::Timer);
         handle(&program, &entry.contact, &mut state, input, now, seed, fx).map_err(|e| Error::State(contact_id.to_string(), e))?;
         let (status, outcome) = status_word(&state.status);
         let state_json = serde_json::to_string(&state).map_err(|e| Error::Internal(e.to_string()))?;
-        let summary =
-            EnrollmentSummary { version, entries: state.entries, status, outcome, node: state.node_id.as_deref(), due: state.due() };
+        let mut due = state.due();
+        if timer && due == due_before && due.is_some_and(|d| d <= now) {
+            // A due timer the interpreter did not act on would fire forever: drop it, loudly.
+            tracing::warn!(contact = contact_id, journey = %journey, "a due timer changed nothing; it is dropped");
+            due = None;
+        }
+        let summary = EnrollmentSummary { version, entries: state.entries, status, outcome, node: state.node_id.as_deref(), due };
         let enrollment = match id {
             Some(id) => {
-                tx.update_enrollment(id, &state_json, &summary, now)?;
+                // The timer row is the state's: rewritten only when it moved (a stored row with a
+                // state from another version never skips, since moving resets it).
+                let previous = (row.as_ref().is_some_and(|r| r.version == version)).then_some(due_before);
+                tx.update_enrollment_from(id, &state_json, &summary, now, previous)?;
                 id
             }
             None => {

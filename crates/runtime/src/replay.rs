@@ -42,6 +42,12 @@ pub struct Figures {
     pub effects: u64,
     /// Transactions that applied inputs.
     pub batches: u64,
+    /// Seconds spent loading the scenario (contacts, events) into the store.
+    pub load_secs: f64,
+    /// Seconds spent running the engine (batches and dispatch).
+    pub run_secs: f64,
+    /// Seconds spent reading the report back from the store.
+    pub report_secs: f64,
 }
 
 struct Script {
@@ -75,6 +81,7 @@ pub fn replay(
     let published = publish(engine.store(), journey_text, &PublishOptions { seed: scenario.seed, ..PublishOptions::default() }, start)?;
     let program = engine.program(&journey.id, published.version)?;
 
+    let clock = std::time::Instant::now();
     // Load the contacts and their scripted events.
     let total = scenario.contact_count();
     let mut scripts: HashMap<String, Script> = HashMap::with_capacity(total);
@@ -115,7 +122,8 @@ pub fn replay(
     // outbox is then answered at the instant of each send and the next batch goes on from there.
     // Contacts are independent, so this gives each the order the simulator gives it.
     let end = scenario.end();
-    let mut figures = Figures::default();
+    let mut figures = Figures { load_secs: clock.elapsed().as_secs_f64(), ..Figures::default() };
+    let clock = std::time::Instant::now();
     let mut reply_seq: u64 = 0;
     loop {
         let hold = |contact: &str, node: &str| scripts.get(contact).is_some_and(|s| s.replies.contains_key(node));
@@ -176,6 +184,8 @@ pub fn replay(
         }
     }
 
+    figures.run_secs = clock.elapsed().as_secs_f64();
+    let clock = std::time::Instant::now();
     // Report from what was stored.
     let wants = |id: &str| match detail {
         Detail::All => true,
@@ -225,5 +235,6 @@ pub fn replay(
         messages.truncate(MAX_KEPT_STEPS);
         sink(ContactReport { id, outcome, exit_node, steps: keep.then_some(steps), messages: keep.then_some(messages), truncated })?;
     }
+    figures.report_secs = clock.elapsed().as_secs_f64();
     Ok((counter.finish(), figures))
 }

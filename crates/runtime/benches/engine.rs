@@ -1,0 +1,153 @@
+//! Durable-engine benchmark: steps per second of the engine over SQLite (a replay of a generated
+//! population through the appointment-reminder journey: store, inbox, timers, outbox, dispatch,
+//! step log — every contact in detail, as a real send renders), against raw SQLite baselines
+//! measured in the same run on the same disk with the same settings (WAL, synchronous=NORMAL):
+//!
+//! * one-row transactions: ~200-byte rows into a table with one index, one commit per row;
+//! * batched inserts: the same rows, 1,000 per transaction.
+//!
+//! Prints each rate, the engine's steps/s (goal ≥ 20,000 on 2 cores) and its ratio to the
+//! batched-insert rate (goal ≥ 10 %), the rows the engine wrote per step, and the process's peak
+//! resident memory (VmHWM) after the engine run alone (reset through /proc/self/clear_refs).
+//!
+//! Run: `cargo bench -p itinera-runtime --bench engine` (`-- --quick`: 5,000 contacts).
+
+use std::path::Path;
+use std::time::Instant;
+
+use itinera_model::Journey;
+use itinera_sim::{Detail, Scenario};
+use itinera_store::Store;
+use rusqlite::{Connection, params};
+use serde_json::json;
+
+fn scenario(count: usize) -> Scenario {
+    let doc = json!({
+        "format": "itinera/scenario@1", "start": "2026-03-02T09:00:00Z", "run_for": "14d", "seed": 7,
+        "population": {
+            "count": count, "id_prefix": "p",
+            "timezones": {"Europe/Lisbon": 0.5, "America/New_York": 0.3, "Asia/Kolkata": 0.2},
+            "attributes": {"first_name": ["Ana", "Ben", "Chloé", "Dev"], "tier": {"gold": 0.2, "silver": 0.8}},
+            "channels": {"sms": {"address": 0.95, "consent": 0.9}, "whatsapp": {"address": 0.8, "consent": 0.7}, "email": {"address": 0.5, "consent": 0.5}},
+            "events": [
+                {"name": "appointment_booked", "at": {"from": "+0m", "to": "+3d"}, "probability": 0.95,
+                 "data": {"starts_at": {"from_event": "+2h", "to_event": "+5d"}, "location": {"Lisbon": 3, "Porto": 1}}},
+                {"name": "appointment_cancelled", "at": {"from": "+1d", "to": "+6d"}, "probability": 0.05},
+                {"name": "appointment_attended", "at": {"from": "+1d", "to": "+8d"}, "probability": 0.5}
+            ],
+            "replies": [
+                {"to": "wa_reminder", "probability": 0.6, "after": {"min": "5m", "max": "6h"}, "channel": "whatsapp",
+                 "buttons": {"confirm": 0.7, "reschedule": 0.3}},
+                {"to": "confirm_sms", "probability": 0.02, "after": "10m", "channel": "sms", "texts": ["STOP"]}
+            ],
+            "delivery": {"whatsapp": {"undeliverable": 0.05}}
+        }
+    });
+    Scenario::parse(&doc.to_string()).expect("scenario")
+}
+
+fn connection(path: &Path) -> Connection {
+    let conn = Connection::open(path).expect("open");
+    conn.pragma_update(None, "journal_mode", "WAL").expect("wal");
+    conn.pragma_update(None, "synchronous", "NORMAL").expect("normal");
+    conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, k TEXT NOT NULL, v TEXT NOT NULL); CREATE INDEX t_k ON t(k);")
+        .expect("schema");
+    conn
+}
+
+/// ~200-byte rows: a key and a JSON-ish value.
+fn row(i: usize) -> (String, String) {
+    (
+        format!("journey:v1:p{i}:1:node:1"),
+        format!("{{\"at\":\"2026-03-02T09:00:00Z\",\"node\":\"node{i}\",\"result\":\"sent\",\"detail\":\"{}\"}}", "x".repeat(110)),
+    )
+}
+
+fn one_row_transactions(dir: &Path, n: usize) -> f64 {
+    let mut conn = connection(&dir.join("one.db"));
+    let start = Instant::now();
+    for i in 0..n {
+        let tx = conn.transaction().expect("tx");
+        let (k, v) = row(i);
+        tx.execute("INSERT INTO t (k, v) VALUES (?1, ?2)", params![k, v]).expect("insert");
+        tx.commit().expect("commit");
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+fn batched_inserts(dir: &Path, n: usize) -> f64 {
+    let mut conn = connection(&dir.join("batch.db"));
+    let start = Instant::now();
+    for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
+        let tx = conn.transaction().expect("tx");
+        {
+            let mut stmt = tx.prepare_cached("INSERT INTO t (k, v) VALUES (?1, ?2)").expect("prepare");
+            for &i in chunk {
+                let (k, v) = row(i);
+                stmt.execute(params![k, v]).expect("insert");
+            }
+        }
+        tx.commit().expect("commit");
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+fn peak_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let contacts = if quick { 5_000 } else { 20_000 };
+    let rows = if quick { 5_000 } else { 20_000 };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let journey_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/journeys/appointment-reminder.journey.json");
+    let text = std::fs::read_to_string(journey_path).expect("journey");
+    let journey = Journey::parse(&text).expect("parses");
+    let scenario = scenario(contacts);
+
+    // `--engine-only` skips the baselines (for a profiler).
+    let baselines = !std::env::args().any(|a| a == "--engine-only");
+    let one = if baselines { one_row_transactions(dir.path(), rows) } else { f64::NAN };
+    let batched = if baselines { batched_inserts(dir.path(), rows * 10) } else { f64::NAN };
+    println!("baseline: one-row transactions   {one:>10.0} rows/s");
+    println!("baseline: batched inserts (1000) {batched:>10.0} rows/s");
+
+    reset_peak();
+    let before = peak_kib();
+    let store = Store::open(dir.path().join("engine.db")).expect("store");
+    let start = Instant::now();
+    let mut kept = 0usize;
+    let (summary, figures) = itinera_runtime::replay::replay(&text, &journey, &scenario, store, &Detail::None, &mut |_| {
+        kept += 1;
+        Ok(())
+    })
+    .expect("replays");
+    let secs = start.elapsed().as_secs_f64();
+    let steps_per_sec = figures.steps as f64 / secs;
+    assert_eq!(kept, contacts);
+    println!(
+        "engine: {contacts} contacts, {} entered, {} inputs, {} steps, {} outbox rows, {} transactions in {secs:.2} s",
+        summary.entered, figures.inputs, figures.steps, figures.effects, figures.batches
+    );
+    println!(
+        "engine: load {:.2} s, run {:.2} s ({:.0} steps/s), report {:.2} s",
+        figures.load_secs,
+        figures.run_secs,
+        figures.steps as f64 / figures.run_secs,
+        figures.report_secs
+    );
+    println!(
+        "engine: {steps_per_sec:>10.0} steps/s (goal >= 20,000); {:.1} % of the batched-insert rate (goal >= 10 %); {:.2}x the one-row-transaction rate",
+        100.0 * steps_per_sec / batched,
+        steps_per_sec / one
+    );
+    if let (Some(b), Some(p)) = (before, peak_kib()) {
+        println!("engine: peak resident memory {:.1} MiB (process before the run: {:.1} MiB)", p as f64 / 1024.0, b as f64 / 1024.0);
+    }
+}
