@@ -20,6 +20,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Mutex;
+#[cfg(feature = "http")]
 use std::time::Duration;
 
 use itinera_engine::Effect;
@@ -174,11 +175,13 @@ pub fn backoff(now: Timestamp, attempts: u32) -> Timestamp {
 }
 
 /// The `webhook` node's HTTP call.
+#[cfg(feature = "http")]
 #[derive(Debug, Clone)]
 pub struct HttpWebhook {
     client: reqwest::Client,
 }
 
+#[cfg(feature = "http")]
 impl HttpWebhook {
     /// A client with this timeout per call.
     pub fn new(timeout: Duration) -> HttpWebhook {
@@ -191,6 +194,7 @@ impl HttpWebhook {
     }
 }
 
+#[cfg(feature = "http")]
 impl Channel for HttpWebhook {
     fn attempt<'a>(&'a self, row: &'a OutboxItem, effect: &'a Effect, now: Timestamp) -> AttemptFuture<'a> {
         Box::pin(async move {
@@ -238,6 +242,7 @@ impl Channel for HttpWebhook {
 }
 
 /// reqwest's message without the URL (which may carry a secret in its query).
+#[cfg(feature = "http")]
 fn without_url(err: &reqwest::Error) -> String {
     let mut text = err.to_string();
     if let Some(url) = err.url() {

@@ -31,7 +31,9 @@ pub mod replay;
 pub mod service;
 pub mod status;
 
-pub use crate::channel::{Channel, HttpWebhook, RecordSink, Sinks};
+#[cfg(feature = "http")]
+pub use crate::channel::HttpWebhook;
+pub use crate::channel::{Channel, RecordSink, Sinks};
 pub use crate::core::{Applied, Attempt, Engine};
 pub use crate::service::{Handle, Options, Service};
 
