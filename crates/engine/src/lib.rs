@@ -38,7 +38,9 @@
 //!   judged per key. [`Program::entry_key`] reads an event's key value and
 //!   [`Program::route_event`] says which enrollments an event reaches and whether it creates one
 //!   ([`Route`]): an event carrying the key field only the one with that key, an event without
-//!   it all of them. Replies go to every enrollment, timers and results to the one that asked.
+//!   it all of them ([`Program::moves_outside`]: finished ones only hear the trigger and goal
+//!   events). Replies go to every enrollment inside (else to the one entered last), timers and
+//!   results to the one that asked.
 //!   [`handle`] applies the same rule to the state it is given. Every [`Step`] names the
 //!   enrollment's key; idempotency keys gain a `k=KEY` segment ([`keyed_idempotency_key`]) and
 //!   split rolls hash the key ([`split_roll_keyed`]); without a key, nothing changes.

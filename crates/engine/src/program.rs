@@ -265,14 +265,19 @@ pub struct Program {
 ///   hands it the event last; a keyed enrollment never treats a keyless trigger event as its
 ///   trigger (no entry, no `ignored` step).
 ///
-/// Replies and timers are not events: a reply goes to every enrollment of the contact (each
-/// takes only what it waits for; one waiting elsewhere records it as `ignored`), a timer and a
-/// delivery or webhook result to the enrollment that asked for it (its idempotency key names
-/// it). An enrollment that is still `not_entered` after the trigger event that created it (its
-/// filter did not hold) may be dropped by the driver: it holds nothing.
+/// Replies and timers are not events: a reply goes to every enrollment of the contact that is
+/// inside the journey ([`crate::ContactState::is_inside`]; each takes only what it waits for,
+/// one waiting elsewhere records it as `ignored`), and when none is inside to the enrollment
+/// entered last, so that its contact changes (STOP/START, the WhatsApp window) always apply —
+/// in a keyless journey, that is the contact's one enrollment. A timer and a delivery or webhook
+/// result go to the enrollment that asked for it (its idempotency key names it). An enrollment
+/// that is still `not_entered` after the trigger event that created it (its filter did not hold)
+/// may be dropped by the driver: it holds nothing.
 ///
 /// [`crate::handle`] applies the same rule to the state it is given, so an event handed to an
-/// enrollment it does not reach changes nothing.
+/// enrollment it does not reach changes nothing. A driver need not hand an event to (nor load)
+/// an enrollment that is not inside unless [`Program::moves_outside`] says the event can change
+/// one: only the trigger and goal events can.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     /// Only the enrollment with this key (created when absent if [`Route::enters`]).
@@ -450,6 +455,14 @@ impl Program {
             FieldValue::Str(s) => Some(s.to_string()),
             FieldValue::Json(_) => None,
         }
+    }
+
+    /// Whether the event `name` can change an enrollment that is not inside the journey (finished,
+    /// or not entered): only the trigger event (entry, re-entry) and the goal event (a goal after
+    /// exiting, within its window) can. For any other event [`crate::handle`] leaves such an
+    /// enrollment exactly as it is and emits nothing, so a driver may skip it.
+    pub fn moves_outside(&self, name: &str) -> bool {
+        name == self.trigger_event() || self.settings.goal.as_ref().is_some_and(|(goal, _)| goal == name)
     }
 
     /// Which of the contact's enrollments in this journey the event `name` with `data` reaches,

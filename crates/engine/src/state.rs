@@ -363,6 +363,12 @@ impl ContactState {
         Ok(())
     }
 
+    /// Whether the contact is inside the journey (waiting at a node), as opposed to not entered
+    /// or finished.
+    pub fn is_inside(&self) -> bool {
+        matches!(self.status, Status::Waiting { .. })
+    }
+
     /// The node the contact is at (waiting, or where it finished), if it ever entered.
     pub fn node(&self) -> Option<usize> {
         match self.status {

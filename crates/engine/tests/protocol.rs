@@ -433,6 +433,12 @@ fn a_keyed_enrollment_takes_only_the_events_about_it() {
     // A cancellation without the key field reaches it.
     let (steps, _) = feed(&mut a, Input::Event { name: "cancelled".into(), data: data(json!({})) }, "2026-03-02T11:00:00Z", &mut fx);
     assert_eq!(steps, vec![("pause".into(), "left".into(), Some("A".into()))]);
+    assert!(!a.is_inside());
+    // Finished, it only hears the trigger (and a goal) event: another changes nothing.
+    assert!(program.moves_outside("booked") && !program.moves_outside("cancelled"));
+    let before = a.clone();
+    let (steps, keys) = feed(&mut a, Input::Event { name: "cancelled".into(), data: data(json!({})) }, "2026-03-02T12:00:00Z", &mut fx);
+    assert!(steps.is_empty() && keys.is_empty() && a == before);
     // Re-entry `never` holds per key: A again is refused...
     let (steps, _) = feed(&mut a, booked("A"), "2026-03-03T09:00:00Z", &mut fx);
     assert_eq!(steps, vec![("start".into(), "ignored".into(), Some("A".into()))]);

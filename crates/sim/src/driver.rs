@@ -25,8 +25,10 @@
 //! in the order they were created; without `key`, just one. Events are routed with the engine's
 //! `Program::route_event`: to the enrollment with the event's key, or to every enrollment when
 //! the event has no key field; a trigger event creates the enrollment it is for when there is
-//! none (dropped again when its filter did not let it in). A reply goes to every enrollment, in
-//! order; a timer, delivery or webhook result to the enrollment that asked for it. Contact
+//! none (dropped again when its filter did not let it in); finished enrollments only hear the
+//! trigger and goal events (`Program::moves_outside`). A reply goes to every enrollment inside
+//! the journey, in order, or, when none is, to the one entered last; a timer, delivery or
+//! webhook result to the enrollment that asked for it. Contact
 //! changes apply to the one contact record before the next enrollment sees the input. The
 //! contact's outcome and exit node are those of its latest entry (the enrollment entered last;
 //! of two entered at the same instant, the one created later); in a keyed journey the report
@@ -245,7 +247,10 @@ impl ContactRun<'_, '_, '_> {
         let route = program.route_event(&name, &data);
         let mut targets: Vec<usize> = match &route {
             Route::Key { key, .. } => self.find(Some(key)).into_iter().collect(),
-            Route::All { .. } => (0..self.enrollments.len()).collect(),
+            // Finished enrollments only hear the trigger and goal events: the others would
+            // change nothing, and a contact may have finished many flows.
+            Route::All { .. } if program.moves_outside(&name) => (0..self.enrollments.len()).collect(),
+            Route::All { .. } => (0..self.enrollments.len()).filter(|&e| self.enrollments[e].state.is_inside()).collect(),
         };
         let mut created = false;
         if route.enters() && self.find(route.key()).is_none() {
@@ -270,10 +275,39 @@ impl ContactRun<'_, '_, '_> {
         Some(())
     }
 
+    /// A reply: to every enrollment inside the journey (each takes only what it waits for), or,
+    /// when none is, to the one entered last, so that its contact changes (STOP/START, the
+    /// WhatsApp window) apply.
+    fn reply(&mut self, reply: &ScriptedReply, now: Timestamp) -> Option<()> {
+        let mut targets: Vec<usize> = (0..self.enrollments.len()).filter(|&e| self.enrollments[e].state.is_inside()).collect();
+        if targets.is_empty() {
+            targets.extend(self.latest());
+        }
+        for e in targets {
+            let input = Input::Reply { channel: reply.channel.clone(), text: reply.text.clone(), button: reply.button.clone() };
+            self.feed(e, input, now)?;
+        }
+        Some(())
+    }
+
+    /// The enrollment entered last (of two entered at the same instant, the one created later).
+    fn latest(&self) -> Option<usize> {
+        self.enrollments
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.state.entries > 0)
+            .max_by_key(|(i, e)| (e.state.last_entry, *i))
+            .map(|(i, _)| i)
+    }
+
     /// Applies one input to one enrollment, then the deliveries and webhook results it asks for
     /// (answered at once, at the same instant, unless the scenario says the result is `lost`:
     /// the message then counts as delivered at its deadline, when the interpreter's timer fires).
     fn feed(&mut self, e: usize, input: Input, now: Timestamp) -> Option<()> {
+        // An input may reach every enrollment of a contact: the run may stop between them.
+        if (self.ctx.stop)() {
+            return None;
+        }
         let program = self.ctx.program;
         let mut next = Some(input);
         while let Some(input) = next.take() {
@@ -409,22 +443,13 @@ pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: 
                 let (name, data) = (std::mem::take(&mut event.name), std::mem::take(&mut event.data));
                 run.event(name, data, now)?;
             }
-            // A reply is the contact's, not one flow's: every enrollment hears it (each takes
-            // only what it waits for).
-            Kind::Reply(i) => {
-                for e in 0..run.enrollments.len() {
-                    let reply = &replies[i];
-                    let input = Input::Reply { channel: reply.channel.clone(), text: reply.text.clone(), button: reply.button.clone() };
-                    run.feed(e, input, now)?;
-                }
-            }
+            Kind::Reply(i) => run.reply(&replies[i], now)?,
             Kind::Timer(e) => run.feed(e, Input::Timer, now)?,
         }
     }
-    // The contact's outcome is its latest entry's (the enrollment entered last; of two entered
-    // at the same instant, the one created later).
-    let latest = run.enrollments.iter().enumerate().filter(|(_, e)| e.state.entries > 0).max_by_key(|(i, e)| (e.state.last_entry, *i));
-    let (outcome, node) = latest.map_or((ContactOutcome::NotEntered, None), |(_, e)| e.state.status.outcome());
+    // The contact's outcome is its latest entry's.
+    let latest = run.latest();
+    let (outcome, node) = latest.map_or((ContactOutcome::NotEntered, None), |e| run.enrollments[e].state.status.outcome());
     let node_id = |node: Option<usize>| node.map(|n| program.nodes[n].id.clone());
     let entries = if program.key_field.is_some() {
         run.enrollments

@@ -558,8 +558,23 @@ fn clinic_one_flow_per_appointment() {
     let stops: Vec<Option<&str>> =
         contact(&r, "val").steps.iter().flatten().filter(|s| s.result == "opted_out").map(|s| s.key.as_deref()).collect();
     assert_eq!(stops, [Some("A"), Some("B")]);
+    // Wes's STOP comes when no flow is inside: the latest (A) hears it, and B's sends are stopped.
+    key(
+        &r,
+        "wes",
+        "exited",
+        Some("done"),
+        &[
+            ("done", "opted_out", None, "2026-03-02T11:00:00Z"),
+            ("confirm_sms", "failed", Some("no_consent"), "2026-03-03T09:00:00Z"),
+            ("reminder_sms", "failed", Some("no_consent"), "2026-03-05T10:00:00Z"),
+        ],
+    );
+    let stops: Vec<Option<&str>> =
+        contact(&r, "wes").steps.iter().flatten().filter(|s| s.result == "opted_out").map(|s| s.key.as_deref()).collect();
+    assert_eq!(stops, [Some("A")]);
     // The summary counts contacts; a contact's outcome is its latest entry's.
-    assert_eq!((r.summary.contacts, r.summary.entered), (6, 6));
-    assert_eq!((r.summary.outcomes["exited"], r.summary.outcomes["left"]), (5, 1));
+    assert_eq!((r.summary.contacts, r.summary.entered), (7, 7));
+    assert_eq!((r.summary.outcomes["exited"], r.summary.outcomes["left"]), (6, 1));
     snapshot("clinic", &r);
 }
