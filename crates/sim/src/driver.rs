@@ -267,10 +267,11 @@ impl ContactRun<'_, '_, '_> {
             let (name, data) = if i + 1 == targets.len() { input.take()? } else { input.clone()? };
             self.feed(target, Input::Event { name, data }, now)?;
         }
-        if created && self.enrollments.last().is_some_and(|e| e.state.entries == 0) {
-            if let Some(dropped) = self.enrollments.pop() {
-                self.index.remove(&dropped.state.key);
-            }
+        if created
+            && self.enrollments.last().is_some_and(|e| e.state.entries == 0)
+            && let Some(dropped) = self.enrollments.pop()
+        {
+            self.index.remove(&dropped.state.key);
         }
         Some(())
     }

@@ -22,8 +22,8 @@ fn simulate(name: &str) -> SimReport {
 }
 
 fn simulate_files(journey_path: &Path, scenario_path: &Path) -> SimReport {
-    let journey = Journey::parse(&std::fs::read_to_string(&journey_path).expect("journey readable")).expect("journey parses");
-    let scenario = Scenario::parse(&std::fs::read_to_string(&scenario_path).expect("scenario readable")).expect("scenario parses");
+    let journey = Journey::parse(&std::fs::read_to_string(journey_path).expect("journey readable")).expect("journey parses");
+    let scenario = Scenario::parse(&std::fs::read_to_string(scenario_path).expect("scenario readable")).expect("scenario parses");
     itinera_sim::run(&journey, &scenario, &RunOptions::default(), None).expect("simulates")
 }
 
@@ -454,15 +454,18 @@ fn re_engagement() {
     snapshot("re-engagement", &r);
 }
 
-/// `(key, outcome, exit node)` of each of a contact's flows, and the key of each of its messages.
-fn flows(report: &SimReport, id: &str) -> (Vec<(Option<String>, String, Option<String>)>, Vec<(String, Option<String>)>) {
+/// `(key, outcome, exit node)` of one flow.
+type Flow = (Option<String>, String, Option<String>);
+
+/// Each of a contact's flows, and `(node, key)` of each of its messages.
+fn flows(report: &SimReport, id: &str) -> (Vec<Flow>, Vec<(String, Option<String>)>) {
     let c = contact(report, id);
     let entries = c.entries.iter().map(|e| (e.key.clone(), e.outcome.as_str().to_string(), e.exit_node.clone())).collect();
     let messages = c.messages.iter().flatten().map(|m| (m.node.clone(), m.key.clone())).collect();
     (entries, messages)
 }
 
-fn flow(key: Option<&str>, outcome: &str, exit: &str) -> (Option<String>, String, Option<String>) {
+fn flow(key: Option<&str>, outcome: &str, exit: &str) -> Flow {
     (key.map(str::to_string), outcome.to_string(), Some(exit.to_string()))
 }
 

@@ -292,10 +292,8 @@ fn check_trigger(trigger: &Trigger, p: &mut Problems<'_>) {
     if let Some(filter) = &trigger.filter {
         p.condition("filter", filter);
     }
-    if let Some(key) = &trigger.key {
-        if let Some(problem) = key_problem(key) {
-            p.bad("key", problem);
-        }
+    if let Some(problem) = trigger.key.as_deref().and_then(key_problem) {
+        p.bad("key", problem);
     }
 }
 
