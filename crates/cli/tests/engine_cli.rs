@@ -30,6 +30,7 @@ fn replay_prints_exactly_what_simulate_prints() {
         repo("assets/journeys/appointment-reminder.journey.json"),
         repo("assets/scenarios/population-appointment-reminder.scenario.json"),
     ));
+    pairs.push((repo("crates/sim/tests/golden/clinic.journey.json"), repo("crates/sim/tests/golden/clinic.scenario.json")));
     // The public conformance example, when this checkout has it beside it.
     let conformance = repo("../shared/conformance/simulate");
     if Path::new(&conformance).join("onboarding.journey.json").is_file() {

@@ -242,6 +242,9 @@ pub struct Step<'a> {
     pub detail: String,
     /// Template variables that were missing (rendered empty); only when rendering.
     pub missing: Vec<String>,
+    /// The key of the enrollment that took the step ([`crate::ContactState::key`]); `None` when
+    /// keyless.
+    pub key: Option<&'a str>,
 }
 
 /// The driver's side: receives effects and steps.

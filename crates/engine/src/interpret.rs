@@ -68,6 +68,13 @@ pub fn handle<E: Effects + ?Sized>(
 /// exceeds the roll. So a contact's split never depends on which other contacts run, or in what
 /// order, and it changes on re-entry.
 pub fn split_roll(seed: u64, journey_id: &str, contact_id: &str, node_id: &str, entry: u32) -> f64 {
+    split_roll_keyed(seed, journey_id, contact_id, None, node_id, entry)
+}
+
+/// [`split_roll`] for the enrollment with `entry_key` (see [`crate::Route`]): with a key, its
+/// byte length (8 bytes little-endian) and UTF-8 bytes are hashed after the entry number, so two
+/// flows of one contact roll apart; `None` is exactly [`split_roll`].
+pub fn split_roll_keyed(seed: u64, journey_id: &str, contact_id: &str, entry_key: Option<&str>, node_id: &str, entry: u32) -> f64 {
     const OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
     const PRIME: u64 = 0x0000_0100_0000_01b3;
     let mut hash = OFFSET;
@@ -83,6 +90,10 @@ pub fn split_roll(seed: u64, journey_id: &str, contact_id: &str, node_id: &str, 
         feed(part.as_bytes());
     }
     feed(&entry.to_le_bytes());
+    if let Some(key) = entry_key {
+        feed(&(key.len() as u64).to_le_bytes());
+        feed(key.as_bytes());
+    }
     let mut rng = ChaCha8Rng::seed_from_u64(hash);
     rng.random::<f64>() * 100.0
 }
@@ -176,6 +187,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             port: port.and_then(|p| compiled.ports.get(p).map(|port| (p, port.name.as_str()))),
             detail: if self.detail { detail() } else { String::new() },
             missing: Vec::new(),
+            key: self.state.key.as_deref(),
         });
     }
 
@@ -195,6 +207,15 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
     /// Whether the contact consents to `channel`, with this input's changes.
     fn consents(&self, channel: Channel) -> bool {
         self.consent[channel as usize].unwrap_or_else(|| self.contact.consent.get(channel.as_str()) == Some(&true))
+    }
+
+    /// ` for appointment_id A` for a keyed enrollment (its key field without `event.`), else
+    /// nothing; only with detail.
+    fn for_key(&self) -> String {
+        match (&self.state.key, &self.program.key_field) {
+            (Some(key), Some(field)) if self.detail => format!(" for {} {key}", field.segments.join(".")),
+            _ => String::new(),
+        }
     }
 
     fn wait(&mut self, node: usize, waiting: Waiting) {
@@ -228,6 +249,17 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
     // ---- inputs ----
 
     fn on_event(&mut self, name: String, data: Map<String, Value>) {
+        // Routing (see `Route`): an event carrying the journey's key field is only for the
+        // enrollment with that key; a trigger event without it is only a trigger for the
+        // keyless enrollment.
+        let mut as_trigger = name == self.program.trigger_event();
+        if self.program.key_field.is_some() {
+            let key = self.program.entry_key(&data);
+            if key.is_some() && key != self.state.key {
+                return;
+            }
+            as_trigger &= key == self.state.key;
+        }
         let settings = &self.program.settings;
         let trigger = self.program.trigger;
         let goal_window_open = |state: &ContactState, now: Timestamp| match (&settings.goal, state.last_entry) {
@@ -255,18 +287,20 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                     self.event_at_wait_for(node, op, name, data);
                     return;
                 }
-                if name == self.program.trigger_event() {
-                    self.step(trigger, StepResult::Ignored, None, None, || format!("{name} ignored: already in the journey"));
+                if as_trigger {
+                    let for_key = self.for_key();
+                    self.step(trigger, StepResult::Ignored, None, None, || format!("{name} ignored: already in the journey{for_key}"));
                 }
             }
-            Status::NotEntered => self.try_enter(name, data),
+            Status::NotEntered if as_trigger => self.try_enter(name, data),
+            Status::NotEntered => {}
             Status::Done { outcome, node } => {
                 if is_goal && outcome == Outcome::Exited && goal_window_open(self.state, self.now) {
                     self.state.status = Status::Done { outcome: Outcome::Goal, node };
                     self.step(node, StepResult::Goal, None, None, || format!("goal reached after exiting: {name}"));
                     return;
                 }
-                if name != self.program.trigger_event() {
+                if !as_trigger {
                     return;
                 }
                 let allowed = match settings.reentry {
@@ -281,7 +315,10 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                 };
                 match allowed {
                     Ok(()) => self.try_enter(name, data),
-                    Err(why) => self.step(trigger, StepResult::Ignored, None, None, || format!("{name} ignored: {why}")),
+                    Err(why) => {
+                        let for_key = self.for_key();
+                        self.step(trigger, StepResult::Ignored, None, None, || format!("{name} ignored{for_key}: {why}"))
+                    }
                 }
             }
         }
@@ -306,8 +343,9 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         self.state.event = data;
         self.state.event_name = Some(name);
         let entry = self.state.entries;
+        let for_key = self.for_key();
         self.step(trigger, StepResult::Entered, None, Some(0), || {
-            if entry == 1 { format!("entered on {event}") } else { format!("entered again on {event} (entry {entry})") }
+            if entry == 1 { format!("entered on {event}{for_key}") } else { format!("entered again on {event}{for_key} (entry {entry})") }
         });
         self.follow(trigger, 0);
     }
@@ -458,7 +496,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
 
     /// Whether `key` is the key of what the contact waits for at `node` (attempt `attempt`).
     fn expects(&self, node: usize, attempt: u32, key: &str) -> bool {
-        self.program.is_key(key, &self.contact.id, self.state.entries, node, attempt)
+        self.program.is_key(key, &self.contact.id, self.state.key.as_deref(), self.state.entries, node, attempt)
     }
 
     /// A result whose key is not the one the contact waits for: ignored (a step when the contact
@@ -613,7 +651,14 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                 }
                 NodeOp::Split(cumulative) => {
                     let compiled = &self.program.nodes[node];
-                    let roll = split_roll(self.seed, &self.program.journey_id, &self.contact.id, &compiled.id, self.state.entries);
+                    let roll = split_roll_keyed(
+                        self.seed,
+                        &self.program.journey_id,
+                        &self.contact.id,
+                        self.state.key.as_deref(),
+                        &compiled.id,
+                        self.state.entries,
+                    );
                     let port = cumulative.iter().position(|c| roll < *c).unwrap_or(cumulative.len().saturating_sub(1));
                     self.step(node, StepResult::Continued, None, Some(port), || {
                         let share = cumulative[port] - if port == 0 { 0.0 } else { cumulative[port - 1] };
@@ -714,7 +759,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             }
         };
         let detail = url.as_ref().map(|u| format!("{} {u}", op.method)).unwrap_or_default();
-        let key = self.program.idempotency_key(&self.contact.id, self.state.entries, node, 1);
+        let key = self.program.idempotency_key(&self.contact.id, self.state.key.as_deref(), self.state.entries, node, 1);
         self.fx.call_webhook(WebhookCall { key, node, node_id: &compiled.id, method: &op.method, url, headers: &op.headers, body });
         self.wait(node, Waiting::WebhookResult { attempt: 1 });
         self.fx.step(Step {
@@ -727,6 +772,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             port: None,
             detail,
             missing,
+            key: self.state.key.as_deref(),
         });
         Flow::Stop
     }
@@ -831,7 +877,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             String::new()
         };
         let to = self.contact.addresses.get(channel.as_str()).map(String::as_str).unwrap_or_default();
-        let key = self.program.idempotency_key(&self.contact.id, self.state.entries, node, 1);
+        let key = self.program.idempotency_key(&self.contact.id, self.state.key.as_deref(), self.state.entries, node, 1);
         let deadline = add_secs(self.now, self.program.settings.delivery_deadline[channel as usize]);
         self.fx.send(OutgoingMessage {
             key,
@@ -857,6 +903,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             port: None,
             detail,
             missing,
+            key: self.state.key.as_deref(),
         });
         Flow::Stop
     }

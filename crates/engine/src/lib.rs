@@ -32,6 +32,18 @@
 //!   million simulated contacts cheap.
 //! * **State is data.** [`ContactState`] serializes with its schema version, journey version and
 //!   node id, and [`ContactState::check`] refuses it with a program it does not belong to.
+//! * **One flow per key.** A trigger may name a `key` (`event.appointment_id`). A contact then
+//!   holds one enrollment (one [`ContactState`], whose [`ContactState::key`] is the value, made
+//!   with [`ContactState::new_keyed`]) per key value, at most one at a time per key, re-entry
+//!   judged per key. [`Program::entry_key`] reads an event's key value and
+//!   [`Program::route_event`] says which enrollments an event reaches and whether it creates one
+//!   ([`Route`]): an event carrying the key field only the one with that key, an event without
+//!   it all of them ([`Program::moves_outside`]: finished ones only hear the trigger and goal
+//!   events). Replies go to every enrollment inside (else to the one entered last), timers and
+//!   results to the one that asked.
+//!   [`handle`] applies the same rule to the state it is given. Every [`Step`] names the
+//!   enrollment's key; idempotency keys gain a `k=KEY` segment ([`keyed_idempotency_key`]) and
+//!   split rolls hash the key ([`split_roll_keyed`]); without a key, nothing changes.
 //!
 //! The sending rules, in order: no address (`no_address`), no consent (`no_consent`; STOP-like
 //! replies revoke it, START/UNSTOP restore it), free-form WhatsApp text outside the 24-hour
@@ -58,8 +70,8 @@ pub mod template;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use effects::{DeliveryResult, Effects, Input, OutgoingMessage, Reason, Step, StepResult, WebhookCall, WebhookOutcome};
-pub use interpret::{handle, split_roll};
-pub use program::{Channel, PrepareError, Program, idempotency_key};
+pub use interpret::{handle, split_roll, split_roll_keyed};
+pub use program::{Channel, PrepareError, Program, Route, idempotency_key, keyed_idempotency_key};
 pub use protocol::{Button, Collector, Effect, Message, MessageTemplate, StepObserver, StepRecord, WebhookRequest};
 pub use state::{Contact, ContactChange, ContactOutcome, ContactState, Outcome, STATE_SCHEMA, StateError, Status, Waiting};
 pub use template::{Limits, RenderError, Rendered, Template};

@@ -8,8 +8,11 @@ use itinera_model::journey::{self, NodeKind};
 use itinera_model::{Diagnostic, Duration, Journey};
 use jiff::tz::TimeZone;
 
+use serde_json::{Map, Value};
+
 use crate::CompileError;
-use crate::condition::{Cond, FieldPath};
+use crate::condition::{Cond, FieldPath, FieldValue, Root};
+use crate::state::Contact;
 use crate::template::Template;
 
 /// A message channel.
@@ -240,7 +243,82 @@ pub struct Program {
     pub trigger: usize,
     /// Settings.
     pub settings: CompiledSettings,
+    /// The trigger's `key` (`event.appointment_id`): one enrollment per value of this event
+    /// field ([`Program::entry_key`], [`Program::route_event`]); `None` for a keyless journey.
+    pub key_field: Option<FieldPath>,
     index: HashMap<String, usize>,
+}
+
+/// Which of a contact's enrollments in a journey an event reaches: [`Program::route_event`].
+///
+/// A contact holds at most one enrollment ([`crate::ContactState`]) per key in a journey
+/// version: in a journey without a trigger `key`, just one (keyless); in a keyed journey one per
+/// key value, plus a keyless one entered by trigger events that lack the key field. The rule,
+/// the same for every driver:
+///
+/// * The event carries the key field ([`Route::Key`]): only the enrollment with that key
+///   receives it. When it is the trigger event and the contact has no enrollment with that key,
+///   the driver creates one ([`crate::ContactState::new_keyed`]) and hands it the event.
+/// * It does not ([`Route::All`], always so in a keyless journey): every enrollment of the
+///   contact in the journey receives it (an `exit_on` or goal event ends them all). When it is
+///   the trigger event and the contact has no keyless enrollment, the driver creates one and
+///   hands it the event last; a keyed enrollment never treats a keyless trigger event as its
+///   trigger (no entry, no `ignored` step).
+///
+/// Replies and timers are not events: a reply goes to every enrollment of the contact that is
+/// inside the journey ([`crate::ContactState::is_inside`]; each takes only what it waits for,
+/// one waiting elsewhere records it as `ignored`), and when none is inside to the enrollment
+/// entered last, so that its contact changes (STOP/START, the WhatsApp window) always apply —
+/// in a keyless journey, that is the contact's one enrollment. A timer and a delivery or webhook
+/// result go to the enrollment that asked for it (its idempotency key names it). An enrollment
+/// that is still `not_entered` after the trigger event that created it (its filter did not hold)
+/// may be dropped by the driver: it holds nothing.
+///
+/// [`crate::handle`] applies the same rule to the state it is given, so an event handed to an
+/// enrollment it does not reach changes nothing. A driver need not hand an event to (nor load)
+/// an enrollment that is not inside unless [`Program::moves_outside`] says the event can change
+/// one: only the trigger and goal events can.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Only the enrollment with this key (created when absent if [`Route::enters`]).
+    Key {
+        /// The key value ([`Program::entry_key`]).
+        key: String,
+        /// The event is the trigger event.
+        enters: bool,
+    },
+    /// Every enrollment of the contact (the keyless one created when absent if
+    /// [`Route::enters`]).
+    All {
+        /// The event is the trigger event.
+        enters: bool,
+    },
+}
+
+impl Route {
+    /// Whether the enrollment with `key` (`None`: keyless) receives the event.
+    pub fn reaches(&self, key: Option<&str>) -> bool {
+        match self {
+            Route::Key { key: k, .. } => key == Some(k.as_str()),
+            Route::All { .. } => true,
+        }
+    }
+
+    /// The key of the enrollment a trigger event enters (`None`: the keyless one).
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Route::Key { key, .. } => Some(key),
+            Route::All { .. } => None,
+        }
+    }
+
+    /// Whether the event is the journey's trigger event: the driver then creates the enrollment
+    /// with [`Route::key`] when the contact has none, and hands it the event after the others.
+    pub fn enters(&self) -> bool {
+        match self {
+            Route::Key { enters, .. } | Route::All { enters } => *enters,
+        }
+    }
 }
 
 fn duration(node: &str, field: &str, text: Option<&str>) -> Result<i64, CompileError> {
@@ -282,6 +360,7 @@ impl Program {
         }
         let mut nodes = Vec::with_capacity(journey.nodes.len());
         let mut trigger = None;
+        let mut key_field = None;
         for (i, node) in journey.nodes.iter().enumerate() {
             let id = node.id.as_str();
             let ports = node
@@ -299,13 +378,21 @@ impl Program {
                     return Err(CompileError::node(id, "type", "a second trigger"));
                 }
                 trigger = Some(i);
+                if let NodeKind::Trigger(journey::Trigger { key: Some(key), .. }) = &node.kind {
+                    let field = FieldPath::parse(key).map_err(|e| CompileError::node(id, "key", e))?;
+                    if field.root != Root::Event {
+                        return Err(CompileError::node(id, "key", format!("`{key}` is not an `event.` field")));
+                    }
+                    key_field = Some(field);
+                }
             }
             // Validation rejects unknown types before a journey is compiled.
             let type_name = node.kind.known_type_name().unwrap_or("exit");
             nodes.push(CompiledNode { id: node.id.clone(), type_name, op, ports });
         }
         let trigger = trigger.ok_or(CompileError::NoTrigger)?;
-        Ok(Program { journey_id: journey.id.clone(), version: 1, nodes, trigger, settings: compile_settings(&journey.settings)?, index })
+        let settings = compile_settings(&journey.settings)?;
+        Ok(Program { journey_id: journey.id.clone(), version: 1, nodes, trigger, settings, key_field, index })
     }
 
     /// Validates (with the engine's template checks, [`crate::validate`]) and then compiles: what
@@ -325,8 +412,9 @@ impl Program {
         self
     }
 
-    /// Whether `key` is [`Program::idempotency_key`] of these parts (without building it).
-    pub fn is_key(&self, key: &str, contact: &str, entry: u32, node: usize, attempt: u32) -> bool {
+    /// Whether `key` is [`Program::idempotency_key`] of these parts (without building it);
+    /// `entry_key` is the enrollment's key ([`crate::ContactState::key`]), `None` when keyless.
+    pub fn is_key(&self, key: &str, contact: &str, entry_key: Option<&str>, entry: u32, node: usize, attempt: u32) -> bool {
         let node = self.nodes.get(node).map_or("", |n| n.id.as_str());
         let mut rest = key.as_bytes();
         let mut eat = |expected: &[u8]| match rest.strip_prefix(expected) {
@@ -338,16 +426,53 @@ impl Program {
         };
         let mut digits = [0u8; 10];
         let mut ok = eat_escaped(&mut eat, &self.journey_id) && eat(b":v") && eat(itoa(self.version, &mut digits).as_bytes()) && eat(b":");
-        ok = ok && eat_escaped(&mut eat, contact) && eat(b":") && eat(itoa(entry, &mut digits).as_bytes()) && eat(b":");
+        ok = ok && eat_escaped(&mut eat, contact) && eat(b":");
+        if let Some(k) = entry_key {
+            ok = ok && eat(b"k=") && eat_escaped(&mut eat, k) && eat(b":");
+        }
+        ok = ok && eat(itoa(entry, &mut digits).as_bytes()) && eat(b":");
         ok = ok && eat_escaped(&mut eat, node) && eat(b":") && eat(itoa(attempt, &mut digits).as_bytes());
         ok && rest.is_empty()
     }
 
-    /// The idempotency key of the message (or webhook call) a contact's `entry`-th pass sends
-    /// at `node`: see [`idempotency_key`].
-    pub fn idempotency_key(&self, contact: &str, entry: u32, node: usize, attempt: u32) -> String {
+    /// The idempotency key of the message (or webhook call) the `entry`-th pass of a contact's
+    /// enrollment with `entry_key` (`None`: keyless) sends at `node`: see [`idempotency_key`]
+    /// and [`keyed_idempotency_key`].
+    pub fn idempotency_key(&self, contact: &str, entry_key: Option<&str>, entry: u32, node: usize, attempt: u32) -> String {
         let node = self.nodes.get(node).map_or("", |n| n.id.as_str());
-        idempotency_key(&self.journey_id, self.version, contact, entry, node, attempt)
+        keyed_idempotency_key(&self.journey_id, self.version, contact, entry_key, entry, node, attempt)
+    }
+
+    /// The key value an event's data gives the enrollment it is about, in a journey whose trigger
+    /// has a `key` (`event.appointment_id`): the field's string as is, a number's or boolean's
+    /// JSON text (`42`, `true`). `None` when the journey has no key, or the field is absent,
+    /// `null`, a list or an object.
+    pub fn entry_key(&self, data: &Map<String, Value>) -> Option<String> {
+        let field = self.key_field.as_ref()?;
+        match field.lookup(&Contact::default(), data)? {
+            FieldValue::Json(Value::String(s)) => Some(s.clone()),
+            FieldValue::Json(v @ (Value::Number(_) | Value::Bool(_))) => Some(v.to_string()),
+            FieldValue::Str(s) => Some(s.to_string()),
+            FieldValue::Json(_) => None,
+        }
+    }
+
+    /// Whether the event `name` can change an enrollment that is not inside the journey (finished,
+    /// or not entered): only the trigger event (entry, re-entry) and the goal event (a goal after
+    /// exiting, within its window) can. For any other event [`crate::handle`] leaves such an
+    /// enrollment exactly as it is and emits nothing, so a driver may skip it.
+    pub fn moves_outside(&self, name: &str) -> bool {
+        name == self.trigger_event() || self.settings.goal.as_ref().is_some_and(|(goal, _)| goal == name)
+    }
+
+    /// Which of the contact's enrollments in this journey the event `name` with `data` reaches,
+    /// and whether it may create one: see [`Route`].
+    pub fn route_event(&self, name: &str, data: &Map<String, Value>) -> Route {
+        let enters = name == self.trigger_event();
+        match self.entry_key(data) {
+            Some(key) => Route::Key { key, enters },
+            None => Route::All { enters },
+        }
     }
 
     /// Whether an event with this name can change anything for a contact of this journey: the
@@ -391,14 +516,32 @@ pub enum PrepareError {
     Compile(#[from] CompileError),
 }
 
-/// The deterministic idempotency key of one send or webhook call:
+/// The deterministic idempotency key of one send or webhook call of a keyless enrollment:
 /// `JOURNEY:vVERSION:CONTACT:ENTRY:NODE:ATTEMPT`, where `%` and `:` inside the journey, contact
-/// and node ids are written `%25` and `%3A` (so distinct parts never give the same key).
+/// and node ids are written `%25` and `%3A` (so distinct parts never give the same key). An
+/// enrollment with a key adds a segment: see [`keyed_idempotency_key`].
 /// The same pass through the same node always gives the same key, so a driver that re-sends
 /// after a crash re-sends under the same key, and a result for an earlier entry never matches
 /// the message a contact waits for now. `attempt` is 1 for everything the interpreter sends (a
 /// valid journey reaches a node at most once per entry).
 pub fn idempotency_key(journey: &str, version: u32, contact: &str, entry: u32, node: &str, attempt: u32) -> String {
+    keyed_idempotency_key(journey, version, contact, None, entry, node, attempt)
+}
+
+/// [`idempotency_key`] of one send or webhook call of the enrollment with `entry_key` (the
+/// trigger `key`'s value, see [`Program::entry_key`]): with a key,
+/// `JOURNEY:vVERSION:CONTACT:k=KEY:ENTRY:NODE:ATTEMPT` (`KEY` escaped like the ids: `%` → `%25`,
+/// `:` → `%3A`); without one (`None`), exactly [`idempotency_key`]. The `k=` segment cannot be
+/// mistaken for an entry number, so a keyed and a keyless enrollment never share a key.
+pub fn keyed_idempotency_key(
+    journey: &str,
+    version: u32,
+    contact: &str,
+    entry_key: Option<&str>,
+    entry: u32,
+    node: &str,
+    attempt: u32,
+) -> String {
     fn push_escaped(out: &mut String, part: &str) {
         if !part.contains(['%', ':']) {
             out.push_str(part);
@@ -413,13 +556,18 @@ pub fn idempotency_key(journey: &str, version: u32, contact: &str, entry: u32, n
         }
     }
     let mut digits = [0u8; 10];
-    let mut key = String::with_capacity(journey.len() + contact.len() + node.len() + 40);
+    let mut key = String::with_capacity(journey.len() + contact.len() + node.len() + entry_key.map_or(0, |k| k.len() + 3) + 40);
     push_escaped(&mut key, journey);
     key.push_str(":v");
     key.push_str(itoa(version, &mut digits));
     key.push(':');
     push_escaped(&mut key, contact);
     key.push(':');
+    if let Some(k) = entry_key {
+        key.push_str("k=");
+        push_escaped(&mut key, k);
+        key.push(':');
+    }
     key.push_str(itoa(entry, &mut digits));
     key.push(':');
     push_escaped(&mut key, node);

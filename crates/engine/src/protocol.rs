@@ -123,6 +123,10 @@ pub struct StepRecord {
     /// Node type.
     #[serde(rename = "type")]
     pub node_type: String,
+    /// The key of the enrollment that took the step, in a journey whose trigger has a `key`;
+    /// absent for a keyless enrollment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     /// Result word (`sent`, `deferred`, `matched`, ...).
     pub result: String,
     /// Reason code when a send was stopped or deferred.
@@ -144,6 +148,7 @@ impl From<Step<'_>> for StepRecord {
             at: step.at,
             node: step.node_id.to_string(),
             node_type: step.node_type.to_string(),
+            key: step.key.map(str::to_string),
             result: step.result.as_str().to_string(),
             reason: step.reason.map(|r| r.code().to_string()),
             port: step.port.map(|(_, name)| name.to_string()),

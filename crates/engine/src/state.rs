@@ -10,7 +10,8 @@
 //! The state is plain data (Serialize + Deserialize) so that the durable engine can store it. It
 //! names the schema it is written in ([`STATE_SCHEMA`]), the journey and version it belongs to,
 //! and the node it is at by index *and* id; [`ContactState::check`] refuses a state loaded with
-//! another program.
+//! another program. In a journey whose trigger has a `key`, a contact has one state per key
+//! value (an enrollment), and the state names its [`ContactState::key`].
 
 use std::collections::BTreeMap;
 
@@ -290,6 +291,13 @@ pub struct ContactState {
     /// The journey version.
     #[serde(default)]
     pub version: u32,
+    /// The enrollment's key in a journey whose trigger has a `key` (the value of that event
+    /// field, see [`Program::entry_key`]); `None` for the keyless enrollment (every enrollment of
+    /// a journey without `key`). A contact has at most one enrollment per key in a journey
+    /// version, so (journey, version, contact, key) names it. Absent when `None`, so keyless
+    /// states are stored exactly as before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     /// Where the contact is.
     pub status: Status,
     /// The id of the node `status` names (kept with its index so that a stored state can be
@@ -329,9 +337,16 @@ impl PartialEq for ZoneCache {
 }
 
 impl ContactState {
-    /// A contact that has not entered this program's journey version yet.
+    /// A contact that has not entered this program's journey version yet (its keyless
+    /// enrollment).
     pub fn new(program: &Program) -> Self {
         ContactState { schema: STATE_SCHEMA, journey: program.journey_id.clone(), version: program.version, ..ContactState::default() }
+    }
+
+    /// The enrollment with `key` (see [`crate::Route`]) of a contact that has not entered it
+    /// yet; `None` is [`ContactState::new`].
+    pub fn new_keyed(program: &Program, key: Option<String>) -> Self {
+        ContactState { key, ..ContactState::new(program) }
     }
 
     /// Reads a stored state (JSON) and checks it against `program`.
@@ -362,6 +377,12 @@ impl ContactState {
             }
         }
         Ok(())
+    }
+
+    /// Whether the contact is inside the journey (waiting at a node), as opposed to not entered
+    /// or finished.
+    pub fn is_inside(&self) -> bool {
+        matches!(self.status, Status::Waiting { .. })
     }
 
     /// The node the contact is at (waiting, or where it finished), if it ever entered.

@@ -3,8 +3,8 @@
 //! (changes come out as effects, so a STOP in one journey stops sends in every journey).
 
 use itinera_engine::{
-    Collector, Contact, ContactChange, ContactState, DeliveryResult, Effect, Input, Message, PrepareError, Program, STATE_SCHEMA,
-    StateError, Status, StepRecord, Waiting, WebhookOutcome, handle, idempotency_key,
+    Collector, Contact, ContactChange, ContactState, DeliveryResult, Effect, Input, Message, PrepareError, Program, Route, STATE_SCHEMA,
+    StateError, Status, StepRecord, Waiting, WebhookOutcome, handle, idempotency_key, keyed_idempotency_key,
 };
 use itinera_model::{Code, Journey};
 use jiff::Timestamp;
@@ -96,18 +96,31 @@ fn keys_are_deterministic_per_journey_version_contact_entry_node_and_attempt() {
     assert_eq!(idempotency_key("a:b", 1, "c%d", 1, "e:f", 1), "a%3Ab:v1:c%25d:1:e%3Af:1");
     assert_ne!(idempotency_key("a", 1, "b:1", 1, "n", 1), idempotency_key("a", 1, "b", 1, "1:n", 1));
     let program = Program::prepare(&one_sms(json!({}))).expect("valid").with_version(4);
-    assert_eq!(program.idempotency_key("ana", 1, 1, 1), "remind:v4:ana:1:msg:1");
+    assert_eq!(program.idempotency_key("ana", None, 1, 1, 1), "remind:v4:ana:1:msg:1");
+    // An enrollment with a key adds a `k=` segment, escaped like the ids.
+    assert_eq!(program.idempotency_key("ana", Some("A-1"), 1, 1, 1), "remind:v4:ana:k=A-1:1:msg:1");
+    assert_eq!(keyed_idempotency_key("r", 1, "ana", Some("a:b%"), 2, "m", 1), "r:v1:ana:k=a%3Ab%25:2:m:1");
+    assert_eq!(keyed_idempotency_key("r", 1, "ana", None, 2, "m", 1), idempotency_key("r", 1, "ana", 2, "m", 1));
+    assert_ne!(keyed_idempotency_key("r", 1, "ana", Some(""), 2, "m", 1), idempotency_key("r", 1, "ana", 2, "m", 1));
     // The interpreter checks a key without building it: exactly the keys that are equal.
-    for (contact, entry, attempt) in [("ana", 1, 1), ("a:n%a", 12, 3), ("", 0, 0), ("ünï", u32::MAX, 10)] {
-        let key = program.idempotency_key(contact, entry, 1, attempt);
-        assert!(program.is_key(&key, contact, entry, 1, attempt), "{key}");
+    let cases = [("ana", None, 1, 1), ("a:n%a", None, 12, 3), ("", None, 0, 0), ("ünï", None, u32::MAX, 10)];
+    let keyed = [("ana", Some("A"), 1, 1), ("a:n%a", Some("k:1%"), 12, 3), ("", Some(""), 0, 0), ("ünï", Some("ü"), 7, 1)];
+    for (contact, entry_key, entry, attempt) in cases.into_iter().chain(keyed) {
+        let key = program.idempotency_key(contact, entry_key, entry, 1, attempt);
+        assert!(program.is_key(&key, contact, entry_key, entry, 1, attempt), "{key}");
         for other in [format!("{key}0"), key[..key.len() - 1].to_string(), key.replace(":v4:", ":v5:"), key.replace("msg", "msh")] {
-            assert!(!program.is_key(&other, contact, entry, 1, attempt), "{other} is not {key}");
+            assert!(!program.is_key(&other, contact, entry_key, entry, 1, attempt), "{other} is not {key}");
         }
-        assert!(!program.is_key(&key, contact, entry.wrapping_add(1), 1, attempt));
-        assert!(!program.is_key(&key, contact, entry, 2, attempt));
+        assert!(!program.is_key(&key, contact, entry_key, entry.wrapping_add(1), 1, attempt));
+        assert!(!program.is_key(&key, contact, entry_key, entry, 2, attempt));
+        let other_key = if entry_key.is_some() { None } else { Some("1") };
+        assert!(!program.is_key(&key, contact, other_key, entry, 1, attempt), "{key} is not for key {other_key:?}");
+        if let Some(k) = entry_key {
+            assert!(!program.is_key(&key, contact, Some(&format!("{k}x")), entry, 1, attempt));
+        }
     }
-    assert!(!program.is_key("remind:v4:a:na:1:msg:1", "a:na", 1, 1, 1), "an unescaped separator is not the key");
+    assert!(!program.is_key("remind:v4:a:na:1:msg:1", "a:na", None, 1, 1, 1), "an unescaped separator is not the key");
+    assert!(!program.is_key("remind:v4:ana:k=a:b:1:msg:1", "ana", Some("a:b"), 1, 1, 1), "nor in a key");
     let mut contact = ana();
     let mut run = Run::new(&one_sms(json!({})));
     run.program = Program::prepare(&one_sms(json!({}))).expect("valid").with_version(4);
@@ -321,4 +334,133 @@ fn prepare_validates_then_compiles() {
     );
     let program = Program::prepare(&good).expect("valid");
     assert_eq!(program.settings.delivery_deadline, [60, 60, 7200]);
+}
+
+/// trigger (keyed on `event.appointment_id`) → sms → wait 1d → sms → exit; `cancelled` leaves.
+fn clinic(reentry: &str) -> Journey {
+    journey(
+        "clinic",
+        json!({"reentry": reentry, "exit_on": ["cancelled"]}),
+        json!([
+            {"id": "start", "type": "trigger", "event": "booked", "key": "event.appointment_id"},
+            {"id": "confirm", "type": "send", "channel": "sms", "text": "Booked {{ event.appointment_id }}"},
+            {"id": "pause", "type": "wait", "for": "1d"},
+            {"id": "remind", "type": "send", "channel": "sms", "text": "Tomorrow: {{ event.appointment_id }}"},
+            {"id": "done", "type": "exit"}
+        ]),
+        json!([{"from": "start", "to": "confirm"}, {"from": "confirm", "to": "pause"}, {"from": "pause", "to": "remind"},
+               {"from": "remind", "to": "done"}]),
+    )
+}
+
+fn data(value: Value) -> Map<String, Value> {
+    value.as_object().cloned().unwrap_or_default()
+}
+
+#[test]
+fn the_key_of_an_event_and_its_route() {
+    let program = Program::prepare(&clinic("never")).expect("valid");
+    assert_eq!(program.key_field.as_ref().map(|f| f.text.as_str()), Some("event.appointment_id"));
+    assert_eq!(program.entry_key(&data(json!({"appointment_id": "A"}))), Some("A".to_string()));
+    assert_eq!(program.entry_key(&data(json!({"appointment_id": 42}))), Some("42".to_string()));
+    assert_eq!(program.entry_key(&data(json!({"appointment_id": 1.5}))), Some("1.5".to_string()));
+    assert_eq!(program.entry_key(&data(json!({"appointment_id": true}))), Some("true".to_string()));
+    for none in [json!({}), json!({"appointment_id": null}), json!({"appointment_id": [1]}), json!({"appointment_id": {"a": 1}})] {
+        assert_eq!(program.entry_key(&data(none.clone())), None, "{none}");
+    }
+    let booked_a = program.route_event("booked", &data(json!({"appointment_id": "A"})));
+    assert_eq!(booked_a, Route::Key { key: "A".into(), enters: true });
+    assert!(booked_a.reaches(Some("A")) && !booked_a.reaches(Some("B")) && !booked_a.reaches(None));
+    assert_eq!(booked_a.key(), Some("A"));
+    let cancelled = program.route_event("cancelled", &data(json!({})));
+    assert_eq!(cancelled, Route::All { enters: false });
+    assert!(cancelled.reaches(Some("A")) && cancelled.reaches(None) && !cancelled.enters());
+    // A nested key field.
+    let mut nested = clinic("never");
+    if let itinera_model::NodeKind::Trigger(t) = &mut nested.nodes[0].kind {
+        t.key = Some("event.order.id".into());
+    }
+    let program = Program::prepare(&nested).expect("valid");
+    assert_eq!(program.entry_key(&data(json!({"order": {"id": "o-1"}}))), Some("o-1".to_string()));
+    // A journey without a key routes every event to every enrollment (its one).
+    let keyless = Program::prepare(&one_sms(json!({}))).expect("valid");
+    assert_eq!(keyless.key_field, None);
+    assert_eq!(keyless.route_event("go", &data(json!({"appointment_id": "A"}))), Route::All { enters: true });
+}
+
+#[test]
+fn a_keyed_enrollment_takes_only_the_events_about_it() {
+    let program = Program::prepare(&clinic("never")).expect("valid");
+    let contact = ana();
+    let mut a = ContactState::new_keyed(&program, Some("A".into()));
+    let mut fx = Collector::new(true);
+    let feed = |state: &mut ContactState, input: Input, at: &str, fx: &mut Collector| {
+        let now = ts(at);
+        handle(&program, &contact, state, input, now, 1, fx.at(now)).expect("state matches");
+        let steps: Vec<(String, String, Option<String>)> = fx.steps.drain(..).map(|s| (s.node, s.result, s.key)).collect();
+        let keys: Vec<String> = fx
+            .effects
+            .drain(..)
+            .filter_map(|e| match e {
+                Effect::Send(m) => Some(m.key),
+                _ => None,
+            })
+            .collect();
+        (steps, keys)
+    };
+    let booked = |id: &str| Input::Event { name: "booked".into(), data: data(json!({"appointment_id": id})) };
+    let (steps, keys) = feed(&mut a, booked("A"), "2026-03-02T09:00:00Z", &mut fx);
+    assert_eq!(steps[0], ("start".into(), "entered".into(), Some("A".into())), "every step names the key");
+    assert!(steps.iter().all(|s| s.2.as_deref() == Some("A")));
+    assert_eq!(keys, vec!["clinic:v1:ana:k=A:1:confirm:1".to_string()]);
+    let delivered = Input::Delivery { key: keys[0].clone(), result: DeliveryResult::Delivered };
+    feed(&mut a, delivered, "2026-03-02T09:00:00Z", &mut fx);
+    assert!(matches!(a.status, Status::Waiting { waiting: Waiting::Timer { .. }, .. }));
+    // Events about another appointment, or a keyless booking, change nothing and say nothing.
+    let before = a.clone();
+    for input in [
+        booked("B"),
+        Input::Event { name: "cancelled".into(), data: data(json!({"appointment_id": "B"})) },
+        Input::Event { name: "booked".into(), data: data(json!({})) },
+    ] {
+        let (steps, _) = feed(&mut a, input, "2026-03-02T10:00:00Z", &mut fx);
+        assert!(steps.is_empty(), "{steps:?}");
+        assert_eq!(a, before);
+    }
+    // Its own booking again: ignored, it is inside.
+    let (steps, _) = feed(&mut a, booked("A"), "2026-03-02T10:00:00Z", &mut fx);
+    assert_eq!(steps, vec![("start".into(), "ignored".into(), Some("A".into()))]);
+    // A cancellation without the key field reaches it.
+    let (steps, _) = feed(&mut a, Input::Event { name: "cancelled".into(), data: data(json!({})) }, "2026-03-02T11:00:00Z", &mut fx);
+    assert_eq!(steps, vec![("pause".into(), "left".into(), Some("A".into()))]);
+    assert!(!a.is_inside());
+    // Finished, it only hears the trigger (and a goal) event: another changes nothing.
+    assert!(program.moves_outside("booked") && !program.moves_outside("cancelled"));
+    let before = a.clone();
+    let (steps, keys) = feed(&mut a, Input::Event { name: "cancelled".into(), data: data(json!({})) }, "2026-03-02T12:00:00Z", &mut fx);
+    assert!(steps.is_empty() && keys.is_empty() && a == before);
+    // Re-entry `never` holds per key: A again is refused...
+    let (steps, _) = feed(&mut a, booked("A"), "2026-03-03T09:00:00Z", &mut fx);
+    assert_eq!(steps, vec![("start".into(), "ignored".into(), Some("A".into()))]);
+    // ...while a keyless enrollment is not entered by a keyed booking, only by a keyless one.
+    let mut keyless = ContactState::new(&program);
+    let (steps, _) = feed(&mut keyless, booked("A"), "2026-03-03T09:00:00Z", &mut fx);
+    assert!(steps.is_empty() && keyless.status == Status::NotEntered);
+    let (steps, keys) = feed(&mut keyless, Input::Event { name: "booked".into(), data: data(json!({})) }, "2026-03-03T09:00:00Z", &mut fx);
+    assert_eq!(steps[0], ("start".into(), "entered".into(), None));
+    assert_eq!(keys, vec!["clinic:v1:ana:1:confirm:1".to_string()], "the keyless enrollment's keys are the usual ones");
+    // The stored state names its key; a keyless one is stored as before.
+    let stored = serde_json::to_value(&a).expect("serializes");
+    assert_eq!(stored["key"], json!("A"));
+    assert_eq!(ContactState::load(&stored.to_string(), &program).expect("loads"), a);
+    assert!(serde_json::to_value(&keyless).expect("serializes").get("key").is_none());
+}
+
+#[test]
+fn splits_roll_apart_per_key() {
+    let keyless = itinera_engine::split_roll(7, "j", "ana", "ab", 1);
+    assert_eq!(itinera_engine::split_roll_keyed(7, "j", "ana", None, "ab", 1), keyless);
+    let a = itinera_engine::split_roll_keyed(7, "j", "ana", Some("A"), "ab", 1);
+    let b = itinera_engine::split_roll_keyed(7, "j", "ana", Some("B"), "ab", 1);
+    assert!(a != keyless && a != b && (0.0..100.0).contains(&a));
 }

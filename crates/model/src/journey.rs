@@ -266,6 +266,11 @@ pub struct Trigger {
     /// Optional condition on the contact and the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<Condition>,
+    /// Optional `event.<field>` that names one flow (`event.appointment_id`): a contact is then
+    /// in the journey at most once per value of that field at the same time, re-entry applies
+    /// per value, and an event carrying the field reaches only the flow with that value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
 }
 
 /// `send` settings.

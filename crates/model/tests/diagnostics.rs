@@ -94,6 +94,36 @@ fn the_fixtures_of_this_file_are_valid() {
         ),
         &[],
     );
+    for key in ["event.appointment_id", "event.order.id"] {
+        assert_case(
+            key,
+            &journey(
+                json!([{"id": "start", "type": "trigger", "event": "booked", "key": key}, exit()]),
+                &[["start", "next", "end"]],
+            ),
+            &[],
+        );
+    }
+}
+
+#[test]
+fn a_trigger_key_must_be_an_event_field() {
+    let messages = |key: &str| -> Vec<String> {
+        let value = journey(
+            json!([{"id": "start", "type": "trigger", "event": "booked", "key": key}, exit()]),
+            &[["start", "next", "end"]],
+        );
+        report_of(&value).diagnostics.into_iter().map(|d| d.message).collect()
+    };
+    assert_eq!(
+        messages("contact.x"),
+        ["`key`: `contact.x` is not an event field; give the field of the event that tells one flow from another (e.g. `event.appointment_id`)"]
+    );
+    assert_eq!(messages("event."), ["`key`: `event.` names no field after `event.` (e.g. `event.appointment_id`)"]);
+    assert_eq!(
+        messages("foo"),
+        ["`key`: `foo` is not an event field; give the field of the event that tells one flow from another (e.g. `event.appointment_id`)"]
+    );
 }
 
 #[test]
@@ -540,6 +570,38 @@ fn invalid_config_cases_name_node_and_field() {
                 &[["start", "next", "end"]],
             ),
             vec!["invalid_config @start (event)"],
+        ),
+        (
+            "trigger key: a contact field",
+            journey(
+                json!([{"id": "start", "type": "trigger", "event": "booked", "key": "contact.x"}, exit()]),
+                &[["start", "next", "end"]],
+            ),
+            vec!["invalid_config @start (key)"],
+        ),
+        (
+            "trigger key: no field after event.",
+            journey(
+                json!([{"id": "start", "type": "trigger", "event": "booked", "key": "event."}, exit()]),
+                &[["start", "next", "end"]],
+            ),
+            vec!["invalid_config @start (key)"],
+        ),
+        (
+            "trigger key: not a path",
+            journey(
+                json!([{"id": "start", "type": "trigger", "event": "booked", "key": "foo"}, exit()]),
+                &[["start", "next", "end"]],
+            ),
+            vec!["invalid_config @start (key)"],
+        ),
+        (
+            "trigger key: an empty part",
+            journey(
+                json!([{"id": "start", "type": "trigger", "event": "booked", "key": "event.order..id"}, exit()]),
+                &[["start", "next", "end"]],
+            ),
+            vec!["invalid_config @start (key)"],
         ),
         (
             "webhook: no url, unknown method",

@@ -408,39 +408,61 @@ impl Work<'_> {
         }
         let mut sent = false;
         let rows = tx.enrollments_of(&item.contact)?;
+        let journeys = self.journeys;
         match &input {
-            Input::Event { name, .. } => {
-                let journeys = self.journeys;
+            Input::Event { name, data } => {
                 for j in journeys {
-                    let mine: Vec<&Enrollment> = rows.iter().filter(|r| r.journey == j.id).collect();
                     let latest = self.program(&j.id, j.latest)?;
-                    let row = mine.first().map(|r| (*r).clone());
-                    let target = match &row {
-                        Some(r) => {
-                            let program = self.program_loading(tx, &r.journey, r.version)?;
-                            let state = load_state(&r.state, &program)?;
-                            let inside = matches!(state.status, Status::Waiting { .. });
-                            if inside {
-                                program.listens_to(name).then_some((r.version, Some(state)))
-                            } else if latest.trigger_event() == name && j.latest_status == VersionStatus::Active {
-                                Some((j.latest, Some(move_state(state, &program, &latest))))
-                            } else {
-                                // A finished contact hears its version's other events (a goal
-                                // after exiting), never its trigger: no new entry but on an
-                                // active latest version.
-                                (program.listens_to(name) && program.trigger_event() != name).then_some((r.version, Some(state)))
-                            }
+                    let open = j.latest_status == VersionStatus::Active;
+                    // The engine's rule (`Program::route_event`): an event carrying the trigger's
+                    // key field reaches the enrollment with that key; one without it reaches every
+                    // enrollment (finished ones only for the trigger and goal events).
+                    let route = latest.route_event(name, data);
+                    let mut found_entering = false;
+                    for r in rows.iter().filter(|r| r.journey == j.id) {
+                        let program = self.program_loading(tx, &r.journey, r.version)?;
+                        let state = load_state(&r.state, &program)?;
+                        if !route.reaches(state.key.as_deref()) {
+                            continue;
                         }
-                        None if latest.trigger_event() == name && j.latest_status == VersionStatus::Active => Some((j.latest, None)),
-                        None => None,
-                    };
-                    if let Some((version, moved)) = target {
+                        let entering = state.key.as_deref() == route.key();
+                        found_entering |= entering;
+                        let inside = state.is_inside();
+                        if !inside && !program.moves_outside(name) && !(entering && route.enters()) {
+                            continue;
+                        }
+                        let target = if inside {
+                            program.listens_to(name).then_some((r.version, state))
+                        } else if entering && route.enters() && latest.trigger_event() == name {
+                            // A new entry: on the latest version, and only if it is active.
+                            open.then(|| (j.latest, move_state(state, &program, &latest)))
+                        } else {
+                            // A finished flow hears its version's goal, never its trigger.
+                            (program.listens_to(name) && program.trigger_event() != name).then_some((r.version, state))
+                        };
+                        if let Some((version, state)) = target {
+                            let row = Some(r.clone());
+                            sent |= self.apply(
+                                tx,
+                                contacts,
+                                &item.contact,
+                                row,
+                                Some((&j.id, version, Some(state))),
+                                input.clone(),
+                                item.at,
+                                None,
+                                applied,
+                            )?;
+                        }
+                    }
+                    if route.enters() && !found_entering && open {
+                        let state = ContactState::new_keyed(&latest, route.key().map(str::to_string));
                         sent |= self.apply(
                             tx,
                             contacts,
                             &item.contact,
-                            row,
-                            Some((&j.id, version, moved)),
+                            None,
+                            Some((&j.id, j.latest, Some(state))),
                             input.clone(),
                             item.at,
                             None,
@@ -449,22 +471,94 @@ impl Work<'_> {
                     }
                 }
             }
-            _ => {
-                let shown = match &input {
-                    Input::Reply { text, button, .. } => text.clone().or_else(|| button.clone()),
-                    _ => None,
-                };
-                for row in rows {
-                    sent |=
-                        self.apply(tx, contacts, &item.contact, Some(row), None, input.clone(), item.at, Some(shown.clone()), applied)?;
+            Input::Reply { text, button, .. } => {
+                let shown = text.clone().or_else(|| button.clone());
+                let mut reached = false;
+                for j in journeys {
+                    // Every flow inside the journey, or when none is, the one entered last (so
+                    // that STOP/START and the WhatsApp window apply).
+                    let mut mine: Vec<(Enrollment, ContactState)> = Vec::new();
+                    for r in rows.iter().filter(|r| r.journey == j.id) {
+                        let program = self.program_loading(tx, &r.journey, r.version)?;
+                        mine.push((r.clone(), load_state(&r.state, &program)?));
+                    }
+                    let mut targets: Vec<usize> = (0..mine.len()).filter(|&i| mine[i].1.is_inside()).collect();
+                    if targets.is_empty() {
+                        targets.extend(
+                            mine.iter()
+                                .enumerate()
+                                .filter(|(_, (_, s))| s.entries > 0)
+                                .max_by_key(|(i, (_, s))| (s.last_entry, *i))
+                                .map(|(i, _)| i),
+                        );
+                    }
+                    for i in targets {
+                        let (row, state) = mine[i].clone();
+                        let version = row.version;
+                        reached = true;
+                        sent |= self.apply(
+                            tx,
+                            contacts,
+                            &item.contact,
+                            Some(row),
+                            Some((&j.id, version, Some(state))),
+                            input.clone(),
+                            item.at,
+                            Some(shown.clone()),
+                            applied,
+                        )?;
+                    }
                 }
-                // A reply from a contact in no journey still counts for its consent.
-                if matches!(input, Input::Reply { .. }) && !contacts.contains_key(&item.contact) {
-                    load_contact(tx, contacts, &item.contact)?;
+                if !reached {
+                    // A contact in no journey: its STOP or START still counts. The interpreter
+                    // reads the reply against a state that is not stored (no step, no enrollment).
+                    self.profile_only(tx, contacts, &item.contact, input.clone(), item.at, shown)?;
+                }
+            }
+            _ => {}
+        }
+        Ok(sent)
+    }
+
+    /// An input for a contact outside every journey: only its profile changes are kept.
+    fn profile_only(
+        &mut self,
+        tx: &Tx<'_>,
+        contacts: &mut HashMap<String, ContactEntry>,
+        contact_id: &str,
+        input: Input,
+        at: Timestamp,
+        shown: Option<String>,
+    ) -> Result<(), Error> {
+        let Some(j) = self.journeys.first() else { return Ok(()) };
+        let program = self.program(&j.id, j.latest)?;
+        if !contacts.contains_key(contact_id) {
+            load_contact(tx, contacts, contact_id)?;
+        }
+        let entry = contacts.get_mut(contact_id).expect("loaded");
+        let mut state = ContactState::new(&program);
+        let fx = &mut *self.collector;
+        fx.effects.clear();
+        fx.steps.clear();
+        fx.at(at);
+        handle(&program, &entry.contact, &mut state, input, at, 0, fx).map_err(|e| Error::State(contact_id.to_string(), e))?;
+        for effect in fx.effects.drain(..) {
+            if let Effect::Contact(change) = effect {
+                entry.contact.apply(&change);
+                entry.dirty = true;
+                if let ContactChange::Consent { channel, granted } = change {
+                    if !entry.exists {
+                        let profile = serde_json::to_string(&entry.contact).map_err(|e| Error::Internal(e.to_string()))?;
+                        tx.put_contact(contact_id, &profile, at)?;
+                        entry.exists = true;
+                    }
+                    let evidence = ConsentEvidence { channel, granted, source: "reply".into(), at, shown: shown.clone() };
+                    tx.add_consent_evidence(contact_id, &evidence)?;
                 }
             }
         }
-        Ok(sent)
+        fx.steps.clear();
+        Ok(())
     }
 
     /// Applies one input to one enrollment (existing `row`, or a new one in `fresh`'s journey
@@ -512,7 +606,7 @@ impl Work<'_> {
         let due_before = state.due();
         let in_flight = match state.status {
             Status::Waiting { node, waiting: Waiting::Delivery { attempt, .. }, .. } => {
-                Some((node, program.idempotency_key(contact_id, state.entries, node, attempt)))
+                Some((node, program.idempotency_key(contact_id, state.key.as_deref(), state.entries, node, attempt)))
             }
             _ => None,
         };
@@ -537,8 +631,10 @@ impl Work<'_> {
                 // state from another version never skips, since moving resets it).
                 let previous = (row.as_ref().is_some_and(|r| r.version == version)).then_some(due_before);
                 tx.update_enrollment_from(id, &state_json, &summary, now, previous)?;
-                id
+                Some(id)
             }
+            // A new flow that did not enter (its filter failed) is not kept: only its steps are.
+            None if state.entries == 0 => None,
             None => {
                 if !entry.exists {
                     // The enrollment's foreign key needs the contact row.
@@ -546,12 +642,14 @@ impl Work<'_> {
                     tx.put_contact(contact_id, &profile, now)?;
                     entry.exists = true;
                 }
-                tx.insert_enrollment(&journey, contact_id, "", &state_json, &summary, now)?
+                Some(tx.insert_enrollment(&journey, contact_id, state.key.as_deref(), &state_json, &summary, now)?)
             }
         };
         // A timer due within this batch's bound was not among the batch's items: the contact's
         // later inputs wait for the next batch, which sees it in order.
         let mut sent = summary.due.is_some_and(|due| due <= self.bound);
+        let outbox_enrollment =
+            || enrollment.ok_or_else(|| Error::Internal(format!("contact {contact_id}: an effect from a flow that did not enter")));
         for step in fx.steps.drain(..) {
             let json = serde_json::to_string(&step).map_err(|e| Error::Internal(e.to_string()))?;
             tx.push_step(enrollment, &journey, version, contact_id, step.at, &json)?;
@@ -571,7 +669,7 @@ impl Work<'_> {
                     let json = serde_json::to_string(&effect).map_err(|e| Error::Internal(e.to_string()))?;
                     let row = NewOutbox {
                         key: &m.key,
-                        enrollment,
+                        enrollment: outbox_enrollment()?,
                         journey: &journey,
                         version,
                         contact: contact_id,
@@ -588,7 +686,7 @@ impl Work<'_> {
                     let json = serde_json::to_string(&effect).map_err(|e| Error::Internal(e.to_string()))?;
                     let row = NewOutbox {
                         key: &w.key,
-                        enrollment,
+                        enrollment: outbox_enrollment()?,
                         journey: &journey,
                         version,
                         contact: contact_id,
@@ -647,7 +745,7 @@ fn move_state(state: ContactState, from: &Program, to: &Program) -> ContactState
     if from.version == to.version {
         return state;
     }
-    let mut moved = ContactState::new(to);
+    let mut moved = ContactState::new_keyed(to, state.key.clone());
     moved.entries = state.entries;
     moved.last_entry = state.last_entry;
     moved.sent_at = state.sent_at;

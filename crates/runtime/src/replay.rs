@@ -17,6 +17,7 @@ use std::collections::HashMap;
 
 use itinera_engine::{Contact, ContactOutcome, ContactState, Effect, StepRecord};
 use itinera_model::Journey;
+use itinera_sim::report::EntryReport;
 use itinera_sim::scenario::{Delivery, ScriptedReply, delivery_for};
 use itinera_sim::{ContactReport, Detail, MAX_KEPT_STEPS, MessageRecord, Scenario, Summary, SummaryCounter, TemplateRecord};
 use itinera_store::Store;
@@ -196,14 +197,31 @@ pub fn replay(
     let journey_id = journey.id.clone();
     for id in order {
         let tx = engine.store().read()?;
-        let rows = tx.enrollments_of(&id)?;
-        let (outcome, exit_node, entered) = match rows.iter().find(|r| r.journey == journey_id) {
-            Some(row) => {
-                let state: ContactState = serde_json::from_str(&row.state).map_err(|e| Error::Internal(e.to_string()))?;
-                let (outcome, node) = state.status.outcome();
-                (outcome, node.map(|n| program.nodes[n].id.clone()), state.entries > 0)
+        let mut flows = Vec::new();
+        for row in tx.enrollments_of(&id)?.into_iter().filter(|r| r.journey == journey_id) {
+            let state: ContactState = serde_json::from_str(&row.state).map_err(|e| Error::Internal(e.to_string()))?;
+            flows.push(state);
+        }
+        // The contact's outcome is its latest entry's (the simulator's rule).
+        let latest = flows.iter().enumerate().filter(|(_, s)| s.entries > 0).max_by_key(|(i, s)| (s.last_entry, *i)).map(|(i, _)| i);
+        let node_id = |node: Option<usize>| node.map(|n| program.nodes[n].id.clone());
+        let (outcome, exit_node, entered) = match latest {
+            Some(i) => {
+                let (outcome, node) = flows[i].status.outcome();
+                (outcome, node_id(node), true)
             }
             None => (ContactOutcome::NotEntered, None, false),
+        };
+        let entries: Vec<EntryReport> = if program.key_field.is_some() {
+            flows
+                .iter()
+                .map(|s| {
+                    let (outcome, node) = s.status.outcome();
+                    EntryReport { key: s.key.clone(), outcome, exit_node: node_id(node) }
+                })
+                .collect()
+        } else {
+            Vec::new()
         };
         let mut steps = Vec::new();
         for json in tx.steps_of(&id, &journey_id)? {
@@ -211,16 +229,23 @@ pub fn replay(
             counter.step(&record).map_err(Error::Internal)?;
             steps.push(record);
         }
-        let mut messages = Vec::new();
-        for (_key, effect, _status, delivered) in tx.outbox_of(&id, &journey_id)? {
-            if !delivered {
-                continue;
+        // Messages in the order they counted as delivered (send order among those delivered at
+        // one instant), as the simulator lists them.
+        let mut delivered: Vec<(Timestamp, usize, Option<String>, String)> = Vec::new();
+        for (i, (key, effect, _status, at)) in tx.outbox_of(&id, &journey_id)?.into_iter().enumerate() {
+            if let Some(at) = at {
+                delivered.push((at, i, key, effect));
             }
+        }
+        delivered.sort_by_key(|(at, i, _, _)| (*at, *i));
+        let mut messages = Vec::new();
+        for (_, _, key, effect) in delivered {
             let Effect::Send(m) = serde_json::from_str(&effect).map_err(|e| Error::Internal(e.to_string()))? else { continue };
             counter.message(m.channel);
             messages.push(MessageRecord {
                 node: m.node,
                 channel: m.channel.as_str().to_string(),
+                key,
                 at: m.at,
                 text: m.text,
                 template: m.template.map(|t| TemplateRecord { name: t.name, language: t.language, params: t.params }),
@@ -233,7 +258,15 @@ pub fn replay(
         let truncated = keep && (steps.len() > MAX_KEPT_STEPS || messages.len() > MAX_KEPT_STEPS);
         steps.truncate(MAX_KEPT_STEPS);
         messages.truncate(MAX_KEPT_STEPS);
-        sink(ContactReport { id, outcome, exit_node, steps: keep.then_some(steps), messages: keep.then_some(messages), truncated })?;
+        sink(ContactReport {
+            id,
+            outcome,
+            exit_node,
+            entries,
+            steps: keep.then_some(steps),
+            messages: keep.then_some(messages),
+            truncated,
+        })?;
     }
     figures.report_secs = clock.elapsed().as_secs_f64();
     Ok((counter.finish(), figures))

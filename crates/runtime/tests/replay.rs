@@ -53,6 +53,7 @@ fn every_template_with_its_sample_scenario() {
     for name in TEMPLATES {
         assert_same(name, &read(&format!("assets/journeys/{name}.journey.json")), &read(&format!("assets/scenarios/{name}.scenario.json")));
     }
+    assert_same("clinic", &read("crates/sim/tests/golden/clinic.journey.json"), &read("crates/sim/tests/golden/clinic.scenario.json"));
     assert_same(
         "population",
         &read("assets/journeys/appointment-reminder.journey.json"),
@@ -125,7 +126,8 @@ fn scenario(journey: &Journey, picks: &[Pick]) -> String {
                     let at_min = *at;
                     (at_min, json!({"name": events[e % events.len()], "at": minutes(at_min), "data": {
                         "starts_at": minutes(at_min + rel), "plan": "pro", "amount": rel % 300, "score": rel % 100, "order_id": format!("o{e}"),
-                        "form": FORMS[e % 3], "team_size": rel % 50
+                        "form": FORMS[e % 3], "team_size": rel % 50,
+                        "appointment_id": format!("a{}", e % 3)
                     }}))
                 })
                 .collect();
@@ -164,6 +166,10 @@ proptest! {
             let journey = Journey::parse(&text).expect("journey");
             assert_same(name, &text, &scenario(&journey, &picks));
         }
+        // Keyed entries: one flow per appointment id (some events without the key field).
+        let text = read("crates/sim/tests/golden/clinic.journey.json").replace("\"reentry\": \"never\"", "\"reentry\": \"always\"");
+        let journey = Journey::parse(&text).expect("journey");
+        assert_same("clinic", &text, &scenario(&journey, &picks));
     }
 }
 

@@ -31,6 +31,11 @@ pub struct ContactReport {
     /// The exit node for `exited`, the node it was at for `left`/`goal`/`waiting`, null for
     /// `not_entered`.
     pub exit_node: Option<String>,
+    /// In a journey whose trigger has a `key`: each of the contact's flows (enrollments), in
+    /// the order they started, with its key and how it stands. `outcome` and `exit_node` above
+    /// are then the latest entry's. Omitted when empty (always so without `key`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub entries: Vec<EntryReport>,
     /// Every decision, in order (omitted when details are not asked for).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub steps: Option<Vec<StepRecord>>,
@@ -44,6 +49,17 @@ pub struct ContactReport {
     pub truncated: bool,
 }
 
+/// One flow of a contact in a journey whose trigger has a `key`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntryReport {
+    /// The key value (`null` for the flow a trigger event without the key field started).
+    pub key: Option<String>,
+    /// How it stands.
+    pub outcome: ContactOutcome,
+    /// As [`ContactReport::exit_node`], for this flow.
+    pub exit_node: Option<String>,
+}
+
 /// A message the contact received.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MessageRecord {
@@ -51,6 +67,9 @@ pub struct MessageRecord {
     pub node: String,
     /// Channel.
     pub channel: String,
+    /// The key of the flow that sent it (journeys whose trigger has a `key`); omitted otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
     /// When it was sent (UTC, RFC 3339).
     pub at: Timestamp,
     /// Rendered text.

@@ -3,6 +3,8 @@
 //! insta snapshot (`tests/snapshots/golden__NAME.snap`), reviewed by hand when they change.
 //! On top of the snapshots, the expectations written in each scenario's comments are asserted
 //! here explicitly, so a wrong-but-stable trace cannot be accepted by re-snapshotting.
+//! `tests/golden/` holds journeys that are not templates: `clinic` (one flow per appointment,
+//! a trigger `key`).
 
 use std::path::{Path, PathBuf};
 
@@ -16,8 +18,12 @@ fn root() -> PathBuf {
 fn simulate(name: &str) -> SimReport {
     let journey_path = root().join(format!("assets/journeys/{name}.journey.json"));
     let scenario_path = root().join(format!("assets/scenarios/{name}.scenario.json"));
-    let journey = Journey::parse(&std::fs::read_to_string(&journey_path).expect("journey readable")).expect("journey parses");
-    let scenario = Scenario::parse(&std::fs::read_to_string(&scenario_path).expect("scenario readable")).expect("scenario parses");
+    simulate_files(&journey_path, &scenario_path)
+}
+
+fn simulate_files(journey_path: &Path, scenario_path: &Path) -> SimReport {
+    let journey = Journey::parse(&std::fs::read_to_string(journey_path).expect("journey readable")).expect("journey parses");
+    let scenario = Scenario::parse(&std::fs::read_to_string(scenario_path).expect("scenario readable")).expect("scenario parses");
     itinera_sim::run(&journey, &scenario, &RunOptions::default(), None).expect("simulates")
 }
 
@@ -446,4 +452,132 @@ fn re_engagement() {
         r.contacts.iter().flat_map(|c| c.steps.iter().flatten()).filter(|s| s.node == "ab_test").filter_map(|s| s.port.clone()).collect();
     assert_eq!(arms.len(), 2, "{arms:?}");
     snapshot("re-engagement", &r);
+}
+
+/// `(key, outcome, exit node)` of one flow.
+type Flow = (Option<String>, String, Option<String>);
+
+/// Each of a contact's flows, and `(node, key)` of each of its messages.
+fn flows(report: &SimReport, id: &str) -> (Vec<Flow>, Vec<(String, Option<String>)>) {
+    let c = contact(report, id);
+    let entries = c.entries.iter().map(|e| (e.key.clone(), e.outcome.as_str().to_string(), e.exit_node.clone())).collect();
+    let messages = c.messages.iter().flatten().map(|m| (m.node.clone(), m.key.clone())).collect();
+    (entries, messages)
+}
+
+fn flow(key: Option<&str>, outcome: &str, exit: &str) -> Flow {
+    (key.map(str::to_string), outcome.to_string(), Some(exit.to_string()))
+}
+
+fn sent(node: &str, key: Option<&str>) -> (String, Option<String>) {
+    (node.to_string(), key.map(str::to_string))
+}
+
+#[test]
+fn clinic_one_flow_per_appointment() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    let r = simulate_files(&dir.join("clinic.journey.json"), &dir.join("clinic.scenario.json"));
+    let t = |s: &str| format!("2026-03-{s}:00Z");
+    // Pat books A, then B while A's reminder waits: two flows, two reminders, each keyed.
+    expect(
+        &r,
+        "pat",
+        "exited",
+        Some("done"),
+        &[
+            ("confirm_sms", &t("02T09:00")),
+            ("confirm_sms", &t("02T10:00")),
+            ("reminder_sms", &t("04T10:00")),
+            ("reminder_sms", &t("05T15:00")),
+        ],
+        &[],
+    );
+    assert_eq!(
+        flows(&r, "pat"),
+        (
+            vec![flow(Some("A"), "exited", "done"), flow(Some("B"), "exited", "done")],
+            vec![
+                sent("confirm_sms", Some("A")),
+                sent("confirm_sms", Some("B")),
+                sent("reminder_sms", Some("A")),
+                sent("reminder_sms", Some("B"))
+            ]
+        )
+    );
+    let pat = contact(&r, "pat");
+    assert!(pat.steps.iter().flatten().all(|s| s.key.is_some()), "every step of a keyed flow names its key");
+    assert!(!pat.steps.iter().flatten().any(|s| s.result == "ignored"), "B is not ignored while A runs");
+    // Rui cancels A (the event names it): only A's flow leaves; B's reminder still goes.
+    expect(
+        &r,
+        "rui",
+        "exited",
+        Some("done"),
+        &[("confirm_sms", &t("02T09:00")), ("confirm_sms", &t("02T10:00")), ("reminder_sms", &t("05T15:00"))],
+        &[],
+    );
+    assert_eq!(flows(&r, "rui").0, vec![flow(Some("A"), "left", "wait_day_before"), flow(Some("B"), "exited", "done")]);
+    // Sam cancels without naming an appointment: both flows leave.
+    expect(&r, "sam", "left", Some("wait_day_before"), &[("confirm_sms", &t("02T09:00")), ("confirm_sms", &t("02T10:00"))], &[]);
+    assert_eq!(flows(&r, "sam").0, vec![flow(Some("A"), "left", "wait_day_before"), flow(Some("B"), "left", "wait_day_before")]);
+    // Tes: A again while inside is ignored, A again after it ended is refused (re-entry
+    // `never`, per key), a new appointment C enters.
+    key(
+        &r,
+        "tes",
+        "exited",
+        Some("done"),
+        &[
+            ("booked", "ignored", None, "2026-03-02T10:00:00Z"),
+            ("booked", "ignored", None, "2026-03-07T09:00:00Z"),
+            ("booked", "entered", None, "2026-03-07T10:00:00Z"),
+            ("reminder_sms", "sent", None, "2026-03-08T10:00:00Z"),
+        ],
+    );
+    assert_eq!(flows(&r, "tes").0, vec![flow(Some("A"), "exited", "done"), flow(Some("C"), "exited", "done")]);
+    let details: Vec<&str> =
+        contact(&r, "tes").steps.iter().flatten().filter(|s| s.result == "ignored").map(|s| s.detail.as_str()).collect();
+    assert_eq!(
+        details,
+        [
+            "appointment_booked ignored: already in the journey for appointment_id A",
+            "appointment_booked ignored for appointment_id A: re-entry is never allowed"
+        ]
+    );
+    // Ugo: a numeric key is its JSON text; a booking without the key field starts the keyless flow.
+    assert_eq!(flows(&r, "ugo").0, vec![flow(Some("41"), "exited", "done"), flow(None, "exited", "done")]);
+    // Val's STOP reaches both flows (replies are the contact's): both reminders are stopped.
+    key(
+        &r,
+        "val",
+        "exited",
+        Some("done"),
+        &[
+            ("wait_day_before", "opted_out", None, "2026-03-02T11:00:00Z"),
+            ("reminder_sms", "failed", Some("no_consent"), "2026-03-04T10:00:00Z"),
+            ("reminder_sms", "failed", Some("no_consent"), "2026-03-05T15:00:00Z"),
+        ],
+    );
+    let stops: Vec<Option<&str>> =
+        contact(&r, "val").steps.iter().flatten().filter(|s| s.result == "opted_out").map(|s| s.key.as_deref()).collect();
+    assert_eq!(stops, [Some("A"), Some("B")]);
+    // Wes's STOP comes when no flow is inside: the latest (A) hears it, and B's sends are stopped.
+    key(
+        &r,
+        "wes",
+        "exited",
+        Some("done"),
+        &[
+            ("done", "opted_out", None, "2026-03-02T11:00:00Z"),
+            ("confirm_sms", "failed", Some("no_consent"), "2026-03-03T09:00:00Z"),
+            ("reminder_sms", "failed", Some("no_consent"), "2026-03-05T10:00:00Z"),
+        ],
+    );
+    let stops: Vec<Option<&str>> =
+        contact(&r, "wes").steps.iter().flatten().filter(|s| s.result == "opted_out").map(|s| s.key.as_deref()).collect();
+    assert_eq!(stops, [Some("A")]);
+    // The summary counts contacts; a contact's outcome is its latest entry's.
+    assert_eq!((r.summary.contacts, r.summary.entered), (7, 7));
+    assert_eq!((r.summary.outcomes["exited"], r.summary.outcomes["left"]), (6, 1));
+    snapshot("clinic", &r);
 }

@@ -8,8 +8,8 @@
 //! * `contacts` (the profile the interpreter is given: attributes, addresses, consent, the
 //!   WhatsApp window) and `consent_evidence` (each grant or revocation: source, time, and what
 //!   was shown or received);
-//! * `enrollments`: one row per contact × journey × key (the trigger's `key`, `''` when the
-//!   journey has none), holding the journey version the contact is on and its
+//! * `enrollments`: one row per contact × journey × key (the value of the trigger's `key` field;
+//!   NULL for the keyless flow), holding the journey version the contact is on and its
 //!   [`ContactState`](https://docs.rs/itinera-engine) as JSON, with its status and node for
 //!   queries; `timers`: the one instant at which each waiting enrollment wants to be woken;
 //! * `inbox`: inputs not yet applied (events, replies, delivery and webhook results, leave
@@ -17,7 +17,8 @@
 //!   the same id is recognised;
 //! * `outbox`: effects to perform (messages and webhook calls), unique by idempotency key, with
 //!   attempts, next attempt and result;
-//! * `steps`: the step log, the same records the simulator prints.
+//! * `steps`: the step log, the same records the simulator prints (with the enrollment that took
+//!   each; NULL for a trigger that did not let a contact in, since such a flow is not kept).
 //!
 //! The store knows SQL and nothing of the step semantics: the runtime crate drives the
 //! interpreter and calls these functions inside one transaction per batch of inputs
@@ -76,7 +77,7 @@ CREATE TABLE enrollments (
     id          INTEGER PRIMARY KEY,
     journey     TEXT NOT NULL,
     contact     TEXT NOT NULL REFERENCES contacts(id),
-    key         TEXT NOT NULL DEFAULT '',
+    key         TEXT,
     version     INTEGER NOT NULL,
     entries     INTEGER NOT NULL DEFAULT 0,
     status      TEXT NOT NULL,
@@ -134,7 +135,7 @@ CREATE INDEX outbox_version ON outbox(journey, version, channel);
 
 CREATE TABLE steps (
     seq         INTEGER PRIMARY KEY,
-    enrollment  INTEGER NOT NULL REFERENCES enrollments(id),
+    enrollment  INTEGER,
     journey     TEXT NOT NULL,
     version     INTEGER NOT NULL,
     contact     TEXT NOT NULL,
@@ -269,8 +270,8 @@ pub struct Enrollment {
     pub journey: String,
     /// Contact id.
     pub contact: String,
-    /// The trigger key's value (`""` for a journey without one).
-    pub key: String,
+    /// The trigger key's value (`None` for the keyless flow).
+    pub key: Option<String>,
     /// The version the contact is on.
     pub version: u32,
     /// The contact state (JSON).
@@ -643,7 +644,7 @@ impl Tx<'_> {
         &self,
         journey: &str,
         contact: &str,
-        key: &str,
+        key: Option<&str>,
         state: &str,
         summary: &EnrollmentSummary<'_>,
         now: Timestamp,
@@ -918,15 +919,17 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// A contact's outbox rows in order: `(key, journey, effect JSON, status, delivered)`.
-    pub fn outbox_of(&self, contact: &str, journey: &str) -> Result<Vec<(String, String, String, bool)>> {
+    /// A contact's outbox rows in one journey, in order: `(entry key of the flow that made it,
+    /// effect JSON, status, when it counted as delivered)`.
+    pub fn outbox_of(&self, contact: &str, journey: &str) -> Result<Vec<(Option<String>, String, String, Option<Timestamp>)>> {
         let mut stmt = self
             .tx
             .prepare_cached(
-                "SELECT key, effect, status, delivered_at IS NOT NULL FROM outbox WHERE contact = ?1 AND journey = ?2 ORDER BY seq",
+                "SELECT e.key, o.effect, o.status, o.delivered_at FROM outbox o JOIN enrollments e ON e.id = o.enrollment
+                 WHERE o.contact = ?1 AND o.journey = ?2 ORDER BY o.seq",
             )
             .at(self.path)?;
-        stmt.query_map(params![contact, journey], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+        stmt.query_map(params![contact, journey], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, Option<i64>>(3)?.map(from_nanos))))
             .at(self.path)?
             .collect::<rusqlite::Result<Vec<_>>>()
             .at(self.path)
@@ -935,7 +938,15 @@ impl Tx<'_> {
     // ---- steps ----
 
     /// Appends a step record (JSON) to the log.
-    pub fn push_step(&self, enrollment: i64, journey: &str, version: u32, contact: &str, at: Timestamp, record: &str) -> Result<()> {
+    pub fn push_step(
+        &self,
+        enrollment: Option<i64>,
+        journey: &str,
+        version: u32,
+        contact: &str,
+        at: Timestamp,
+        record: &str,
+    ) -> Result<()> {
         let mut stmt = self
             .tx
             .prepare_cached("INSERT INTO steps (enrollment, journey, version, contact, at, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
@@ -1016,7 +1027,7 @@ mod tests {
         tx.put_contact("c1", "{\"id\":\"c1\"}", now).unwrap();
         let due = t("2026-01-01T01:00:00Z");
         let summary = EnrollmentSummary { version: 1, entries: 1, status: "waiting", outcome: None, node: Some("wait"), due: Some(due) };
-        let id = tx.insert_enrollment("j", "c1", "", "{}", &summary, now).unwrap();
+        let id = tx.insert_enrollment("j", "c1", None, "{}", &summary, now).unwrap();
         assert!(tx.due_timers(now, 10).unwrap().is_empty());
         assert_eq!(tx.due_timers(due, 10).unwrap(), vec![(id, "c1".to_string(), due)]);
         let done = EnrollmentSummary { status: "done", outcome: Some("exited"), due: None, ..summary };

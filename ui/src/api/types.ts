@@ -119,6 +119,8 @@ export interface TriggerNode extends NodeBase {
   type: 'trigger';
   event: string;
   filter?: Condition;
+  /** "One flow per": an `event.` field (`event.appointment_id`); absent: one flow per contact. */
+  key?: string;
 }
 
 export interface SendNode extends NodeBase {
@@ -385,6 +387,8 @@ export interface SimStep extends Extra {
   reason?: string | null;
   port?: string | null;
   detail?: string | null;
+  /** The flow's key, in a journey whose trigger has a `key`. */
+  key?: string | null;
 }
 
 export interface SimMessage extends Extra {
@@ -394,12 +398,23 @@ export interface SimMessage extends Extra {
   text?: string | null;
   template?: string | Json | null;
   subject?: string | null;
+  /** The flow's key, in a journey whose trigger has a `key`. */
+  key?: string | null;
+}
+
+/** One flow of a contact, in a journey whose trigger has a `key`. */
+export interface SimEntry extends Extra {
+  key: string | null;
+  outcome: Outcome;
+  exit_node: string | null;
 }
 
 export interface SimContact extends Extra {
   id: string;
   outcome: Outcome;
   exit_node: string | null;
+  /** Each flow (keyed journeys only); `outcome` is then the latest entry's. */
+  entries?: SimEntry[];
   steps?: SimStep[];
   messages?: SimMessage[];
 }

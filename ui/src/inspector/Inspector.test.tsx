@@ -108,6 +108,18 @@ describe('inspector forms', () => {
     expect(renames).toEqual([['a', 'a2']]);
   });
 
+  it('trigger: "One flow per" sets the key, and clearing it removes the field', () => {
+    const { latest } = mount({ id: 'booked', type: 'trigger', event: 'appointment_booked' });
+    const input = byId('field-key');
+    expect(input.value).toBe('');
+    expect(input.placeholder).toBe('event.appointment_id');
+    fireEvent.change(input, { target: { value: 'event.appointment_id' } });
+    expect(latest()).toEqual({ id: 'booked', type: 'trigger', event: 'appointment_booked', key: 'event.appointment_id' });
+    fireEvent.change(byId('field-key'), { target: { value: '' } });
+    expect(latest()).toEqual({ id: 'booked', type: 'trigger', event: 'appointment_booked' });
+    expect('key' in latest()).toBe(false);
+  });
+
   it('keeps fields the form does not show', () => {
     const { latest } = mount({ id: 'x', type: 'webhook', url: 'https://a.example', method: 'POST', x_retry: 3 } as NodeDoc);
     fireEvent.change(byId('field-url'), { target: { value: 'https://b.example/hook' } });

@@ -72,6 +72,14 @@ export function TriggerForm({ node, onChange }: FormProps<TriggerNode>) {
         hint="Contacts enter when this event arrives"
         onChange={(event) => onChange({ ...node, event }, 'event')}
       />
+      <TextField
+        label="One flow per"
+        testId="field-key"
+        value={node.key ?? ''}
+        placeholder="event.appointment_id"
+        hint="Optional: each value of this event field runs its own flow (one per appointment, per order)"
+        onChange={(key) => onChange(key === '' ? without(node, 'key') : { ...node, key }, 'key')}
+      />
       <Section
         title="Filter"
         actions={

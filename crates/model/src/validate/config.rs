@@ -292,6 +292,28 @@ fn check_trigger(trigger: &Trigger, p: &mut Problems<'_>) {
     if let Some(filter) = &trigger.filter {
         p.condition("filter", filter);
     }
+    if let Some(problem) = trigger.key.as_deref().and_then(key_problem) {
+        p.bad("key", problem);
+    }
+}
+
+/// What is wrong with a trigger `key`, if anything: it must be an `event.` field path whose
+/// segments are all non-empty (`event.appointment_id`, `event.order.id`), as condition fields are
+/// read.
+fn key_problem(key: &str) -> Option<String> {
+    let example = "e.g. `event.appointment_id`";
+    let Some(rest) = key.strip_prefix("event.") else {
+        return Some(format!(
+            "`{key}` is not an event field; give the field of the event that tells one flow from another ({example})"
+        ));
+    };
+    if rest.is_empty() {
+        return Some(format!("`{key}` names no field after `event.` ({example})"));
+    }
+    if rest.split('.').any(str::is_empty) {
+        return Some(format!("`{key}` has an empty part between dots ({example})"));
+    }
+    None
 }
 
 fn check_send(send: &Send, p: &mut Problems<'_>) {
