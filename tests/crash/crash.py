@@ -14,18 +14,23 @@ Design:
   message key per contact and send/webhook node is expected:
   `crash:v1:CONTACT:1:NODE:1` (`idempotency_key` in crates/engine/src/program.rs; a few contact
   ids carry `:` and `%`, which the key escapes as `%3A` and `%25`).
-* `itinera publish`, `contacts import`, `events push` (one trigger per contact; their `at` times
-  are spread over the expected length of the kill phase, so the engine has work at every kill),
-  then K times: start `itinera run --db DB --sink record:REC --until-done`, sleep (half of the
-  sleeps drawn from 0.05–0.4 s, half from 0.4–1.5 s, shuffled), SIGKILL it. Then one last run
-  that must exit 0 by itself.
-* Checks: every record line is whole JSON (a torn line is counted, reported and fails the run;
-  the record that follows it is recovered); the recorded keys are exactly the expected ones; a
-  key recorded more than once is a re-send (counted, never a failure) and its copies must be
-  identical; per contact the messages come in journey order, each wait at least as long as
-  written; `itinera status --json` shows every contact `exited`, nothing waiting or pending;
-  `PRAGMA integrity_check` is ok; no inbox input, timer or outbox row is left, no outbox row
-  failed, and every contact logged the same number of steps.
+* `itinera publish`, `contacts import`, `events push` (one trigger per contact; a quarter at
+  once, the others with `at` times spread over the kill phase, so the engine has work at every
+  kill), then K times: start `itinera run --db DB --sink record:REC --until-done`, sleep (half
+  of the sleeps drawn from 0.05–0.4 s, half from 0.4–1.5 s, shuffled), SIGKILL it. Every other
+  kill is aimed: after its sleep it waits for the record file to grow and kills at once, between
+  the dispatcher's record writes and their commit. Then one last run must exit 0 by itself.
+* Checks: every record line is whole JSON, except torn lines: a SIGKILL can cut the line being
+  written short (Linux stops a write at a page boundary once a fatal signal is pending); such a
+  line is counted and reported, and must stand alone (the sink ends it when it next opens the
+  file) and be the start of a whole record (its row was not committed: the next run writes it
+  again); a record glued to a torn line, or a torn line that starts no record, fails. The
+  recorded keys are exactly the expected ones; a key recorded more than once is a re-send
+  (counted, never a failure) and its copies must be identical; per contact the messages come in
+  journey order, each wait at least as long as written; `itinera status --json` shows every
+  contact `exited`, nothing waiting or pending; `PRAGMA integrity_check` is ok; no inbox input,
+  timer or outbox row is left, no outbox row failed, and every contact logged the same number of
+  steps.
 * Output: the seed, one line per kill, then a figures block; `crash: ok`, or `crash: FAIL: ...`
   per violation and exit status 1.
 
@@ -301,10 +306,16 @@ class Run:
     # -----------------------------------------------------------------------------------------
 
     def read_records(self):
-        """Every record with its byte offset; torn lines counted (the record after one is kept)."""
+        """Every whole record with its byte offset, and the torn lines.
+
+        A SIGKILL can cut the line being written short (Linux stops a write to a file at a page
+        boundary once a fatal signal is pending). The sink ends such a line when it next opens
+        the file, so a torn line stands alone and is the start of a record that the next run
+        writes again, whole (its outbox row was not committed). Returns (records, torn lines as
+        (offset, bytes), problems)."""
         with open(self.records, "rb") as f:
             data = f.read()
-        records, torn = [], []
+        records, torn, problems, whole = [], [], [], []
         offset = 0
         for raw in data.split(b"\n"):
             start = offset
@@ -313,27 +324,36 @@ class Run:
                 continue
             try:
                 records.append((start, json.loads(raw)))
+                whole.append(raw)
                 continue
             except ValueError:
                 pass
-            torn.append((start, raw[:120]))
-            # A torn line is followed by the next whole line without a newline between them.
+            torn.append((start, raw))
+            # Glued: a torn line the next record was appended to without a newline between.
             cut = raw.rfind(b'{"key":')
             if cut > 0:
+                problems.append(f"a record glued to a torn line at byte {start}: {raw[:160]!r}")
                 try:
                     records.append((start + cut, json.loads(raw[cut:])))
+                    whole.append(raw[cut:])
                 except ValueError:
                     pass
         if data and not data.endswith(b"\n"):
-            torn.append((len(data) - len(data.rsplit(b"\n", 1)[-1]), b"(no final newline)"))
-        return records, torn
+            problems.append(f"the record file does not end with a newline after the last run: {data[-160:]!r}")
+        for start, raw in torn:
+            if raw.rfind(b'{"key":') > 0:
+                continue
+            if not any(w.startswith(raw) for w in whole):
+                problems.append(f"a torn line at byte {start} is not the start of any whole record: {raw[:160]!r}")
+        return records, torn, problems
 
     def check(self):
         figures = {}
-        records, torn = self.read_records()
-        figures["torn"] = len(torn)
-        for at, excerpt in torn:
-            self.fail(f"torn record line at byte {at}: {excerpt!r}")
+        records, torn, problems = self.read_records()
+        lengths = [(at, raw.rfind(b'{"key":') if raw.rfind(b'{"key":') > 0 else len(raw)) for at, raw in torn]
+        figures["torn"] = [(at, n, (at + n) % 4096 == 0) for at, n in lengths]
+        for problem in problems:
+            self.fail(problem)
         by_key = collections.defaultdict(list)
         for offset, rec in records:
             by_key[rec.get("key")].append((offset, rec))
@@ -507,7 +527,10 @@ def print_figures(run, figures, seed, args, wall, setup):
     print(f"  messages expected     {figures['expected']}")
     print(f"  messages recorded     {figures['recorded']} lines, {figures['distinct']} distinct expected keys, {figures['unexpected']} unexpected")
     print(f"  duplicates            {figures['dup_keys']} key(s) recorded more than once, {figures['dup_lines']} extra line(s) ({channels})")
-    print(f"  torn lines            {figures['torn']}")
+    torn = figures["torn"]
+    at_page = sum(1 for t in torn if t[2])
+    detail = f" ({at_page} cut at a 4 KiB page boundary; each is the start of a record written whole again)" if torn else ""
+    print(f"  torn lines            {len(torn)}{detail}")
     print(f"  attempts committed    {figures.get('attempts')} (SUM(outbox.attempts): the killed attempt of a re-sent row is not among them)")
     print(f"  steps per contact     {steps}")
     print(f"  integrity_check       {figures.get('integrity')}")
