@@ -16,7 +16,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::future::Future;
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::sync::Mutex;
@@ -128,14 +128,21 @@ pub struct RecordSink {
 }
 
 impl RecordSink {
-    /// Opens (creating, appending) the record file.
+    /// Opens (creating, appending) the record file. A last line left without its newline (a
+    /// process killed in the middle of [`RecordSink::write`]) is ended first, so that the next
+    /// record starts a line of its own.
     pub fn open(path: impl AsRef<Path>) -> Result<RecordSink, Error> {
         let path = path.as_ref().to_path_buf();
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&path)
-            .map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+        let io = |source| Error::Io { path: path.display().to_string(), source };
+        let mut file = OpenOptions::new().create(true).read(true).append(true).open(&path).map_err(io)?;
+        if file.metadata().map_err(io)?.len() > 0 {
+            let mut last = [0u8; 1];
+            file.seek(SeekFrom::End(-1)).map_err(io)?;
+            file.read_exact(&mut last).map_err(io)?;
+            if last[0] != b'\n' {
+                file.write_all(b"\n").map_err(io)?;
+            }
+        }
         Ok(RecordSink { path, file: Mutex::new(file) })
     }
 
@@ -144,7 +151,10 @@ impl RecordSink {
         &self.path
     }
 
-    /// Writes one record (one `write` call per line, so a killed process leaves whole lines).
+    /// Writes one record: one `write` call per line. A process killed during it may still
+    /// leave the line torn (Linux stops a write to a file at a page boundary once a fatal signal
+    /// is pending); its outbox row was not committed as sent, so the next run writes the record
+    /// again, whole, after [`RecordSink::open`] has ended the torn line.
     pub fn write(&self, record: &Record) -> std::io::Result<()> {
         let mut line = serde_json::to_vec(record).map_err(std::io::Error::other)?;
         line.push(b'\n');
@@ -272,5 +282,66 @@ impl Sinks {
             Effect::CallWebhook(_) => &*self.webhooks,
             _ => &*self.messages,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(key: &str) -> Record {
+        Record {
+            key: key.to_string(),
+            journey: "j".into(),
+            version: 1,
+            contact: "c1".into(),
+            node: "n".into(),
+            channel: "sms".into(),
+            to: Some("+15550000001".into()),
+            text: Some("hi".into()),
+            subject: None,
+            template: None,
+            buttons: Vec::new(),
+            method: None,
+            url: None,
+            body: None,
+            at: "2026-01-01T00:00:00Z".parse().unwrap(),
+        }
+    }
+
+    fn lines(path: &Path) -> Vec<String> {
+        std::fs::read_to_string(path).unwrap().lines().map(String::from).collect()
+    }
+
+    #[test]
+    fn a_torn_last_line_is_ended_before_the_next_record() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("records.jsonl");
+        let whole = serde_json::to_string(&record("k1")).unwrap();
+        // A killed run: one whole line, then one cut short.
+        std::fs::write(&path, format!("{whole}\n{}", &whole[..20])).unwrap();
+        let sinks = Sinks::record(&path).unwrap();
+        let sink = RecordSink::open(&path).unwrap();
+        sink.write(&record("k2")).unwrap();
+        drop(sinks);
+        let got = lines(&path);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!(got[0], whole);
+        assert_eq!(got[1], whole[..20]);
+        assert_eq!(serde_json::from_str::<Record>(&got[2]).unwrap(), record("k2"));
+    }
+
+    #[test]
+    fn opening_a_whole_or_new_file_adds_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("records.jsonl");
+        let sink = RecordSink::open(&path).unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"");
+        sink.write(&record("k1")).unwrap();
+        drop(sink);
+        let sink = RecordSink::open(&path).unwrap();
+        sink.write(&record("k2")).unwrap();
+        let keys: Vec<String> = lines(&path).iter().map(|l| serde_json::from_str::<Record>(l).unwrap().key).collect();
+        assert_eq!(keys, ["k1", "k2"]);
     }
 }

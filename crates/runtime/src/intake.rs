@@ -386,3 +386,44 @@ pub fn push_inputs(store: &mut Store, inputs: &[NewInput], now: Timestamp) -> Re
     tx.commit()?;
     Ok(counted)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn importing_a_new_contact_with_consent_keeps_its_evidence() {
+        let mut store = Store::open_in_memory().unwrap();
+        let now = t("2026-01-01T00:00:00Z");
+        let text = concat!(
+            r#"{"id": "c1", "addresses": {"sms": "+15550000001"}, "consent": {"sms": true, "email": false}}"#,
+            "\n",
+            r#"{"id": "c2", "consent": {"sms": true}, "consent_evidence": {"sms": {"source": "web form", "shown": "Yes, text me"}}}"#,
+            "\n"
+        );
+        let counted = import_contacts(&mut store, "people.jsonl", text, now).unwrap();
+        assert_eq!(counted, Counted { added: 2, unchanged: 0 });
+        let tx = store.read().unwrap();
+        let c1: Contact = serde_json::from_str(&tx.contact("c1").unwrap().unwrap()).unwrap();
+        assert_eq!(c1.consent.get("sms"), Some(&true));
+        let evidence = tx.consent_evidence("c1").unwrap();
+        assert_eq!(evidence.len(), 2);
+        assert!(evidence.iter().all(|e| e.source == "import people.jsonl" && e.at == now));
+        let evidence = tx.consent_evidence("c2").unwrap();
+        assert_eq!((evidence[0].source.as_str(), evidence[0].shown.as_deref()), ("web form", Some("Yes, text me")));
+        drop(tx);
+        // The same file again changes nothing and adds no evidence; a revocation adds one row.
+        assert_eq!(import_contacts(&mut store, "people.jsonl", text, now).unwrap(), Counted { added: 0, unchanged: 2 });
+        let revoke = r#"{"id": "c2", "consent": {"sms": false}}"#;
+        assert_eq!(import_contacts(&mut store, "later.jsonl", revoke, now).unwrap(), Counted { added: 1, unchanged: 0 });
+        let tx = store.read().unwrap();
+        assert_eq!(tx.consent_evidence("c1").unwrap().len(), 2);
+        let evidence = tx.consent_evidence("c2").unwrap();
+        assert_eq!(evidence.len(), 2);
+        assert!(!evidence[1].granted);
+    }
+}
