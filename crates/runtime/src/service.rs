@@ -32,8 +32,11 @@ pub struct Options {
     pub db: PathBuf,
     /// Inputs and timers applied per transaction.
     pub batch: usize,
-    /// Outbox rows dispatched per turn (and at once).
+    /// Outbox rows dispatched per turn.
     pub dispatch: usize,
+    /// Effects performed at once; their answers are committed together before the next ones go
+    /// out, so this is also the most a crash can make go out twice.
+    pub in_flight: usize,
     /// The longest sleep between turns when nothing is due.
     pub poll: Duration,
     /// Attempts per outbox row before it counts as failed.
@@ -45,7 +48,15 @@ pub struct Options {
 impl Options {
     /// Defaults for a database file.
     pub fn new(db: impl Into<PathBuf>) -> Options {
-        Options { db: db.into(), batch: 1000, dispatch: 256, poll: Duration::from_millis(250), max_attempts: 5, until_done: false }
+        Options {
+            db: db.into(),
+            batch: 1000,
+            dispatch: 256,
+            in_flight: 16,
+            poll: Duration::from_millis(250),
+            max_attempts: 5,
+            until_done: false,
+        }
     }
 }
 
@@ -161,25 +172,30 @@ async fn run(
         let due: Vec<OutboxItem> = blocking(&mut engine, move |e| e.due_outbox(now, limit)).await?;
         let dispatched = due.len();
         if !due.is_empty() {
-            let mut calls = tokio::task::JoinSet::new();
-            for (i, row) in due.into_iter().enumerate() {
-                let sinks = sinks.clone();
-                calls.spawn(async move {
-                    let answer = match serde_json::from_str::<Effect>(&row.effect) {
-                        Ok(effect) => sinks.for_effect(&effect).attempt(&row, &effect, now).await,
-                        Err(e) => Attempt::Done(Err(format!("unreadable outbox row: {e}"))),
-                    };
-                    (i, row, answer)
-                });
+            // A few at a time, each group's answers committed before the next group is sent: a
+            // crash re-sends at most one group's answered-but-uncommitted effects (docs/engine.md).
+            let mut rows = due.into_iter().peekable();
+            while rows.peek().is_some() {
+                let mut calls = tokio::task::JoinSet::new();
+                for (i, row) in rows.by_ref().take(options.in_flight.max(1)).enumerate() {
+                    let sinks = sinks.clone();
+                    calls.spawn(async move {
+                        let answer = match serde_json::from_str::<Effect>(&row.effect) {
+                            Ok(effect) => sinks.for_effect(&effect).attempt(&row, &effect, now).await,
+                            Err(e) => Attempt::Done(Err(format!("unreadable outbox row: {e}"))),
+                        };
+                        (i, row, answer)
+                    });
+                }
+                let mut answers: Vec<(usize, OutboxItem, Attempt)> = Vec::with_capacity(options.in_flight);
+                while let Some(joined) = calls.join_next().await {
+                    answers.push(joined.map_err(|e| Error::Internal(format!("dispatch task: {e}")))?);
+                }
+                answers.sort_by_key(|(i, _, _)| *i);
+                let group: Vec<(OutboxItem, Attempt)> = answers.into_iter().map(|(_, row, a)| (row, a)).collect();
+                let at = clock.now();
+                blocking(&mut engine, move |e| e.record_attempts(&group, at)).await?;
             }
-            let mut answers = Vec::with_capacity(dispatched);
-            while let Some(joined) = calls.join_next().await {
-                answers.push(joined.map_err(|e| Error::Internal(format!("dispatch task: {e}")))?);
-            }
-            answers.sort_by_key(|(i, _, _)| *i);
-            let answers: Vec<(OutboxItem, Attempt)> = answers.into_iter().map(|(_, row, a)| (row, a)).collect();
-            let at = clock.now();
-            blocking(&mut engine, move |e| e.record_attempts(&answers, at)).await?;
             totals.attempts += dispatched as u64;
         }
         if applied.inputs > 0 || dispatched > 0 || applied.deferred > 0 {

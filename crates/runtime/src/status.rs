@@ -38,7 +38,7 @@ pub fn status(store: &mut Store, journey: Option<&str>) -> Result<Vec<VersionRep
     let tx = store.read()?;
     let versions = tx.versions()?;
     let conn = tx.conn();
-    let sql = |e| Error::Store(itinera_store::Error::Sqlite { path: tx.path().to_string(), source: e });
+    let sql = |e| Error::Store(itinera_store::Error::Sqlite { path: tx.path().to_string(), error: e });
     let mut out = Vec::new();
     for (i, v) in versions.iter().enumerate() {
         if journey.is_some_and(|j| j != v.journey) {

@@ -155,13 +155,14 @@ INSERT INTO meta VALUES ('catalog', 0);
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// SQLite said no (names the database file).
-    #[error("database {path}: {source}")]
+    // The message includes SQLite's words and the error is not a `source`, so a report that
+    // prints the chain (anyhow's `{:#}`) says them once.
+    #[error("database {path}: {error}")]
     Sqlite {
         /// The database file.
         path: String,
         /// What SQLite said.
-        #[source]
-        source: rusqlite::Error,
+        error: rusqlite::Error,
     },
     /// The schema could not be brought up to date (or is newer than this program).
     #[error("database {path}: {message}")]
@@ -388,18 +389,18 @@ impl Store {
     pub fn open(path: impl AsRef<Path>) -> Result<Store> {
         let path: PathBuf = path.as_ref().to_path_buf();
         let shown = path.display().to_string();
-        let conn = Connection::open(&path).map_err(|source| Error::Sqlite { path: shown.clone(), source })?;
+        let conn = Connection::open(&path).map_err(|source| Error::Sqlite { path: shown.clone(), error: source })?;
         Store::setup(conn, shown)
     }
 
     /// A private in-memory database (tests, `replay` without `--db`).
     pub fn open_in_memory() -> Result<Store> {
-        let conn = Connection::open_in_memory().map_err(|source| Error::Sqlite { path: ":memory:".into(), source })?;
+        let conn = Connection::open_in_memory().map_err(|source| Error::Sqlite { path: ":memory:".into(), error: source })?;
         Store::setup(conn, ":memory:".into())
     }
 
     fn setup(mut conn: Connection, path: String) -> Result<Store> {
-        let sql = |e| Error::Sqlite { path: path.clone(), source: e };
+        let sql = |e| Error::Sqlite { path: path.clone(), error: e };
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(sql)?;
         // WAL: readers (status, the editor's Live view) never block the engine; NORMAL: a commit
         // survives a crash of the process (the OS has it), and a power loss may lose the last
@@ -429,7 +430,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(|source| Error::Sqlite { path: self.path.clone(), source })?;
+            .map_err(|source| Error::Sqlite { path: self.path.clone(), error: source })?;
         Ok(Tx { tx, path: &self.path })
     }
 
@@ -438,7 +439,7 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)
-            .map_err(|source| Error::Sqlite { path: self.path.clone(), source })?;
+            .map_err(|source| Error::Sqlite { path: self.path.clone(), error: source })?;
         Ok(Tx { tx, path: &self.path })
     }
 }
@@ -456,7 +457,7 @@ trait Sql<T> {
 
 impl<T> Sql<T> for rusqlite::Result<T> {
     fn at(self, path: &str) -> Result<T> {
-        self.map_err(|source| Error::Sqlite { path: path.to_string(), source })
+        self.map_err(|source| Error::Sqlite { path: path.to_string(), error: source })
     }
 }
 
@@ -823,8 +824,7 @@ impl Tx<'_> {
         Ok(ns.map(from_nanos))
     }
 
-    /// What is still to do: `(inputs not applied, timers set, outbox rows pending, enrollments
-    /// waiting for a delivery or webhook result)`.
+    /// What is still to do: `(inputs not applied, timers set, outbox rows pending)`.
     pub fn pending(&self) -> Result<(u64, u64, u64)> {
         self.tx
             .query_row(
