@@ -307,3 +307,44 @@ fn the_service_runs_until_done_and_records_every_effect() {
     assert_eq!(store.read().unwrap().pending().unwrap(), (0, 0, 0));
     assert_eq!(status(&mut store, None).unwrap()[0].outcomes["exited"], 1);
 }
+
+#[test]
+fn the_service_follows_a_manual_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("engine.db");
+    let records = dir.path().join("records.jsonl");
+    let mut store = Store::open(&db).unwrap();
+    intake::publish(&mut store, &journey("j", "1h", false), &PublishOptions::default(), t0()).unwrap();
+    let contacts = r#"{"id": "ana", "attributes": {"first_name": "Ana"}, "addresses": {"sms": "+1", "email": "a@x"}, "consent": {"sms": true, "email": true}}"#;
+    intake::import_contacts(&mut store, "c.jsonl", contacts, t0()).unwrap();
+    let inputs =
+        intake::parse_inputs("e.jsonl", &format!(r#"{{"id": "e1", "contact": "ana", "name": "booked", "at": "{}"}}"#, t0())).unwrap();
+    intake::push_inputs(&mut store, &inputs, t0()).unwrap();
+    let clock = Arc::new(itinera_engine::ManualClock::new(t0()));
+    let lines = || std::fs::read_to_string(&records).map(|t| t.lines().count()).unwrap_or(0);
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let mut options = Options::new(&db);
+        options.poll = std::time::Duration::from_millis(20);
+        let handle = Service::start(options, Sinks::record(&records).unwrap(), clock.clone()).unwrap();
+        let settle = || async {
+            for _ in 0..100 {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        };
+        settle().await;
+        assert_eq!(lines(), 1, "the sms at once; the email waits for the clock");
+        clock.advance(SignedDuration::from_mins(59));
+        handle.wake();
+        settle().await;
+        assert_eq!(lines(), 1, "59 minutes are not an hour");
+        clock.advance(SignedDuration::from_mins(1));
+        handle.wake();
+        settle().await;
+        assert_eq!(lines(), 2);
+        handle.stop().await.unwrap();
+    });
+    let text = std::fs::read_to_string(&records).unwrap();
+    let email: Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
+    assert_eq!(email["at"], json!(at(3600).to_string()), "sent at the clock's time, not the wall's");
+}
