@@ -1268,6 +1268,70 @@ def reentry_cli(s):
         check(err.strip(), f"exit {rc} without a message")
 
 
+def engine_db(s, name):
+    path = os.path.join(s.harness, name)
+    for suffix in ("", "-wal", "-shm", ".records.jsonl"):
+        try:
+            os.remove(path + suffix)
+        except FileNotFoundError:
+            pass
+    return name
+
+
+@case(60, "`events push` / `contacts import` with hostile lines (JSON nested 100,000 deep, a 20 MB line, duplicate keys, bad UTF-8, unknown fields) -> exit 2 naming file:line, nothing stored")
+def engine_hostile_input_lines(s):
+    db = engine_db(s, "hostile-inputs.db")
+    rc, out, err = s.cli(["publish", s.write_input("simple.journey.json", json.dumps(simple_journey())), "--db", db])
+    check(rc == 0, f"publish: exit {rc}: {short(err)}")
+    good = '{"id": "e0", "contact": "ana", "name": "signed_up", "data": {}}\n'
+    cases = {
+        "deep": good + '{"id": "e1", "contact": "ana", "name": "x", "data": {"a": ' + "[" * 100_000 + "]" * 100_000 + "}}\n",
+        "huge": good + '{"id": "e1", "contact": "ana", "name": "x", "data": {"a": "' + "x" * 20_000_000 + '"}}\n',
+        "dup": good + '{"id": "e1", "id": "e2", "contact": "ana", "name": "x"}\n',
+        "unknown": good + '{"id": "e1", "contact": "ana", "name": "x", "sneaky": true}\n',
+    }
+    for what, text in cases.items():
+        name = s.write_input(f"{what}.jsonl", text)
+        rc, out, err = s.cli(["events", "push", "--db", db, name], timeout=30)
+        check(rc == 2, f"events push {what}: exit {rc}: {short(err)}")
+        check(f"{name}:2:".encode() in err, f"events push {what}: the message does not name line 2: {short(err)}")
+    name = s.write_input("bad-utf8.jsonl", b'{"id": "e1", "contact": "\xff\xfe", "name": "x"}\n')
+    rc, out, err = s.cli(["events", "push", "--db", db, name])
+    check(rc == 2 and err.strip(), f"bad UTF-8: exit {rc}: {short(err)}")
+    name = s.write_input("contacts.jsonl", '{"id": "ana", "consent": {"sms": true}}\n{"id": "bo", "timezone": "Mars/Olympus"}\n')
+    rc, out, err = s.cli(["contacts", "import", "--db", db, name])
+    check(rc == 2 and f"{name}:2:".encode() in err, f"contacts import: exit {rc}: {short(err)}")
+    rc, out, err = s.cli(["status", "--db", db, "--json"])
+    check(rc == 0, f"status: exit {rc}: {short(err)}")
+    report = json.loads(out)
+    check(report[0]["entered"] == 0 and all(v == 0 for v in report[0]["outcomes"].values()), f"something was stored: {short(out)}")
+
+
+@case(60, "`itinera run --until-done` over a contact id with `:`/`%`, a 200,000-step chain journey and a webhook to a closed port -> exit 0, keys escaped, the webhook failed after its retries")
+def engine_run_hostile_journeys(s):
+    db = engine_db(s, "hostile-run.db")
+    chain = chain_journey(200_000, "chain", waits=False)
+    rc, out, err = s.cli(["publish", s.write_input("chain.journey.json", json.dumps(chain)), "--db", db], timeout=60)
+    check(rc == 0, f"publish chain: exit {rc}: {short(err)}")
+    hook = journey(
+        [{"id": "start", "type": "trigger", "event": "signed_up"},
+         {"id": "hook", "type": "webhook", "method": "POST", "url": "http://127.0.0.1:9/x", "body": "{}"},
+         {"id": "done", "type": "exit"}],
+        [{"from": "start", "to": "hook"}, {"from": "hook", "to": "done"}], jid="hook")
+    rc, out, err = s.cli(["publish", s.write_input("hook.journey.json", json.dumps(hook)), "--db", db])
+    check(rc == 0, f"publish hook: exit {rc}: {short(err)}")
+    trigger = chain["nodes"][0]["event"]
+    lines = [{"id": "c1", "contact": "a:b%c", "name": trigger, "data": {}}, {"id": "c2", "contact": "a:b%c", "name": "signed_up", "data": {}}]
+    rc, out, err = s.cli(["events", "push", "--db", db, s.write_input("e.jsonl", "".join(json.dumps(l) + "\n" for l in lines))])
+    check(rc == 0, f"events push: exit {rc}: {short(err)}")
+    rc, out, err = s.cli(["run", "--db", db, "--until-done", "--webhook-timeout", "1"], timeout=55)
+    check(rc == 0, f"run: exit {rc}: {short(err)}")
+    rc, out, err = s.cli(["status", "--db", db, "--json"])
+    by_journey = {v["journey"]: v for v in json.loads(out)}
+    check(by_journey["chain"]["outcomes"]["exited"] == 1, f"chain: {short(out)}")
+    check(by_journey["hook"]["messages"]["webhook"]["failed"] == 1, f"hook: {short(out)}")
+
+
 def long_simulation_body(s):
     body = json.dumps({"journey": chain_journey(200, "long", waits=False),
                        "scenario": scenario(contacts=[], population=population(500_000), run_for="14d")}).encode()

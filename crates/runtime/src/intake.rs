@@ -226,6 +226,17 @@ pub struct Counted {
 
 const CHANNELS: [&str; 3] = ["sms", "whatsapp", "email"];
 
+/// The longest line of a contacts or inputs file: a contact or an event is small; a line this
+/// long is a mistake or an attack, refused before it is parsed.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
+fn check_size(line: &str) -> Result<(), String> {
+    if line.len() > MAX_LINE_BYTES {
+        return Err(format!("the line is {} bytes; the most a line may be is {} bytes (1 MiB)", line.len(), MAX_LINE_BYTES));
+    }
+    Ok(())
+}
+
 /// Reads `contacts import` lines (blank lines skipped) and upserts them, all in one
 /// transaction: a bad line refuses the whole file, naming its line.
 pub fn import_contacts(store: &mut Store, file: &str, text: &str, now: Timestamp) -> Result<Counted, Error> {
@@ -235,6 +246,7 @@ pub fn import_contacts(store: &mut Store, file: &str, text: &str, now: Timestamp
             continue;
         }
         let bad = |message: String| Error::Input { file: file.to_string(), line: i + 1, message };
+        check_size(line).map_err(bad)?;
         itinera_model::json::check_unique_keys(line).map_err(|e| bad(e.to_string()))?;
         let parsed: ContactLine = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
         if parsed.id.is_empty() {
@@ -347,6 +359,7 @@ pub fn parse_inputs(file: &str, text: &str) -> Result<Vec<NewInput>, Error> {
             continue;
         }
         let bad = |message: String| Error::Input { file: file.to_string(), line: i + 1, message };
+        check_size(line).map_err(bad)?;
         itinera_model::json::check_unique_keys(line).map_err(|e| bad(e.to_string()))?;
         let parsed: InputLine = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
         if parsed.id.is_empty() || parsed.contact.is_empty() {
