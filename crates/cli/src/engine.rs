@@ -21,10 +21,10 @@ use anyhow::{Context, bail};
 use itinera_engine::{Clock, SystemClock};
 use itinera_runtime::intake::{self, PublishOptions};
 use itinera_runtime::{Error, HttpWebhook, Options, RecordSink, Service, Sinks};
-use itinera_sim::{Detail, Scenario};
+use itinera_sim::Detail;
 use itinera_store::{Store, VersionStatus};
 
-use crate::simulate::{JsonReport, print_diagnostics, print_summary, print_timeline};
+use crate::simulate::{Inputs, JsonReport, print_diagnostics, print_summary, print_timeline, read_inputs};
 
 /// `itinera publish`.
 #[derive(clap::Args)]
@@ -343,25 +343,11 @@ pub fn set_status(args: VersionArgs, status: VersionStatus) -> anyhow::Result<Ex
 
 /// `itinera replay`.
 pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
-    let journey_file = args.journey.display().to_string();
-    let scenario_file = args.scenario.display().to_string();
-    let journey_text = std::fs::read_to_string(&args.journey).with_context(|| format!("cannot read {journey_file}"))?;
-    let scenario_text = std::fs::read_to_string(&args.scenario).with_context(|| format!("cannot read {scenario_file}"))?;
-    let (journey, report) = itinera_engine::check_source(&journey_text);
-    let journey = match journey {
-        Some(journey) if report.valid => journey,
-        _ => {
-            print_diagnostics(&journey_file, &report.diagnostics, "nothing was replayed");
-            return Ok(ExitCode::from(1));
-        }
-    };
-    let scenario = match Scenario::parse(&scenario_text) {
-        Ok(scenario) => scenario,
-        Err(err) => {
-            eprintln!("itinera: {scenario_file}: {err}");
-            return Ok(ExitCode::from(2));
-        }
-    };
+    let Inputs { journey_file, scenario_file, journey_text, journey, scenario } =
+        match read_inputs(&args.journey, &args.scenario, "nothing was replayed")? {
+            Ok(inputs) => inputs,
+            Err(code) => return Ok(code),
+        };
     let detail = match (args.contacts.as_deref(), &args.contact) {
         (Some("all"), _) => Detail::All,
         (Some(ids), _) => Detail::Only(ids.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()),

@@ -46,31 +46,60 @@ pub struct Args {
     pub contact: Option<String>,
 }
 
-/// Contacts above which a terminal gets a progress bar.
-const PROGRESS_THRESHOLD: usize = 20_000;
+/// A journey (valid) and a scenario (parsed), read for `simulate` and `replay`.
+pub(crate) struct Inputs {
+    /// The journey file as named.
+    pub journey_file: String,
+    /// The scenario file as named.
+    pub scenario_file: String,
+    /// The journey's text.
+    pub journey_text: String,
+    /// The journey.
+    pub journey: itinera_model::Journey,
+    /// The scenario.
+    pub scenario: Scenario,
+}
 
-/// Runs the simulation and prints the result.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let journey_file = args.journey.display().to_string();
-    let scenario_file = args.scenario.display().to_string();
-    let journey_text = std::fs::read_to_string(&args.journey).with_context(|| format!("cannot read {journey_file}"))?;
-    let scenario_text = std::fs::read_to_string(&args.scenario).with_context(|| format!("cannot read {scenario_file}"))?;
-
-    let (journey, report) = check_source(&journey_text);
-    let journey = match journey {
+/// Reads both files: a journey with errors prints its diagnostics (then `nothing`) and gives
+/// exit 1; a scenario that does not parse gives exit 2 with its message; an unreadable file is
+/// an error.
+pub(crate) fn read_inputs(
+    journey: &std::path::Path,
+    scenario: &std::path::Path,
+    nothing: &str,
+) -> anyhow::Result<Result<Inputs, ExitCode>> {
+    let journey_file = journey.display().to_string();
+    let scenario_file = scenario.display().to_string();
+    let journey_text = std::fs::read_to_string(journey).with_context(|| format!("cannot read {journey_file}"))?;
+    let scenario_text = std::fs::read_to_string(scenario).with_context(|| format!("cannot read {scenario_file}"))?;
+    let (parsed, report) = check_source(&journey_text);
+    let journey = match parsed {
         Some(journey) if report.valid => journey,
         _ => {
-            print_diagnostics(&journey_file, &report.diagnostics, "nothing was simulated");
-            return Ok(ExitCode::from(1));
+            print_diagnostics(&journey_file, &report.diagnostics, nothing);
+            return Ok(Err(ExitCode::from(1)));
         }
     };
     let scenario = match Scenario::parse(&scenario_text) {
         Ok(scenario) => scenario,
         Err(err) => {
             eprintln!("itinera: {scenario_file}: {err}");
-            return Ok(ExitCode::from(2));
+            return Ok(Err(ExitCode::from(2)));
         }
     };
+    Ok(Ok(Inputs { journey_file, scenario_file, journey_text, journey, scenario }))
+}
+
+/// Contacts above which a terminal gets a progress bar.
+const PROGRESS_THRESHOLD: usize = 20_000;
+
+/// Runs the simulation and prints the result.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let Inputs { journey_file, scenario_file, journey, scenario, .. } =
+        match read_inputs(&args.journey, &args.scenario, "nothing was simulated")? {
+            Ok(inputs) => inputs,
+            Err(code) => return Ok(code),
+        };
     if let Some(id) = args.contact.as_deref().filter(|id| scenario.contact_index(id).is_none()) {
         eprintln!("itinera: {scenario_file}: no contact with id `{id}`");
         return Ok(ExitCode::from(2));

@@ -230,25 +230,30 @@ const CHANNELS: [&str; 3] = ["sms", "whatsapp", "email"];
 /// long is a mistake or an attack, refused before it is parsed.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
-fn check_size(line: &str) -> Result<(), String> {
-    if line.len() > MAX_LINE_BYTES {
-        return Err(format!("the line is {} bytes; the most a line may be is {} bytes (1 MiB)", line.len(), MAX_LINE_BYTES));
+/// The JSON object of every non-blank line, with its 1-based line number: a line over
+/// [`MAX_LINE_BYTES`], with a duplicate key, or not of `T`'s shape is an error naming it.
+fn json_lines<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Result<Vec<(usize, T)>, Error> {
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |message: String| Error::Input { file: file.to_string(), line: i + 1, message };
+        if line.len() > MAX_LINE_BYTES {
+            return Err(bad(format!("the line is {} bytes; the most a line may be is {MAX_LINE_BYTES} bytes (1 MiB)", line.len())));
+        }
+        itinera_model::json::check_unique_keys(line).map_err(|e| bad(e.to_string()))?;
+        out.push((i + 1, serde_json::from_str(line).map_err(|e| bad(e.to_string()))?));
     }
-    Ok(())
+    Ok(out)
 }
 
 /// Reads `contacts import` lines (blank lines skipped) and upserts them, all in one
 /// transaction: a bad line refuses the whole file, naming its line.
 pub fn import_contacts(store: &mut Store, file: &str, text: &str, now: Timestamp) -> Result<Counted, Error> {
     let mut lines = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let bad = |message: String| Error::Input { file: file.to_string(), line: i + 1, message };
-        check_size(line).map_err(bad)?;
-        itinera_model::json::check_unique_keys(line).map_err(|e| bad(e.to_string()))?;
-        let parsed: ContactLine = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+    for (line_no, parsed) in json_lines::<ContactLine>(file, text)? {
+        let bad = |message: String| Error::Input { file: file.to_string(), line: line_no, message };
         if parsed.id.is_empty() {
             return Err(bad("`id` must not be empty".into()));
         }
@@ -354,14 +359,8 @@ pub struct NewInput {
 /// Parses `events push` lines (blank lines skipped); a bad line is an error naming it.
 pub fn parse_inputs(file: &str, text: &str) -> Result<Vec<NewInput>, Error> {
     let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let bad = |message: String| Error::Input { file: file.to_string(), line: i + 1, message };
-        check_size(line).map_err(bad)?;
-        itinera_model::json::check_unique_keys(line).map_err(|e| bad(e.to_string()))?;
-        let parsed: InputLine = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+    for (line_no, parsed) in json_lines::<InputLine>(file, text)? {
+        let bad = |message: String| Error::Input { file: file.to_string(), line: line_no, message };
         if parsed.id.is_empty() || parsed.contact.is_empty() {
             return Err(bad("`id` and `contact` must not be empty".into()));
         }
