@@ -39,6 +39,8 @@ pub use analysis::{
 pub use catalog::{SAMPLES_PREFIX, Template, list_templates};
 pub use error::{Error, ErrorKind};
 pub use itinera_model::Report;
+pub use itinera_runtime::live::{ContactTimeline, EnrollmentPage, LiveCounts, OutboxEntry};
+pub use itinera_runtime::status::VersionReport;
 pub use live::{DEFAULT_LIMIT, EngineInfo, LiveEngine, NO_ENGINE, PublishAnswer, SentEvent, TestContact, VersionChange};
 pub use workspace::{
     JOURNEY_SUFFIX, JourneyFile, JourneyListing, MAX_FILE_BYTES, MAX_FOLDER_DEPTH, SCENARIO_SUFFIX, SavedFile, ScenarioFile,
