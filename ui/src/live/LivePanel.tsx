@@ -373,6 +373,8 @@ function TestEvent(props: { journey: JourneyDoc; onSent: () => void }) {
           ? { kind: 'ok', text: `Sent “${sent.event}” for ${sent.contact}: it enters version ${sent.version}.` }
           : { kind: 'warn', text: `Sent “${sent.event}” for ${sent.contact}, but version ${sent.version} is ${STATUS_LABELS[sent.status].toLowerCase()}: nobody new enters it.` },
       );
+      // Out of the way of the contacts list; the note stays (open it again for another event).
+      setOpen(false);
       onSent();
     } catch (e) {
       setNote({ kind: 'error', text: `Not sent: ${message(e)}` });
@@ -383,7 +385,7 @@ function TestEvent(props: { journey: JourneyDoc; onSent: () => void }) {
 
   return (
     <section className="sim-section" data-testid="live-test-event">
-      <button type="button" className="sim-collapse" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
+      <button type="button" className="sim-collapse" data-testid="test-event-toggle" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
         <span className="sim-chevron" aria-hidden="true">
           {open ? '▾' : '▸'}
         </span>
@@ -392,6 +394,7 @@ function TestEvent(props: { journey: JourneyDoc; onSent: () => void }) {
       </button>
       {open && (
         <>
+          <p className="sim-muted sim-small">Enters a test contact as if the journey’s trigger event happened now. Messages are recorded, not sent.</p>
           <div className="sim-grid2">
             <label className="sim-field">
               <span className="sim-label">Test contact</span>
@@ -408,7 +411,7 @@ function TestEvent(props: { journey: JourneyDoc; onSent: () => void }) {
             <fieldset className="sim-field live-consent">
               <legend className="sim-label">Agreed to receive</legend>
               {(['sms', 'whatsapp', 'email'] as const).map((c) => (
-                <label key={c} className="sim-toggle">
+                <label key={c}>
                   <input
                     type="checkbox"
                     data-testid={`test-consent-${c}`}
@@ -420,12 +423,12 @@ function TestEvent(props: { journey: JourneyDoc; onSent: () => void }) {
               ))}
             </fieldset>
           </div>
-          <label className="sim-field">
-            <span className="sim-label">Contact details (JSON: what templates read as contact.…)</span>
+          <label className="sim-field" title="JSON: what messages and conditions read as contact.first_name and so on">
+            <span className="sim-label">Contact details (JSON)</span>
             <textarea className="sim-input sim-mono live-json" rows={3} data-testid="test-contact-attributes" value={form.attributes} onChange={(e) => edit({ attributes: e.target.value })} />
           </label>
-          <label className="sim-field">
-            <span className="sim-label">Event data (JSON: what the journey reads as event.…)</span>
+          <label className="sim-field" title="JSON: what messages and conditions read as event.starts_at and so on">
+            <span className="sim-label">Event data (JSON)</span>
             <textarea className="sim-input sim-mono live-json" rows={4} data-testid="test-event-data" value={form.data} onChange={(e) => edit({ data: e.target.value })} />
           </label>
           <div className="sim-row">
@@ -433,12 +436,12 @@ function TestEvent(props: { journey: JourneyDoc; onSent: () => void }) {
               {sending ? 'Sending…' : 'Send test event'}
             </button>
           </div>
-          {note && (
-            <p className={`sim-note sim-note-${note.kind}`} data-testid="test-event-note">
-              {note.text}
-            </p>
-          )}
         </>
+      )}
+      {note && (
+        <p className={`sim-note sim-note-${note.kind}`} data-testid="test-event-note">
+          {note.text}
+        </p>
       )}
     </section>
   );
