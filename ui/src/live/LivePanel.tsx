@@ -370,7 +370,7 @@ function TestEvent(props: { journey: JourneyDoc; onSent: () => void }) {
       const sent: SentEvent = await sendTestEvent(journey.id, request.contact, request.data);
       setNote(
         sent.status === 'active'
-          ? { kind: 'ok', text: `Sent “${sent.event}” for ${sent.contact}: it enters version ${sent.version}.` }
+          ? { kind: 'ok', text: `Sent “${sent.event}” for ${sent.contact} to version ${sent.version}. Follow it under Contacts below.` }
           : { kind: 'warn', text: `Sent “${sent.event}” for ${sent.contact}, but version ${sent.version} is ${STATUS_LABELS[sent.status].toLowerCase()}: nobody new enters it.` },
       );
       // Out of the way of the contacts list; the note stays (open it again for another event).
