@@ -25,7 +25,9 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::Error;
-use crate::channel::{HttpWebhook, RecordSink, Sinks};
+use crate::channel::Sinks;
+#[cfg(feature = "http")]
+use crate::channel::{HttpWebhook, RecordSink};
 
 /// The most rows one list answers (a bigger `limit` is cut to this).
 pub const MAX_PAGE: usize = 1000;
@@ -40,12 +42,22 @@ pub fn records_path(db: &Path) -> PathBuf {
 }
 
 /// Messages recorded to [`records_path`] (no message provider is configured), webhooks called
-/// over HTTP with this timeout; with the sentence that says so.
+/// over HTTP with this timeout; with the sentence that says so. Without the `http` feature,
+/// webhook calls are recorded too.
 pub fn default_sinks(db: &Path, webhook_timeout: Duration) -> Result<(Sinks, String), Error> {
     let path = records_path(db);
-    let messages = RecordSink::open(&path)?;
-    let note = format!("no message provider configured: recording messages to {}; webhooks are called", path.display());
-    Ok((Sinks { messages: Box::new(messages), webhooks: Box::new(HttpWebhook::new(webhook_timeout)) }, note))
+    #[cfg(feature = "http")]
+    {
+        let messages = RecordSink::open(&path)?;
+        let note = format!("no message provider configured: recording messages to {}; webhooks are called", path.display());
+        Ok((Sinks { messages: Box::new(messages), webhooks: Box::new(HttpWebhook::new(webhook_timeout)) }, note))
+    }
+    #[cfg(not(feature = "http"))]
+    {
+        let _ = webhook_timeout;
+        let note = format!("built without HTTP: recording every message and webhook call to {}", path.display());
+        Ok((Sinks::record(&path)?, note))
+    }
 }
 
 fn no_journey(journey: &str, version: Option<u32>) -> Error {
@@ -105,6 +117,7 @@ pub fn counts(store: &mut Store, journey: &str, version: Option<u32>) -> Result<
             port: group.port,
             detail: String::new(),
             missing: Vec::new(),
+            key: None,
         };
         for _ in 0..group.count {
             if counter.step(&record).is_err() {
@@ -134,7 +147,7 @@ pub fn counts(store: &mut Store, journey: &str, version: Option<u32>) -> Result<
 }
 
 fn sql(path: &str, source: rusqlite::Error) -> Error {
-    Error::Store(itinera_store::Error::Sqlite { path: path.to_string(), source })
+    Error::Store(itinera_store::Error::Sqlite { path: path.to_string(), error: source })
 }
 
 /// One enrollment of the list.
@@ -142,8 +155,9 @@ fn sql(path: &str, source: rusqlite::Error) -> Error {
 pub struct EnrollmentItem {
     /// Contact id.
     pub contact: String,
-    /// The trigger key's value (`""` when the journey has none).
-    pub key: String,
+    /// The trigger key's value (`null` for the keyless flow): one contact has one enrollment
+    /// per key in a journey whose trigger has a `key`.
+    pub key: Option<String>,
     /// The version the contact is on.
     pub version: u32,
     /// `waiting`, `done` or `not_entered`.
@@ -322,20 +336,37 @@ pub struct TimelineMessage {
     pub delivered: bool,
 }
 
-/// One contact in one journey: the simulation report's contact shape (`id`, `outcome`,
-/// `exit_node`, `steps`, `messages`), from the step log and the outbox.
+/// One flow of a contact in a journey whose trigger has a `key` (the simulation report's entry).
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ContactTimeline {
-    /// Contact id.
-    pub id: String,
-    /// `waiting`, `exited`, `goal`, `left` or `not_entered`.
+pub struct TimelineEntry {
+    /// The key's value (`null` for a flow started by an event without the key field).
+    pub key: Option<String>,
+    /// How it stands.
     pub outcome: String,
     /// The node it waits at or finished at.
     pub exit_node: Option<String>,
     /// The version it is on.
     pub version: u32,
-    /// Entries so far.
-    pub entries: u32,
+}
+
+/// One contact in one journey: the simulation report's contact shape (`id`, `outcome`,
+/// `exit_node`, `entries`, `steps`, `messages`), from the engine's enrollments, step log and
+/// outbox.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContactTimeline {
+    /// Contact id.
+    pub id: String,
+    /// `waiting`, `exited`, `goal`, `left` or `not_entered` (the latest flow's, in a keyed
+    /// journey).
+    pub outcome: String,
+    /// The node it waits at or finished at.
+    pub exit_node: Option<String>,
+    /// The version it is on (the latest flow's).
+    pub version: u32,
+    /// In a journey whose trigger has a `key`: each flow, in the order they started. Omitted
+    /// when empty (always so without `key`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub entries: Vec<TimelineEntry>,
     /// Every step, in order (the first [`MAX_TIMELINE`]).
     pub steps: Vec<StepRecord>,
     /// Its messages, in order (the first [`MAX_TIMELINE`]).
@@ -348,7 +379,21 @@ pub struct ContactTimeline {
 /// One contact's timeline in a journey (`None`: the contact never came into it).
 pub fn timeline(store: &mut Store, journey: &str, contact: &str) -> Result<Option<ContactTimeline>, Error> {
     let tx = store.read()?;
-    let Some(row) = tx.latest_enrollment_of(contact, journey)? else { return Ok(None) };
+    let flows = tx.enrollments_in(contact, journey)?;
+    let Some(row) = flows.iter().max_by_key(|r| r.updated_at).cloned() else { return Ok(None) };
+    let keyed = flows.iter().any(|r| r.key.is_some());
+    let entries = if keyed {
+        flows
+            .iter()
+            .map(|r| {
+                let outcome = outcome_word(r);
+                let exit_node = if outcome == "not_entered" { None } else { r.node.clone() };
+                TimelineEntry { key: r.key.clone(), outcome, exit_node, version: r.version }
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let (total, records) = tx.steps_page(contact, journey, MAX_TIMELINE)?;
     let steps = records
         .iter()
@@ -383,7 +428,7 @@ pub fn timeline(store: &mut Store, journey: &str, contact: &str) -> Result<Optio
         outcome,
         exit_node,
         version: row.version,
-        entries: row.entries,
+        entries,
         truncated: total > steps.len() as u64 || more_messages,
         steps,
         messages,
@@ -464,6 +509,45 @@ mod tests {
         assert!(out[0].delivered_at.is_some());
 
         assert!(matches!(counts(store, "nope", None), Err(Error::Store(itinera_store::Error::NoSuchJourney { .. }))));
+    }
+
+    #[test]
+    fn a_keyed_journey_lists_one_enrollment_per_flow_and_the_timeline_its_entries() {
+        let keyed = JOURNEY.replace(r#""event": "signed_up"}"#, r#""event": "signed_up", "key": "event.plan"}"#);
+        let mut engine = Engine::new(Store::open_in_memory().unwrap());
+        let now = t("2026-03-02T10:00:00Z");
+        intake::publish(engine.store(), &keyed, &PublishOptions::default(), now).unwrap();
+        let inputs: Vec<NewInput> = ["a", "b"]
+            .iter()
+            .map(|plan| NewInput {
+                id: format!("e-{plan}"),
+                contact: "ana".into(),
+                at: None,
+                input: itinera_engine::Input::Event {
+                    name: "signed_up".into(),
+                    data: serde_json::from_value(serde_json::json!({ "plan": plan })).unwrap(),
+                },
+            })
+            .collect();
+        intake::push_inputs(engine.store(), &inputs, now).unwrap();
+        for _ in 0..4 {
+            engine.apply_due(now, 100).unwrap();
+        }
+        let store = engine.store();
+        let page = enrollments(store, "j", "", 10, 0).unwrap();
+        assert_eq!(page.total, 2);
+        let mut keys: Vec<Option<String>> = page.enrollments.iter().map(|e| e.key.clone()).collect();
+        keys.sort();
+        assert_eq!(keys, [Some("a".to_string()), Some("b".to_string())]);
+        let line = timeline(store, "j", "ana").unwrap().unwrap();
+        assert_eq!(line.entries.iter().map(|e| e.key.as_deref()).collect::<Vec<_>>(), [Some("a"), Some("b")]);
+        assert_eq!(line.steps.iter().filter(|s| s.node == "start").count(), 2, "{:?}", line.steps);
+        // Without a key, no entries are listed (the report's shape).
+        let mut plain = Engine::new(Store::open_in_memory().unwrap());
+        intake::publish(plain.store(), JOURNEY, &PublishOptions::default(), now).unwrap();
+        intake::push_inputs(plain.store(), &inputs[..1], now).unwrap();
+        plain.apply_due(now, 100).unwrap();
+        assert!(timeline(plain.store(), "j", "ana").unwrap().unwrap().entries.is_empty());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! contact id (SQL `LIKE` with `%` and `_` escaped, so they match themselves).
 
 use jiff::Timestamp;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::params;
 
 use super::{Result, Sql, Tx, from_nanos};
 
@@ -12,8 +12,8 @@ use super::{Result, Sql, Tx, from_nanos};
 pub struct EnrollmentRow {
     /// Contact id.
     pub contact: String,
-    /// The trigger key's value (`""` for a journey without one).
-    pub key: String,
+    /// The trigger key's value (`None` for the keyless flow).
+    pub key: Option<String>,
     /// The version the contact is on.
     pub version: u32,
     /// `waiting`, `done` or `not_entered`.
@@ -94,6 +94,26 @@ fn limit(n: usize) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxRow> {
+    Ok(OutboxRow {
+        seq: r.get(0)?,
+        key: r.get(1)?,
+        journey: r.get(2)?,
+        version: r.get(3)?,
+        contact: r.get(4)?,
+        node: r.get(5)?,
+        channel: r.get(6)?,
+        effect: r.get(7)?,
+        status: r.get(8)?,
+        attempts: r.get(9)?,
+        last_error: r.get(10)?,
+        result: r.get(11)?,
+        created_at: from_nanos(r.get(12)?),
+        sent_at: r.get::<_, Option<i64>>(13)?.map(from_nanos),
+        delivered_at: r.get::<_, Option<i64>>(14)?.map(from_nanos),
+    })
+}
+
 impl Tx<'_> {
     /// A journey's enrollments whose contact id contains `search` (all when empty), most recently
     /// updated first, `limit` of them from `offset`; and how many match in all.
@@ -116,18 +136,7 @@ impl Tx<'_> {
             )
             .at(self.path)?;
         let rows = stmt
-            .query_map(params![journey, pattern, limit(limit_to), limit(offset)], |r| {
-                Ok(EnrollmentRow {
-                    contact: r.get(0)?,
-                    key: r.get(1)?,
-                    version: r.get(2)?,
-                    status: r.get(3)?,
-                    outcome: r.get(4)?,
-                    node: r.get(5)?,
-                    entries: r.get(6)?,
-                    updated_at: from_nanos(r.get(7)?),
-                })
-            })
+            .query_map(params![journey, pattern, limit(limit_to), limit(offset)], enrollment_row)
             .at(self.path)?
             .collect::<rusqlite::Result<Vec<_>>>()
             .at(self.path)?;
@@ -136,36 +145,19 @@ impl Tx<'_> {
 
     /// A journey's outbox rows, newest first, at most `limit`; only `contact`'s when given.
     pub fn outbox_page(&self, journey: &str, contact: Option<&str>, limit_to: usize) -> Result<Vec<OutboxRow>> {
-        let mut stmt = self
-            .tx
-            .prepare_cached(
-                "SELECT seq, key, journey, version, contact, node, channel, effect, status, attempts, last_error, result,
-                        created_at, sent_at, delivered_at
-                 FROM outbox WHERE journey = ?1 AND (?2 IS NULL OR contact = ?2) ORDER BY seq DESC LIMIT ?3",
-            )
-            .at(self.path)?;
-        stmt.query_map(params![journey, contact, limit(limit_to)], |r| {
-            Ok(OutboxRow {
-                seq: r.get(0)?,
-                key: r.get(1)?,
-                journey: r.get(2)?,
-                version: r.get(3)?,
-                contact: r.get(4)?,
-                node: r.get(5)?,
-                channel: r.get(6)?,
-                effect: r.get(7)?,
-                status: r.get(8)?,
-                attempts: r.get(9)?,
-                last_error: r.get(10)?,
-                result: r.get(11)?,
-                created_at: from_nanos(r.get(12)?),
-                sent_at: r.get::<_, Option<i64>>(13)?.map(from_nanos),
-                delivered_at: r.get::<_, Option<i64>>(14)?.map(from_nanos),
-            })
-        })
-        .at(self.path)?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .at(self.path)
+        const COLUMNS: &str = "seq, key, journey, version, contact, node, channel, effect, status, attempts, last_error, result,
+                               created_at, sent_at, delivered_at";
+        // Newest first by row id (a journey's rows), or through the contact's index.
+        let sql = match contact {
+            None => format!("SELECT {COLUMNS} FROM outbox WHERE journey = ?1 ORDER BY seq DESC LIMIT ?2"),
+            Some(_) => format!("SELECT {COLUMNS} FROM outbox WHERE contact = ?3 AND journey = ?1 ORDER BY seq DESC LIMIT ?2"),
+        };
+        let mut stmt = self.tx.prepare_cached(&sql).at(self.path)?;
+        let rows = match contact {
+            None => stmt.query_map(params![journey, limit(limit_to)], outbox_row),
+            Some(contact) => stmt.query_map(params![journey, limit(limit_to), contact], outbox_row),
+        };
+        rows.at(self.path)?.collect::<rusqlite::Result<Vec<_>>>().at(self.path)
     }
 
     /// A contact's first `limit` steps in one journey, in order (JSON records), and how many it
@@ -207,29 +199,31 @@ impl Tx<'_> {
         .at(self.path)
     }
 
-    /// The most recently updated enrollment of a contact in a journey.
-    pub fn latest_enrollment_of(&self, contact: &str, journey: &str) -> Result<Option<EnrollmentRow>> {
-        self.tx
-            .query_row(
+    /// A contact's enrollments in a journey (one per key of a keyed journey), in the order they
+    /// started.
+    pub fn enrollments_in(&self, contact: &str, journey: &str) -> Result<Vec<EnrollmentRow>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(
                 "SELECT contact, key, version, status, outcome, node, entries, updated_at FROM enrollments
-                 WHERE contact = ?1 AND journey = ?2 ORDER BY updated_at DESC, id DESC LIMIT 1",
-                params![contact, journey],
-                |r| {
-                    Ok(EnrollmentRow {
-                        contact: r.get(0)?,
-                        key: r.get(1)?,
-                        version: r.get(2)?,
-                        status: r.get(3)?,
-                        outcome: r.get(4)?,
-                        node: r.get(5)?,
-                        entries: r.get(6)?,
-                        updated_at: from_nanos(r.get(7)?),
-                    })
-                },
+                 WHERE contact = ?1 AND journey = ?2 ORDER BY id",
             )
-            .optional()
-            .at(self.path)
+            .at(self.path)?;
+        stmt.query_map(params![contact, journey], enrollment_row).at(self.path)?.collect::<rusqlite::Result<Vec<_>>>().at(self.path)
     }
+}
+
+fn enrollment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<EnrollmentRow> {
+    Ok(EnrollmentRow {
+        contact: r.get(0)?,
+        key: r.get(1)?,
+        version: r.get(2)?,
+        status: r.get(3)?,
+        outcome: r.get(4)?,
+        node: r.get(5)?,
+        entries: r.get(6)?,
+        updated_at: from_nanos(r.get(7)?),
+    })
 }
 
 #[cfg(test)]
@@ -251,9 +245,9 @@ mod tests {
             tx.put_contact(id, "{}", now).unwrap();
             let summary = EnrollmentSummary { version: 1, entries: 1, status: "waiting", outcome: None, node: Some("wait"), due: None };
             let at = now.saturating_add(jiff::SignedDuration::from_secs(i as i64)).unwrap();
-            let e = tx.insert_enrollment("j", id, "", "{}", &summary, at).unwrap();
-            tx.push_step(e, "j", 1, id, at, r#"{"node":"start","result":"entered"}"#).unwrap();
-            tx.push_step(e, "j", 1, id, at, r#"{"node":"start","result":"passed","port":"next"}"#).unwrap();
+            let e = tx.insert_enrollment("j", id, None, "{}", &summary, at).unwrap();
+            tx.push_step(Some(e), "j", 1, id, at, r#"{"node":"start","result":"entered"}"#).unwrap();
+            tx.push_step(Some(e), "j", 1, id, at, r#"{"node":"start","result":"passed","port":"next"}"#).unwrap();
             let key = format!("k{i}");
             let row = NewOutbox {
                 key: &key,
@@ -296,7 +290,7 @@ mod tests {
                 StepCount { node: "start".into(), result: "passed".into(), port: Some("next".into()), count: 4 },
             ]
         );
-        assert_eq!(tx.latest_enrollment_of("ben", "j").unwrap().unwrap().node.as_deref(), Some("wait"));
-        assert!(tx.latest_enrollment_of("zed", "j").unwrap().is_none());
+        assert_eq!(tx.enrollments_in("ben", "j").unwrap()[0].node.as_deref(), Some("wait"));
+        assert!(tx.enrollments_in("zed", "j").unwrap().is_empty());
     }
 }

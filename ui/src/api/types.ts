@@ -508,7 +508,8 @@ export interface LiveCounts {
 
 export interface EnrollmentItem {
   contact: string;
-  key: string;
+  /** The trigger key's value (one flow per key), `null` for the keyless flow. */
+  key: string | null;
   version: number;
   status: string;
   outcome: Outcome | string;
@@ -526,7 +527,8 @@ export interface EnrollmentPage {
 /** `contact_timeline`: the simulation report's contact shape, from the engine's log. */
 export interface LiveTimeline extends SimContact {
   version: number;
-  entries: number;
+  /** Each flow, in a journey whose trigger has a `key` (as the simulation report's). */
+  entries?: (SimEntry & { version: number })[];
   messages: (SimMessage & { status: string; delivered: boolean })[];
   steps: SimStep[];
   truncated?: boolean;

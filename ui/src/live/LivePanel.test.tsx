@@ -34,7 +34,7 @@ function backend(overrides: Record<string, (args: Record<string, unknown>) => un
     list_enrollments: () => ({
       total: 1,
       enrollments: [
-        { contact: 'test-patient', key: '', version: 1, status: 'waiting', outcome: 'waiting', node: 'wait_day_before', entries: 1, updated_at: '2026-03-02T09:00:00Z' },
+        { contact: 'test-patient', key: null, version: 1, status: 'waiting', outcome: 'waiting', node: 'wait_day_before', entries: 1, updated_at: '2026-03-02T09:00:00Z' },
       ],
     }),
     list_outbox: () => [
@@ -45,7 +45,7 @@ function backend(overrides: Record<string, (args: Record<string, unknown>) => un
       },
     ],
     contact_timeline: () => ({
-      id: 'test-patient', outcome: 'waiting', exit_node: 'wait_day_before', version: 1, entries: 1,
+      id: 'test-patient', outcome: 'waiting', exit_node: 'wait_day_before', version: 1,
       steps: [
         { at: '2026-03-02T09:00:00Z', node: 'booked', type: 'trigger', result: 'entered', port: 'next', detail: 'entered on appointment_booked' },
         { at: '2026-03-02T09:00:00Z', node: 'confirm_sms', type: 'send', result: 'sent', detail: 'SMS sent' },

@@ -249,7 +249,7 @@ export default function LivePanel(props: LivePanelProps) {
           ) : (
             <ul className="sim-contacts" data-testid="live-enrollment-list">
               {(page?.enrollments ?? []).map((item) => (
-                <li key={`${item.contact}\u0000${item.key}`}>
+                <li key={`${item.contact}\u0000${item.key ?? ''}`}>
                   <button
                     type="button"
                     className={`sim-contact live-enrollment${item.contact === selected ? ' sim-active' : ''}`}
@@ -259,6 +259,7 @@ export default function LivePanel(props: LivePanelProps) {
                     onClick={() => setSelected((s) => (s === item.contact ? null : item.contact))}
                   >
                     <span className="sim-contact-id">{item.contact}</span>
+                    {item.key !== null && <span className="sim-muted sim-mono sim-small" title="This contact’s flow for this key (the trigger’s “One flow per”)">{item.key}</span>}
                     <span className={`sim-badge sim-outcome-${item.outcome}`}>{enrollmentText(item, journey)}</span>
                     <span className="sim-muted sim-small">
                       v{item.version} · {formatWhen(item.updated_at, now)}
