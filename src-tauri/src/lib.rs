@@ -10,7 +10,10 @@
 //!
 //! State: the folder the user works in, a [`Workspace`] in a `Mutex`. It starts at
 //! `$ITINERA_DIR`, else `~/Itinera` (created empty when missing); `open_folder` (called by the
-//! editor after the native folder dialog of `tauri-plugin-dialog`) replaces it.
+//! editor after the native folder dialog of `tauri-plugin-dialog`) replaces it. And the bundled
+//! engine ([`Live`]): `<app data dir>/engine.db` (`$ITINERA_ENGINE_DB` overrides), opened when
+//! the app starts, with the durable engine running on Tauri's async runtime (messages recorded
+//! to `engine.db.records.jsonl`), stopped when the app exits. The Live view shows the path.
 //!
 //! Commands are `async` so that they run on Tauri's async runtime instead of the main (UI)
 //! thread; the simulation, which is CPU-bound, additionally runs on the blocking pool.
@@ -20,14 +23,15 @@
 //! `--features tauri/custom-protocol` to embed ui/dist.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 
 use itinera_service::{
-    ContactSelection, Error, JourneyFile, JourneyListing, Preview, Report, SavedFile, ScenarioFile, ScenarioListing, Template, Workspace,
-    WorkspaceInfo,
+    ContactSelection, ContactTimeline, EngineInfo, EnrollmentPage, Error, JourneyFile, JourneyListing, LiveCounts, LiveEngine, NO_ENGINE,
+    OutboxEntry, Preview, PublishAnswer, Report, SavedFile, ScenarioFile, ScenarioListing, SentEvent, Template, TestContact, VersionChange,
+    VersionReport, Workspace, WorkspaceInfo,
 };
 use serde_json::Value;
-use tauri::State;
+use tauri::{Manager, State};
 
 /// The app's state: the current folder.
 pub struct Folder(Mutex<Workspace>);
@@ -48,6 +52,45 @@ impl Folder {
         let info = workspace.info(true);
         *self.0.lock().map_err(|_| Error::Internal("the folder state is poisoned".into()))? = workspace;
         Ok(info)
+    }
+}
+
+/// The app's state: the bundled engine, once it started (or why it could not).
+#[derive(Default)]
+pub struct Live {
+    engine: OnceLock<LiveEngine>,
+    failed: OnceLock<String>,
+}
+
+impl Live {
+    /// The engine, or the reason there is none.
+    fn get(&self) -> Result<&LiveEngine, Error> {
+        self.engine.get().ok_or_else(|| Error::NotAllowed(self.failed.get().cloned().unwrap_or_else(|| NO_ENGINE.to_string())))
+    }
+
+    fn info(&self) -> EngineInfo {
+        self.engine.get().map_or_else(EngineInfo::none, LiveEngine::info)
+    }
+
+    /// Opens `db` and starts the engine on Tauri's async runtime.
+    fn start(&self, db: PathBuf) {
+        let started = tauri::async_runtime::block_on(async move { LiveEngine::start(db) });
+        match started {
+            Ok((engine, _note)) => {
+                let _ = self.engine.set(engine);
+            }
+            Err(error) => {
+                eprintln!("itinera-desktop: the bundled engine did not start: {error}");
+                let _ = self.failed.set(format!("the bundled engine did not start: {error}"));
+            }
+        }
+    }
+
+    /// Stops the engine (at most two seconds).
+    fn stop(&self) {
+        if let Some(engine) = self.engine.get() {
+            let _ = tauri::async_runtime::block_on(engine.stop());
+        }
     }
 }
 
@@ -96,9 +139,11 @@ async fn validate_journey(journey: Value) -> Result<Report, Error> {
 
 #[tauri::command(rename_all = "snake_case")]
 async fn simulate_journey(journey: Value, scenario: Value, contacts: Option<ContactSelection>) -> Result<Value, Error> {
-    tauri::async_runtime::spawn_blocking(move || itinera_service::simulate_journey(&journey, &scenario, contacts.as_ref(), &Default::default()))
-        .await
-        .map_err(|e| Error::Internal(format!("the simulation failed: {e}")))?
+    tauri::async_runtime::spawn_blocking(move || {
+        itinera_service::simulate_journey(&journey, &scenario, contacts.as_ref(), &Default::default())
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("the simulation failed: {e}")))?
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -121,11 +166,107 @@ async fn preview_template(template: String, contact: Option<Value>, event: Optio
     itinera_service::preview_template(&template, &contact.unwrap_or(Value::Null), &event.unwrap_or(Value::Null))
 }
 
+#[tauri::command(rename_all = "snake_case")]
+async fn engine_info(live: State<'_, Live>) -> Result<EngineInfo, Error> {
+    Ok(live.info())
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn publish_journey(
+    live: State<'_, Live>,
+    folder: State<'_, Folder>,
+    journey: Option<Value>,
+    file: Option<String>,
+    dry_run: Option<bool>,
+    migrate: Option<bool>,
+) -> Result<PublishAnswer, Error> {
+    live.get()?.publish(
+        &folder.current()?,
+        file.as_deref(),
+        journey.map(|j| j.to_string()).as_deref(),
+        dry_run.unwrap_or(false),
+        migrate.unwrap_or(false),
+    )
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn live_status(live: State<'_, Live>, journey: String) -> Result<Vec<VersionReport>, Error> {
+    live.get()?.live_status(&journey)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn live_counts(live: State<'_, Live>, journey: String, version: Option<u32>) -> Result<LiveCounts, Error> {
+    live.get()?.live_counts(&journey, version)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn set_version_status(live: State<'_, Live>, journey: String, version: Option<u32>, status: String) -> Result<VersionChange, Error> {
+    live.get()?.set_version_status(&journey, version, &status)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn list_enrollments(
+    live: State<'_, Live>,
+    journey: String,
+    search: Option<String>,
+    limit: Option<usize>,
+    offset: Option<usize>,
+) -> Result<EnrollmentPage, Error> {
+    live.get()?.list_enrollments(&journey, search.as_deref().unwrap_or(""), limit, offset)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn contact_timeline(live: State<'_, Live>, journey: String, contact: String) -> Result<ContactTimeline, Error> {
+    live.get()?.contact_timeline(&journey, &contact)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn send_test_event(live: State<'_, Live>, journey: String, contact: TestContact, data: Option<Value>) -> Result<SentEvent, Error> {
+    live.get()?.send_test_event(&journey, &contact, &data.unwrap_or(Value::Null))
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn list_outbox(live: State<'_, Live>, journey: String, limit: Option<usize>) -> Result<Vec<OutboxEntry>, Error> {
+    live.get()?.list_outbox(&journey, limit)
+}
+
+/// The engine's database: `$ITINERA_ENGINE_DB`, else `engine.db` in the app's data folder.
+fn engine_db<R: tauri::Runtime>(app: &tauri::App<R>) -> Result<PathBuf, String> {
+    if let Some(db) = std::env::var_os("ITINERA_ENGINE_DB") {
+        return Ok(PathBuf::from(db));
+    }
+    let dir = app.path().app_data_dir().map_err(|e| format!("no app data folder: {e}"))?;
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir.join("engine.db"))
+}
+
 /// Adds to `builder` (the real one, or `tauri::test::mock_builder()` in tests) the plugins, the
-/// state on `folder` and every command of the contract.
-pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, folder: Workspace) -> tauri::Builder<R> {
-    builder.plugin(tauri_plugin_dialog::init()).manage(Folder::new(folder)).invoke_handler(
-        tauri::generate_handler![
+/// state on `folder`, the bundled engine and every command of the contract. The engine starts
+/// on `engine` at once when given (tests), else on [`engine_db`] when the app is set up.
+pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, folder: Workspace, engine: Option<PathBuf>) -> tauri::Builder<R> {
+    let live = Live::default();
+    let later = engine.is_none();
+    if let Some(db) = engine {
+        live.start(db);
+    }
+    builder
+        .plugin(tauri_plugin_dialog::init())
+        .manage(Folder::new(folder))
+        .manage(live)
+        .setup(move |app| {
+            if later {
+                let live = app.state::<Live>();
+                match engine_db(app) {
+                    Ok(db) => live.start(db),
+                    Err(why) => {
+                        eprintln!("itinera-desktop: the bundled engine did not start: {why}");
+                        let _ = live.failed.set(format!("the bundled engine did not start: {why}"));
+                    }
+                }
+            }
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
             workspace_info,
             open_folder,
             list_journeys,
@@ -138,8 +279,16 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, folder: Work
             read_scenario,
             save_scenario,
             preview_template,
-        ],
-    )
+            engine_info,
+            publish_journey,
+            live_status,
+            live_counts,
+            set_version_status,
+            list_enrollments,
+            contact_timeline,
+            send_test_event,
+            list_outbox,
+        ])
 }
 
 /// Opens the app window on the default folder; exits with a message when that folder cannot
@@ -153,10 +302,18 @@ pub fn run() {
             std::process::exit(2);
         }
     };
-    if let Err(error) = with_commands(tauri::Builder::default(), folder).run(tauri::generate_context!("../tauri.conf.json")) {
-        eprintln!("itinera-desktop: {error}");
-        std::process::exit(1);
-    }
+    let app = match with_commands(tauri::Builder::default(), folder, None).build(tauri::generate_context!("../tauri.conf.json")) {
+        Ok(app) => app,
+        Err(error) => {
+            eprintln!("itinera-desktop: {error}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|app, event| {
+        if let tauri::RunEvent::Exit = event {
+            app.state::<Live>().stop();
+        }
+    });
 }
 
 #[cfg(test)]
@@ -185,9 +342,8 @@ mod tests {
     fn commands_answer_through_the_real_ipc_path() {
         let dir = std::env::temp_dir().join(format!("itinera-desktop-test-{}", std::process::id()));
         let folder = Workspace::open_or_create(&dir).expect("temp folder");
-        let app = with_commands(mock_builder(), folder)
-            .build(mock_context(noop_assets()))
-            .expect("the app builds");
+        let app =
+            with_commands(mock_builder(), folder, Some(dir.join("engine.db"))).build(mock_context(noop_assets())).expect("the app builds");
         let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("a window");
 
         let info = invoke(&webview, "workspace_info", json!({})).expect("workspace_info");
@@ -209,6 +365,24 @@ mod tests {
         assert!(dir.join("sub/a.journey.json").is_file());
         let error = invoke(&webview, "read_journey", json!({"file": "../a.journey.json"})).expect_err("refused");
         assert!(error["error"].as_str().is_some_and(|m| m.contains("not allowed")), "{error}");
+
+        // The bundled engine: publish, a test event, and the Live view's reads.
+        let info = invoke(&webview, "engine_info", json!({})).expect("engine_info");
+        assert_eq!(info["running"], json!(true), "{info}");
+        let published = invoke(&webview, "publish_journey", json!({"journey": journey})).expect("publish_journey");
+        assert_eq!(published["version"], json!(1), "{published}");
+        let id = published["journey"].as_str().expect("an id").to_string();
+        let sent =
+            invoke(&webview, "send_test_event", json!({"journey": id, "contact": {"id": "t1"}, "data": {}})).expect("send_test_event");
+        assert_eq!(sent["contact"], "t1");
+        let status = invoke(&webview, "live_status", json!({"journey": id})).expect("live_status");
+        assert_eq!(status[0]["version"], json!(1));
+        invoke(&webview, "live_counts", json!({"journey": id})).expect("live_counts");
+        invoke(&webview, "list_enrollments", json!({"journey": id, "search": "t"})).expect("list_enrollments");
+        invoke(&webview, "list_outbox", json!({"journey": id})).expect("list_outbox");
+        let paused = invoke(&webview, "set_version_status", json!({"journey": id, "status": "paused"})).expect("set_version_status");
+        assert_eq!(paused["status"], "paused");
+        app.state::<Live>().stop();
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

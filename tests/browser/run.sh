@@ -5,7 +5,8 @@
 #
 # Builds nothing: the caller built the CLI and ui/dist (cd ui && npm ci && npm run build).
 # Installs playwright-core here (npm ci) when missing, makes a temporary folder of journeys,
-# starts `itinera serve --ui --dir TMP --port 0`, reads the URL from its `listening on` line,
+# starts `itinera serve --ui --dir TMP --port 0 --db TMP/engine.db` (the bundled engine, for the
+# Live view), reads the URL from its `listening on` line,
 # runs the tests with Node's test runner (node --test) in Debian's chromium, stops the server.
 # Screenshots of the main screens go to docs/screenshots/ (ITINERA_SCREENSHOTS overrides),
 # failure screenshots and the figures measured to tests/output/browser/.
@@ -49,7 +50,8 @@ trap cleanup EXIT
 # The API secret: the served page carries it; the tests' direct calls (lib/app.mjs `api`) send it.
 ITINERA_API_TOKEN=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
 export ITINERA_API_TOKEN
-"$bin" serve --ui --ui-dir "$ui_dir" --dir "$work" --port 0 >"$log" 2>&1 &
+db="$tmp/engine.db"
+"$bin" serve --ui --ui-dir "$ui_dir" --dir "$work" --port 0 --db "$db" >"$log" 2>&1 &
 server_pid=$!
 
 url=""
@@ -70,6 +72,7 @@ echo "server: $url (folder $work)"
 
 export ITINERA_URL="$url"
 export ITINERA_DIR="$work"
+export ITINERA_DB="$db"
 export ITINERA_SCREENSHOTS=${ITINERA_SCREENSHOTS:-$root/docs/screenshots}
 export ITINERA_ARTIFACTS=${ITINERA_ARTIFACTS:-$root/tests/output/browser}
 mkdir -p "$ITINERA_ARTIFACTS"

@@ -104,6 +104,23 @@ async function main() {
     }
     console.log(`desktop: validate_journey over IPC reports ${codes.length} diagnostics for the unwired journey`);
 
+    // The bundled engine runs in the app (on $ITINERA_ENGINE_DB here): publish the template and
+    // read its status back over IPC.
+    const ask = (command, args) =>
+      webdriver('POST', `/session/${id}/execute/async`, {
+        script:
+          'const done = arguments[arguments.length - 1];' +
+          'window.__TAURI_INTERNALS__.invoke(arguments[0], arguments[1]).then((r) => done(r), (e) => done({ rejected: e }));',
+        args: [command, args],
+      });
+    const engine = await ask('engine_info', {});
+    if (!engine.running || engine.db !== process.env.ITINERA_ENGINE_DB) throw new Error(`engine_info over IPC: ${JSON.stringify(engine)}`);
+    const published = await ask('publish_journey', { journey: template });
+    if (published.version !== 1) throw new Error(`publish_journey over IPC: ${JSON.stringify(published).slice(0, 300)}`);
+    const versions = await ask('live_status', { journey: template.id });
+    if (!Array.isArray(versions) || versions[0]?.status !== 'active') throw new Error(`live_status over IPC: ${JSON.stringify(versions).slice(0, 300)}`);
+    console.log(`desktop: the bundled engine at ${engine.db} published ${template.id} v1 (active)`);
+
     await sleep(1000); // let the canvas settle (fit view animation) before the picture
     const png = await webdriver('GET', `/session/${id}/screenshot`);
     mkdirSync(dirname(screenshot), { recursive: true });

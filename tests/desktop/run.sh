@@ -22,6 +22,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 # The app works on an empty folder of its own (it never touches ~/Itinera during the test).
 export ITINERA_DIR="$work/journeys"
+# ... and on an engine database of its own (not the one in the app data folder).
+export ITINERA_ENGINE_DB="$work/engine.db"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 export DRIVER_PORT=$(free_port) NATIVE_PORT=$(free_port)
 export ITINERA_DESKTOP_APP="$app" SCREENSHOT="$root/docs/screenshots/desktop.png" TEMPLATE_FILE="$root/assets/journeys/appointment-reminder.journey.json"

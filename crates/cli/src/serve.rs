@@ -1,5 +1,6 @@
-//! `itinera serve [--ui] [--ui-dir PATH] --dir FOLDER [--port N]`: the editor's backend over
-//! HTTP on 127.0.0.1 (all semantics in itinera-server / itinera-service). The API's secret is
+//! `itinera serve [--ui] [--ui-dir PATH] --dir FOLDER [--port N] [--db DB]`: the editor's
+//! backend over HTTP on 127.0.0.1 (all semantics in itinera-server / itinera-service); with
+//! `--db`, the bundled engine runs on DB and the editor's Live view works. The API's secret is
 //! `$ITINERA_API_TOKEN` when set (tests, the editor's dev server), else drawn at random; the
 //! limits have flags (docs/security.md).
 
@@ -43,6 +44,10 @@ pub struct Args {
     /// Largest request body, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().body_bytes)]
     max_body: usize,
+    /// Run the bundled engine on this database (created when missing) so that the editor can
+    /// publish journeys and watch them live; messages are recorded to DB.records.jsonl.
+    #[arg(long, value_name = "DB")]
+    db: Option<PathBuf>,
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
@@ -59,7 +64,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         max_sim_contacts: args.max_sim_contacts,
     };
     let api_token = std::env::var("ITINERA_API_TOKEN").ok().filter(|t| !t.is_empty());
-    let options = ServeOptions { dir: args.dir, port: args.port, ui_dir, allow_open_folder: args.allow_open_folder, api_token, limits };
+    let options =
+        ServeOptions { dir: args.dir, port: args.port, ui_dir, allow_open_folder: args.allow_open_folder, api_token, limits, db: args.db };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
     let served = runtime.block_on(itinera_server::serve(options));
     // Work still running after shutdown was asked to stop; don't wait for it longer than this.

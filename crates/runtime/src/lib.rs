@@ -27,6 +27,7 @@
 pub mod channel;
 pub mod core;
 pub mod intake;
+pub mod live;
 pub mod replay;
 pub mod service;
 pub mod status;

@@ -16,6 +16,11 @@
 //!   cancels everything in progress, then the process exits within about a second).
 //! * **One folder per server.** `--dir` fixes it; `open_folder` answers 400 unless the server
 //!   was started with [`ServeOptions::allow_open_folder`].
+//! * **The bundled engine with `--db`.** [`ServeOptions::db`] opens the engine's database and
+//!   runs the durable engine in this process (messages recorded to `DB.records.jsonl`, webhooks
+//!   called), so that the editor can publish and watch journeys live (`publish_journey`,
+//!   `live_status`, ...: [`itinera_service::LiveEngine`]); graceful shutdown stops it. Without
+//!   it those commands answer 400 with [`itinera_service::NO_ENGINE`].
 //! * **Local only, and only for its own page.** The server binds 127.0.0.1 and refuses requests
 //!   whose `Host` is not a loopback name (DNS rebinding). `/api/*` further needs the
 //!   per-process secret in `X-Itinera-Token` — the page the server serves carries it in a
@@ -49,7 +54,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use itinera_service::{Cancel, Error, ErrorKind, SimulateOptions, Workspace, args};
+use itinera_service::{Cancel, EngineInfo, Error, ErrorKind, LiveEngine, NO_ENGINE, SimulateOptions, Workspace, args};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
@@ -104,12 +109,23 @@ pub struct ServeOptions {
     pub api_token: Option<String>,
     /// Resource limits.
     pub limits: Limits,
+    /// The bundled engine's database (created when missing): the server runs the durable
+    /// engine on it and offers the Live view's commands. `None`: those commands are refused.
+    pub db: Option<PathBuf>,
 }
 
 impl ServeOptions {
     /// Options for `dir` with every other setting at its default.
     pub fn new(dir: impl Into<PathBuf>) -> ServeOptions {
-        ServeOptions { dir: dir.into(), port: 0, ui_dir: None, allow_open_folder: false, api_token: None, limits: Limits::default() }
+        ServeOptions {
+            dir: dir.into(),
+            port: 0,
+            ui_dir: None,
+            allow_open_folder: false,
+            api_token: None,
+            limits: Limits::default(),
+            db: None,
+        }
     }
 }
 
@@ -130,6 +146,9 @@ pub enum ServeError {
         /// The operating system's error.
         cause: std::io::Error,
     },
+    /// The engine's database cannot be used.
+    #[error("--db: {0}")]
+    Engine(Error),
     /// No secret could be drawn from the operating system.
     #[error("cannot draw a random API token: {0}")]
     Token(String),
@@ -147,6 +166,7 @@ struct AppState {
     limits: Limits,
     ui_dir: Option<PathBuf>,
     work: Work,
+    live: Option<Arc<LiveEngine>>,
 }
 
 /// The cancel flags of the commands running now, so that shutdown can stop them all.
@@ -201,10 +221,12 @@ pub struct Server {
     router: Router,
     addr: SocketAddr,
     state: Arc<AppState>,
+    engine_note: Option<String>,
 }
 
 impl Server {
-    /// Opens the folder, checks the editor folder and binds 127.0.0.1:`port`.
+    /// Opens the folder, checks the editor folder, binds 127.0.0.1:`port` and, with
+    /// [`ServeOptions::db`], starts the engine (on the current tokio runtime).
     pub async fn bind(options: ServeOptions) -> Result<Server, ServeError> {
         let workspace = Workspace::open(&options.dir)?;
         if let Some(ui) = &options.ui_dir
@@ -219,6 +241,14 @@ impl Server {
         let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, options.port));
         let listener = TcpListener::bind(addr).await.map_err(|cause| ServeError::Bind { addr, cause })?;
         let addr = listener.local_addr().map_err(|cause| ServeError::Bind { addr, cause })?;
+        let (live, engine_note) = match &options.db {
+            Some(db) => {
+                let (engine, note) = LiveEngine::start(db).map_err(ServeError::Engine)?;
+                let note = format!("engine database {}; {note}", engine.db().display());
+                (Some(Arc::new(engine)), Some(note))
+            }
+            None => (None, None),
+        };
         let state = Arc::new(AppState {
             workspace: RwLock::new(workspace),
             allow_open_folder: options.allow_open_folder,
@@ -227,8 +257,9 @@ impl Server {
             limits: options.limits,
             ui_dir: options.ui_dir,
             work: Work::default(),
+            live,
         });
-        Ok(Server { listener, router: router(state.clone()), addr, state })
+        Ok(Server { listener, router: router(state.clone()), addr, state, engine_note })
     }
 
     /// The address actually bound (the real port when 0 was asked for).
@@ -246,8 +277,14 @@ impl Server {
         &self.state.token
     }
 
-    /// Serves until `shutdown` completes; then cancels the commands in progress and gives open
-    /// connections one second to finish.
+    /// With an engine: the sentence saying where its database is and where messages go.
+    pub fn engine_note(&self) -> Option<&str> {
+        self.engine_note.as_deref()
+    }
+
+    /// Serves until `shutdown` completes; then cancels the commands in progress, gives open
+    /// connections one second to finish and stops the engine (waiting for its current turn, at
+    /// most two seconds).
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> Result<(), ServeError> {
         let Server { listener, router, state, .. } = self;
         let limits = state.limits.clone();
@@ -281,6 +318,9 @@ impl Server {
             () = graceful.shutdown() => {},
             () = tokio::time::sleep(Duration::from_secs(1)) => {},
         }
+        if let Some(live) = &state.live {
+            let _ = tokio::time::timeout(Duration::from_secs(2), live.stop()).await;
+        }
         Ok(())
     }
 }
@@ -296,6 +336,9 @@ fn random_token() -> Result<String, ServeError> {
 pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let server = Server::bind(options).await?;
     let mut stdout = std::io::stdout();
+    if let Some(note) = server.engine_note() {
+        eprintln!("itinera: {note}");
+    }
     let _ = writeln!(stdout, "listening on {}", server.url());
     let _ = stdout.flush();
     server.run_until(shutdown_signal()).await
@@ -454,6 +497,7 @@ pub fn run_api_command(workspace: &Workspace, command: &str, body: &[u8], limits
         limits: limits.clone(),
         ui_dir: None,
         work: Work::default(),
+        live: None,
     };
     run_command(&state, command, body, &Cancel::new())
 }
@@ -468,6 +512,7 @@ fn run_command(state: &AppState, command: &str, body: &[u8], cancel: &Cancel) ->
         return Err(Error::BadInput(format!("{command}: the request body must be a JSON object")));
     }
     let workspace = || state.workspace.read().map(|w| w.clone()).map_err(|_| Error::Internal("workspace lock poisoned".into()));
+    let live = || state.live.as_deref().ok_or_else(|| Error::NotAllowed(NO_ENGINE.into()));
     match command {
         "workspace_info" => answer(workspace()?.info(false)),
         "open_folder" => {
@@ -514,6 +559,41 @@ fn run_command(state: &AppState, command: &str, body: &[u8], cancel: &Cancel) ->
         "preview_template" => {
             let args::PreviewTemplate { template, contact, event } = parse(command, args)?;
             answer(itinera_service::preview_template(&template, &contact, &event)?)
+        }
+        "engine_info" => answer(state.live.as_deref().map_or_else(EngineInfo::none, LiveEngine::info)),
+        "publish_journey" => {
+            // The journey's own text, so that the published version is exactly what was sent.
+            let args::PublishJourney { journey, file, dry_run, migrate } =
+                parse_text::<args::PublishJourney<Box<RawValue>>>(command, text)?;
+            answer(live()?.publish(&workspace()?, file.as_deref(), journey.as_deref().map(RawValue::get), dry_run, migrate)?)
+        }
+        "live_status" => {
+            let args::Journey { journey } = parse(command, args)?;
+            answer(live()?.live_status(&journey)?)
+        }
+        "live_counts" => {
+            let args::LiveCounts { journey, version } = parse(command, args)?;
+            answer(live()?.live_counts(&journey, version)?)
+        }
+        "set_version_status" => {
+            let args::SetVersionStatus { journey, version, status } = parse(command, args)?;
+            answer(live()?.set_version_status(&journey, version, &status)?)
+        }
+        "list_enrollments" => {
+            let args::ListEnrollments { journey, search, limit, offset } = parse(command, args)?;
+            answer(live()?.list_enrollments(&journey, &search, limit, offset)?)
+        }
+        "contact_timeline" => {
+            let args::ContactTimeline { journey, contact } = parse(command, args)?;
+            answer(live()?.contact_timeline(&journey, &contact)?)
+        }
+        "send_test_event" => {
+            let args::SendTestEvent { journey, contact, data } = parse(command, args)?;
+            answer(live()?.send_test_event(&journey, &contact, &data)?)
+        }
+        "list_outbox" => {
+            let args::ListOutbox { journey, limit } = parse(command, args)?;
+            answer(live()?.list_outbox(&journey, limit)?)
         }
         other => Err(Error::NotFound(format!("unknown command `{}`", other.chars().take(64).collect::<String>()))),
     }

@@ -417,3 +417,113 @@ async fn stopping_the_server_cancels_a_running_simulation_at_once() {
     // The simulation saw the cancel and answered before the connection closed.
     assert!(answer.starts_with("HTTP/1.1 503"), "{}", &answer[..answer.len().min(300)]);
 }
+
+/// Polls `command` until `done` holds for its answer (the engine runs on its own).
+async fn eventually(server: &Running, command: &str, args: Value, done: impl Fn(&Value) -> bool) -> Value {
+    for _ in 0..200 {
+        let (status, body) = server.api(command, args.clone()).await;
+        assert_eq!(status, 200, "{command}: {body}");
+        if done(&body) {
+            return body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{command} {args}: the engine did not get there in 10 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_db_the_editor_publishes_sends_a_test_event_and_watches_it_live() {
+    let folder = TempFolder::new("live");
+    let db = folder.0.join("engine.db");
+    let server = Running::start(ServeOptions { db: Some(db.clone()), ..options(&folder) }).await;
+
+    let (status, info) = server.api("engine_info", json!({})).await;
+    assert_eq!(status, 200);
+    assert_eq!(info["db"].as_str().map(PathBuf::from), Some(db.clone()));
+    assert_eq!(info["running"], json!(true));
+
+    let (_, templates) = server.api("list_templates", json!({})).await;
+    let journey =
+        templates.as_array().expect("list").iter().find(|t| t["id"] == "appointment-reminder").expect("template")["journey"].clone();
+    let (status, dry) = server.api("publish_journey", json!({"journey": journey, "dry_run": true})).await;
+    assert_eq!(status, 200, "{dry}");
+    assert_eq!((dry["version"].clone(), dry["dry_run"].clone(), dry["unchanged"].clone()), (json!(1), json!(true), json!(false)));
+    let (status, published) = server.api("publish_journey", json!({"journey": journey})).await;
+    assert_eq!(status, 200, "{published}");
+    assert_eq!(published["changed"], json!(true));
+
+    // A date far ahead: the contact waits for the day before.
+    let contact = json!({
+        "id": "test-patient",
+        "attributes": {"first_name": "Ana"},
+        "addresses": {"sms": "+351910000000", "whatsapp": "+351910000000"},
+        "consent": {"sms": true, "whatsapp": true}
+    });
+    let data = json!({"starts_at": "2099-03-04T15:00:00Z", "location": "Rua Augusta 10"});
+    let (status, sent) = server.api("send_test_event", json!({"journey": "appointment-reminder", "contact": contact, "data": data})).await;
+    assert_eq!(status, 200, "{sent}");
+    assert_eq!(sent["event"], "appointment_booked");
+
+    let page = eventually(&server, "list_enrollments", json!({"journey": "appointment-reminder", "search": "patient"}), |p| {
+        p["enrollments"][0]["outcome"] == "waiting"
+    })
+    .await;
+    assert_eq!(page["total"], json!(1));
+    let node = page["enrollments"][0]["node"].as_str().expect("a node").to_string();
+    let counts =
+        eventually(&server, "live_counts", json!({"journey": "appointment-reminder"}), |c| c["nodes"][&node]["waiting"] == 1).await;
+    assert_eq!(counts["nodes"]["booked"]["entered"], json!(1));
+    let (status, timeline) = server.api("contact_timeline", json!({"journey": "appointment-reminder", "contact": "test-patient"})).await;
+    assert_eq!(status, 200, "{timeline}");
+    assert_eq!(timeline["steps"][0]["node"], "booked");
+    assert_eq!(timeline["outcome"], "waiting");
+    let (status, versions) = server.api("live_status", json!({"journey": "appointment-reminder"})).await;
+    assert_eq!(status, 200);
+    assert_eq!(versions[0]["entered"], json!(1));
+
+    let (status, paused) = server.api("set_version_status", json!({"journey": "appointment-reminder", "status": "paused"})).await;
+    assert_eq!((status, paused["status"].clone()), (200, json!("paused")));
+    let (status, body) = server.api("set_version_status", json!({"journey": "appointment-reminder", "status": "gone"})).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = server.api("contact_timeline", json!({"journey": "appointment-reminder", "contact": "nobody"})).await;
+    assert_eq!(status, 404, "{body}");
+    let (status, body) = server.api("send_test_event", json!({"journey": "appointment-reminder", "contact": {"id": "x", "fax": 1}})).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(body["error"].as_str().is_some_and(|m| m.contains("fax")), "{body}");
+    let (status, body) = server.api("publish_journey", json!({})).await;
+    assert_eq!(status, 400, "{body}");
+    server.stop().await;
+
+    // What the engine sent went to the record sink beside the database.
+    let records = fs::read_to_string(folder.0.join("engine.db.records.jsonl")).unwrap_or_default();
+    let (_, outbox) = {
+        let again = Running::start(ServeOptions { db: Some(db.clone()), ..options(&folder) }).await;
+        let answer = again.api("list_outbox", json!({"journey": "appointment-reminder"})).await;
+        again.stop().await;
+        answer
+    };
+    for row in outbox.as_array().expect("list") {
+        if row["status"] == "sent" {
+            assert!(records.contains(row["key"].as_str().expect("a key")), "{row} not in {records}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn without_db_the_live_commands_say_how_to_get_them() {
+    let folder = TempFolder::new("nolive");
+    let server = Running::start(options(&folder)).await;
+    let (status, info) = server.api("engine_info", json!({})).await;
+    assert_eq!((status, info["db"].clone()), (200, Value::Null));
+    for command in ["publish_journey", "live_status", "list_enrollments", "send_test_event", "list_outbox"] {
+        let args = match command {
+            "publish_journey" => json!({"journey": {}}),
+            "send_test_event" => json!({"journey": "j", "contact": {"id": "a"}}),
+            _ => json!({"journey": "j"}),
+        };
+        let (status, body) = server.api(command, args).await;
+        assert_eq!(status, 400, "{command}: {body}");
+        assert!(body["error"].as_str().is_some_and(|m| m.contains("--db")), "{command}: {body}");
+    }
+    server.stop().await;
+}

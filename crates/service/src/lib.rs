@@ -23,11 +23,14 @@
 //! * **One error type**, [`Error`], whose [`ErrorKind`] the transports map to a status and
 //!   whose serialized form is the wire error `{"error": "...", "diagnostics"?: [...]}`.
 //! * Nothing here reads the wall clock (file modification times are the file system's data) or
-//!   draws random numbers; simulation seeds come from the scenario.
+//!   draws random numbers; simulation seeds come from the scenario. The one exception is the
+//!   Live view ([`LiveEngine`], live.rs): publishing to the bundled engine and pushing a test
+//!   event happen *now*, so they read the system clock, outside the interpreter.
 
 mod analysis;
 mod catalog;
 mod error;
+mod live;
 mod workspace;
 
 pub use analysis::{
@@ -36,6 +39,9 @@ pub use analysis::{
 pub use catalog::{SAMPLES_PREFIX, Template, list_templates};
 pub use error::{Error, ErrorKind};
 pub use itinera_model::Report;
+pub use itinera_runtime::live::{ContactTimeline, EnrollmentPage, LiveCounts, OutboxEntry};
+pub use itinera_runtime::status::VersionReport;
+pub use live::{DEFAULT_LIMIT, EngineInfo, LiveEngine, NO_ENGINE, PublishAnswer, SentEvent, TestContact, VersionChange};
 pub use workspace::{
     JOURNEY_SUFFIX, JourneyFile, JourneyListing, MAX_FILE_BYTES, MAX_FOLDER_DEPTH, SCENARIO_SUFFIX, SavedFile, ScenarioFile,
     ScenarioListing, Workspace, WorkspaceInfo, revision,
@@ -122,5 +128,106 @@ pub mod args {
         /// Sample trigger event data.
         #[serde(default)]
         pub event: Value,
+    }
+
+    /// `publish_journey`. `J` as in [`SaveJourney`].
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct PublishJourney<J = Value> {
+        /// The journey's JSON (or give `file`).
+        #[serde(default)]
+        pub journey: Option<J>,
+        /// A journey file of the folder (or give `journey`).
+        #[serde(default)]
+        pub file: Option<String>,
+        /// Validate and answer the change impact; store nothing.
+        #[serde(default)]
+        pub dry_run: bool,
+        /// Move contacts waiting at steps the new version keeps to it.
+        #[serde(default)]
+        pub migrate: bool,
+    }
+
+    /// `live_status`.
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Journey {
+        /// The journey id.
+        pub journey: String,
+    }
+
+    /// `live_counts`.
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct LiveCounts {
+        /// The journey id.
+        pub journey: String,
+        /// The version (default: the latest).
+        #[serde(default)]
+        pub version: Option<u32>,
+    }
+
+    /// `set_version_status`.
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct SetVersionStatus {
+        /// The journey id.
+        pub journey: String,
+        /// The version (default: the latest).
+        #[serde(default)]
+        pub version: Option<u32>,
+        /// `active` (resume), `paused` or `archived`.
+        pub status: String,
+    }
+
+    /// `list_enrollments`.
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ListEnrollments {
+        /// The journey id.
+        pub journey: String,
+        /// A part of the contact id.
+        #[serde(default)]
+        pub search: String,
+        /// Rows answered (default 100, at most 1,000).
+        #[serde(default)]
+        pub limit: Option<usize>,
+        /// Rows skipped.
+        #[serde(default)]
+        pub offset: Option<usize>,
+    }
+
+    /// `contact_timeline`.
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ContactTimeline {
+        /// The journey id.
+        pub journey: String,
+        /// The contact id.
+        pub contact: String,
+    }
+
+    /// `send_test_event`.
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct SendTestEvent {
+        /// The journey id.
+        pub journey: String,
+        /// The test contact.
+        pub contact: crate::TestContact,
+        /// The trigger event's data.
+        #[serde(default)]
+        pub data: Value,
+    }
+
+    /// `list_outbox`.
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ListOutbox {
+        /// The journey id.
+        pub journey: String,
+        /// Rows answered (default 100, at most 1,000).
+        #[serde(default)]
+        pub limit: Option<usize>,
     }
 }

@@ -38,6 +38,8 @@ use rusqlite_migration::{M, Migrations};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub mod queries;
+
 /// The schema, as migrations applied in order (never edit one that has shipped: add another).
 pub const MIGRATIONS: &[&str] = &[r#"
 CREATE TABLE journeys (

@@ -10,6 +10,16 @@ import { invoke } from '@tauri-apps/api/core';
 import type {
   CommandErrorBody,
   Diagnostic,
+  EngineInfo,
+  EnrollmentPage,
+  LiveCounts,
+  LiveTimeline,
+  OutboxEntry,
+  PublishAnswer,
+  SentEvent,
+  TestContact,
+  VersionReport,
+  VersionStatus,
   JourneyDoc,
   JourneyFile,
   JourneyListing,
@@ -135,3 +145,21 @@ export const saveScenario = (file: string, scenario: ScenarioDoc, expected?: str
   call<SavedFile>('save_scenario', expected === undefined ? { file, scenario } : { file, scenario, expected });
 export const previewTemplate = (template: string, contact: Record<string, unknown>, event: Record<string, unknown>) =>
   call<TemplatePreview>('preview_template', { template, contact, event });
+
+// ---- the bundled engine (the Live view) ----
+
+export const engineInfo = () => call<EngineInfo>('engine_info');
+/** `dry_run`: store nothing, answer the change impact; `migrate`: move contacts waiting at kept steps. */
+export const publishJourney = (journey: JourneyDoc, options: { dry_run?: boolean; migrate?: boolean } = {}) =>
+  call<PublishAnswer>('publish_journey', { journey, dry_run: options.dry_run ?? false, migrate: options.migrate ?? false });
+export const liveStatus = (journey: string) => call<VersionReport[]>('live_status', { journey });
+export const liveCounts = (journey: string, version?: number) =>
+  call<LiveCounts>('live_counts', version === undefined ? { journey } : { journey, version });
+export const setVersionStatus = (journey: string, version: number, status: VersionStatus) =>
+  call<{ journey: string; version: number; status: VersionStatus }>('set_version_status', { journey, version, status });
+export const listEnrollments = (journey: string, search = '', limit = 100, offset = 0) =>
+  call<EnrollmentPage>('list_enrollments', { journey, search, limit, offset });
+export const contactTimeline = (journey: string, contact: string) => call<LiveTimeline>('contact_timeline', { journey, contact });
+export const sendTestEvent = (journey: string, contact: TestContact, data: Record<string, unknown>) =>
+  call<SentEvent>('send_test_event', { journey, contact, data });
+export const listOutbox = (journey: string, limit = 50) => call<OutboxEntry[]>('list_outbox', { journey, limit });

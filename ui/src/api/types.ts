@@ -447,3 +447,130 @@ export interface CommandErrorBody {
   error: string;
   diagnostics?: Diagnostic[];
 }
+
+// ---- the bundled engine and the Live view (docs/backend-api.md, issue 8 §5) ----
+
+/** `engine_info`: the engine's database, `null` when the backend runs none. */
+export interface EngineInfo {
+  db: string | null;
+  /** Where messages are recorded (no message provider is configured). */
+  records: string | null;
+  running: boolean;
+}
+
+export type VersionStatus = 'active' | 'paused' | 'archived';
+
+/** Contacts waiting at one step of a running version (publish's change impact). */
+export interface ImpactRow {
+  version: number;
+  node: string;
+  type: string;
+  waiting: number;
+  /** The new version has this step (same id and type): its contacts can move to it. */
+  kept: boolean;
+  /** Of those, waiting for a message's or webhook's result (they never move). */
+  in_flight?: number;
+}
+
+/** `publish_journey`. */
+export interface PublishAnswer {
+  journey: string;
+  /** The version now latest (or, in a dry run, the one publishing would make). */
+  version: number;
+  changed: boolean;
+  impact: ImpactRow[];
+  migrated: number;
+  dry_run?: boolean;
+  /** The journey is exactly its latest version: nothing to publish. */
+  unchanged: boolean;
+}
+
+/** `live_status`: one published version. */
+export interface VersionReport {
+  journey: string;
+  version: number;
+  status: VersionStatus;
+  latest: boolean;
+  published_at: string;
+  entered: number;
+  waiting: Record<string, number>;
+  outcomes: Record<string, number>;
+  messages: Record<string, Record<string, number>>;
+}
+
+/** `live_counts`: the canvas numbers of one version. */
+export interface LiveCounts {
+  journey: string;
+  version: number;
+  nodes: Record<string, { entered: number; waiting: number }>;
+  edges: SimEdgeCount[];
+}
+
+export interface EnrollmentItem {
+  contact: string;
+  /** The trigger key's value (one flow per key), `null` for the keyless flow. */
+  key: string | null;
+  version: number;
+  status: string;
+  outcome: Outcome | string;
+  node: string | null;
+  entries: number;
+  updated_at: string;
+}
+
+/** `list_enrollments`. */
+export interface EnrollmentPage {
+  total: number;
+  enrollments: EnrollmentItem[];
+}
+
+/** `contact_timeline`: the simulation report's contact shape, from the engine's log. */
+export interface LiveTimeline extends SimContact {
+  version: number;
+  /** Each flow, in a journey whose trigger has a `key` (as the simulation report's). */
+  entries?: (SimEntry & { version: number })[];
+  messages: (SimMessage & { status: string; delivered: boolean })[];
+  steps: SimStep[];
+  truncated?: boolean;
+}
+
+/** The test contact of `send_test_event`. */
+export interface TestContact {
+  id: string;
+  timezone?: string;
+  attributes?: Record<string, Json>;
+  addresses?: Record<string, string>;
+  consent?: Record<string, boolean>;
+}
+
+/** `send_test_event`. */
+export interface SentEvent {
+  journey: string;
+  version: number;
+  status: VersionStatus;
+  event: string;
+  contact: string;
+  input: string;
+}
+
+/** `list_outbox`: a message or webhook call and what became of it. */
+export interface OutboxEntry {
+  key: string;
+  version: number;
+  contact: string;
+  node: string;
+  channel: string;
+  status: 'pending' | 'sent' | 'failed' | string;
+  attempts: number;
+  last_error?: string;
+  at: string;
+  created_at: string;
+  sent_at: string | null;
+  delivered_at: string | null;
+  to?: string;
+  text?: string;
+  subject?: string;
+  template?: Json;
+  method?: string;
+  url?: string;
+}

@@ -71,6 +71,11 @@ function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
             {problemCount}
           </span>
         )}
+        {data.waiting !== undefined && data.waiting > 0 && (
+          <span className="step__waiting" data-testid="node-waiting" data-count={data.waiting} title={`${data.waiting} ${data.waiting === 1 ? 'person is' : 'people are'} waiting at this step now`}>
+            {data.waiting} waiting
+          </span>
+        )}
         {data.count !== undefined && (
           <span className="step__count" data-testid="node-count" title={`${data.count} contacts entered this step`}>
             {data.count}

@@ -1,11 +1,11 @@
 /**
- * The editor screen: header (file, validation status, facts, actions), palette, canvas with
- * the problems panel, and the right sidebar (inspector, journey settings, simulate).
+ * The editor screen: header (file, validation status, facts, actions, publish), palette, canvas
+ * with the problems panel, and the right sidebar (inspector, journey settings, simulate, live).
  */
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
-import { BackendError, CONFLICT, saveJourney } from '../api/backend';
-import type { JourneyDoc, NodeDoc, WorkspaceInfo } from '../api/types';
+import { BackendError, CONFLICT, engineInfo, saveJourney } from '../api/backend';
+import type { EngineInfo, JourneyDoc, NodeDoc, PublishAnswer, WorkspaceInfo } from '../api/types';
 import JourneyCanvas from '../canvas/JourneyCanvas';
 import FindStep from '../canvas/FindStep';
 import Palette from '../canvas/Palette';
@@ -22,10 +22,15 @@ import ProblemsPanel from '../problems/ProblemsPanel';
 import { factsPhrases, statusText } from '../problems/status';
 import SettingsPanel from '../settings/SettingsPanel';
 import SimulatePanel from '../simulate/SimulatePanel';
+import LivePanel from '../live/LivePanel';
+import PublishDialog from '../live/PublishDialog';
 import HelpOverlay from './HelpOverlay';
 import { useEditor } from './useEditor';
 
-type Tab = 'inspector' | 'settings' | 'simulate';
+type Tab = 'inspector' | 'settings' | 'simulate' | 'live';
+
+/** Tabs that stay open when a step is clicked (they show the whole journey). */
+const KEEPS_TAB: Tab[] = ['simulate', 'live'];
 
 export interface EditorScreenProps {
   initial: JourneyDoc;
@@ -39,7 +44,12 @@ export interface EditorScreenProps {
   onOpenFile: (file: string) => void;
 }
 
-const PUBLISH_TOOLTIP = 'Publishing to the bundled engine arrives in the next release';
+/** Why Publish is not available, or what it does. */
+function publishTip(engine: EngineInfo | null, valid: boolean | undefined): string {
+  if (engine && !engine.db) return 'No engine runs here: start the editor with itinera serve --ui --db FILE to publish';
+  if (valid === false) return 'Fix the errors listed under Problems to publish';
+  return engine?.db ? `Publish to the bundled engine (${engine.db}), after showing who is affected` : 'Publish to the bundled engine';
+}
 
 function isTextTarget(t: EventTarget | null): boolean {
   const el = t as HTMLElement | null;
@@ -60,10 +70,23 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
   const [finding, setFinding] = useState(false);
   const [toast, setToast] = useState<{ text: string; kind: 'ok' | 'error' } | null>(null);
   const [saving, setSaving] = useState(false);
+  const [engine, setEngine] = useState<EngineInfo | null>(null);
+  const [publishing, setPublishing] = useState(false);
+  const [liveKey, setLiveKey] = useState(0);
   const canvasBox = useRef<HTMLDivElement>(null);
   const desktop = workspace?.desktop ?? false;
 
   useEffect(() => onDirtyChange(editor.dirty), [editor.dirty, onDirtyChange]);
+  // Whether the backend runs the bundled engine (and where its database is).
+  useEffect(() => {
+    let cancelled = false;
+    engineInfo()
+      .then((info) => !cancelled && setEngine(info))
+      .catch(() => !cancelled && setEngine({ db: null, records: null, running: false }));
+    return () => {
+      cancelled = true;
+    };
+  }, []);
   // Leaving the editor leaves nothing unsaved behind (the route guard already asked).
   useEffect(() => () => onDirtyChange(false), [onDirtyChange]);
   useEffect(() => {
@@ -108,12 +131,12 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
       const box = canvasBox.current?.getBoundingClientRect();
       const p = box ? rf.screenToFlowPosition({ x: box.left + box.width / 2, y: box.top + box.height / 3 }) : { x: 0, y: 0 };
       editor.addNode(kind, { x: p.x - NODE_WIDTH / 2, y: p.y - NODE_HEIGHT / 2 });
-      if (tab !== 'simulate') setTab('inspector');
+      if (!KEEPS_TAB.includes(tab)) setTab('inspector');
     },
     [rf, editor, tab],
   );
 
-  const onNodeClick = useCallback(() => setTab((t) => (t === 'simulate' ? t : 'inspector')), []);
+  const onNodeClick = useCallback(() => setTab((t) => (KEEPS_TAB.includes(t) ? t : 'inspector')), []);
   const onPaneClick = useCallback(() => {}, []);
 
   // ---- files ----
@@ -245,6 +268,14 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
   const onDeleteSelected = useCallback(() => editor.deleteSelection(), [editor]);
   const onMetaChange = editor.updateMeta;
   const onSimSelectNode = useCallback((id: string) => selectAndCentre(id), [selectAndCentre]);
+  const canPublish = !!engine?.db && !!report?.valid && !editor.validationError;
+  const tip = publishTip(engine, report ? report.valid : undefined);
+  const onPublished = useCallback((answer: PublishAnswer) => {
+    setPublishing(false);
+    if (!answer.unchanged) setToast({ text: `Published version ${answer.version}${answer.migrated > 0 ? `; ${answer.migrated} contact(s) moved to it` : ''}`, kind: 'ok' });
+    setTab('live');
+    setLiveKey((k) => k + 1);
+  }, []);
 
   return (
     <div className="editor">
@@ -327,13 +358,15 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
           <button type="button" className="btn btn--primary" data-testid="save" onClick={save} disabled={saving} title="Save (Ctrl+S)">
             {saving ? 'Saving…' : 'Save'}
           </button>
-          <span className="publish-wrap" title={PUBLISH_TOOLTIP}>
-            <button type="button" className="btn" data-testid="publish" disabled title={PUBLISH_TOOLTIP} aria-describedby="publish-tip">
+          <span className="publish-wrap" title={canPublish ? undefined : tip}>
+            <button type="button" className="btn" data-testid="publish" disabled={!canPublish} title={tip} aria-describedby="publish-tip" onClick={() => setPublishing(true)}>
               Publish
             </button>
-            <span id="publish-tip" role="tooltip" className="tooltip">
-              {PUBLISH_TOOLTIP}
-            </span>
+            {!canPublish && (
+              <span id="publish-tip" role="tooltip" className="tooltip">
+                {tip}
+              </span>
+            )}
           </span>
           <button type="button" className="btn btn--icon" data-testid="help" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)">
             ?
@@ -356,7 +389,7 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
               onPick={(id) => {
                 setFinding(false);
                 selectAndCentre(id);
-                setTab((t) => (t === 'simulate' ? t : 'inspector'));
+                setTab((t) => (KEEPS_TAB.includes(t) ? t : 'inspector'));
               }}
             />
           )}
@@ -369,6 +402,7 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
                 ['inspector', 'Step'],
                 ['settings', 'Journey'],
                 ['simulate', 'Simulate'],
+                ['live', 'Live'],
               ] as [Tab, string][]
             ).map(([t, label]) => (
               <button key={t} type="button" role="tab" aria-selected={tab === t} className={`tab${tab === t ? ' tab--on' : ''}`} data-testid={`tab-${t}`} onClick={() => setTab(t)}>
@@ -393,6 +427,7 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
             <div className="sidebar__sim" hidden={tab !== 'simulate'}>
               <SimulatePanel journey={editor.journey} journeyFile={file} valid={report?.valid ?? false} onOverlay={editor.setOverlay} onSelectNode={onSimSelectNode} />
             </div>
+            {tab === 'live' && <LivePanel journey={editor.journey} engine={engine} refreshKey={liveKey} onOverlay={editor.setOverlay} onSelectNode={onSimSelectNode} />}
           </div>
         </aside>
       </div>
@@ -410,6 +445,7 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
         />
       )}
       {help && <HelpOverlay onClose={() => setHelp(false)} />}
+      {publishing && <PublishDialog journey={editor.journey} engine={engine} onClose={() => setPublishing(false)} onPublished={onPublished} />}
     </div>
   );
 }

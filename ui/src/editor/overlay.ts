@@ -1,4 +1,4 @@
-/** Drawing a simulation overlay onto canvas nodes and edges (view data only). */
+/** Drawing a simulation (or live) overlay onto canvas nodes and edges (view data only). */
 import type { SimOverlay } from '../simulate/overlay';
 import type { StepNode, WireEdge } from '../model/canvas';
 import { DEFAULT_PORT } from '../api/types';
@@ -9,11 +9,12 @@ export function overlayNodes(nodes: StepNode[], overlay: SimOverlay | null): Ste
   const out = nodes.map((n) => {
     const id = n.data.doc.id;
     const count = overlay ? (overlay.nodeCounts[id] ?? 0) : undefined;
+    const waiting = overlay?.waiting ? (overlay.waiting[id] ?? 0) : undefined;
     const onPath = path ? path.has(id) : undefined;
     const dimmed = path ? !path.has(id) : undefined;
-    if (n.data.count === count && n.data.onPath === onPath && n.data.dimmed === dimmed) return n;
+    if (n.data.count === count && n.data.waiting === waiting && n.data.onPath === onPath && n.data.dimmed === dimmed) return n;
     changed = true;
-    return { ...n, data: { ...n.data, count, onPath, dimmed } };
+    return { ...n, data: { ...n.data, count, waiting, onPath, dimmed } };
   });
   return changed ? out : nodes;
 }

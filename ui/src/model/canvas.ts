@@ -26,6 +26,8 @@ export interface StepData extends Record<string, unknown> {
   deadPorts?: string[];
   /** Simulation: contacts that entered this node (undefined without an overlay). */
   count?: number;
+  /** Live view: contacts waiting at this node now (undefined outside the Live view). */
+  waiting?: number;
   /** Simulation: dimmed because it is off the selected contact's path. */
   dimmed?: boolean;
   /** Simulation: on the selected contact's path. */

@@ -199,7 +199,7 @@ const ContactRow = memo(function ContactRow(props: {
   );
 });
 
-function Timeline(props: { contact: SimContact; zone: string | null; onSelectNode: (id: string) => void; onClose: () => void }) {
+export function Timeline(props: { contact: SimContact; zone: string | null; onSelectNode: (id: string) => void; onClose: () => void }) {
   const { contact, zone, onSelectNode, onClose } = props;
   const [local, setLocal] = useState(false);
   const shownZone = local && zone ? zone : 'UTC';

@@ -20,6 +20,8 @@ export interface SimOverlay {
   path?: string[];
   /** Selected contact: the edges it took, in order. */
   pathEdges?: { from: string; port: string; to: string }[];
+  /** Live view: node id → contacts waiting there now (the engine's, never simulated). */
+  waiting?: Record<string, number>;
 }
 
 /** One step of a contact's trace, as far as the overlay reads it. */
@@ -127,4 +129,30 @@ export function overlayForContact(report: OverlayReport, contactId: string): Sim
     path: pathOfSteps(steps),
     pathEdges: pathEdgesOfSteps(steps, base.edgeCounts),
   };
+}
+
+/** The numbers of one published version as `live_counts` answers them (read here structurally). */
+export interface LiveCountsLike {
+  nodes: Record<string, { entered?: number; waiting?: number } | undefined>;
+  edges?: { from: string; port: string; to: string; count: number }[] | null;
+}
+
+/**
+ * The Live view's overlay: the same per-node arrivals and per-edge traffic the simulation draws,
+ * counted by the backend from the engine's step log, plus the contacts waiting at each step now.
+ */
+export function overlayFromLive(counts: LiveCountsLike, path?: OverlayStep[]): SimOverlay {
+  const nodeCounts: Record<string, number> = {};
+  const waiting: Record<string, number> = {};
+  for (const [id, c] of Object.entries(counts.nodes)) {
+    nodeCounts[id] = c?.entered ?? 0;
+    if (c?.waiting) waiting[id] = c.waiting;
+  }
+  const edgeCounts = (counts.edges ?? []).map((e) => ({ from: e.from, port: e.port, to: e.to, count: e.count }));
+  const overlay: SimOverlay = { nodeCounts, edgeCounts, waiting };
+  if (path) {
+    overlay.path = pathOfSteps(path);
+    overlay.pathEdges = pathEdgesOfSteps(path, edgeCounts);
+  }
+  return overlay;
 }
