@@ -20,7 +20,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use itinera_engine::{Clock, SystemClock};
 use itinera_runtime::intake::{self, PublishOptions};
-use itinera_runtime::{Error, HttpWebhook, Options, RecordSink, Service, Sinks};
+use itinera_runtime::{Error, Options, Service, Sinks};
 use itinera_sim::Detail;
 use itinera_store::{Store, VersionStatus};
 
@@ -250,12 +250,7 @@ pub fn sinks(db: &Path, sink: Option<&str>, webhook_timeout: Duration) -> anyhow
             };
             Ok((Sinks::record(path)?, format!("recording every message and webhook call to {path}")))
         }
-        None => {
-            let path = PathBuf::from(format!("{}.records.jsonl", db.display()));
-            let messages = RecordSink::open(&path)?;
-            let note = format!("no message provider configured: recording messages to {}; webhooks are called", path.display());
-            Ok((Sinks { messages: Box::new(messages), webhooks: Box::new(HttpWebhook::new(webhook_timeout)) }, note))
-        }
+        None => Ok(itinera_runtime::live::default_sinks(db, webhook_timeout)?),
     }
 }
 

@@ -143,6 +143,7 @@ CREATE TABLE steps (
     record      TEXT NOT NULL
 ) STRICT;
 CREATE INDEX steps_contact ON steps(contact, journey, seq);
+CREATE INDEX steps_version ON steps(journey, version);
 
 CREATE TABLE meta (
     name   TEXT PRIMARY KEY,
