@@ -24,7 +24,7 @@ use itinera_runtime::{Error, Options, Service, Sinks};
 use itinera_sim::Detail;
 use itinera_store::{Store, VersionStatus};
 
-use crate::simulate::{Inputs, JsonReport, print_diagnostics, print_summary, print_timeline, read_inputs};
+use crate::simulate::{Inputs, JsonReport, finish, print_diagnostics, read_inputs};
 
 /// `itinera publish`.
 #[derive(clap::Args)]
@@ -396,16 +396,7 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             figures.steps as f64 / secs.max(1e-9)
         );
     }
-    if let Some(json) = json {
-        json.finish(&mut out, &summary)?;
-    } else {
-        print_summary(&mut out, &journey.id, &summary, &journey)?;
-        if let Some(contact) = &timeline {
-            writeln!(out)?;
-            print_timeline(&mut out, contact)?;
-        }
-    }
-    out.flush()?;
+    finish(&mut out, json, &summary, &journey, timeline.as_ref())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -162,17 +162,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
 
+    finish(&mut out, json, &summary, &journey, timeline.as_ref())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The end of a report (`simulate`, `replay`): the JSON report's summary, or for people the
+/// summary and the timeline asked for.
+pub(crate) fn finish(
+    out: &mut impl Write,
+    json: Option<JsonReport>,
+    summary: &Summary,
+    journey: &itinera_model::Journey,
+    timeline: Option<&ContactReport>,
+) -> std::io::Result<()> {
     if let Some(json) = json {
-        json.finish(&mut out, &summary)?;
+        json.finish(out, summary)?;
     } else {
-        print_summary(&mut out, &journey.id, &summary, &journey)?;
-        if let Some(contact) = &timeline {
+        print_summary(out, &journey.id, summary, journey)?;
+        if let Some(contact) = timeline {
             writeln!(out)?;
-            print_timeline(&mut out, contact)?;
+            print_timeline(out, contact)?;
         }
     }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+    out.flush()
 }
 
 /// The `--json` report written as the contacts come: byte for byte what
@@ -255,7 +267,7 @@ fn percent(rate: f64) -> String {
     format!("{:.1}%", rate * 100.0)
 }
 
-pub(crate) fn print_summary(out: &mut impl Write, journey_id: &str, s: &Summary, journey: &itinera_model::Journey) -> std::io::Result<()> {
+fn print_summary(out: &mut impl Write, journey_id: &str, s: &Summary, journey: &itinera_model::Journey) -> std::io::Result<()> {
     writeln!(out, "{journey_id}: {} contacts, {} entered, goal rate {}", s.contacts, s.entered, percent(s.goal_rate))?;
     let outcomes: Vec<String> = ["exited", "goal", "left", "waiting", "not_entered"]
         .iter()
@@ -286,7 +298,7 @@ pub(crate) fn print_summary(out: &mut impl Write, journey_id: &str, s: &Summary,
     Ok(())
 }
 
-pub(crate) fn print_timeline(out: &mut impl Write, contact: &ContactReport) -> std::io::Result<()> {
+fn print_timeline(out: &mut impl Write, contact: &ContactReport) -> std::io::Result<()> {
     let place = contact.exit_node.as_deref().map(|n| format!(" at {n}")).unwrap_or_default();
     writeln!(out, "contact {}: {}{place}", contact.id, contact.outcome.as_str())?;
     let steps = contact.steps.as_deref().unwrap_or_default();

@@ -86,11 +86,17 @@ pub struct Record {
 impl Record {
     /// The record of an outbox row's effect.
     pub fn of(row: &OutboxItem, effect: &Effect) -> Option<Record> {
+        Record::of_effect(&row.key, &row.journey, row.version, &row.contact, effect)
+    }
+
+    /// The record of an effect with this key, of this journey version and contact (`None` for
+    /// an effect that does not go out: a timer, a profile change).
+    pub fn of_effect(key: &str, journey: &str, version: u32, contact: &str, effect: &Effect) -> Option<Record> {
         let base = |node: &str, channel: &str, at: Timestamp| Record {
-            key: row.key.clone(),
-            journey: row.journey.clone(),
-            version: row.version,
-            contact: row.contact.clone(),
+            key: key.to_string(),
+            journey: journey.to_string(),
+            version,
+            contact: contact.to_string(),
             node: node.to_string(),
             channel: channel.to_string(),
             to: None,

@@ -79,6 +79,13 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// Another engine already runs on this database (`DB.engine-lock` is held): two would
+    /// send every message twice.
+    #[error("another engine is already running on {db} (its lock {db}.engine-lock is held); stop it first")]
+    Busy {
+        /// The database file.
+        db: String,
+    },
     /// A stored value did not read back, or another invariant broke.
     #[error("internal error: {0}")]
     Internal(String),

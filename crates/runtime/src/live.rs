@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use itinera_engine::{Button, Effect, MessageTemplate, Program, StepRecord};
+use itinera_engine::{Effect, MessageTemplate, Program, StepRecord};
 use itinera_sim::{EdgeCount, SummaryCounter};
 use itinera_store::Store;
 use itinera_store::queries::{EnrollmentRow, OutboxRow};
@@ -25,9 +25,9 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use crate::Error;
-use crate::channel::Sinks;
 #[cfg(feature = "http")]
 use crate::channel::{HttpWebhook, RecordSink};
+use crate::channel::{Record, Sinks};
 
 /// The most rows one list answers (a bigger `limit` is cut to this).
 pub const MAX_PAGE: usize = 1000;
@@ -213,19 +213,14 @@ pub fn enrollments(store: &mut Store, journey: &str, search: &str, limit: usize,
     Ok(EnrollmentPage { total, enrollments: rows.into_iter().map(EnrollmentItem::from).collect() })
 }
 
-/// A message or webhook call of the outbox, with what became of it.
+/// A message or webhook call of the outbox — exactly what went (or will go) out, as the record
+/// sink writes it — with what became of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OutboxEntry {
-    /// Idempotency key.
-    pub key: String,
-    /// Journey version.
-    pub version: u32,
-    /// Contact id.
-    pub contact: String,
-    /// Node id.
-    pub node: String,
-    /// `sms`, `whatsapp`, `email` or `webhook`.
-    pub channel: String,
+    /// What goes out: key, journey, version, contact, node, channel, `at` (the message's own
+    /// time), address, rendered text/subject/template/buttons or webhook method/url/body.
+    #[serde(flatten)]
+    pub record: Record,
     /// `pending`, `sent` or `failed`.
     pub status: String,
     /// Attempts made.
@@ -233,77 +228,27 @@ pub struct OutboxEntry {
     /// The last attempt's error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,
-    /// When the interpreter produced it (the message's own time).
-    pub at: Timestamp,
     /// When it was written to the outbox.
     pub created_at: Timestamp,
     /// When a channel took it (or finally refused it).
     pub sent_at: Option<Timestamp>,
     /// When it counted as delivered.
     pub delivered_at: Option<Timestamp>,
-    /// The address (messages).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-    /// Rendered text.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-    /// Email subject.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
-    /// WhatsApp template.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub template: Option<MessageTemplate>,
-    /// Buttons.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub buttons: Vec<Button>,
-    /// Webhook method.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub method: Option<String>,
-    /// Webhook URL.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
 }
 
 fn outbox_entry(row: OutboxRow) -> Result<OutboxEntry, Error> {
     let effect: Effect = serde_json::from_str(&row.effect).map_err(|e| internal(format!("outbox row {}: {e}", row.seq)))?;
-    let mut entry = OutboxEntry {
-        key: row.key,
-        version: row.version,
-        contact: row.contact,
-        node: row.node,
-        channel: row.channel,
+    let record = Record::of_effect(&row.key, &row.journey, row.version, &row.contact, &effect)
+        .ok_or_else(|| internal(format!("outbox row {} holds no outgoing effect", row.seq)))?;
+    Ok(OutboxEntry {
+        record,
         status: row.status,
         attempts: row.attempts,
         last_error: row.last_error,
-        at: row.created_at,
         created_at: row.created_at,
         sent_at: row.sent_at,
         delivered_at: row.delivered_at,
-        to: None,
-        text: None,
-        subject: None,
-        template: None,
-        buttons: Vec::new(),
-        method: None,
-        url: None,
-    };
-    match effect {
-        Effect::Send(m) => {
-            entry.at = m.at;
-            entry.to = Some(m.to);
-            entry.text = m.text;
-            entry.subject = m.subject;
-            entry.template = m.template;
-            entry.buttons = m.buttons;
-        }
-        Effect::CallWebhook(w) => {
-            entry.at = w.at;
-            entry.method = Some(w.method);
-            entry.url = w.url;
-        }
-        _ => {}
-    }
-    Ok(entry)
+    })
 }
 
 /// A journey's outbox, newest first, at most `limit` rows (at most [`MAX_PAGE`]).
@@ -410,13 +355,14 @@ pub fn timeline(store: &mut Store, journey: &str, contact: &str) -> Result<Optio
         }
         let delivered = row.delivered_at.is_some();
         let entry = outbox_entry(row)?;
+        let sent = entry.record;
         messages.push(TimelineMessage {
-            node: entry.node,
-            channel: entry.channel,
-            at: entry.at,
-            text: entry.text,
-            template: entry.template,
-            subject: entry.subject,
+            node: sent.node,
+            channel: sent.channel,
+            at: sent.at,
+            text: sent.text,
+            template: sent.template,
+            subject: sent.subject,
             status: entry.status,
             delivered,
         });
@@ -505,7 +451,7 @@ mod tests {
 
         let out = outbox(store, "j", 10).unwrap();
         assert_eq!(out.len(), 1);
-        assert_eq!((out[0].status.as_str(), out[0].to.as_deref(), out[0].text.as_deref()), ("sent", Some("+351"), Some("Hi Ana")));
+        assert_eq!((out[0].status.as_str(), out[0].record.to.as_deref(), out[0].record.text.as_deref()), ("sent", Some("+351"), Some("Hi Ana")));
         assert!(out[0].delivered_at.is_some());
 
         assert!(matches!(counts(store, "nope", None), Err(Error::Store(itinera_store::Error::NoSuchJourney { .. }))));

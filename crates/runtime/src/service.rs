@@ -89,6 +89,22 @@ pub struct Handle {
 impl Service {
     /// Opens the database and starts the engine loop on the current tokio runtime.
     pub fn start(options: Options, sinks: Sinks, clock: Arc<dyn Clock + Send + Sync>) -> Result<Handle, Error> {
+        // One engine per database: two would dispatch the same pending outbox rows and send
+        // every message twice. The lock is the OS's (released when the process dies).
+        let lock_path = PathBuf::from(format!("{}.engine-lock", options.db.display()));
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|source| Error::Io { path: lock_path.display().to_string(), source })?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::Busy { db: options.db.display().to_string() });
+            }
+            Err(std::fs::TryLockError::Error(source)) => return Err(Error::Io { path: lock_path.display().to_string(), source }),
+        }
         let store = Store::open(&options.db)?;
         let mut engine = Engine::new(store);
         engine.max_attempts = options.max_attempts;
@@ -98,6 +114,7 @@ impl Service {
         let sinks = Arc::new(sinks);
         tokio::spawn(async move {
             let result = run(engine, options, sinks, clock, inner).await;
+            drop(lock);
             if let Err(err) = &result {
                 tracing::error!(error = %err, "engine stopped");
             }

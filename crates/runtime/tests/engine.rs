@@ -348,3 +348,24 @@ fn the_service_follows_a_manual_clock() {
     let email: Value = serde_json::from_str(text.lines().nth(1).unwrap()).unwrap();
     assert_eq!(email["at"], json!(at(3600).to_string()), "sent at the clock's time, not the wall's");
 }
+
+#[test]
+fn a_second_engine_on_the_same_database_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("engine.db");
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    runtime.block_on(async {
+        let first =
+            Service::start(Options::new(&db), Sinks::record(dir.path().join("a.jsonl")).unwrap(), Arc::new(itinera_engine::SystemClock))
+                .unwrap();
+        let second =
+            Service::start(Options::new(&db), Sinks::record(dir.path().join("b.jsonl")).unwrap(), Arc::new(itinera_engine::SystemClock));
+        assert!(matches!(second, Err(Error::Busy { .. })), "a second engine must not start");
+        first.stop().await.unwrap();
+        // Once the first has stopped, the database is free again.
+        let third =
+            Service::start(Options::new(&db), Sinks::record(dir.path().join("c.jsonl")).unwrap(), Arc::new(itinera_engine::SystemClock))
+                .unwrap();
+        third.stop().await.unwrap();
+    });
+}
