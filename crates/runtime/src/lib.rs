@@ -26,6 +26,7 @@
 
 pub mod channel;
 pub mod core;
+pub mod inbound;
 pub mod intake;
 pub mod live;
 pub mod replay;

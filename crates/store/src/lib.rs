@@ -38,6 +38,7 @@ use rusqlite_migration::{M, Migrations};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+pub mod inbound;
 pub mod queries;
 
 /// The schema, as migrations applied in order (never edit one that has shipped: add another).
@@ -150,7 +151,26 @@ CREATE TABLE meta (
     value  INTEGER NOT NULL
 ) STRICT;
 INSERT INTO meta VALUES ('catalog', 0);
-"#];
+"#,
+    // Inbound webhooks, kept raw (verified) before they are acted on; contacts found by address
+    // (a reply names a phone number, not a contact); receipts that say a message was read.
+    r#"
+CREATE TABLE inbound (
+    seq          INTEGER PRIMARY KEY,
+    source       TEXT NOT NULL,
+    received_at  INTEGER NOT NULL,
+    headers      TEXT NOT NULL,
+    body         BLOB NOT NULL,
+    outcome      TEXT
+) STRICT;
+CREATE INDEX contacts_sms ON contacts(json_extract(profile, '$.addresses.sms'));
+CREATE INDEX contacts_whatsapp ON contacts(json_extract(profile, '$.addresses.whatsapp'));
+CREATE INDEX contacts_email ON contacts(json_extract(profile, '$.addresses.email'));
+ALTER TABLE outbox ADD COLUMN read_at INTEGER;
+ALTER TABLE outbox ADD COLUMN provider_id TEXT;
+CREATE INDEX outbox_provider_id ON outbox(channel, provider_id) WHERE provider_id IS NOT NULL;
+"#,
+];
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
