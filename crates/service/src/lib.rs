@@ -30,6 +30,7 @@
 mod analysis;
 mod catalog;
 mod error;
+mod inbound;
 mod live;
 mod workspace;
 
@@ -41,6 +42,7 @@ pub use error::{Error, ErrorKind};
 pub use itinera_model::Report;
 pub use itinera_runtime::live::{ContactTimeline, EnrollmentPage, LiveCounts, OutboxEntry};
 pub use itinera_runtime::status::VersionReport;
+pub use inbound::{Failure, Inbound, InboundAnswer, Raw};
 pub use live::{DEFAULT_LIMIT, EngineInfo, LiveEngine, NO_ENGINE, PublishAnswer, SentEvent, TestContact, VersionChange};
 pub use workspace::{
     JOURNEY_SUFFIX, JourneyFile, JourneyListing, MAX_FILE_BYTES, MAX_FOLDER_DEPTH, SCENARIO_SUFFIX, SavedFile, ScenarioFile,
