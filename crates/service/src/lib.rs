@@ -32,6 +32,8 @@ mod catalog;
 mod error;
 mod inbound;
 mod live;
+#[cfg(feature = "http")]
+mod remote;
 mod workspace;
 
 pub use analysis::{
@@ -43,6 +45,8 @@ pub use itinera_model::Report;
 pub use itinera_runtime::live::{ContactTimeline, EnrollmentPage, LiveCounts, OutboxEntry};
 pub use itinera_runtime::status::VersionReport;
 pub use inbound::{Failure, Inbound, InboundAnswer, Raw};
+#[cfg(feature = "http")]
+pub use remote::RemoteServer;
 pub use live::{DEFAULT_LIMIT, EngineInfo, LiveEngine, NO_ENGINE, PublishAnswer, SentEvent, TestContact, VersionChange};
 pub use workspace::{
     JOURNEY_SUFFIX, JourneyFile, JourneyListing, MAX_FILE_BYTES, MAX_FOLDER_DEPTH, SCENARIO_SUFFIX, SavedFile, ScenarioFile,
