@@ -46,7 +46,9 @@ pub use itinera_runtime::live::{ContactTimeline, EnrollmentPage, LiveCounts, Out
 pub use itinera_runtime::status::VersionReport;
 pub use inbound::{Failure, Inbound, InboundAnswer, Raw};
 #[cfg(feature = "http")]
-pub use remote::RemoteServer;
+pub use remote::{NoTokens, RemoteServer, ServerArgs, ServerTokens, TokenStore, server_publish, server_stats, server_timeline, server_tokens};
+#[cfg(all(feature = "http", feature = "keyring"))]
+pub use remote::KeyringTokens;
 pub use live::{DEFAULT_LIMIT, EngineInfo, LiveEngine, NO_ENGINE, PublishAnswer, SentEvent, TestContact, VersionChange};
 pub use workspace::{
     JOURNEY_SUFFIX, JourneyFile, JourneyListing, MAX_FILE_BYTES, MAX_FOLDER_DEPTH, SCENARIO_SUFFIX, SavedFile, ScenarioFile,

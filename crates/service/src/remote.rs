@@ -104,6 +104,131 @@ impl RemoteServer {
     }
 }
 
+/// Where a front end keeps server tokens between calls: the OS keyring in the desktop app
+/// ([`KeyringTokens`]), nowhere in the browser editor ([`NoTokens`]: the page sends the token
+/// with each call and keeps it in memory only). Never the journeys folder.
+pub trait TokenStore: Send + Sync {
+    /// `keyring`, or `none` when tokens are not kept.
+    fn kind(&self) -> &'static str;
+    /// The token kept for `server` and `scope` (`publish`, `read`).
+    fn load(&self, server: &str, scope: &str) -> Option<String>;
+    /// Keeps a token.
+    fn save(&self, server: &str, scope: &str, token: &str) -> Result<(), String>;
+    /// Forgets a token (it was refused).
+    fn forget(&self, server: &str, scope: &str);
+}
+
+/// Keeps nothing.
+pub struct NoTokens;
+
+impl TokenStore for NoTokens {
+    fn kind(&self) -> &'static str {
+        "none"
+    }
+    fn load(&self, _: &str, _: &str) -> Option<String> {
+        None
+    }
+    fn save(&self, _: &str, _: &str, _: &str) -> Result<(), String> {
+        Err("this front end keeps no tokens".into())
+    }
+    fn forget(&self, _: &str, _: &str) {}
+}
+
+/// The OS keyring (Secret Service on Linux, Keychain, Credential Manager), through the
+/// `keyring` crate: one entry per server and scope, service `itinera`.
+#[cfg(feature = "keyring")]
+pub struct KeyringTokens;
+
+#[cfg(feature = "keyring")]
+impl KeyringTokens {
+    fn entry(server: &str, scope: &str) -> Option<keyring::Entry> {
+        keyring::Entry::new("itinera", &format!("{} {scope}", server.trim_end_matches('/'))).ok()
+    }
+}
+
+#[cfg(feature = "keyring")]
+impl TokenStore for KeyringTokens {
+    fn kind(&self) -> &'static str {
+        if keyring::Entry::store_status().is_ok() { "keyring" } else { "none" }
+    }
+    fn load(&self, server: &str, scope: &str) -> Option<String> {
+        Self::entry(server, scope)?.get_password().ok()
+    }
+    fn save(&self, server: &str, scope: &str, token: &str) -> Result<(), String> {
+        let entry = Self::entry(server, scope).ok_or("the keyring is not available")?;
+        entry.set_password(token).map_err(|e| format!("the keyring refused the token: {e}"))
+    }
+    fn forget(&self, server: &str, scope: &str) {
+        if let Some(entry) = Self::entry(server, scope) {
+            let _ = entry.delete_credential();
+        }
+    }
+}
+
+/// Which server, and the token when the caller gives one (`remember`: keep it in the front
+/// end's [`TokenStore`]).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ServerArgs {
+    /// The server's URL.
+    pub url: String,
+    /// A token; `None` or empty: the one kept for this server.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// Keep `token` for next time.
+    #[serde(default)]
+    pub remember: bool,
+}
+
+/// `server_tokens`: whether tokens can be kept, and which are.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ServerTokens {
+    /// `keyring` or `none`.
+    pub store: &'static str,
+    /// A publish token is kept for this server.
+    pub publish: bool,
+    /// A read token is kept for this server.
+    pub read: bool,
+}
+
+/// `server_tokens`.
+pub fn server_tokens(tokens: &dyn TokenStore, url: &str) -> ServerTokens {
+    ServerTokens { store: tokens.kind(), publish: tokens.load(url, "publish").is_some(), read: tokens.load(url, "read").is_some() }
+}
+
+fn with_server(tokens: &dyn TokenStore, args: &ServerArgs, scope: &str, call: impl FnOnce(&RemoteServer) -> Result<Value, Error>) -> Result<Value, Error> {
+    let given = args.token.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let token = match given {
+        Some(token) => token.to_string(),
+        None => tokens.load(&args.url, scope).ok_or_else(|| {
+            Error::BadInput(format!("token: no {scope} token for {} (create one on the server: itinera token create --scope {scope})", args.url))
+        })?,
+    };
+    let server = RemoteServer::new(&args.url, &token)?;
+    let answer = call(&server);
+    match (&answer, given) {
+        (Err(Error::NotAllowed(_)), None) => tokens.forget(&args.url, scope),
+        (Ok(_), Some(token)) if args.remember => tokens.save(&args.url, scope, token).map_err(Error::BadInput)?,
+        _ => {}
+    }
+    answer
+}
+
+/// `server_publish`: [`RemoteServer::publish`] with a publish token.
+pub fn server_publish(tokens: &dyn TokenStore, args: &ServerArgs, journey: &Value, dry_run: bool, migrate: bool) -> Result<Value, Error> {
+    let text = journey.to_string();
+    with_server(tokens, args, "publish", |s| s.publish(&text, dry_run, migrate))
+}
+
+/// `server_stats`: [`RemoteServer::stats`] with a read token.
+pub fn server_stats(tokens: &dyn TokenStore, args: &ServerArgs, journey: &str) -> Result<Value, Error> {
+    with_server(tokens, args, "read", |s| s.stats(journey))
+}
+
+/// `server_timeline`: [`RemoteServer::timeline`] with a read token.
+pub fn server_timeline(tokens: &dyn TokenStore, args: &ServerArgs, contact: &str) -> Result<Value, Error> {
+    with_server(tokens, args, "read", |s| s.timeline(contact))
+}
+
 /// A path segment, percent-encoded.
 fn segment(text: &str) -> String {
     let mut out = String::new();

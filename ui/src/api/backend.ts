@@ -22,6 +22,9 @@ import type {
   VersionStatus,
   JourneyDoc,
   JourneyFile,
+  JourneyStats,
+  ServerTarget,
+  ServerTokens,
   JourneyListing,
   Report,
   SavedFile,
@@ -163,3 +166,15 @@ export const contactTimeline = (journey: string, contact: string) => call<LiveTi
 export const sendTestEvent = (journey: string, contact: TestContact, data: Record<string, unknown>) =>
   call<SentEvent>('send_test_event', { journey, contact, data });
 export const listOutbox = (journey: string, limit = 50) => call<OutboxEntry[]>('list_outbox', { journey, limit });
+
+// ---- a server's /v1 API ("Publish to server…"; its stats and timelines in the Live view) ----
+
+/** Whether the app keeps server tokens (the desktop keyring) and which it has for `url`. */
+export const serverTokens = (url: string) => call<ServerTokens>('server_tokens', { url });
+/** Publishes to a server with a publish token; `dry_run`: the server's change impact only. */
+export const serverPublish = (server: ServerTarget, journey: JourneyDoc, options: { dry_run?: boolean; migrate?: boolean } = {}) =>
+  call<PublishAnswer>('server_publish', { server, journey, dry_run: options.dry_run ?? false, migrate: options.migrate ?? false });
+/** A journey's numbers on a server (a read token). */
+export const serverStats = (server: ServerTarget, journey: string) => call<JourneyStats>('server_stats', { server, journey });
+/** One contact's step log in every journey on a server (a read token). */
+export const serverTimeline = (server: ServerTarget, contact: string) => call<Record<string, unknown>>('server_timeline', { server, contact });

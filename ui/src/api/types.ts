@@ -574,3 +574,56 @@ export interface OutboxEntry {
   method?: string;
   url?: string;
 }
+
+/** A server the editor publishes to (`server_*` commands): its URL and, unless the app keeps one, a token. */
+export interface ServerTarget {
+  url: string;
+  /** A token for this call; omitted: the one the app keeps for this server (desktop keyring). */
+  token?: string;
+  /** Keep `token` in the OS keyring for next time (desktop only). */
+  remember?: boolean;
+}
+
+/** `server_tokens`: whether this front end keeps tokens (`keyring`) and which it has for a server. */
+export interface ServerTokens {
+  store: 'keyring' | 'none';
+  publish: boolean;
+  read: boolean;
+}
+
+/** Message counts of one channel (`GET /v1/journeys/{id}/stats`). */
+export interface MessageCounts {
+  sent: number;
+  delivered: number;
+  failed: number;
+  read: number;
+  pending: number;
+}
+
+/** One node of one version in a server's stats. */
+export interface NodeStats {
+  entered: number;
+  waiting: number;
+  results: Record<string, number>;
+  messages: Record<string, MessageCounts>;
+  replies: Record<string, number>;
+}
+
+/** One version in a server's stats. */
+export interface VersionStats {
+  version: number;
+  status: VersionStatus;
+  published_at: string;
+  entered: number;
+  waiting: number;
+  outcomes: Record<string, number>;
+  goal_conversion: number;
+  messages: Record<string, MessageCounts>;
+  nodes: Record<string, NodeStats>;
+}
+
+/** `server_stats`: a journey's numbers on a server, every version. */
+export interface JourneyStats {
+  journey: string;
+  versions: VersionStats[];
+}

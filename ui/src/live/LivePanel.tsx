@@ -43,6 +43,7 @@ import {
   type TestEventForm,
   type VersionAction,
 } from './live';
+import ServerView from './ServerView';
 import { usePolling } from './usePolling';
 
 export interface LivePanelProps {
@@ -145,6 +146,7 @@ export default function LivePanel(props: LivePanelProps) {
           No engine runs here, so nothing can be published. In the browser, start the editor with{' '}
           <code>itinera serve --ui --db FILE</code>; the desktop app has its own.
         </p>
+        {id && <ServerView journey={journey} onSelectNode={onSelectNode} />}
       </div>
     );
   }
@@ -285,6 +287,7 @@ export default function LivePanel(props: LivePanelProps) {
       )}
 
       {versions && versions.length > 0 && <Outbox entries={outbox} now={now} records={engine?.records ?? null} onSelectNode={onSelectNode} />}
+      <ServerView journey={journey} onSelectNode={onSelectNode} />
     </div>
   );
 }

@@ -19,6 +19,14 @@ import { stepName } from '../model/transform';
 import { OUTCOME_LABELS, formatAt, messageText } from '../simulate/results';
 import { CHANNEL_LABELS } from '../simulate/scenarioEdit';
 
+/** Where the editor remembers the server it publishes to (its URL only, never a token). */
+export const SERVER_URL_KEY = 'itinera.server.url';
+
+/** `12.5 %` of a 0–1 ratio. */
+export function percent(ratio: number): string {
+  return `${(Math.round(ratio * 1000) / 10).toLocaleString('en')} %`;
+}
+
 /** How often the Live view asks the engine while it is open. */
 export const POLL_MS = 2000;
 
