@@ -26,9 +26,9 @@ use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 use itinera_service::{
-    ContactSelection, ContactTimeline, EngineInfo, EnrollmentPage, Error, JourneyFile, JourneyListing, LiveCounts, LiveEngine, NO_ENGINE,
-    OutboxEntry, Preview, PublishAnswer, Report, SavedFile, ScenarioFile, ScenarioListing, SentEvent, Template, TestContact, VersionChange,
-    VersionReport, Workspace, WorkspaceInfo,
+    ContactSelection, ContactTimeline, EngineInfo, EnrollmentPage, Error, JourneyFile, JourneyListing, KeyringTokens, LiveCounts,
+    LiveEngine, NO_ENGINE, OutboxEntry, Preview, PublishAnswer, Report, SavedFile, ScenarioFile, ScenarioListing, SentEvent, ServerArgs,
+    ServerTokens, Template, TestContact, VersionChange, VersionReport, Workspace, WorkspaceInfo,
 };
 use serde_json::Value;
 use tauri::{Manager, State};
@@ -230,6 +230,34 @@ async fn list_outbox(live: State<'_, Live>, journey: String, limit: Option<usize
     live.get()?.list_outbox(&journey, limit)
 }
 
+// ---- a server's /v1 API: publish to it, read its stats and timelines (tokens in the keyring) ----
+
+#[tauri::command(rename_all = "snake_case")]
+async fn server_tokens(url: String) -> Result<ServerTokens, Error> {
+    Ok(itinera_service::server_tokens(&KeyringTokens, &url))
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn server_publish(server: ServerArgs, journey: Value, dry_run: Option<bool>, migrate: Option<bool>) -> Result<Value, Error> {
+    blocking(move || itinera_service::server_publish(&KeyringTokens, &server, &journey, dry_run.unwrap_or(false), migrate.unwrap_or(false)))
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn server_stats(server: ServerArgs, journey: String) -> Result<Value, Error> {
+    blocking(move || itinera_service::server_stats(&KeyringTokens, &server, &journey)).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn server_timeline(server: ServerArgs, contact: String) -> Result<Value, Error> {
+    blocking(move || itinera_service::server_timeline(&KeyringTokens, &server, &contact)).await
+}
+
+/// Runs blocking work (a call to a server) off the async runtime.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T, Error> + Send + 'static) -> Result<T, Error> {
+    tauri::async_runtime::spawn_blocking(work).await.map_err(|e| Error::Internal(e.to_string()))?
+}
+
 /// The engine's database: `$ITINERA_ENGINE_DB`, else `engine.db` in the app's data folder.
 fn engine_db<R: tauri::Runtime>(app: &tauri::App<R>) -> Result<PathBuf, String> {
     if let Some(db) = std::env::var_os("ITINERA_ENGINE_DB") {
@@ -288,6 +316,10 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, folder: Work
             contact_timeline,
             send_test_event,
             list_outbox,
+            server_tokens,
+            server_publish,
+            server_stats,
+            server_timeline,
         ])
 }
 
