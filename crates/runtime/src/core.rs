@@ -69,7 +69,11 @@ pub enum Attempt {
     Done(Result<(), String>),
     /// Taken by the provider; its result comes later (a receipt) or never (then the delivery
     /// deadline counts the message as delivered).
-    Accepted,
+    Accepted {
+        /// The provider's id for the message (stored on the outbox row, so that a receipt finds
+        /// it: [`itinera_store::Tx::outbox_by_provider_id`]).
+        provider_id: Option<String>,
+    },
     /// Failed for now (timeout, 5xx, 429): try again at the given time, unless attempts are
     /// exhausted.
     Retry {
@@ -78,7 +82,26 @@ pub enum Attempt {
         /// When to try again.
         at: Timestamp,
     },
+    /// Not now, and this was not an attempt (the channel's rate limit is used up, its circuit
+    /// is open, the provider asked to slow down): due again at `at`, with the attempt count
+    /// unchanged, so that waiting out an outage never exhausts [`Engine::max_attempts`].
+    Later {
+        /// When to try again.
+        at: Timestamp,
+        /// Why (kept as the row's last error).
+        why: String,
+    },
+    /// The provider says the contact opted out of the channel (WhatsApp 131050, Twilio 21610):
+    /// the contact's consent on the message's channel is revoked, with `source` as the consent
+    /// evidence, and the message fails with reason `opt_out`.
+    OptOut {
+        /// The evidence's source (`whatsapp error 131050`).
+        source: String,
+    },
 }
+
+/// The reason of a message failed because the contact opted out at the provider.
+pub const OPT_OUT: &str = "opt_out";
 
 struct JourneyInfo {
     id: String,
@@ -294,9 +317,20 @@ impl Engine {
         for &(row, attempt, at) in attempts {
             let effect: Effect = serde_json::from_str(&row.effect).map_err(|e| Error::Internal(format!("outbox row {}: {e}", row.seq)))?;
             let result = match attempt {
-                Attempt::Accepted => {
-                    tx.outbox_done(row.seq, true, None, None, now)?;
+                Attempt::Accepted { provider_id } => {
+                    tx.outbox_accepted(row.seq, provider_id.as_deref(), now)?;
                     continue;
+                }
+                Attempt::Later { at, why } => {
+                    tx.outbox_later(row.seq, *at, why)?;
+                    continue;
+                }
+                Attempt::OptOut { source } => {
+                    if let Effect::Send(m) = &effect {
+                        revoke_consent(&tx, &row.contact, m.channel.as_str(), source, now)?;
+                    }
+                    tx.outbox_done(row.seq, false, Some("failed"), Some(OPT_OUT), now)?;
+                    Err(OPT_OUT.to_string())
                 }
                 Attempt::Retry { error, at } if row.attempts + 1 < self.max_attempts => {
                     tx.outbox_retry(row.seq, *at, error)?;
@@ -719,6 +753,21 @@ impl Work<'_> {
         }
         Ok(sent)
     }
+}
+
+/// Revokes a contact's consent on a channel (its profile and the evidence), as a provider
+/// reported it.
+fn revoke_consent(tx: &Tx<'_>, contact: &str, channel: &str, source: &str, now: Timestamp) -> Result<(), Error> {
+    let mut profile: Contact = match tx.contact(contact)? {
+        Some(json) => serde_json::from_str(&json).map_err(|e| Error::Internal(format!("contact {contact}: {e}")))?,
+        None => Contact { id: contact.to_string(), ..Contact::default() },
+    };
+    profile.apply(&ContactChange::Consent { channel: channel.to_string(), granted: false });
+    let json = serde_json::to_string(&profile).map_err(|e| Error::Internal(e.to_string()))?;
+    tx.put_contact(contact, &json, now)?;
+    let evidence = ConsentEvidence { channel: channel.to_string(), granted: false, source: source.to_string(), at: now, shown: None };
+    tx.add_consent_evidence(contact, &evidence)?;
+    Ok(())
 }
 
 fn load_state(json: &str, program: &Program) -> Result<ContactState, Error> {
