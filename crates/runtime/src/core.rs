@@ -316,6 +316,18 @@ impl Engine {
         let tx = self.store.transaction()?;
         for &(row, attempt, at) in attempts {
             let effect: Effect = serde_json::from_str(&row.effect).map_err(|e| Error::Internal(format!("outbox row {}: {e}", row.seq)))?;
+            // A message still in the outbox (retried, waiting for a rate limit or a circuit) or
+            // just accepted has its delivery deadline counted from then, not from the send: a
+            // contact never moves on as "delivered" before the provider took the message.
+            let from = match attempt {
+                Attempt::Accepted { .. } => Some(at),
+                Attempt::Later { at, .. } => Some(*at),
+                Attempt::Retry { at, .. } if row.attempts + 1 < self.max_attempts => Some(*at),
+                _ => None,
+            };
+            if let (Some(from), Effect::Send(m)) = (from, &effect) {
+                hold_deadline(&tx, &mut self.programs, row, m.channel, from)?;
+            }
             let result = match attempt {
                 Attempt::Accepted { provider_id } => {
                     tx.outbox_accepted(row.seq, provider_id.as_deref(), now)?;
@@ -753,6 +765,53 @@ impl Work<'_> {
         }
         Ok(sent)
     }
+}
+
+/// Moves the delivery deadline of the enrollment waiting for this outbox row's message to
+/// `from` plus the channel's deadline, when that is later than the one it has.
+fn hold_deadline(
+    tx: &Tx<'_>,
+    programs: &mut HashMap<(String, u32), Arc<Program>>,
+    row: &OutboxItem,
+    channel: itinera_engine::Channel,
+    from: Timestamp,
+) -> Result<(), Error> {
+    let Some(enrollment) = tx.enrollment(row.enrollment)? else { return Ok(()) };
+    let id = (enrollment.journey.clone(), enrollment.version);
+    let program = match programs.get(&id) {
+        Some(p) => p.clone(),
+        None => {
+            let Some(version) = tx.version(&enrollment.journey, enrollment.version)? else { return Ok(()) };
+            let p = Arc::new(compile_version(&enrollment.journey, enrollment.version, &version.definition)?);
+            programs.insert(id, p.clone());
+            p
+        }
+    };
+    let mut state = load_state(&enrollment.state, &program)?;
+    let Status::Waiting { node, since, waiting: Waiting::Delivery { attempt, deadline } } = state.status else { return Ok(()) };
+    if program.idempotency_key(&row.contact, state.key.as_deref(), state.entries, node, attempt) != row.key {
+        return Ok(());
+    }
+    let Some(held) = from.checked_add(jiff::SignedDuration::from_secs(program.settings.delivery_deadline[channel as usize])).ok() else {
+        return Ok(());
+    };
+    if held <= deadline {
+        return Ok(());
+    }
+    let before = state.due();
+    state.status = Status::Waiting { node, since, waiting: Waiting::Delivery { attempt, deadline: held } };
+    let (status, outcome) = status_word(&state.status);
+    let json = serde_json::to_string(&state).map_err(|e| Error::Internal(e.to_string()))?;
+    let summary = EnrollmentSummary {
+        version: enrollment.version,
+        entries: state.entries,
+        status,
+        outcome,
+        node: state.node_id.as_deref(),
+        due: state.due(),
+    };
+    tx.update_enrollment_from(enrollment.id, &json, &summary, enrollment.updated_at, Some(before))?;
+    Ok(())
 }
 
 /// Revokes a contact's consent on a channel (its profile and the evidence), as a provider
