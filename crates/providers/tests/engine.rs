@@ -120,7 +120,9 @@ async fn settle() {
 
 /// `(contact, outcome)` of every enrollment, and the outbox rows `(key, status, provider_id,
 /// attempts)`.
-fn outcomes(db: &std::path::Path) -> (Vec<(String, String)>, Vec<(String, String, Option<String>, u32)>) {
+type OutboxRows = Vec<(String, String, Option<String>, u32)>;
+
+fn outcomes(db: &std::path::Path) -> (Vec<(String, String)>, OutboxRows) {
     let conn = rusqlite_conn(db);
     let mut stmt = conn.prepare("SELECT contact, COALESCE(outcome, status) FROM enrollments ORDER BY contact").unwrap();
     let enrollments = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(Result::unwrap).collect();
