@@ -814,9 +814,11 @@ fn hold_deadline(
     Ok(())
 }
 
-/// Revokes a contact's consent on a channel (its profile and the evidence), as a provider
-/// reported it.
-fn revoke_consent(tx: &Tx<'_>, contact: &str, channel: &str, source: &str, now: Timestamp) -> Result<(), Error> {
+/// Revokes a contact's consent on a channel (its profile and the evidence, with `source` such as
+/// `whatsapp error 131050`), as a provider reported it: what [`Attempt::OptOut`] does, for the
+/// inbound side (a `failed` status webhook whose error is an opt-out) to call in its own
+/// transaction. A contact not yet stored is created with only that.
+pub fn revoke_consent(tx: &Tx<'_>, contact: &str, channel: &str, source: &str, now: Timestamp) -> Result<(), Error> {
     let mut profile: Contact = match tx.contact(contact)? {
         Some(json) => serde_json::from_str(&json).map_err(|e| Error::Internal(format!("contact {contact}: {e}")))?,
         None => Contact { id: contact.to_string(), ..Contact::default() },
