@@ -130,3 +130,28 @@ fn a_whsec_secret_is_decoded_and_a_missing_file_is_named() {
     assert!(err.starts_with("/nonexistent/itinera.toml: "), "{err}");
     assert_eq!(format!("{:?} {}", Secret::new("s3cr3t"), Secret::new("s3cr3t")), "[redacted] [redacted]");
 }
+
+#[test]
+fn sinks_give_each_configured_channel_its_provider() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("engine.db");
+    let config = Config::parse("itinera.toml", EXAMPLE, &common::env).unwrap();
+    let (sinks, note) = itinera_providers::sinks(&config, &db).unwrap();
+    assert_eq!(sinks.channels.keys().map(String::as_str).collect::<Vec<_>>(), ["email", "sms", "whatsapp"]);
+    assert_eq!(
+        note,
+        "webhooks are called, signed (Standard Webhooks); whatsapp through the WhatsApp Cloud API (number 1234567890); sms through Twilio; email through smtp"
+    );
+    assert!(!note.contains("value-of-"));
+    // Nothing configured: every message recorded beside the database, webhooks unsigned.
+    let empty = Config::parse("itinera.toml", "", &common::env).unwrap();
+    let (sinks, note) = itinera_providers::sinks(&empty, &db).unwrap();
+    assert!(sinks.channels.is_empty());
+    assert_eq!(
+        note,
+        format!(
+            "webhooks are called, unsigned; whatsapp, sms, email recorded to {} (no provider configured)",
+            db.display().to_string() + ".records.jsonl"
+        )
+    );
+}
