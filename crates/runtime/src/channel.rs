@@ -11,9 +11,13 @@
 //!   provider configured: a dry run of real traffic.
 //! * [`HttpWebhook`]: the `webhook` node's HTTP call, with reqwest: a timeout, the
 //!   `Idempotency-Key` header, and the status decides (2xx ok; 408, 429 and 5xx retried; other
-//!   4xx failed with `http_STATUS`).
-//! * [`Sinks`]: which channel takes which effect.
+//!   4xx failed with `http_STATUS`). With a signing secret ([`HttpWebhook::signed`]) every call
+//!   is signed the Standard Webhooks way ([`webhook_signature`]): `webhook-id` (the idempotency
+//!   key, so that the receiver drops repeats), `webhook-timestamp` (unix seconds of the engine
+//!   clock) and `webhook-signature: v1,<base64 HMAC-SHA256(secret, "{id}.{timestamp}.{body}")>`.
+//! * [`Sinks`]: which channel takes which effect (one per message channel, else the default).
 
+use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::future::Future;
 use std::io::{Read, Seek, SeekFrom, Write};
@@ -23,6 +27,8 @@ use std::sync::Mutex;
 #[cfg(feature = "http")]
 use std::time::Duration;
 
+use base64::Engine as _;
+use hmac::{KeyInit, Mac};
 use itinera_engine::Effect;
 use itinera_store::OutboxItem;
 use jiff::Timestamp;
@@ -190,11 +196,40 @@ pub fn backoff(now: Timestamp, attempts: u32) -> Timestamp {
     later(now, (1i64 << attempts.min(20)).min(600))
 }
 
+/// The Standard Webhooks signature header value of one call: `v1,` and the base64 of
+/// HMAC-SHA256(`secret`, `"{id}.{timestamp}.{body}"`).
+pub fn webhook_signature(secret: &[u8], id: &str, timestamp: i64, body: &[u8]) -> String {
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).expect("HMAC takes a key of any length");
+    mac.update(id.as_bytes());
+    mac.update(b".");
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!("v1,{}", base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes()))
+}
+
+/// A Standard Webhooks secret as configured: `whsec_<base64>` is decoded; anything else is
+/// used as raw bytes. `None` for a `whsec_` value that is not base64.
+pub fn webhook_secret(text: &str) -> Option<Vec<u8>> {
+    match text.strip_prefix("whsec_") {
+        Some(b64) => base64::engine::general_purpose::STANDARD.decode(b64).ok(),
+        None => Some(text.as_bytes().to_vec()),
+    }
+}
+
 /// The `webhook` node's HTTP call.
 #[cfg(feature = "http")]
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct HttpWebhook {
     client: reqwest::Client,
+    secret: Option<Vec<u8>>,
+}
+
+#[cfg(feature = "http")]
+impl std::fmt::Debug for HttpWebhook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpWebhook").field("signed", &self.secret.is_some()).finish()
+    }
 }
 
 #[cfg(feature = "http")]
@@ -206,7 +241,13 @@ impl HttpWebhook {
             .user_agent(concat!("itinera/", env!("CARGO_PKG_VERSION")))
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
-        HttpWebhook { client }
+        HttpWebhook { client, secret: None }
+    }
+
+    /// The same, signing every call with this secret (the bytes: see [`webhook_secret`]).
+    pub fn signed(mut self, secret: Vec<u8>) -> HttpWebhook {
+        self.secret = Some(secret);
+        self
     }
 }
 
@@ -224,6 +265,14 @@ impl Channel for HttpWebhook {
             for (name, value) in &call.headers {
                 has_type |= name.eq_ignore_ascii_case("content-type");
                 request = request.header(name, value);
+            }
+            if let Some(secret) = &self.secret {
+                let timestamp = now.as_second();
+                let body = call.body.as_deref().unwrap_or("");
+                request = request
+                    .header("webhook-id", &row.key)
+                    .header("webhook-timestamp", timestamp.to_string())
+                    .header("webhook-signature", webhook_signature(secret, &row.key, timestamp, body.as_bytes()));
             }
             if let Some(body) = &call.body {
                 if !has_type {
@@ -259,7 +308,7 @@ impl Channel for HttpWebhook {
 
 /// reqwest's message without the URL (which may carry a secret in its query).
 #[cfg(feature = "http")]
-fn without_url(err: &reqwest::Error) -> String {
+pub fn without_url(err: &reqwest::Error) -> String {
     let mut text = err.to_string();
     if let Some(url) = err.url() {
         text = text.replace(url.as_str(), "(url)");
@@ -269,23 +318,37 @@ fn without_url(err: &reqwest::Error) -> String {
 
 /// Which channel takes which effect.
 pub struct Sinks {
-    /// Messages (sms, whatsapp, email).
+    /// Messages on a channel without one of its own in [`Sinks::channels`].
     pub messages: Box<dyn Channel>,
     /// Webhook calls.
     pub webhooks: Box<dyn Channel>,
+    /// The channel of each message channel that has one (`sms`, `whatsapp`, `email`).
+    pub channels: BTreeMap<String, Box<dyn Channel>>,
 }
 
 impl Sinks {
+    /// Messages to `messages`, webhook calls to `webhooks`.
+    pub fn new(messages: Box<dyn Channel>, webhooks: Box<dyn Channel>) -> Sinks {
+        Sinks { messages, webhooks, channels: BTreeMap::new() }
+    }
+
     /// Everything recorded to one file.
     pub fn record(path: impl AsRef<Path>) -> Result<Sinks, Error> {
         let path = path.as_ref();
-        Ok(Sinks { messages: Box::new(RecordSink::open(path)?), webhooks: Box::new(RecordSink::open(path)?) })
+        Ok(Sinks::new(Box::new(RecordSink::open(path)?), Box::new(RecordSink::open(path)?)))
+    }
+
+    /// The same, with messages on `channel` (`sms`, `whatsapp`, `email`) going to `sink`.
+    pub fn with_channel(mut self, channel: &str, sink: Box<dyn Channel>) -> Sinks {
+        self.channels.insert(channel.to_string(), sink);
+        self
     }
 
     /// The channel for an effect.
     pub fn for_effect(&self, effect: &Effect) -> &dyn Channel {
         match effect {
             Effect::CallWebhook(_) => &*self.webhooks,
+            Effect::Send(m) => self.channels.get(m.channel.as_str()).map(|c| &**c).unwrap_or(&*self.messages),
             _ => &*self.messages,
         }
     }
@@ -335,6 +398,19 @@ mod tests {
         assert_eq!(got[0], whole);
         assert_eq!(got[1], whole[..20]);
         assert_eq!(serde_json::from_str::<Record>(&got[2]).unwrap(), record("k2"));
+    }
+
+    #[test]
+    fn the_standard_webhooks_test_vector_signs() {
+        // The published vector of standard-webhooks (its libraries' tests).
+        let secret = webhook_secret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap();
+        let signature = webhook_signature(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, br#"{"test": 2432232314}"#);
+        assert_eq!(signature, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
+        // Another id, time or body signs differently; a raw (non-whsec) secret is its bytes.
+        assert_ne!(webhook_signature(&secret, "msg_other", 1614265330, br#"{"test": 2432232314}"#), signature);
+        assert_ne!(webhook_signature(&secret, "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265331, br#"{"test": 2432232314}"#), signature);
+        assert_eq!(webhook_secret("plain").unwrap(), b"plain");
+        assert_eq!(webhook_secret("whsec_not base64!"), None);
     }
 
     #[test]

@@ -69,7 +69,11 @@ pub enum Attempt {
     Done(Result<(), String>),
     /// Taken by the provider; its result comes later (a receipt) or never (then the delivery
     /// deadline counts the message as delivered).
-    Accepted,
+    Accepted {
+        /// The provider's id for the message (stored on the outbox row, so that a receipt finds
+        /// it: [`itinera_store::Tx::outbox_by_provider_id`]).
+        provider_id: Option<String>,
+    },
     /// Failed for now (timeout, 5xx, 429): try again at the given time, unless attempts are
     /// exhausted.
     Retry {
@@ -78,7 +82,26 @@ pub enum Attempt {
         /// When to try again.
         at: Timestamp,
     },
+    /// Not now, and this was not an attempt (the channel's rate limit is used up, its circuit
+    /// is open, the provider asked to slow down): due again at `at`, with the attempt count
+    /// unchanged, so that waiting out an outage never exhausts [`Engine::max_attempts`].
+    Later {
+        /// When to try again.
+        at: Timestamp,
+        /// Why (kept as the row's last error).
+        why: String,
+    },
+    /// The provider says the contact opted out of the channel (WhatsApp 131050, Twilio 21610):
+    /// the contact's consent on the message's channel is revoked, with `source` as the consent
+    /// evidence, and the message fails with reason `opt_out`.
+    OptOut {
+        /// The evidence's source (`whatsapp error 131050`).
+        source: String,
+    },
 }
+
+/// The reason of a message failed because the contact opted out at the provider.
+pub const OPT_OUT: &str = "opt_out";
 
 struct JourneyInfo {
     id: String,
@@ -293,10 +316,33 @@ impl Engine {
         let tx = self.store.transaction()?;
         for &(row, attempt, at) in attempts {
             let effect: Effect = serde_json::from_str(&row.effect).map_err(|e| Error::Internal(format!("outbox row {}: {e}", row.seq)))?;
+            // A message still in the outbox (retried, waiting for a rate limit or a circuit) or
+            // just accepted has its delivery deadline counted from then, not from the send: a
+            // contact never moves on as "delivered" before the provider took the message.
+            let from = match attempt {
+                Attempt::Accepted { .. } => Some(at),
+                Attempt::Later { at, .. } => Some(*at),
+                Attempt::Retry { at, .. } if row.attempts + 1 < self.max_attempts => Some(*at),
+                _ => None,
+            };
+            if let (Some(from), Effect::Send(m)) = (from, &effect) {
+                hold_deadline(&tx, &mut self.programs, row, m.channel, from)?;
+            }
             let result = match attempt {
-                Attempt::Accepted => {
-                    tx.outbox_done(row.seq, true, None, None, now)?;
+                Attempt::Accepted { provider_id } => {
+                    tx.outbox_accepted(row.seq, provider_id.as_deref(), now)?;
                     continue;
+                }
+                Attempt::Later { at, why } => {
+                    tx.outbox_later(row.seq, *at, why)?;
+                    continue;
+                }
+                Attempt::OptOut { source } => {
+                    if let Effect::Send(m) = &effect {
+                        revoke_consent(&tx, &row.contact, m.channel.as_str(), source, now)?;
+                    }
+                    tx.outbox_done(row.seq, false, Some("failed"), Some(OPT_OUT), now)?;
+                    Err(OPT_OUT.to_string())
                 }
                 Attempt::Retry { error, at } if row.attempts + 1 < self.max_attempts => {
                     tx.outbox_retry(row.seq, *at, error)?;
@@ -719,6 +765,61 @@ impl Work<'_> {
         }
         Ok(sent)
     }
+}
+
+/// Moves the delivery deadline of the enrollment waiting for this outbox row's message to
+/// `from` plus the channel's deadline, when that is later than the one it has.
+fn hold_deadline(
+    tx: &Tx<'_>,
+    programs: &mut HashMap<(String, u32), Arc<Program>>,
+    row: &OutboxItem,
+    channel: itinera_engine::Channel,
+    from: Timestamp,
+) -> Result<(), Error> {
+    let Some(enrollment) = tx.enrollment(row.enrollment)? else { return Ok(()) };
+    let id = (enrollment.journey.clone(), enrollment.version);
+    let program = match programs.get(&id) {
+        Some(p) => p.clone(),
+        None => {
+            let Some(version) = tx.version(&enrollment.journey, enrollment.version)? else { return Ok(()) };
+            let p = Arc::new(compile_version(&enrollment.journey, enrollment.version, &version.definition)?);
+            programs.insert(id, p.clone());
+            p
+        }
+    };
+    let mut state = load_state(&enrollment.state, &program)?;
+    let Status::Waiting { node, since, waiting: Waiting::Delivery { attempt, deadline } } = state.status else { return Ok(()) };
+    if program.idempotency_key(&row.contact, state.key.as_deref(), state.entries, node, attempt) != row.key {
+        return Ok(());
+    }
+    let Some(held) = from.checked_add(jiff::SignedDuration::from_secs(program.settings.delivery_deadline[channel as usize])).ok() else {
+        return Ok(());
+    };
+    if held <= deadline {
+        return Ok(());
+    }
+    let before = state.due();
+    state.status = Status::Waiting { node, since, waiting: Waiting::Delivery { attempt, deadline: held } };
+    let (status, outcome) = status_word(&state.status);
+    let json = serde_json::to_string(&state).map_err(|e| Error::Internal(e.to_string()))?;
+    let summary = EnrollmentSummary {
+        version: enrollment.version,
+        entries: state.entries,
+        status,
+        outcome,
+        node: state.node_id.as_deref(),
+        due: state.due(),
+    };
+    tx.update_enrollment_from(enrollment.id, &json, &summary, enrollment.updated_at, Some(before))?;
+    Ok(())
+}
+
+/// Revokes a contact's consent on a channel (its profile and the evidence, with `source` such as
+/// `whatsapp error 131050`), as a provider reported it: what [`Attempt::OptOut`] does, for the
+/// inbound side (a `failed` status webhook whose error is an opt-out) to call in its own
+/// transaction. Unknown contacts and consent already revoked change nothing.
+pub fn revoke_consent(tx: &Tx<'_>, contact: &str, channel: &str, source: &str, now: Timestamp) -> Result<(), Error> {
+    crate::inbound::set_consent(tx, contact, channel, false, source, None, now).map(|_| ())
 }
 
 fn load_state(json: &str, program: &Program) -> Result<ContactState, Error> {

@@ -50,7 +50,7 @@ pub fn default_sinks(db: &Path, webhook_timeout: Duration) -> Result<(Sinks, Str
     {
         let messages = RecordSink::open(&path)?;
         let note = format!("no message provider configured: recording messages to {}; webhooks are called", path.display());
-        Ok((Sinks { messages: Box::new(messages), webhooks: Box::new(HttpWebhook::new(webhook_timeout)) }, note))
+        Ok((Sinks::new(Box::new(messages), Box::new(HttpWebhook::new(webhook_timeout))), note))
     }
     #[cfg(not(feature = "http"))]
     {
@@ -451,7 +451,10 @@ mod tests {
 
         let out = outbox(store, "j", 10).unwrap();
         assert_eq!(out.len(), 1);
-        assert_eq!((out[0].status.as_str(), out[0].record.to.as_deref(), out[0].record.text.as_deref()), ("sent", Some("+351"), Some("Hi Ana")));
+        assert_eq!(
+            (out[0].status.as_str(), out[0].record.to.as_deref(), out[0].record.text.as_deref()),
+            ("sent", Some("+351"), Some("Hi Ana"))
+        );
         assert!(out[0].delivered_at.is_some());
 
         assert!(matches!(counts(store, "nope", None), Err(Error::Store(itinera_store::Error::NoSuchJourney { .. }))));

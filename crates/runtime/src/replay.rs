@@ -159,7 +159,7 @@ pub fn replay(
                     Effect::Send(m) => (
                         match script.and_then(|s| delivery_for(&s.delivery, &m.node, m.channel.as_str())) {
                             None | Some(Delivery::Delivered) => Attempt::Done(Ok(())),
-                            Some(Delivery::Lost) => Attempt::Accepted,
+                            Some(Delivery::Lost) => Attempt::Accepted { provider_id: None },
                             Some(Delivery::Undeliverable) => Attempt::Done(Err("undeliverable".into())),
                             Some(Delivery::Failed(reason)) => Attempt::Done(Err(reason.clone())),
                         },

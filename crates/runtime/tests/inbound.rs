@@ -63,18 +63,14 @@ fn turn(engine: &mut Engine, now: Timestamp) -> Vec<(String, String)> {
             let effect: Effect = serde_json::from_str(&row.effect).unwrap();
             let Effect::Send(m) = &effect else { panic!("{effect:?}") };
             sent.push((row.contact.clone(), m.node.clone()));
-            answers.push((row.clone(), if m.channel.as_str() == "whatsapp" { Attempt::Accepted } else { Attempt::Done(Ok(())) }));
+            let answer = if m.channel.as_str() == "whatsapp" {
+                Attempt::Accepted { provider_id: Some(format!("wamid.{}.{}", row.contact, row.seq)) }
+            } else {
+                Attempt::Done(Ok(()))
+            };
+            answers.push((row.clone(), answer));
         }
         engine.record_attempts(&answers, now).unwrap();
-        {
-            let tx = engine.store().transaction().unwrap();
-            for (row, attempt) in &answers {
-                if *attempt == Attempt::Accepted {
-                    tx.set_provider_id(row.seq, &format!("wamid.{}.{}", row.contact, row.seq)).unwrap();
-                }
-            }
-            tx.commit().unwrap();
-        }
         if applied.inputs == 0 && due.is_empty() {
             return sent;
         }

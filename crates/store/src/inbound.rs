@@ -81,24 +81,6 @@ impl Tx<'_> {
         stmt.query_row([key], outbox_row).optional().at(self.path)
     }
 
-    /// The provider's id for a message it took (its receipts name it).
-    pub fn set_provider_id(&self, seq: i64, provider_id: &str) -> Result<()> {
-        let mut stmt = self.tx.prepare_cached("UPDATE outbox SET provider_id = ?2 WHERE seq = ?1").at(self.path)?;
-        stmt.execute(params![seq, provider_id]).at(self.path)?;
-        Ok(())
-    }
-
-    /// The outbox row of a message by the provider's id for it.
-    pub fn outbox_by_provider_id(&self, channel: &str, provider_id: &str) -> Result<Option<OutboxItem>> {
-        let mut stmt = self
-            .tx
-            .prepare_cached(
-                "SELECT seq, key, enrollment, journey, version, contact, effect, attempts FROM outbox WHERE channel = ?1 AND provider_id = ?2",
-            )
-            .at(self.path)?;
-        stmt.query_row([channel, provider_id], outbox_row).optional().at(self.path)
-    }
-
     /// A receipt: the provider says the message was read (also delivered).
     pub fn outbox_read(&self, key: &str, now: Timestamp) -> Result<()> {
         let mut stmt = self

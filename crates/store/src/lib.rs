@@ -42,7 +42,8 @@ pub mod inbound;
 pub mod queries;
 
 /// The schema, as migrations applied in order (never edit one that has shipped: add another).
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE journeys (
     id          TEXT PRIMARY KEY,
     created_at  INTEGER NOT NULL
@@ -152,6 +153,12 @@ CREATE TABLE meta (
 ) STRICT;
 INSERT INTO meta VALUES ('catalog', 0);
 "#,
+    r#"
+-- The provider's id of an accepted message (WhatsApp `wamid.…`, Twilio `SM…`, Postmark
+-- `MessageID`): how a delivery receipt finds its outbox row.
+ALTER TABLE outbox ADD COLUMN provider_id TEXT;
+CREATE INDEX outbox_provider ON outbox(channel, provider_id) WHERE provider_id IS NOT NULL;
+"#,
     // Inbound webhooks, kept raw (verified) before they are acted on; contacts found by address
     // (a reply names a phone number, not a contact); receipts that say a message was read.
     r#"
@@ -167,8 +174,6 @@ CREATE INDEX contacts_sms ON contacts(json_extract(profile, '$.addresses.sms'));
 CREATE INDEX contacts_whatsapp ON contacts(json_extract(profile, '$.addresses.whatsapp'));
 CREATE INDEX contacts_email ON contacts(json_extract(profile, '$.addresses.email'));
 ALTER TABLE outbox ADD COLUMN read_at INTEGER;
-ALTER TABLE outbox ADD COLUMN provider_id TEXT;
-CREATE INDEX outbox_provider_id ON outbox(channel, provider_id) WHERE provider_id IS NOT NULL;
 "#,
 ];
 
@@ -464,6 +469,11 @@ impl Store {
             .transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)
             .map_err(|source| Error::Sqlite { path: self.path.clone(), error: source })?;
         Ok(Tx { tx, path: &self.path })
+    }
+
+    /// [`Tx::outbox_by_provider_id`] in a read transaction of its own.
+    pub fn outbox_by_provider_id(&mut self, channel: &str, provider_id: &str) -> Result<Option<OutboxItem>> {
+        self.read()?.outbox_by_provider_id(channel, provider_id)
     }
 }
 
@@ -932,6 +942,54 @@ impl Tx<'_> {
             .at(self.path)?;
         stmt.execute(params![seq, nanos(next), error]).at(self.path)?;
         Ok(())
+    }
+
+    /// The provider took the effect (its result comes later, by receipt or deadline), with the
+    /// provider's id for it when it gave one: no more attempts.
+    pub fn outbox_accepted(&self, seq: i64, provider_id: Option<&str>, now: Timestamp) -> Result<()> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(
+                "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?2, result = NULL, last_error = NULL,
+                 provider_id = ?3 WHERE seq = ?1",
+            )
+            .at(self.path)?;
+        stmt.execute(params![seq, nanos(now), provider_id]).at(self.path)?;
+        Ok(())
+    }
+
+    /// Not attempted now (the channel's rate limit or open circuit): due again at `next`, the
+    /// attempt not counted.
+    pub fn outbox_later(&self, seq: i64, next: Timestamp, why: &str) -> Result<()> {
+        let mut stmt = self.tx.prepare_cached("UPDATE outbox SET next_attempt = ?2, last_error = ?3 WHERE seq = ?1").at(self.path)?;
+        stmt.execute(params![seq, nanos(next), why]).at(self.path)?;
+        Ok(())
+    }
+
+    /// The outbox row of the message a provider knows by this id on this channel (a delivery
+    /// receipt's lookup).
+    pub fn outbox_by_provider_id(&self, channel: &str, provider_id: &str) -> Result<Option<OutboxItem>> {
+        let mut stmt = self
+            .tx
+            .prepare_cached(
+                "SELECT seq, key, enrollment, journey, version, contact, effect, attempts FROM outbox
+                 WHERE channel = ?1 AND provider_id = ?2 ORDER BY seq DESC LIMIT 1",
+            )
+            .at(self.path)?;
+        stmt.query_row(params![channel, provider_id], |r| {
+            Ok(OutboxItem {
+                seq: r.get(0)?,
+                key: r.get(1)?,
+                enrollment: r.get(2)?,
+                journey: r.get(3)?,
+                version: r.get(4)?,
+                contact: r.get(5)?,
+                effect: r.get(6)?,
+                attempts: r.get(7)?,
+            })
+        })
+        .optional()
+        .at(self.path)
     }
 
     /// The interpreter counted the message with this key as delivered (a receipt, or its
