@@ -87,13 +87,13 @@ impl Mapping {
                 Ok(())
             } else {
                 Err(format!(
-                    "`map.{field}` = {p:?}: a JSON pointer starts with `/`{}",
-                    if header_ok { " (or is `header:NAME`)" } else { "" }
+                    "map.{field}: {p:?} is not a JSON pointer (one starts with `/`{})",
+                    if header_ok { ", or is `header:NAME`" } else { "" }
                 ))
             }
         };
         if self.name.trim().is_empty() {
-            return Err("`map.name` must not be empty".into());
+            return Err("map.name: must not be empty".into());
         }
         pointer("contact", &self.contact, false)?;
         if let Some(id) = &self.id {

@@ -398,10 +398,22 @@ impl Config {
                 });
             }
         }
+        let mut paths = std::collections::BTreeSet::new();
         for (i, source) in config.sources.iter_mut().enumerate() {
             source.secret.resolve(file, text, &format!("sources[{i}].secret"), env)?;
+            let line = line_of(text, source.secret.reference.span().start);
+            let bad = |message: String| Error::Config { file: file.to_string(), line, message: format!("sources[{i}].{message}") };
+            let checked = source.source().map_err(bad)?;
+            if !paths.insert(checked.path.clone()) {
+                return Err(bad(format!("path: `{}` is already the path of another source", checked.path)));
+            }
         }
         Ok(config)
+    }
+
+    /// The event sources, checked (the secrets resolved).
+    pub fn event_sources(&self) -> Vec<itinera_inbound::sources::Source> {
+        self.sources.iter().filter_map(|s| s.source().ok()).collect()
     }
 
     /// The webhook node's signing key (decoded), when `[webhooks]` is configured.

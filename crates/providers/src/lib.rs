@@ -48,6 +48,7 @@
 
 pub mod config;
 pub mod email;
+pub mod inbound;
 pub mod limits;
 pub mod sources;
 pub mod twilio;
