@@ -39,9 +39,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub mod queries;
+pub mod tokens;
 
 /// The schema, as migrations applied in order (never edit one that has shipped: add another).
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE journeys (
     id          TEXT PRIMARY KEY,
     created_at  INTEGER NOT NULL
@@ -150,7 +152,18 @@ CREATE TABLE meta (
     value  INTEGER NOT NULL
 ) STRICT;
 INSERT INTO meta VALUES ('catalog', 0);
-"#];
+"#,
+    r#"
+CREATE TABLE tokens (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    scope       TEXT NOT NULL CHECK (scope IN ('publish', 'ingest', 'read')),
+    hash        TEXT NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER
+) STRICT;
+"#,
+];
 
 /// What can go wrong in the store.
 #[derive(Debug, thiserror::Error)]
@@ -191,6 +204,9 @@ pub enum Error {
         /// The version asked for.
         version: Option<u32>,
     },
+    /// The operating system gave no random bytes (a new API token).
+    #[error("cannot draw random bytes: {0}")]
+    Random(String),
 }
 
 /// `Result` with the store's [`Error`].
@@ -594,6 +610,15 @@ impl Tx<'_> {
             .at(self.path)?;
         stmt.execute(params![id, profile, nanos(now)]).at(self.path)?;
         Ok(())
+    }
+
+    /// Adds a contact with this profile unless one with the id exists; returns whether it was new.
+    pub fn ensure_contact(&self, id: &str, profile: &str, now: Timestamp) -> Result<bool> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("INSERT INTO contacts (id, profile, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING")
+            .at(self.path)?;
+        Ok(stmt.execute(params![id, profile, nanos(now)]).at(self.path)? == 1)
     }
 
     /// Records a consent change's evidence.
