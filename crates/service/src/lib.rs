@@ -28,6 +28,7 @@
 //!   event happen *now*, so they read the system clock, outside the interpreter.
 
 mod analysis;
+mod api;
 mod catalog;
 mod error;
 mod live;
@@ -36,11 +37,17 @@ mod workspace;
 pub use analysis::{
     Cancel, ContactSelection, Preview, SimulateOptions, preview_template, simulate_journey, simulate_journey_json, validate_journey,
 };
+pub use api::{
+    Api, ApiError, ContactSaved, ContactTimelines, ContactView, EventIn, EventsAccepted, EventsBody, JourneyDetail, JourneySummary,
+    MAX_EVENTS_PER_REQUEST, MAX_ID_BYTES, VersionInfo,
+};
 pub use catalog::{SAMPLES_PREFIX, Template, list_templates};
 pub use error::{Error, ErrorKind};
 pub use itinera_model::Report;
 pub use itinera_runtime::live::{ContactTimeline, EnrollmentPage, LiveCounts, OutboxEntry};
+pub use itinera_runtime::stats::JourneyStats;
 pub use itinera_runtime::status::VersionReport;
+pub use itinera_store::tokens::{Scope, TokenInfo};
 pub use live::{DEFAULT_LIMIT, EngineInfo, LiveEngine, NO_ENGINE, PublishAnswer, SentEvent, TestContact, VersionChange};
 pub use workspace::{
     JOURNEY_SUFFIX, JourneyFile, JourneyListing, MAX_FILE_BYTES, MAX_FOLDER_DEPTH, SCENARIO_SUFFIX, SavedFile, ScenarioFile,

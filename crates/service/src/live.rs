@@ -128,7 +128,7 @@ pub struct SentEvent {
     pub input: String,
 }
 
-fn from_runtime(error: itinera_runtime::Error) -> Error {
+pub(crate) fn from_runtime(error: itinera_runtime::Error) -> Error {
     use itinera_runtime::Error as E;
     match error {
         E::Invalid { journey, diagnostics } => {
@@ -145,7 +145,7 @@ fn from_runtime(error: itinera_runtime::Error) -> Error {
     }
 }
 
-fn store_error(error: itinera_store::Error) -> Error {
+pub(crate) fn store_error(error: itinera_store::Error) -> Error {
     from_runtime(itinera_runtime::Error::Store(error))
 }
 
@@ -192,14 +192,15 @@ impl LiveEngine {
         }
     }
 
-    fn wake(&self) {
+    /// Tells the engine loop (when one runs here) that something new is in the store.
+    pub(crate) fn wake(&self) {
         if let Some(handle) = &self.handle {
             handle.wake();
         }
     }
 
     /// Runs `work` on an idle connection (opened when none is).
-    fn with_store<T>(&self, work: impl FnOnce(&mut Store) -> Result<T, Error>) -> Result<T, Error> {
+    pub(crate) fn with_store<T>(&self, work: impl FnOnce(&mut Store) -> Result<T, Error>) -> Result<T, Error> {
         let idle = self.idle.lock().map_err(|_| Error::Internal("the engine connections are poisoned".into()))?.pop();
         let mut store = match idle {
             Some(store) => store,
