@@ -21,8 +21,8 @@
 //! * Every other route is one call of `itinera_runtime` through [`LiveEngine`].
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
+use std::sync::{Arc, Mutex};
 
 use itinera_engine::{Clock, Contact, Input, SystemClock};
 use itinera_runtime::core::CLASS_EVENT;
@@ -255,6 +255,9 @@ struct Job {
 pub struct Api {
     live: Arc<LiveEngine>,
     writer: SyncSender<Job>,
+    /// The token checks' own connection (every request makes one; the shared pool would open
+    /// new connections under load).
+    tokens: Mutex<Store>,
 }
 
 fn store_error(e: itinera_store::Error) -> Error {
@@ -265,13 +268,14 @@ impl Api {
     /// The API over `live`'s database, with its event writer thread (one more connection).
     pub fn new(live: Arc<LiveEngine>) -> Result<Api, Error> {
         let store = Store::open(live.db()).map_err(store_error)?;
+        let tokens = Mutex::new(Store::open(live.db()).map_err(store_error)?);
         let (writer, jobs) = mpsc::sync_channel(WRITER_QUEUE);
         let woken = live.clone();
         std::thread::Builder::new()
             .name("itinera-api-writer".into())
             .spawn(move || write_loop(store, &jobs, &woken))
             .map_err(|e| Error::Internal(format!("cannot start the event writer: {e}")))?;
-        Ok(Api { live, writer })
+        Ok(Api { live, writer, tokens })
     }
 
     /// The engine this API works on.
@@ -290,7 +294,10 @@ impl Api {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be `Bearer <token>`".into()))?;
-        let found = self.live.with_store(|store| store.read().and_then(|tx| tx.token_by_secret(token)).map_err(store_error))?;
+        let found = {
+            let mut store = self.tokens.lock().map_err(|_| Error::Internal("the token connection is poisoned".into()))?;
+            store.read().and_then(|tx| tx.token_by_secret(token)).map_err(store_error)?
+        };
         match found {
             None => Err(ApiError::Unauthorized("unknown token".into())),
             Some(info) if info.revoked_at.is_some() => Err(ApiError::Unauthorized(format!("token {} is revoked", info.id))),
