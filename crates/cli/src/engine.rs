@@ -430,11 +430,11 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         (None, None) if !args.json => Detail::None,
         (None, None) => Detail::hand_written(&scenario),
     };
-    if let Detail::Only(ids) = &detail {
-        if let Some(id) = ids.iter().find(|id| scenario.contact_index(id).is_none()) {
-            eprintln!("itinera: {scenario_file}: no contact with id `{id}`");
-            return Ok(ExitCode::from(2));
-        }
+    if let Detail::Only(ids) = &detail
+        && let Some(id) = ids.iter().find(|id| scenario.contact_index(id).is_none())
+    {
+        eprintln!("itinera: {scenario_file}: no contact with id `{id}`");
+        return Ok(ExitCode::from(2));
     }
     // A database of its own: the given file (which must be new), else a temporary one.
     let scratch;

@@ -372,6 +372,8 @@ mod tests {
         let text = serde_json::to_value(&doc).unwrap();
         assert_eq!(text["openapi"], "3.1.0");
         // The router takes every listed route (it panics on a path it cannot route).
-        let _ = ROUTES.iter().map(|(m, p)| handler(m, p)).count();
+        for (method, path) in ROUTES {
+            let _ = handler(method, path);
+        }
     }
 }
