@@ -385,3 +385,19 @@ async fn the_editor_routes_stay_loopback_only_while_v1_answers_any_host() {
     assert_eq!(foreign("/").send().await.unwrap().status(), StatusCode::FORBIDDEN);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn without_an_engine_v1_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::bind(ServeOptions::new(dir.path())).await.expect("binds");
+    let url = server.url();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move { server.run_until(async { drop(stopped.await) }).await.expect("serves") });
+    let response = reqwest::get(format!("{url}/v1/journeys")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let value: Value = response.json().await.unwrap();
+    assert_error(&value, "no_engine");
+    let _ = stop.send(());
+    task.await.unwrap();
+    assert!(matches!(Server::bind(ServeOptions { dir: None, ..ServeOptions::new("") }).await, Err(itinera_server::ServeError::Nothing)));
+}

@@ -26,6 +26,9 @@
 //!   draws random numbers; simulation seeds come from the scenario. The one exception is the
 //!   Live view ([`LiveEngine`], live.rs): publishing to the bundled engine and pushing a test
 //!   event happen *now*, so they read the system clock, outside the interpreter.
+//! * **The server API** ([`Api`], api.rs): the operations of `itinera serve`'s `/v1` routes —
+//!   bearer-token checks by scope, publishing, contacts, timelines, stats, and events pushed
+//!   through one group-committing writer thread (an answer only after its commit).
 
 mod analysis;
 mod api;
