@@ -178,10 +178,11 @@ fn main() {
     println!("events_load: {} serve --db on {}; {seconds} s per phase", bin.display(), served.url);
 
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    // Single events first: later phases leave the engine (same process) a backlog to apply.
     let phases = [
-        Phase { name: "batch1000", batch: 1000, concurrency: 8 },
-        Phase { name: "batch100", batch: 100, concurrency: 32 },
         Phase { name: "single", batch: 1, concurrency: 64 },
+        Phase { name: "batch100", batch: 100, concurrency: 32 },
+        Phase { name: "batch1000", batch: 1000, concurrency: 8 },
     ];
     let client = reqwest::Client::builder().pool_max_idle_per_host(128).build().unwrap();
     let mut total_new = 0u64;
