@@ -401,3 +401,48 @@ async fn without_an_engine_v1_says_so() {
     task.await.unwrap();
     assert!(matches!(Server::bind(ServeOptions { dir: None, ..ServeOptions::new("") }).await, Err(itinera_server::ServeError::Nothing)));
 }
+
+/// This machine's address on its default route, if it has one that is not loopback.
+fn outside_address() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("192.0.2.1:9").ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+#[tokio::test]
+async fn bound_elsewhere_the_editor_refuses_other_machines_and_v1_answers_them() {
+    let Some(ip) = outside_address() else {
+        eprintln!("skipped: this machine has no non-loopback address");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("engine.db");
+    let (_, read) = make_token(&db, Scope::Read);
+    let options = ServeOptions {
+        bind: "0.0.0.0".parse().unwrap(),
+        api_token: Some("editor-secret".into()),
+        ..ServeOptions { dir: Some(dir.path().to_path_buf()), ..ServeOptions::engine(&db) }
+    };
+    let server = Server::bind(options).await.expect("binds");
+    let port = server.local_addr().port();
+    assert_eq!(server.url(), format!("http://0.0.0.0:{port}"));
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move { server.run_until(async { drop(stopped.await) }).await.expect("serves") });
+    let http = reqwest::Client::new();
+    // The same request, with a loopback Host, from loopback and from the machine's own outside
+    // address: only the first reaches the editor's API.
+    let editor = |host: String| {
+        http.post(format!("http://{host}:{port}/api/engine_info"))
+            .header("host", format!("127.0.0.1:{port}"))
+            .header("x-itinera-token", "editor-secret")
+            .body("{}")
+            .send()
+    };
+    assert_eq!(editor("127.0.0.1".into()).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(editor(ip.to_string()).await.unwrap().status(), StatusCode::FORBIDDEN);
+    let v1 = http.get(format!("http://{ip}:{port}/v1/journeys")).bearer_auth(&read).send().await.unwrap();
+    assert_eq!(v1.status(), StatusCode::OK);
+    let _ = stop.send(());
+    task.await.unwrap();
+}
