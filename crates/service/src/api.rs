@@ -248,7 +248,15 @@ struct Job {
     events: Vec<Prepared>,
     profiles: Vec<String>,
     now: Timestamp,
-    reply: tokio::sync::oneshot::Sender<Result<EventsAccepted, String>>,
+    reply: tokio::sync::oneshot::Sender<Result<EventsAccepted, WriteFailed>>,
+}
+
+/// Why the writer could not commit a group.
+#[derive(Debug, Clone)]
+struct WriteFailed {
+    /// SQLite's writer lock stayed taken for the whole busy timeout.
+    busy: bool,
+    message: String,
 }
 
 /// The `/v1` operations over one engine database.
@@ -461,7 +469,10 @@ impl Api {
         }
         match answer.await {
             Ok(Ok(accepted)) => Ok(accepted),
-            Ok(Err(message)) => Err(Error::Internal(format!("the events were not stored: {message}")).into()),
+            Ok(Err(WriteFailed { busy: true, .. })) => {
+                Err(ApiError::Busy("the database stayed busy: the events were not stored; retry".into()))
+            }
+            Ok(Err(WriteFailed { message, .. })) => Err(Error::Internal(format!("the events were not stored: {message}")).into()),
             Err(_) => Err(Error::Internal("the event writer stopped".into()).into()),
         }
     }
@@ -490,9 +501,11 @@ fn write_loop(mut store: Store, jobs: &Receiver<Job>, live: &LiveEngine) {
                 live.wake();
             }
             Err(e) => {
-                let message = e.to_string();
+                let busy = matches!(&e, itinera_store::Error::Sqlite { error, .. }
+                    if matches!(error.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)));
+                let failed = WriteFailed { busy, message: e.to_string() };
                 for job in group {
-                    let _ = job.reply.send(Err(message.clone()));
+                    let _ = job.reply.send(Err(failed.clone()));
                 }
             }
         }
