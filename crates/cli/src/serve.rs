@@ -80,6 +80,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         bind: args.bind,
         config: args.config,
         extra_routes: None,
+        engine_routes: None,
         ui_dir,
         allow_open_folder: args.allow_open_folder,
         api_token,

@@ -116,6 +116,9 @@ pub struct ServeOptions {
     /// More routes served next to `/v1`, reachable like it from wherever the server is bound
     /// (the webhooks, `/unsubscribe`); they must not overlap the server's own paths.
     pub extra_routes: Option<Router>,
+    /// Like [`ServeOptions::extra_routes`], for routes that need the engine (the inbound
+    /// webhooks): called once the engine and its [`Api`] have started (only with `db`).
+    pub engine_routes: Option<EngineRoutes>,
     /// The built editor (a folder with index.html), served at `/`; `None` serves the API only.
     pub ui_dir: Option<PathBuf>,
     /// Whether `open_folder` may switch the folder (off by default: a browser page should not
@@ -140,6 +143,7 @@ impl ServeOptions {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             config: None,
             extra_routes: None,
+            engine_routes: None,
             ui_dir: None,
             allow_open_folder: false,
             api_token: None,
@@ -151,6 +155,16 @@ impl ServeOptions {
     /// Options for an engine database without a folder of journeys (`itinera serve --db DB`).
     pub fn engine(db: impl Into<PathBuf>) -> ServeOptions {
         ServeOptions { dir: None, db: Some(db.into()), ..ServeOptions::new("") }
+    }
+}
+
+/// Builds routes over the running engine's [`Api`] (see [`ServeOptions::engine_routes`]).
+#[derive(Clone)]
+pub struct EngineRoutes(pub Arc<dyn Fn(&Arc<Api>) -> Router + Send + Sync>);
+
+impl std::fmt::Debug for EngineRoutes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EngineRoutes(..)")
     }
 }
 
@@ -295,7 +309,15 @@ impl Server {
             live,
             api,
         });
-        Ok(Server { listener, router: router(state.clone(), options.extra_routes), addr, state, engine_note })
+        let mut extra = options.extra_routes;
+        if let (Some(build), Some(api)) = (&options.engine_routes, &state.api) {
+            let routes = (build.0)(api);
+            extra = Some(match extra {
+                Some(given) => given.merge(routes),
+                None => routes,
+            });
+        }
+        Ok(Server { listener, router: router(state.clone(), extra), addr, state, engine_note })
     }
 
     /// The address actually bound (the real port when 0 was asked for).

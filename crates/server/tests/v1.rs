@@ -446,3 +446,39 @@ async fn bound_elsewhere_the_editor_refuses_other_machines_and_v1_answers_them()
     let _ = stop.send(());
     task.await.unwrap();
 }
+
+#[tokio::test]
+async fn deployments_add_routes_next_to_v1() {
+    use axum::routing::post;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("engine.db");
+    let (_, read) = make_token(&db, Scope::Read);
+    let hooks = itinera_server::EngineRoutes(std::sync::Arc::new(|api: &std::sync::Arc<itinera_service::Api>| {
+        let api = api.clone();
+        axum::Router::new().route(
+            "/hooks/ping",
+            post(move || {
+                let api = api.clone();
+                async move {
+                    let event =
+                        itinera_service::EventIn { id: "hook-1".into(), contact: "h".into(), name: "pinged".into(), data: None, at: None };
+                    axum::Json(api.push_events(vec![event]).await.map(|a| a.new).unwrap_or(0))
+                }
+            }),
+        )
+    }));
+    let extra = axum::Router::new().route("/unsubscribe/{token}", axum::routing::get(|| async { "page" }));
+    let options = ServeOptions { engine_routes: Some(hooks), extra_routes: Some(extra), ..ServeOptions::engine(&db) };
+    let server = Server::bind(options).await.expect("binds");
+    let url = server.url();
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move { server.run_until(async { drop(stopped.await) }).await.expect("serves") });
+    let http = reqwest::Client::new();
+    let pinged = http.post(format!("{url}/hooks/ping")).send().await.unwrap();
+    assert_eq!(pinged.text().await.unwrap(), "1");
+    assert_eq!(http.get(format!("{url}/unsubscribe/abc")).send().await.unwrap().text().await.unwrap(), "page");
+    let contact: Value = http.get(format!("{url}/v1/contacts/h")).bearer_auth(&read).send().await.unwrap().json().await.unwrap();
+    assert_eq!(contact["id"], "h");
+    let _ = stop.send(());
+    task.await.unwrap();
+}
