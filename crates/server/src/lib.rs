@@ -158,9 +158,12 @@ impl ServeOptions {
     }
 }
 
+/// A function making routes over the running engine's [`Api`].
+pub type EngineRoutesFn = dyn Fn(&Arc<Api>) -> Router + Send + Sync;
+
 /// Builds routes over the running engine's [`Api`] (see [`ServeOptions::engine_routes`]).
 #[derive(Clone)]
-pub struct EngineRoutes(pub Arc<dyn Fn(&Arc<Api>) -> Router + Send + Sync>);
+pub struct EngineRoutes(pub Arc<EngineRoutesFn>);
 
 impl std::fmt::Debug for EngineRoutes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
