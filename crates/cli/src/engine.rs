@@ -1,6 +1,7 @@
 //! The durable engine's commands — glue over itinera-runtime (docs/engine.md):
 //!
-//! * `itinera publish FILE.journey.json --db DB [--json] [--dry-run] [--migrate]`
+//! * `itinera publish FILE.journey.json --db DB [--json] [--dry-run] [--migrate]`, or
+//!   `--server URL --token TOKEN` to publish to a running `itinera serve` (`POST /v1/journeys`)
 //! * `itinera contacts import --db DB FILE.jsonl|-`
 //! * `itinera events push --db DB FILE.jsonl|-`
 //! * `itinera run --db DB [--sink record:PATH] [--until-done]`
@@ -33,8 +34,15 @@ pub struct PublishArgs {
     #[arg(value_name = "FILE")]
     file: PathBuf,
     /// The engine's database (created when missing).
-    #[arg(long, value_name = "DB")]
-    db: PathBuf,
+    #[arg(long, value_name = "DB", required_unless_present = "server", conflicts_with = "server")]
+    db: Option<PathBuf>,
+    /// Publish to a running `itinera serve` instead (e.g. https://journeys.example.com).
+    #[arg(long, value_name = "URL", requires = "token")]
+    server: Option<String>,
+    /// A `publish` token of that server (itinera token create --scope publish); default
+    /// $ITINERA_TOKEN.
+    #[arg(long, value_name = "TOKEN", env = "ITINERA_TOKEN", hide_env_values = true)]
+    token: Option<String>,
     /// Print `{"journey", "version", "changed", "impact", "migrated"}`.
     #[arg(long)]
     json: bool,
@@ -171,16 +179,26 @@ fn read_input(file: &Path) -> anyhow::Result<(String, String)> {
 /// `itinera publish`.
 pub fn publish(args: PublishArgs) -> anyhow::Result<ExitCode> {
     let (name, text) = read_input(&args.file)?;
-    let mut store = open(&args.db)?;
-    let options = PublishOptions { dry_run: args.dry_run, migrate: args.migrate, seed: args.seed };
-    let published = match intake::publish(&mut store, &text, &options, SystemClock.now()) {
-        Ok(p) => p,
-        Err(Error::Invalid { diagnostics, .. }) => {
-            print_diagnostics(&name, &diagnostics, "nothing was published");
-            return Ok(ExitCode::from(1));
+    let published = match (&args.server, &args.db) {
+        (Some(server), _) => match publish_remote(server, args.token.as_deref().unwrap_or_default(), &name, &text, &args)? {
+            Some(published) => published,
+            None => return Ok(ExitCode::from(1)),
+        },
+        (None, Some(db)) => {
+            let mut store = open(db)?;
+            let options = PublishOptions { dry_run: args.dry_run, migrate: args.migrate, seed: args.seed };
+            match intake::publish(&mut store, &text, &options, SystemClock.now()) {
+                Ok(p) => serde_json::to_value(&p)?,
+                Err(Error::Invalid { diagnostics, .. }) => {
+                    print_diagnostics(&name, &diagnostics, "nothing was published");
+                    return Ok(ExitCode::from(1));
+                }
+                Err(err) => return Err(err).with_context(|| format!("cannot publish {name}")),
+            }
         }
-        Err(err) => return Err(err).with_context(|| format!("cannot publish {name}")),
+        (None, None) => bail!("give --db DB or --server URL"),
     };
+    let published: PublishedView = serde_json::from_value(published).context("the server's answer is not a publish result")?;
     let mut out = std::io::stdout().lock();
     if args.json {
         serde_json::to_writer_pretty(&mut out, &published)?;
@@ -205,6 +223,68 @@ pub fn publish(args: PublishArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "  migrated {} contact(s)", published.migrated)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What publishing did, as printed: the local [`intake::Published`] or a server's answer.
+#[derive(serde::Deserialize, serde::Serialize)]
+struct PublishedView {
+    journey: String,
+    version: u32,
+    changed: bool,
+    impact: Vec<ImpactView>,
+    #[serde(default)]
+    migrated: u64,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    dry_run: bool,
+}
+
+#[derive(serde::Deserialize, serde::Serialize)]
+struct ImpactView {
+    version: u32,
+    node: String,
+    #[serde(rename = "type")]
+    node_type: String,
+    waiting: u64,
+    kept: bool,
+    #[serde(default, skip_serializing_if = "is_zero")]
+    in_flight: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// `POST URL/v1/journeys`: the answer's JSON, or `None` when the journey has errors (printed
+/// as the local publish prints them). Any other refusal is an error with the server's message.
+fn publish_remote(server: &str, token: &str, name: &str, text: &str, args: &PublishArgs) -> anyhow::Result<Option<serde_json::Value>> {
+    if args.seed != 0 {
+        bail!("--seed applies to --db only (the server picks its own)");
+    }
+    let url = format!("{}/v1/journeys?dry_run={}&migrate={}", server.trim_end_matches('/'), args.dry_run, args.migrate);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
+    let (status, body) = runtime
+        .block_on(async {
+            let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
+            let response =
+                client.post(&url).bearer_auth(token).header("content-type", "application/json").body(text.to_string()).send().await?;
+            let status = response.status();
+            Ok::<_, reqwest::Error>((status, response.text().await?))
+        })
+        .with_context(|| format!("cannot reach {server}"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&body).with_context(|| format!("{server} answered {status} with a body that is not JSON"))?;
+    if status.is_success() {
+        return Ok(Some(value));
+    }
+    let error = &value["error"];
+    if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY
+        && let Ok(diagnostics) = serde_json::from_value::<Vec<itinera_model::Diagnostic>>(error["diagnostics"].clone())
+    {
+        print_diagnostics(name, &diagnostics, "nothing was published");
+        return Ok(None);
+    }
+    let message = error["message"].as_str().unwrap_or("(no message)");
+    bail!("{server} refused the journey ({status}): {message}")
 }
 
 /// `itinera contacts import`.
@@ -350,11 +430,11 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
         (None, None) if !args.json => Detail::None,
         (None, None) => Detail::hand_written(&scenario),
     };
-    if let Detail::Only(ids) = &detail {
-        if let Some(id) = ids.iter().find(|id| scenario.contact_index(id).is_none()) {
-            eprintln!("itinera: {scenario_file}: no contact with id `{id}`");
-            return Ok(ExitCode::from(2));
-        }
+    if let Detail::Only(ids) = &detail
+        && let Some(id) = ids.iter().find(|id| scenario.contact_index(id).is_none())
+    {
+        eprintln!("itinera: {scenario_file}: no contact with id `{id}`");
+        return Ok(ExitCode::from(2));
     }
     // A database of its own: the given file (which must be new), else a temporary one.
     let scratch;

@@ -9,6 +9,7 @@ mod engine;
 mod schema;
 mod serve;
 mod simulate;
+mod token;
 mod validate;
 
 #[derive(Parser)]
@@ -26,8 +27,11 @@ enum Command {
     Simulate(simulate::Args),
     /// Print the JSON Schema of a file format.
     Schema(schema::Args),
-    /// Serve the editor's backend (and with --ui the editor) on 127.0.0.1.
+    /// Serve the editor's backend (and with --ui the editor) on 127.0.0.1; with --db also the engine and the /v1 API.
     Serve(serve::Args),
+    /// Bearer tokens of the server API (/v1).
+    #[command(subcommand)]
+    Token(token::TokenCommand),
     /// Publish a journey to the engine's database (validated first; an unchanged file makes no new version).
     Publish(engine::PublishArgs),
     /// Contacts in the engine's database.
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
         Command::Simulate(args) => simulate::run(args),
         Command::Schema(args) => schema::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Token(command) => token::run(command),
         Command::Publish(args) => engine::publish(args),
         Command::Contacts(command) => engine::contacts(command),
         Command::Events(command) => engine::events(command),

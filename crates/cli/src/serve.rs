@@ -1,6 +1,9 @@
-//! `itinera serve [--ui] [--ui-dir PATH] --dir FOLDER [--port N] [--db DB]`: the editor's
-//! backend over HTTP on 127.0.0.1 (all semantics in itinera-server / itinera-service); with
-//! `--db`, the bundled engine runs on DB and the editor's Live view works. The API's secret is
+//! `itinera serve [--ui] [--ui-dir PATH] [--dir FOLDER] [--port N] [--db DB] [--bind ADDR]
+//! [--config itinera.toml]`: the editor's backend over HTTP on 127.0.0.1 (all semantics in
+//! itinera-server / itinera-service); with `--db`, the bundled engine runs on DB, the editor's
+//! Live view works and the `/v1` API answers (bearer tokens: `itinera token create`). `--dir` is
+//! needed for the editor's file commands, optional with `--db`. `--bind` listens elsewhere for
+//! `/v1` and the webhooks; the editor's routes answer loopback clients only. The API's secret is
 //! `$ITINERA_API_TOKEN` when set (tests, the editor's dev server), else drawn at random; the
 //! limits have flags (docs/security.md).
 
@@ -20,12 +23,19 @@ pub struct Args {
     /// repository, else ./ui/dist.
     #[arg(long, value_name = "PATH")]
     ui_dir: Option<PathBuf>,
-    /// The folder of journeys to work on.
-    #[arg(long, value_name = "FOLDER")]
-    dir: PathBuf,
-    /// Port on 127.0.0.1 (0 picks a free one; the real one is printed).
+    /// The folder of journeys to work on (the editor's files; optional with --db).
+    #[arg(long, value_name = "FOLDER", required_unless_present = "db")]
+    dir: Option<PathBuf>,
+    /// Port (0 picks a free one; the real one is printed).
     #[arg(long, default_value_t = 7370)]
     port: u16,
+    /// Address to listen on: 127.0.0.1 by default; 0.0.0.0 lets other machines reach /v1 and the
+    /// webhooks (the editor's routes still answer loopback clients only).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1")]
+    bind: std::net::IpAddr,
+    /// The server's configuration (providers, webhooks, sources).
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
     /// Let the editor switch to another folder (open_folder); off by default.
     #[arg(long)]
     allow_open_folder: bool,
@@ -64,8 +74,19 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         max_sim_contacts: args.max_sim_contacts,
     };
     let api_token = std::env::var("ITINERA_API_TOKEN").ok().filter(|t| !t.is_empty());
-    let options =
-        ServeOptions { dir: args.dir, port: args.port, ui_dir, allow_open_folder: args.allow_open_folder, api_token, limits, db: args.db };
+    let options = ServeOptions {
+        dir: args.dir,
+        port: args.port,
+        bind: args.bind,
+        config: args.config,
+        extra_routes: None,
+        engine_routes: None,
+        ui_dir,
+        allow_open_folder: args.allow_open_folder,
+        api_token,
+        limits,
+        db: args.db,
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
     let served = runtime.block_on(itinera_server::serve(options));
     // Work still running after shutdown was asked to stop; don't wait for it longer than this.

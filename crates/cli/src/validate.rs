@@ -40,7 +40,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 unreadable = true;
                 eprintln!("itinera: cannot read {file}: {err}");
                 if args.json {
-                    let line = json!({"file": file, "valid": false, "error": format!("cannot read: {err}"), "diagnostics": [], "facts": null});
+                    let line =
+                        json!({"file": file, "valid": false, "error": format!("cannot read: {err}"), "diagnostics": [], "facts": null});
                     writeln!(out, "{line}")?;
                 }
                 continue;
@@ -73,86 +74,45 @@ fn report_for(bytes: &[u8]) -> Report {
             let good = &bytes[..err.valid_up_to()];
             let line = good.iter().filter(|b| **b == b'\n').count() + 1;
             let column = good.iter().rev().take_while(|b| **b != b'\n').count() + 1;
-            let mut diagnostic = Diagnostic::error(
-                itinera_model::Code::ParseError,
-                format!("line {line}, column {column}: the file is not valid UTF-8"),
-            );
+            let mut diagnostic =
+                Diagnostic::error(itinera_model::Code::ParseError, format!("line {line}, column {column}: the file is not valid UTF-8"));
             diagnostic.line = Some(line);
             diagnostic.column = Some(column);
-            Report {
-                valid: false,
-                diagnostics: vec![diagnostic],
-                facts: None,
-            }
+            Report { valid: false, diagnostics: vec![diagnostic], facts: None }
         }
     }
 }
 
 fn paint(text: &str, ansi: &str, colour: bool) -> String {
-    if colour {
-        format!("\x1b[{ansi}m{text}\x1b[0m")
-    } else {
-        text.to_string()
-    }
+    if colour { format!("\x1b[{ansi}m{text}\x1b[0m") } else { text.to_string() }
 }
 
-fn print_human(
-    out: &mut impl Write,
-    file: &str,
-    report: &Report,
-    colour: bool,
-) -> std::io::Result<()> {
+fn print_human(out: &mut impl Write, file: &str, report: &Report, colour: bool) -> std::io::Result<()> {
     for d in &report.diagnostics {
         let (word, ansi) = match d.severity {
             Severity::Error => ("error", "1;31"),
             Severity::Warning => ("warning", "1;33"),
         };
-        let place = d
-            .node
-            .as_ref()
-            .map_or(String::new(), |node| format!("{node}: "));
-        writeln!(
-            out,
-            "{file}: {place}{} {}: {}",
-            paint(word, ansi, colour),
-            d.code,
-            d.message
-        )?;
+        let place = d.node.as_ref().map_or(String::new(), |node| format!("{node}: "));
+        writeln!(out, "{file}: {place}{} {}: {}", paint(word, ansi, colour), d.code, d.message)?;
     }
     let (errors, warnings) = (report.error_count(), report.warning_count());
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let summary = match &report.facts {
         Some(facts) if report.valid => {
-            let messages: Vec<String> = facts
-                .max_messages
-                .iter()
-                .filter(|(_, n)| **n > 0)
-                .map(|(channel, n)| format!("{n} {channel}"))
-                .collect();
+            let messages: Vec<String> =
+                facts.max_messages.iter().filter(|(_, n)| **n > 0).map(|(channel, n)| format!("{n} {channel}")).collect();
             format!(
                 "{} ({}; {} nodes, longest {}, at most {}{})",
                 paint("valid", "1;32", colour),
                 plural(warnings, "warning"),
                 facts.nodes,
                 facts.longest_time,
-                if messages.is_empty() {
-                    "no messages".to_string()
-                } else {
-                    messages.join(", ")
-                },
-                if facts.max_messages_total > 0 {
-                    format!("; {} in all", facts.max_messages_total)
-                } else {
-                    String::new()
-                },
+                if messages.is_empty() { "no messages".to_string() } else { messages.join(", ") },
+                if facts.max_messages_total > 0 { format!("; {} in all", facts.max_messages_total) } else { String::new() },
             )
         }
-        _ => format!(
-            "{} ({}, {})",
-            paint("invalid", "1;31", colour),
-            plural(errors, "error"),
-            plural(warnings, "warning")
-        ),
+        _ => format!("{} ({}, {})", paint("invalid", "1;31", colour), plural(errors, "error"), plural(warnings, "warning")),
     };
     writeln!(out, "{file}: {summary}")
 }

@@ -31,6 +31,7 @@ pub mod intake;
 pub mod live;
 pub mod replay;
 pub mod service;
+pub mod stats;
 pub mod status;
 
 #[cfg(feature = "http")]

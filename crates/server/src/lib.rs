@@ -21,8 +21,13 @@
 //!   called), so that the editor can publish and watch journeys live (`publish_journey`,
 //!   `live_status`, ...: [`itinera_service::LiveEngine`]); graceful shutdown stops it. Without
 //!   it those commands answer 400 with [`itinera_service::NO_ENGINE`].
-//! * **Local only, and only for its own page.** The server binds 127.0.0.1 and refuses requests
-//!   whose `Host` is not a loopback name (DNS rebinding). `/api/*` further needs the
+//! * **The server API `/v1`** ([`v1`]): with `--db`, bearer-token routes to publish journeys,
+//!   push contacts and events and read stats and timelines (`itinera_service::Api`).
+//!   [`ServeOptions::bind`] (`--bind ADDR`) lets `/v1` (and the routes a deployment adds with
+//!   [`ServeOptions::extra_routes`]: webhooks, unsubscribe) be reached from other machines.
+//! * **The editor stays local, and only for its own page.** The server binds 127.0.0.1 by
+//!   default; however it is bound, `/api/*` and the editor's page answer only requests whose
+//!   `Host` is a loopback name (DNS rebinding) from a loopback peer address. `/api/*` further needs the
 //!   per-process secret in `X-Itinera-Token` — the page the server serves carries it in a
 //!   `<meta name="itinera-api-token">` tag — and, when the browser sends an `Origin`, exactly
 //!   the server's own origin (`http://127.0.0.1:PORT`; `Origin: null` and other local ports are
@@ -38,7 +43,7 @@
 
 use std::future::Future;
 use std::io::Write as _;
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -49,19 +54,22 @@ pub mod webhooks;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, Path as UrlPath, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path as UrlPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use itinera_service::{Cancel, EngineInfo, Error, ErrorKind, LiveEngine, NO_ENGINE, SimulateOptions, Workspace, args};
+use itinera_service::{Api, Cancel, EngineInfo, Error, ErrorKind, LiveEngine, NO_ENGINE, SimulateOptions, Workspace, args};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
+use tower::ServiceExt as _;
 use tower_http::services::ServeDir;
+
+pub mod v1;
 
 /// The header that carries the per-process secret on every `/api/*` call.
 pub const TOKEN_HEADER: &str = "x-itinera-token";
@@ -97,10 +105,22 @@ impl Default for Limits {
 /// What to serve, and where.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
-    /// The folder of journeys (must exist).
-    pub dir: PathBuf,
-    /// Port on 127.0.0.1; 0 picks a free one.
+    /// The folder of journeys (must exist); `None` (only with [`ServeOptions::db`]) turns the
+    /// editor's file commands off.
+    pub dir: Option<PathBuf>,
+    /// Port; 0 picks a free one.
     pub port: u16,
+    /// The address to listen on (default 127.0.0.1). Whatever it is, the editor's routes answer
+    /// loopback clients only.
+    pub bind: IpAddr,
+    /// `--config itinera.toml`, passed through for the providers and webhooks (read elsewhere).
+    pub config: Option<PathBuf>,
+    /// More routes served next to `/v1`, reachable like it from wherever the server is bound
+    /// (the webhooks, `/unsubscribe`); they must not overlap the server's own paths.
+    pub extra_routes: Option<Router>,
+    /// Like [`ServeOptions::extra_routes`], for routes that need the engine (the inbound
+    /// webhooks): called once the engine and its [`Api`] have started (only with `db`).
+    pub engine_routes: Option<EngineRoutes>,
     /// The built editor (a folder with index.html), served at `/`; `None` serves the API only.
     pub ui_dir: Option<PathBuf>,
     /// Whether `open_folder` may switch the folder (off by default: a browser page should not
@@ -120,14 +140,36 @@ impl ServeOptions {
     /// Options for `dir` with every other setting at its default.
     pub fn new(dir: impl Into<PathBuf>) -> ServeOptions {
         ServeOptions {
-            dir: dir.into(),
+            dir: Some(dir.into()),
             port: 0,
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            config: None,
+            extra_routes: None,
+            engine_routes: None,
             ui_dir: None,
             allow_open_folder: false,
             api_token: None,
             limits: Limits::default(),
             db: None,
         }
+    }
+
+    /// Options for an engine database without a folder of journeys (`itinera serve --db DB`).
+    pub fn engine(db: impl Into<PathBuf>) -> ServeOptions {
+        ServeOptions { dir: None, db: Some(db.into()), ..ServeOptions::new("") }
+    }
+}
+
+/// A function making routes over the running engine's [`Api`].
+pub type EngineRoutesFn = dyn Fn(&Arc<Api>) -> Router + Send + Sync;
+
+/// Builds routes over the running engine's [`Api`] (see [`ServeOptions::engine_routes`]).
+#[derive(Clone)]
+pub struct EngineRoutes(pub Arc<EngineRoutesFn>);
+
+impl std::fmt::Debug for EngineRoutes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EngineRoutes(..)")
     }
 }
 
@@ -154,6 +196,9 @@ pub enum ServeError {
     /// No secret could be drawn from the operating system.
     #[error("cannot draw a random API token: {0}")]
     Token(String),
+    /// Neither a folder nor an engine database was given.
+    #[error("nothing to serve: give --dir FOLDER (the editor's files), --db DB (the engine and /v1), or both")]
+    Nothing,
     /// Serving failed.
     #[error("serving: {0}")]
     Serve(std::io::Error),
@@ -161,7 +206,7 @@ pub enum ServeError {
 
 /// What every request handler shares.
 struct AppState {
-    workspace: RwLock<Workspace>,
+    workspace: RwLock<Option<Workspace>>,
     allow_open_folder: bool,
     token: String,
     port: u16,
@@ -169,6 +214,7 @@ struct AppState {
     ui_dir: Option<PathBuf>,
     work: Work,
     live: Option<Arc<LiveEngine>>,
+    api: Option<Arc<Api>>,
 }
 
 /// The cancel flags of the commands running now, so that shutdown can stop them all.
@@ -230,7 +276,11 @@ impl Server {
     /// Opens the folder, checks the editor folder, binds 127.0.0.1:`port` and, with
     /// [`ServeOptions::db`], starts the engine (on the current tokio runtime).
     pub async fn bind(options: ServeOptions) -> Result<Server, ServeError> {
-        let workspace = Workspace::open(&options.dir)?;
+        let workspace = match &options.dir {
+            Some(dir) => Some(Workspace::open(dir)?),
+            None if options.db.is_some() => None,
+            None => return Err(ServeError::Nothing),
+        };
         if let Some(ui) = &options.ui_dir
             && !ui.join("index.html").is_file()
         {
@@ -240,16 +290,18 @@ impl Server {
             Some(token) => token,
             None => random_token()?,
         };
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, options.port));
+        let addr = SocketAddr::from((options.bind, options.port));
         let listener = TcpListener::bind(addr).await.map_err(|cause| ServeError::Bind { addr, cause })?;
         let addr = listener.local_addr().map_err(|cause| ServeError::Bind { addr, cause })?;
-        let (live, engine_note) = match &options.db {
+        let (live, api, engine_note) = match &options.db {
             Some(db) => {
                 let (engine, note) = LiveEngine::start(db).map_err(ServeError::Engine)?;
                 let note = format!("engine database {}; {note}", engine.db().display());
-                (Some(Arc::new(engine)), Some(note))
+                let engine = Arc::new(engine);
+                let api = Api::new(engine.clone()).map_err(ServeError::Engine)?;
+                (Some(engine), Some(Arc::new(api)), Some(note))
             }
-            None => (None, None),
+            None => (None, None, None),
         };
         let state = Arc::new(AppState {
             workspace: RwLock::new(workspace),
@@ -260,8 +312,17 @@ impl Server {
             ui_dir: options.ui_dir,
             work: Work::default(),
             live,
+            api,
         });
-        Ok(Server { listener, router: router(state.clone()), addr, state, engine_note })
+        let mut extra = options.extra_routes;
+        if let (Some(build), Some(api)) = (&options.engine_routes, &state.api) {
+            let routes = (build.0)(api);
+            extra = Some(match extra {
+                Some(given) => given.merge(routes),
+                None => routes,
+            });
+        }
+        Ok(Server { listener, router: router(state.clone(), extra), addr, state, engine_note })
     }
 
     /// The address actually bound (the real port when 0 was asked for).
@@ -269,7 +330,7 @@ impl Server {
         self.addr
     }
 
-    /// `http://127.0.0.1:N`.
+    /// `http://ADDR:N` (`http://127.0.0.1:N` by default).
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
@@ -300,7 +361,7 @@ impl Server {
             };
             let stream = tokio::select! {
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => stream,
+                    Ok(accepted) => accepted,
                     // Out of file descriptors and the like: wait a little rather than spin.
                     Err(_) => { tokio::time::sleep(Duration::from_millis(50)).await; continue; }
                 },
@@ -308,7 +369,13 @@ impl Server {
             };
             let mut http = hyper::server::conn::http1::Builder::new();
             http.timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout).max_buf_size(64 * 1024);
-            let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(router.clone()));
+            let (stream, peer) = stream;
+            // The peer address travels with each request (the editor's routes check it).
+            let service = router.clone().map_request(move |mut request: hyper::Request<hyper::body::Incoming>| {
+                request.extensions_mut().insert(ConnectInfo(peer));
+                request
+            });
+            let connection = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
             let connection = graceful.watch(connection);
             tokio::spawn(async move {
                 let _ = connection.await;
@@ -334,7 +401,7 @@ fn random_token() -> Result<String, ServeError> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Binds, prints `listening on http://127.0.0.1:N` (flushed) and serves until Ctrl-C / SIGTERM.
+/// Binds, prints `listening on http://ADDR:N` (flushed) and serves until Ctrl-C / SIGTERM.
 pub async fn serve(options: ServeOptions) -> Result<(), ServeError> {
     let server = Server::bind(options).await?;
     let mut stdout = std::io::stdout();
@@ -368,24 +435,39 @@ async fn shutdown_signal() {
     }
 }
 
-/// The routes: `POST /api/{command}`, `GET /health`, and the editor's files at `/` when a UI
-/// folder is given (its index.html with the API token in it).
-fn router(state: Arc<AppState>) -> Router {
+/// The routes: the editor's (`POST /api/{command}`, and its files at `/` when a UI folder is
+/// given: its index.html with the API token in it), loopback only; `GET /health`; `/v1` with an
+/// engine; and `extra` (webhooks...) as given.
+fn router(state: Arc<AppState>, extra: Option<Router>) -> Router {
     let limits = state.limits.clone();
-    let api = Router::new()
-        .route("/api/{command}", post(api))
-        .route_layer(middleware::from_fn_with_state(state.clone(), own_page_only))
-        .route("/health", get(|| async { axum::Json(json!({"ok": true})) }));
-    let app = match &state.ui_dir {
-        Some(dir) => api.route("/", get(index)).route("/index.html", get(index)).fallback_service(ServeDir::new(dir)),
-        None => api.fallback(|| async {
+    let editor = Router::new().route("/api/{command}", post(api)).route_layer(middleware::from_fn_with_state(state.clone(), own_page_only));
+    let editor = match &state.ui_dir {
+        Some(dir) => editor.route("/", get(index)).route("/index.html", get(index)).fallback_service(ServeDir::new(dir)),
+        None => editor.fallback(|| async {
             (StatusCode::NOT_FOUND, "this server answers POST /api/<command> only; start it with --ui to serve the editor\n")
         }),
     };
-    app.with_state(state)
+    let editor = editor.with_state(state.clone()).layer(DefaultBodyLimit::max(limits.body_bytes)).layer(middleware::from_fn(loopback_only));
+    let mut public = Router::new().route("/health", get(|| async { axum::Json(json!({"ok": true})) }));
+    match &state.api {
+        Some(api) => public = public.merge(v1::router(api.clone())),
+        None => {
+            let no_engine = || async {
+                v1::V1Error::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "no_engine",
+                    "the /v1 API needs an engine: start itinera serve with --db DB",
+                )
+            };
+            public = public.route("/v1", axum::routing::any(no_engine)).route("/v1/{*rest}", axum::routing::any(no_engine));
+        }
+    }
+    if let Some(extra) = extra {
+        public = public.merge(extra);
+    }
+    public
+        .fallback_service(editor)
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, limits.request_timeout))
-        .layer(DefaultBodyLimit::max(limits.body_bytes))
-        .layer(middleware::from_fn(loopback_only))
 }
 
 /// The editor's index.html with the API token in a meta tag, never cached.
@@ -412,10 +494,16 @@ async fn index(State(state): State<Arc<AppState>>) -> Response {
     response
 }
 
-/// Refuses requests whose `Host` is not a loopback name (DNS rebinding).
+/// Refuses requests whose `Host` is not a loopback name (DNS rebinding) or that come from
+/// another machine (when the server is bound to a public address).
 async fn loopback_only(request: Request, next: Next) -> Response {
     let host_ok = request.headers().get(header::HOST).and_then(|h| h.to_str().ok()).is_none_or(is_loopback_authority);
-    if host_ok { next.run(request).await } else { forbidden("this server only answers requests for 127.0.0.1 or localhost") }
+    let peer_ok = request.extensions().get::<ConnectInfo<SocketAddr>>().is_none_or(|ConnectInfo(peer)| peer.ip().is_loopback());
+    if host_ok && peer_ok {
+        next.run(request).await
+    } else {
+        forbidden("the editor's routes only answer requests for 127.0.0.1 or localhost")
+    }
 }
 
 /// `/api/*` only for the page this server served: the right token, and no foreign `Origin`.
@@ -492,7 +580,7 @@ fn error_response(error: &Error) -> Response {
 /// once the request passed the origin and token checks.
 pub fn run_api_command(workspace: &Workspace, command: &str, body: &[u8], limits: &Limits) -> Result<Vec<u8>, Error> {
     let state = AppState {
-        workspace: RwLock::new(workspace.clone()),
+        workspace: RwLock::new(Some(workspace.clone())),
         allow_open_folder: false,
         token: String::new(),
         port: 0,
@@ -500,6 +588,7 @@ pub fn run_api_command(workspace: &Workspace, command: &str, body: &[u8], limits
         ui_dir: None,
         work: Work::default(),
         live: None,
+        api: None,
     };
     run_command(&state, command, body, &Cancel::new())
 }
@@ -513,7 +602,14 @@ fn run_command(state: &AppState, command: &str, body: &[u8], cancel: &Cancel) ->
     if !args.is_object() {
         return Err(Error::BadInput(format!("{command}: the request body must be a JSON object")));
     }
-    let workspace = || state.workspace.read().map(|w| w.clone()).map_err(|_| Error::Internal("workspace lock poisoned".into()));
+    let workspace = || {
+        state
+            .workspace
+            .read()
+            .map_err(|_| Error::Internal("workspace lock poisoned".into()))?
+            .clone()
+            .ok_or_else(|| Error::NotAllowed("no folder of journeys: start itinera serve with --dir FOLDER to edit files".into()))
+    };
     let live = || state.live.as_deref().ok_or_else(|| Error::NotAllowed(NO_ENGINE.into()));
     match command {
         "workspace_info" => answer(workspace()?.info(false)),
@@ -526,7 +622,7 @@ fn run_command(state: &AppState, command: &str, body: &[u8], cancel: &Cancel) ->
             }
             let opened = Workspace::open(&dir)?;
             let info = opened.info(false);
-            *state.workspace.write().map_err(|_| Error::Internal("workspace lock poisoned".into()))? = opened;
+            *state.workspace.write().map_err(|_| Error::Internal("workspace lock poisoned".into()))? = Some(opened);
             answer(info)
         }
         "list_journeys" => answer(workspace()?.list_journeys()?),

@@ -26,8 +26,12 @@
 //!   draws random numbers; simulation seeds come from the scenario. The one exception is the
 //!   Live view ([`LiveEngine`], live.rs): publishing to the bundled engine and pushing a test
 //!   event happen *now*, so they read the system clock, outside the interpreter.
+//! * **The server API** ([`Api`], api.rs): the operations of `itinera serve`'s `/v1` routes —
+//!   bearer-token checks by scope, publishing, contacts, timelines, stats, and events pushed
+//!   through one group-committing writer thread (an answer only after its commit).
 
 mod analysis;
+mod api;
 mod catalog;
 mod error;
 mod inbound;
@@ -39,16 +43,22 @@ mod workspace;
 pub use analysis::{
     Cancel, ContactSelection, Preview, SimulateOptions, preview_template, simulate_journey, simulate_journey_json, validate_journey,
 };
+pub use api::{
+    Api, ApiError, ContactSaved, ContactTimelines, ContactView, EventIn, EventsAccepted, EventsBody, JourneyDetail, JourneySummary,
+    MAX_EVENTS_PER_REQUEST, MAX_ID_BYTES, VersionInfo,
+};
 pub use catalog::{SAMPLES_PREFIX, Template, list_templates};
 pub use error::{Error, ErrorKind};
 pub use itinera_model::Report;
 pub use itinera_runtime::live::{ContactTimeline, EnrollmentPage, LiveCounts, OutboxEntry};
+pub use itinera_runtime::stats::JourneyStats;
 pub use itinera_runtime::status::VersionReport;
 pub use inbound::{Failure, Inbound, InboundAnswer, Raw};
 #[cfg(feature = "http")]
 pub use remote::{NoTokens, RemoteServer, ServerArgs, ServerTokens, TokenStore, server_publish, server_stats, server_timeline, server_tokens};
 #[cfg(all(feature = "http", feature = "keyring"))]
 pub use remote::KeyringTokens;
+pub use itinera_store::tokens::{Scope, TokenInfo};
 pub use live::{DEFAULT_LIMIT, EngineInfo, LiveEngine, NO_ENGINE, PublishAnswer, SentEvent, TestContact, VersionChange};
 pub use workspace::{
     JOURNEY_SUFFIX, JourneyFile, JourneyListing, MAX_FILE_BYTES, MAX_FOLDER_DEPTH, SCENARIO_SUFFIX, SavedFile, ScenarioFile,

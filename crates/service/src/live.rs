@@ -192,6 +192,7 @@ impl LiveEngine {
         }
     }
 
+    /// Tells the engine loop (when one runs here) that something new is in the store.
     pub(crate) fn wake(&self) {
         if let Some(handle) = &self.handle {
             handle.wake();

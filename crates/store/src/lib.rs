@@ -40,6 +40,7 @@ use sha2::{Digest, Sha256};
 
 pub mod inbound;
 pub mod queries;
+pub mod tokens;
 
 /// The schema, as migrations applied in order (never edit one that has shipped: add another).
 pub const MIGRATIONS: &[&str] = &[
@@ -175,6 +176,17 @@ CREATE INDEX contacts_whatsapp ON contacts(json_extract(profile, '$.addresses.wh
 CREATE INDEX contacts_email ON contacts(json_extract(profile, '$.addresses.email'));
 ALTER TABLE outbox ADD COLUMN read_at INTEGER;
 "#,
+    // API tokens: only the SHA-256 of each secret is kept.
+    r#"
+CREATE TABLE tokens (
+    id          TEXT PRIMARY KEY,
+    name        TEXT NOT NULL,
+    scope       TEXT NOT NULL CHECK (scope IN ('publish', 'ingest', 'read')),
+    hash        TEXT NOT NULL UNIQUE,
+    created_at  INTEGER NOT NULL,
+    revoked_at  INTEGER
+) STRICT;
+"#,
 ];
 
 /// What can go wrong in the store.
@@ -216,6 +228,9 @@ pub enum Error {
         /// The version asked for.
         version: Option<u32>,
     },
+    /// The operating system gave no random bytes (a new API token).
+    #[error("cannot draw random bytes: {0}")]
+    Random(String),
 }
 
 /// `Result` with the store's [`Error`].
@@ -624,6 +639,15 @@ impl Tx<'_> {
             .at(self.path)?;
         stmt.execute(params![id, profile, nanos(now)]).at(self.path)?;
         Ok(())
+    }
+
+    /// Adds a contact with this profile unless one with the id exists; returns whether it was new.
+    pub fn ensure_contact(&self, id: &str, profile: &str, now: Timestamp) -> Result<bool> {
+        let mut stmt = self
+            .tx
+            .prepare_cached("INSERT INTO contacts (id, profile, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING")
+            .at(self.path)?;
+        Ok(stmt.execute(params![id, profile, nanos(now)]).at(self.path)? == 1)
     }
 
     /// Records a consent change's evidence.
