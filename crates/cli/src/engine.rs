@@ -254,37 +254,22 @@ fn is_zero(n: &u64) -> bool {
     *n == 0
 }
 
-/// `POST URL/v1/journeys`: the answer's JSON, or `None` when the journey has errors (printed
-/// as the local publish prints them). Any other refusal is an error with the server's message.
+/// `POST URL/v1/journeys` (the service's one client of a server): the answer's JSON, or `None`
+/// when the journey has errors (printed as the local publish prints them). Any other refusal is
+/// an error with the server's status and message.
 fn publish_remote(server: &str, token: &str, name: &str, text: &str, args: &PublishArgs) -> anyhow::Result<Option<serde_json::Value>> {
     if args.seed != 0 {
         bail!("--seed applies to --db only (the server picks its own)");
     }
-    let url = format!("{}/v1/journeys?dry_run={}&migrate={}", server.trim_end_matches('/'), args.dry_run, args.migrate);
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the async runtime")?;
-    let (status, body) = runtime
-        .block_on(async {
-            let client = reqwest::Client::builder().timeout(Duration::from_secs(60)).build()?;
-            let response =
-                client.post(&url).bearer_auth(token).header("content-type", "application/json").body(text.to_string()).send().await?;
-            let status = response.status();
-            Ok::<_, reqwest::Error>((status, response.text().await?))
-        })
-        .with_context(|| format!("cannot reach {server}"))?;
-    let value: serde_json::Value =
-        serde_json::from_str(&body).with_context(|| format!("{server} answered {status} with a body that is not JSON"))?;
-    if status.is_success() {
-        return Ok(Some(value));
+    let remote = itinera_service::RemoteServer::new(server, token)?;
+    match remote.publish(text, args.dry_run, args.migrate) {
+        Ok(answer) => Ok(Some(answer)),
+        Err(itinera_service::Error::Invalid { diagnostics, .. }) if !diagnostics.is_empty() => {
+            print_diagnostics(name, &diagnostics, "nothing was published");
+            Ok(None)
+        }
+        Err(err) => bail!("{server} refused the journey: {err}"),
     }
-    let error = &value["error"];
-    if status == reqwest::StatusCode::UNPROCESSABLE_ENTITY
-        && let Ok(diagnostics) = serde_json::from_value::<Vec<itinera_model::Diagnostic>>(error["diagnostics"].clone())
-    {
-        print_diagnostics(name, &diagnostics, "nothing was published");
-        return Ok(None);
-    }
-    let message = error["message"].as_str().unwrap_or("(no message)");
-    bail!("{server} refused the journey ({status}): {message}")
 }
 
 /// `itinera contacts import`.

@@ -196,6 +196,9 @@ pub enum ServeError {
     /// No secret could be drawn from the operating system.
     #[error("cannot draw a random API token: {0}")]
     Token(String),
+    /// `--config` cannot be used (names the file, line and field).
+    #[error("--config {0}")]
+    Config(String),
     /// Neither a folder nor an engine database was given.
     #[error("nothing to serve: give --dir FOLDER (the editor's files), --db DB (the engine and /v1), or both")]
     Nothing,
@@ -293,9 +296,32 @@ impl Server {
         let addr = SocketAddr::from((options.bind, options.port));
         let listener = TcpListener::bind(addr).await.map_err(|cause| ServeError::Bind { addr, cause })?;
         let addr = listener.local_addr().map_err(|cause| ServeError::Bind { addr, cause })?;
+        // Providers, webhooks and event sources: checked (secrets resolved) before anything runs.
+        #[cfg(feature = "http")]
+        let config = match &options.config {
+            Some(path) if options.db.is_none() => {
+                return Err(ServeError::Config(format!("{}: a config needs an engine: give --db DB as well", path.display())));
+            }
+            Some(path) => Some(itinera_providers::config::Config::load(path).map_err(|e| ServeError::Config(e.to_string()))?),
+            None => None,
+        };
+        #[cfg(not(feature = "http"))]
+        if let Some(path) = &options.config {
+            return Err(ServeError::Config(format!("{}: this build has no message providers (the `http` feature)", path.display())));
+        }
         let (live, api, engine_note) = match &options.db {
             Some(db) => {
-                let (engine, note) = LiveEngine::start(db).map_err(ServeError::Engine)?;
+                #[cfg(feature = "http")]
+                let started = match &config {
+                    Some(config) => {
+                        let (sinks, note) = itinera_providers::sinks(config, db).map_err(|e| ServeError::Config(e.to_string()))?;
+                        LiveEngine::start_with(db, sinks, note)
+                    }
+                    None => LiveEngine::start(db),
+                };
+                #[cfg(not(feature = "http"))]
+                let started = LiveEngine::start(db);
+                let (engine, note) = started.map_err(ServeError::Engine)?;
                 let note = format!("engine database {}; {note}", engine.db().display());
                 let engine = Arc::new(engine);
                 let api = Api::new(engine.clone()).map_err(ServeError::Engine)?;
@@ -315,6 +341,21 @@ impl Server {
             api,
         });
         let mut extra = options.extra_routes;
+        // The inbound webhooks (404 "not configured" for what the config does not set up).
+        if let Some(live) = &state.live {
+            #[cfg(feature = "http")]
+            let hooks = match &config {
+                Some(config) => webhooks::from_config(config),
+                None => webhooks::Webhooks::none(),
+            };
+            #[cfg(not(feature = "http"))]
+            let hooks = webhooks::Webhooks::none();
+            let routes = webhooks::routes(live.clone(), hooks);
+            extra = Some(match extra {
+                Some(given) => given.merge(routes),
+                None => routes,
+            });
+        }
         if let (Some(build), Some(api)) = (&options.engine_routes, &state.api) {
             let routes = (build.0)(api);
             extra = Some(match extra {
@@ -692,6 +733,28 @@ fn run_command(state: &AppState, command: &str, body: &[u8], cancel: &Cancel) ->
         "list_outbox" => {
             let args::ListOutbox { journey, limit } = parse(command, args)?;
             answer(live()?.list_outbox(&journey, limit)?)
+        }
+        // A server's /v1 API, for "Publish to server…" and its stats: the browser editor keeps no
+        // tokens here (the page sends one with each call).
+        #[cfg(feature = "http")]
+        "server_tokens" => {
+            let args::ServerTokensArgs { url } = parse(command, args)?;
+            answer(itinera_service::server_tokens(&itinera_service::NoTokens, &url))
+        }
+        #[cfg(feature = "http")]
+        "server_publish" => {
+            let args::ServerPublish { server, journey, dry_run, migrate } = parse(command, args)?;
+            answer(itinera_service::server_publish(&itinera_service::NoTokens, &server, &journey, dry_run, migrate)?)
+        }
+        #[cfg(feature = "http")]
+        "server_stats" => {
+            let args::ServerStats { server, journey } = parse(command, args)?;
+            answer(itinera_service::server_stats(&itinera_service::NoTokens, &server, &journey)?)
+        }
+        #[cfg(feature = "http")]
+        "server_timeline" => {
+            let args::ServerTimeline { server, contact } = parse(command, args)?;
+            answer(itinera_service::server_timeline(&itinera_service::NoTokens, &server, &contact)?)
         }
         other => Err(Error::NotFound(format!("unknown command `{}`", other.chars().take(64).collect::<String>()))),
     }

@@ -84,6 +84,33 @@ impl Webhooks {
     }
 }
 
+/// What the routes check against, from a loaded itinera.toml (its secrets resolved).
+#[cfg(feature = "http")]
+pub fn from_config(config: &itinera_providers::config::Config) -> Webhooks {
+    let channels = &config.channels;
+    let whatsapp = channels.whatsapp.as_ref().and_then(|wa| {
+        Some(WhatsAppHook {
+            app_secret: wa.app_secret.secret()?.expose().as_bytes().to_vec(),
+            verify_token: wa.verify_token.secret()?.expose().to_string(),
+            phone_number_id: Some(wa.phone_number_id.clone()),
+        })
+    });
+    let twilio =
+        channels.sms.as_ref().and_then(|sms| Some(TwilioHook { auth_token: sms.auth_token.secret()?.expose().as_bytes().to_vec() }));
+    let unsubscribe = channels.email.as_ref().and_then(|email| email.unsubscribe_secret.secret()).map(|secret| {
+        let key = secret.expose().as_bytes().to_vec();
+        Arc::new(move |token: &str| itinera_providers::unsubscribe::verify(&key, token)) as VerifyToken
+    });
+    Webhooks {
+        public_url: config.public_url.clone(),
+        whatsapp,
+        twilio,
+        unsubscribe,
+        sources: config.event_sources(),
+        classify: Arc::new(itinera_providers::inbound::classify),
+    }
+}
+
 struct Hooks {
     live: Arc<LiveEngine>,
     config: Webhooks,

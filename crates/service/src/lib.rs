@@ -49,17 +49,19 @@ pub use api::{
 };
 pub use catalog::{SAMPLES_PREFIX, Template, list_templates};
 pub use error::{Error, ErrorKind};
+pub use inbound::{Failure, Inbound, InboundAnswer, Raw};
 pub use itinera_model::Report;
 pub use itinera_runtime::live::{ContactTimeline, EnrollmentPage, LiveCounts, OutboxEntry};
 pub use itinera_runtime::stats::JourneyStats;
 pub use itinera_runtime::status::VersionReport;
-pub use inbound::{Failure, Inbound, InboundAnswer, Raw};
-#[cfg(feature = "http")]
-pub use remote::{NoTokens, RemoteServer, ServerArgs, ServerTokens, TokenStore, server_publish, server_stats, server_timeline, server_tokens};
-#[cfg(all(feature = "http", feature = "keyring"))]
-pub use remote::KeyringTokens;
 pub use itinera_store::tokens::{Scope, TokenInfo};
 pub use live::{DEFAULT_LIMIT, EngineInfo, LiveEngine, NO_ENGINE, PublishAnswer, SentEvent, TestContact, VersionChange};
+#[cfg(all(feature = "http", feature = "keyring"))]
+pub use remote::KeyringTokens;
+#[cfg(feature = "http")]
+pub use remote::{
+    NoTokens, RemoteServer, ServerArgs, ServerTokens, TokenStore, server_publish, server_stats, server_timeline, server_tokens,
+};
 pub use workspace::{
     JOURNEY_SUFFIX, JourneyFile, JourneyListing, MAX_FILE_BYTES, MAX_FOLDER_DEPTH, SCENARIO_SUFFIX, SavedFile, ScenarioFile,
     ScenarioListing, Workspace, WorkspaceInfo, revision,
@@ -247,5 +249,52 @@ pub mod args {
         /// Rows answered (default 100, at most 1,000).
         #[serde(default)]
         pub limit: Option<usize>,
+    }
+
+    /// `server_tokens`.
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ServerTokensArgs {
+        /// The server's URL.
+        pub url: String,
+    }
+
+    /// `server_publish`.
+    #[cfg(feature = "http")]
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ServerPublish {
+        /// Which server, and the token.
+        pub server: crate::ServerArgs,
+        /// The journey (the editor's JSON value).
+        pub journey: Value,
+        /// Only the server's change impact.
+        #[serde(default)]
+        pub dry_run: bool,
+        /// Move contacts waiting at kept steps.
+        #[serde(default)]
+        pub migrate: bool,
+    }
+
+    /// `server_stats`.
+    #[cfg(feature = "http")]
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ServerStats {
+        /// Which server, and the token.
+        pub server: crate::ServerArgs,
+        /// The journey id.
+        pub journey: String,
+    }
+
+    /// `server_timeline`.
+    #[cfg(feature = "http")]
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ServerTimeline {
+        /// Which server, and the token.
+        pub server: crate::ServerArgs,
+        /// The contact id.
+        pub contact: String,
     }
 }

@@ -163,8 +163,15 @@ impl LiveEngine {
     /// inside one): messages are recorded to `DB.records.jsonl`, webhooks called over HTTP.
     /// Returns the engine and the sentence that says where messages go.
     pub fn start(db: impl Into<PathBuf>) -> Result<(LiveEngine, String), Error> {
+        let db = db.into();
+        let (sinks, note) = rt_live::default_sinks(&db, WEBHOOK_TIMEOUT).map_err(from_runtime)?;
+        LiveEngine::start_with(db, sinks, note)
+    }
+
+    /// [`LiveEngine::start`] with these channels (a server's configured providers); `note`
+    /// says where messages go.
+    pub fn start_with(db: impl Into<PathBuf>, sinks: itinera_runtime::Sinks, note: String) -> Result<(LiveEngine, String), Error> {
         let mut engine = LiveEngine::open(db)?;
-        let (sinks, note) = rt_live::default_sinks(&engine.db, WEBHOOK_TIMEOUT).map_err(from_runtime)?;
         let handle = Service::start(Options::new(&engine.db), sinks, std::sync::Arc::new(SystemClock)).map_err(from_runtime)?;
         engine.handle = Some(handle);
         Ok((engine, note))

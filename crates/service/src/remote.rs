@@ -69,8 +69,8 @@ impl RemoteServer {
         let message = body.pointer("/error/message").and_then(Value::as_str).unwrap_or("no message").to_string();
         let said = format!("server {} answered {status}: {message}", self.base);
         Err(match status {
-            401 => Error::NotAllowed(format!("server {}: the token was refused (unknown or revoked)", self.base)),
-            403 => Error::NotAllowed(format!("server {}: the token does not allow this ({message})", self.base)),
+            401 => Error::NotAllowed(format!("{said} (the token was refused: unknown or revoked)")),
+            403 => Error::NotAllowed(format!("{said} (the token's scope does not allow this)")),
             404 => Error::NotFound(said),
             409 => Error::Conflict(said),
             413 => Error::TooLarge(said),
@@ -195,12 +195,20 @@ pub fn server_tokens(tokens: &dyn TokenStore, url: &str) -> ServerTokens {
     ServerTokens { store: tokens.kind(), publish: tokens.load(url, "publish").is_some(), read: tokens.load(url, "read").is_some() }
 }
 
-fn with_server(tokens: &dyn TokenStore, args: &ServerArgs, scope: &str, call: impl FnOnce(&RemoteServer) -> Result<Value, Error>) -> Result<Value, Error> {
+fn with_server(
+    tokens: &dyn TokenStore,
+    args: &ServerArgs,
+    scope: &str,
+    call: impl FnOnce(&RemoteServer) -> Result<Value, Error>,
+) -> Result<Value, Error> {
     let given = args.token.as_deref().map(str::trim).filter(|t| !t.is_empty());
     let token = match given {
         Some(token) => token.to_string(),
         None => tokens.load(&args.url, scope).ok_or_else(|| {
-            Error::BadInput(format!("token: no {scope} token for {} (create one on the server: itinera token create --scope {scope})", args.url))
+            Error::BadInput(format!(
+                "token: no {scope} token for {} (create one on the server: itinera token create --scope {scope})",
+                args.url
+            ))
         })?,
     };
     let server = RemoteServer::new(&args.url, &token)?;
