@@ -24,7 +24,7 @@ pub struct MessageCounts {
     pub delivered: u64,
     /// Refused for good.
     pub failed: u64,
-    /// Read receipts (a provider result whose `status` is `read`).
+    /// Read receipts (the provider's `read` status webhook).
     pub read: u64,
     /// Not yet performed.
     pub pending: u64,
@@ -157,7 +157,7 @@ pub fn stats(store: &mut Store, journey: &str) -> Result<JourneyStats, Error> {
         // Outbox: messages per node and channel.
         let mut stmt = conn
             .prepare_cached(
-                "SELECT node, channel, status, delivered_at IS NOT NULL, CASE WHEN json_valid(result) THEN json_extract(result, '$.status') END IS 'read', COUNT(*)
+                "SELECT node, channel, status, delivered_at IS NOT NULL, read_at IS NOT NULL, COUNT(*)
                  FROM outbox WHERE journey = ?1 AND version = ?2 GROUP BY 1, 2, 3, 4, 5",
             )
             .map_err(sql)?;

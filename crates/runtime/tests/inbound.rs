@@ -151,6 +151,10 @@ fn receipts_and_a_button_reply_move_contacts_and_every_request_is_kept() {
             tx.conn().query_row("SELECT read_at FROM outbox WHERE contact = 'ana' AND channel = 'whatsapp'", [], |r| r.get(0)).unwrap();
         assert!(read.is_some(), "the read receipt is on the row");
     }
+    // The stats count it: three reminders sent, Ana's delivered and read, two failed.
+    let stats = itinera_runtime::stats::stats(engine.store(), "appointment-reminder").unwrap();
+    let wa = &stats.versions[0].messages["whatsapp"];
+    assert_eq!((wa.sent, wa.delivered, wa.read, wa.failed), (1, 1, 1, 2), "{wa:?}");
     // Ana taps Confirm on the reminder: the reply, by her phone number, takes the confirm port.
     let reply = Inbound::Message {
         channel: "whatsapp".into(),
