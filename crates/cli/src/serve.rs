@@ -61,6 +61,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    logging();
     let ui_dir = match (args.ui_dir, args.ui) {
         (Some(dir), _) => Some(dir),
         (None, true) => Some(default_ui_dir()),
@@ -106,4 +107,11 @@ fn default_ui_dir() -> PathBuf {
         return repository;
     }
     PathBuf::from("ui/dist")
+}
+
+/// Logs (refused webhooks, provider trouble) as text lines on stderr; `RUST_LOG` picks what
+/// (default: warnings, and the server's own notes). Secrets are never in a log line.
+fn logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).try_init();
 }

@@ -136,6 +136,7 @@ location = "/payload/scheduled_event/location/location"
     itinera(&["contacts", "import", "--db", &db, &contacts.display().to_string()]);
     let read_token = itinera(&["token", "create", "--db", &db, "--scope", "read"]).trim().to_string();
 
+    let log = dir.path().join("serve.log");
     let mut child = Command::new(env!("CARGO_BIN_EXE_itinera"))
         .args(["serve", "--db", &db, "--port", "0", "--config", &config.display().to_string()])
         .env("E2E_WA_ACCESS_TOKEN", "wa-access-token")
@@ -143,7 +144,7 @@ location = "/payload/scheduled_event/location/location"
         .env("E2E_WA_VERIFY_TOKEN", "wa-verify")
         .env("E2E_CALENDLY_KEY", CALENDLY_KEY)
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
     let mut line = String::new();
@@ -221,6 +222,10 @@ location = "/payload/scheduled_event/location/location"
         .await
         .unwrap();
     assert_eq!(forged.status(), 403);
+    // Logged, with why, and no secret in the log.
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(logged.contains("inbound webhook refused") && logged.contains("signature does not match"), "{logged}");
+    assert!(!logged.contains(APP_SECRET) && !logged.contains("wa-access-token") && !logged.contains(CALENDLY_KEY), "{logged}");
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(!timeline().await.to_string().contains("thank_you"), "a forged reply moved the contact");
     assert_eq!(api.seen.lock().unwrap().len(), 1);

@@ -456,7 +456,7 @@ async fn deployments_add_routes_next_to_v1() {
     let hooks = itinera_server::EngineRoutes(std::sync::Arc::new(|api: &std::sync::Arc<itinera_service::Api>| {
         let api = api.clone();
         axum::Router::new().route(
-            "/hooks/ping",
+            "/custom/ping",
             post(move || {
                 let api = api.clone();
                 async move {
@@ -467,16 +467,16 @@ async fn deployments_add_routes_next_to_v1() {
             }),
         )
     }));
-    let extra = axum::Router::new().route("/unsubscribe/{token}", axum::routing::get(|| async { "page" }));
+    let extra = axum::Router::new().route("/extra/{token}", axum::routing::get(|| async { "page" }));
     let options = ServeOptions { engine_routes: Some(hooks), extra_routes: Some(extra), ..ServeOptions::engine(&db) };
     let server = Server::bind(options).await.expect("binds");
     let url = server.url();
     let (stop, stopped) = oneshot::channel::<()>();
     let task = tokio::spawn(async move { server.run_until(async { drop(stopped.await) }).await.expect("serves") });
     let http = reqwest::Client::new();
-    let pinged = http.post(format!("{url}/hooks/ping")).send().await.unwrap();
+    let pinged = http.post(format!("{url}/custom/ping")).send().await.unwrap();
     assert_eq!(pinged.text().await.unwrap(), "1");
-    assert_eq!(http.get(format!("{url}/unsubscribe/abc")).send().await.unwrap().text().await.unwrap(), "page");
+    assert_eq!(http.get(format!("{url}/extra/abc")).send().await.unwrap().text().await.unwrap(), "page");
     let contact: Value = http.get(format!("{url}/v1/contacts/h")).bearer_auth(&read).send().await.unwrap().json().await.unwrap();
     assert_eq!(contact["id"], "h");
     let _ = stop.send(());
