@@ -56,16 +56,21 @@ pub fn twilio(auth_token: &[u8], url: &str, params: &[(String, String)], signatu
     const NAME: &str = "X-Twilio-Signature";
     let value = header(NAME, signature)?;
     let expected = base64_digest(NAME, value)?;
+    check(twilio_mac(auth_token, url, params), &expected)
+}
+
+/// HMAC-SHA1 with the auth token over the URL, then each parameter's name and value sorted by
+/// name (stable: repeated names keep the order they came in).
+fn twilio_mac(auth_token: &[u8], url: &str, params: &[(String, String)]) -> HmacSha1 {
     let mut mac = <HmacSha1 as KeyInit>::new_from_slice(auth_token).expect("HMAC accepts any key length");
     mac.update(url.as_bytes());
     let mut sorted: Vec<&(String, String)> = params.iter().collect();
-    // Stable: repeated names keep the order they came in.
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     for (name, value) in sorted {
         mac.update(name.as_bytes());
         mac.update(value.as_bytes());
     }
-    check(mac, &expected)
+    mac
 }
 
 /// Shopify: `X-Shopify-Hmac-Sha256: <base64 HMAC-SHA256(secret, raw body)>`.
@@ -139,15 +144,7 @@ pub mod sign {
 
     /// The `X-Twilio-Signature` value of a request.
     pub fn twilio(auth_token: &[u8], url: &str, params: &[(String, String)]) -> String {
-        let mut mac = <HmacSha1 as KeyInit>::new_from_slice(auth_token).expect("HMAC accepts any key length");
-        mac.update(url.as_bytes());
-        let mut sorted: Vec<&(String, String)> = params.iter().collect();
-        sorted.sort_by(|a, b| a.0.cmp(&b.0));
-        for (name, value) in sorted {
-            mac.update(name.as_bytes());
-            mac.update(value.as_bytes());
-        }
-        STANDARD.encode(mac.finalize().into_bytes())
+        STANDARD.encode(twilio_mac(auth_token, url, params).finalize().into_bytes())
     }
 
     /// The `X-Shopify-Hmac-Sha256` value of a body.

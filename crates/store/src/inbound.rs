@@ -104,7 +104,8 @@ impl Tx<'_> {
     }
 }
 
-fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxItem> {
+/// An outbox row from `SELECT seq, key, enrollment, journey, version, contact, effect, attempts`.
+pub(crate) fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxItem> {
     Ok(OutboxItem {
         seq: r.get(0)?,
         key: r.get(1)?,

@@ -929,21 +929,10 @@ impl Tx<'_> {
                  WHERE status = 'pending' AND next_attempt <= ?1 ORDER BY next_attempt, seq LIMIT ?2",
             )
             .at(self.path)?;
-        stmt.query_map(params![nanos(now), limit as i64], |r| {
-            Ok(OutboxItem {
-                seq: r.get(0)?,
-                key: r.get(1)?,
-                enrollment: r.get(2)?,
-                journey: r.get(3)?,
-                version: r.get(4)?,
-                contact: r.get(5)?,
-                effect: r.get(6)?,
-                attempts: r.get(7)?,
-            })
-        })
-        .at(self.path)?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .at(self.path)
+        stmt.query_map(params![nanos(now), limit as i64], inbound::outbox_row)
+            .at(self.path)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .at(self.path)
     }
 
     /// The channel took the effect (or finally refused it): no more attempts.
@@ -1000,20 +989,7 @@ impl Tx<'_> {
                  WHERE channel = ?1 AND provider_id = ?2 ORDER BY seq DESC LIMIT 1",
             )
             .at(self.path)?;
-        stmt.query_row(params![channel, provider_id], |r| {
-            Ok(OutboxItem {
-                seq: r.get(0)?,
-                key: r.get(1)?,
-                enrollment: r.get(2)?,
-                journey: r.get(3)?,
-                version: r.get(4)?,
-                contact: r.get(5)?,
-                effect: r.get(6)?,
-                attempts: r.get(7)?,
-            })
-        })
-        .optional()
-        .at(self.path)
+        stmt.query_row(params![channel, provider_id], inbound::outbox_row).optional().at(self.path)
     }
 
     /// The interpreter counted the message with this key as delivered (a receipt, or its
