@@ -154,8 +154,11 @@ fn an_outage_ends_with_every_message_delivered_exactly_once() {
         // Few attempts: an outage that counted every failure would fail these messages.
         options.max_attempts = 3;
         let handle = Service::start(options, sinks, clock.clone()).unwrap();
-        // 40 minutes in 5-second steps: the circuit opens, probes, and closes.
-        for _ in 0..480 {
+        // 5-second steps of the engine's clock until every message is taken: the circuit opens,
+        // probes, and closes. Bounded by wall time, not by steps, so a busy machine only makes
+        // it slower (each step waits for the engine to settle).
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        while std::time::Instant::now() < deadline {
             settle().await;
             if graph.accepted.lock().unwrap().len() == n && graph.calls.load(Ordering::SeqCst) > 0 {
                 break;
@@ -227,12 +230,16 @@ fn an_opt_out_at_the_provider_revokes_consent_and_takes_the_failed_port() {
         let mut options = Options::new(&db);
         options.poll = Duration::from_millis(10);
         let handle = Service::start(options, sinks, clock.clone()).unwrap();
-        for _ in 0..10 {
+        // Until both messages reached the fake (bounded by wall time: a busy machine is slower).
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while graph.calls.load(Ordering::SeqCst) < 2 && std::time::Instant::now() < deadline {
             settle().await;
         }
+        settle().await;
         clock.advance(SignedDuration::from_mins(2));
         handle.wake();
-        for _ in 0..10 {
+        // Until both contacts finished (the accepted one at its delivery deadline).
+        while outcomes(&db).0.iter().any(|(_, outcome)| outcome != "exited") && std::time::Instant::now() < deadline {
             settle().await;
         }
         handle.stop().await.unwrap();
