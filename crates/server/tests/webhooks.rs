@@ -203,3 +203,57 @@ async fn one_click_unsubscribe_needs_a_post_and_a_good_token() {
     assert_eq!(consent(), 0);
     assert_eq!(f.count("SELECT COUNT(*) FROM consent_evidence WHERE contact = 'ana' AND granted = 0 AND source LIKE 'one-click%'"), 1);
 }
+
+/// The routes as `serve --config` builds them: the email channel's own unsubscribe token (the
+/// one its `List-Unsubscribe` header carries) revokes consent; the WhatsApp secrets come from the
+/// environment the config names.
+#[tokio::test]
+async fn a_loaded_config_checks_with_its_own_secrets() {
+    let f = start().await;
+    let text = r#"public_url = "https://journeys.example.com"
+[channels.whatsapp]
+provider = "whatsapp_cloud"
+phone_number_id = "106540352242922"
+access_token = "env:WA_ACCESS_TOKEN"
+app_secret = "env:WA_APP_SECRET"
+verify_token = "env:WA_VERIFY_TOKEN"
+[channels.email]
+provider = "smtp"
+url = "smtp://localhost:2525"
+from = "Clinic <hello@example.com>"
+unsubscribe_secret = "env:UNSUB"
+"#;
+    let env = |name: &str| Some(format!("value-of-{name}"));
+    let config = itinera_providers::config::Config::parse("itinera.toml", text, &env).unwrap();
+    let live = Arc::new(LiveEngine::open(&f.db).unwrap());
+    let router = webhooks::routes(live, webhooks::from_config(&config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let http = reqwest::Client::new();
+    // The link the email channel writes for Ana.
+    let link = itinera_providers::email::unsubscribe_url(&url, b"value-of-UNSUB", "ana");
+    assert_eq!(http.post(&link).body("List-Unsubscribe=One-Click").send().await.unwrap().status(), 200);
+    assert_eq!(f.count("SELECT json_extract(profile, '$.consent.email') FROM contacts WHERE id = 'ana'"), 0);
+    // A token made with another secret is not ours.
+    let other = itinera_providers::email::unsubscribe_url(&url, b"another secret", "ana");
+    assert_eq!(http.post(&other).body("List-Unsubscribe=One-Click").send().await.unwrap().status(), 404);
+    // WhatsApp: the app secret and verify token are the environment's values.
+    let body = wa_reply("confirm");
+    let signed = http
+        .post(format!("{url}/webhooks/whatsapp"))
+        .header("X-Hub-Signature-256", sign::meta(b"value-of-WA_APP_SECRET", &body))
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed.status(), 200);
+    let hs = http
+        .get(format!("{url}/webhooks/whatsapp?hub.mode=subscribe&hub.verify_token=value-of-WA_VERIFY_TOKEN&hub.challenge=42"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(hs.text().await.unwrap(), "42");
+    // Twilio is not configured here: its route says so.
+    assert_eq!(http.post(format!("{url}/webhooks/twilio")).body("a=b").send().await.unwrap().status(), 404);
+}
