@@ -94,42 +94,18 @@ pub fn stats(store: &mut Store, journey: &str) -> Result<JourneyStats, Error> {
             published_at: v.published_at,
             entered: 0,
             waiting: 0,
-            outcomes: ["exited", "goal", "left", "waiting", "not_entered"].iter().map(|o| (o.to_string(), 0)).collect(),
+            outcomes: BTreeMap::new(),
             goal_conversion: 0.0,
             messages: BTreeMap::new(),
             nodes: BTreeMap::new(),
         };
-        // Enrollments: outcomes, and where they wait.
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT status, outcome, node, COUNT(*), SUM(entries > 0) FROM enrollments WHERE journey = ?1 AND version = ?2
-                 GROUP BY status, outcome, node",
-            )
-            .map_err(sql)?;
-        let rows = stmt
-            .query_map(params![journey, v.version], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, i64>(3)? as u64,
-                    r.get::<_, i64>(4)? as u64,
-                ))
-            })
-            .map_err(sql)?;
-        for row in rows {
-            let (status, outcome, node, count, entered) = row.map_err(sql)?;
-            stats.entered += entered;
-            let word = match status.as_str() {
-                "waiting" => "waiting".to_string(),
-                "done" => outcome.unwrap_or_else(|| "exited".into()),
-                _ => "not_entered".to_string(),
-            };
-            *stats.outcomes.entry(word).or_default() += count;
-            if status == "waiting" {
-                stats.waiting += count;
-                stats.nodes.entry(node.unwrap_or_default()).or_default().waiting += count;
-            }
+        // Enrollments: outcomes, and where they wait (the same counts as `status`).
+        let flows = crate::status::flow_counts(conn, journey, v.version).map_err(sql)?;
+        stats.entered = flows.entered;
+        stats.outcomes = flows.outcomes;
+        for (node, waiting) in flows.waiting {
+            stats.waiting += waiting;
+            stats.nodes.entry(node).or_default().waiting += waiting;
         }
         let goals = stats.outcomes.get("goal").copied().unwrap_or(0);
         stats.goal_conversion = if stats.entered == 0 { 0.0 } else { goals as f64 / stats.entered as f64 };

@@ -53,39 +53,13 @@ pub fn status(store: &mut Store, journey: Option<&str>) -> Result<Vec<VersionRep
             published_at: v.published_at,
             entered: 0,
             waiting: BTreeMap::new(),
-            outcomes: ["exited", "goal", "left", "waiting", "not_entered"].iter().map(|o| (o.to_string(), 0)).collect(),
+            outcomes: BTreeMap::new(),
             messages: BTreeMap::new(),
         };
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT status, outcome, node, COUNT(*), SUM(entries > 0) FROM enrollments WHERE journey = ?1 AND version = ?2
-                 GROUP BY status, outcome, node",
-            )
-            .map_err(sql)?;
-        let rows = stmt
-            .query_map(rusqlite_params(&v.journey, v.version), |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, i64>(4)?,
-                ))
-            })
-            .map_err(sql)?;
-        for row in rows {
-            let (status, outcome, node, count, entered) = row.map_err(sql)?;
-            report.entered += entered as u64;
-            let word = match status.as_str() {
-                "waiting" => "waiting".to_string(),
-                "done" => outcome.unwrap_or_else(|| "exited".into()),
-                _ => "not_entered".to_string(),
-            };
-            *report.outcomes.entry(word).or_default() += count as u64;
-            if status == "waiting" {
-                *report.waiting.entry(node.unwrap_or_default()).or_default() += count as u64;
-            }
-        }
+        let flows = flow_counts(conn, &v.journey, v.version).map_err(sql)?;
+        report.entered = flows.entered;
+        report.outcomes = flows.outcomes;
+        report.waiting = flows.waiting;
         let mut stmt = conn
             .prepare_cached(
                 "SELECT channel, status, delivered_at IS NOT NULL, COUNT(*) FROM outbox WHERE journey = ?1 AND version = ?2
@@ -111,6 +85,53 @@ pub fn status(store: &mut Store, journey: Option<&str>) -> Result<Vec<VersionRep
         out.push(report);
     }
     Ok(out)
+}
+
+/// One version's flows (enrollments): how many entered, how many per outcome, where they wait.
+pub(crate) struct FlowCounts {
+    /// Flows that entered.
+    pub entered: u64,
+    /// Flows per outcome word (every word present, 0 when none).
+    pub outcomes: BTreeMap<String, u64>,
+    /// Flows waiting now, per node id.
+    pub waiting: BTreeMap<String, u64>,
+}
+
+/// [`FlowCounts`] of a version, by SQLite (`GROUP BY` over its enrollments): the one place that
+/// turns an enrollment's status into its outcome word for `status` and the stats.
+pub(crate) fn flow_counts(conn: &rusqlite::Connection, journey: &str, version: u32) -> rusqlite::Result<FlowCounts> {
+    let mut counts = FlowCounts {
+        entered: 0,
+        outcomes: ["exited", "goal", "left", "waiting", "not_entered"].iter().map(|o| (o.to_string(), 0)).collect(),
+        waiting: BTreeMap::new(),
+    };
+    let mut stmt = conn.prepare_cached(
+        "SELECT status, outcome, node, COUNT(*), SUM(entries > 0) FROM enrollments WHERE journey = ?1 AND version = ?2
+         GROUP BY status, outcome, node",
+    )?;
+    let rows = stmt.query_map(rusqlite_params(journey, version), |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, i64>(3)?,
+            r.get::<_, i64>(4)?,
+        ))
+    })?;
+    for row in rows {
+        let (status, outcome, node, count, entered) = row?;
+        counts.entered += entered as u64;
+        let word = match status.as_str() {
+            "waiting" => "waiting".to_string(),
+            "done" => outcome.unwrap_or_else(|| "exited".into()),
+            _ => "not_entered".to_string(),
+        };
+        *counts.outcomes.entry(word).or_default() += count as u64;
+        if status == "waiting" {
+            *counts.waiting.entry(node.unwrap_or_default()).or_default() += count as u64;
+        }
+    }
+    Ok(counts)
 }
 
 fn rusqlite_params(journey: &str, version: u32) -> (String, u32) {
