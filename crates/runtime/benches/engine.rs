@@ -7,8 +7,10 @@
 //! * batched inserts: the same rows, 1,000 per transaction.
 //!
 //! Prints each rate, the engine's steps/s (goal ≥ 20,000 on 2 cores) and its ratio to the
-//! batched-insert rate (goal ≥ 10 %), the rows the engine wrote per step, and the process's peak
-//! resident memory (VmHWM) after the engine run alone (reset through /proc/self/clear_refs).
+//! batched-insert rate (goal ≥ 10 %), the same ratio per CPU second (user + system time of the
+//! process, all threads: steadier than wall-clock rates when other work shares the machine), and
+//! the process's peak resident memory (VmHWM) after the engine run alone (reset through
+//! /proc/self/clear_refs).
 //!
 //! Run: `cargo bench -p itinera-runtime --bench engine` (`-- --quick`: 5,000 contacts).
 
@@ -63,21 +65,19 @@ fn row(i: usize) -> (String, String) {
     )
 }
 
-fn one_row_transactions(dir: &Path, n: usize) -> f64 {
+fn one_row_transactions(dir: &Path, n: usize) -> usize {
     let mut conn = connection(&dir.join("one.db"));
-    let start = Instant::now();
     for i in 0..n {
         let tx = conn.transaction().expect("tx");
         let (k, v) = row(i);
         tx.execute("INSERT INTO t (k, v) VALUES (?1, ?2)", params![k, v]).expect("insert");
         tx.commit().expect("commit");
     }
-    n as f64 / start.elapsed().as_secs_f64()
+    n
 }
 
-fn batched_inserts(dir: &Path, n: usize) -> f64 {
+fn batched_inserts(dir: &Path, n: usize) -> usize {
     let mut conn = connection(&dir.join("batch.db"));
-    let start = Instant::now();
     for chunk in (0..n).collect::<Vec<_>>().chunks(1000) {
         let tx = conn.transaction().expect("tx");
         {
@@ -89,7 +89,28 @@ fn batched_inserts(dir: &Path, n: usize) -> f64 {
         }
         tx.commit().expect("commit");
     }
-    n as f64 / start.elapsed().as_secs_f64()
+    n
+}
+
+/// CPU seconds (user + system) this process has used so far, all threads: `/proc/self/stat`'s
+/// utime and stime, in clock ticks of 1/100 s. On a machine shared with other work, wall-clock
+/// rates of two phases measured seconds apart can differ by 2× for no reason of their own; their
+/// rates per CPU second are steadier.
+fn cpu_secs() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    // After the name: state is field 3, so utime (14) and stime (15) are at 11 and 12.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Runs `work` (which answers how many rows or steps it did) and returns (per wall second, per CPU second).
+fn rates(work: impl FnOnce() -> usize) -> (f64, f64) {
+    let (wall, cpu) = (Instant::now(), cpu_secs());
+    let n = work() as f64;
+    (n / wall.elapsed().as_secs_f64(), n / (cpu_secs() - cpu).max(0.01))
 }
 
 fn peak_kib() -> Option<u64> {
@@ -113,15 +134,16 @@ fn main() {
 
     // `--engine-only` skips the baselines (for a profiler).
     let baselines = !std::env::args().any(|a| a == "--engine-only");
-    let one = if baselines { one_row_transactions(dir.path(), rows) } else { f64::NAN };
-    let batched = if baselines { batched_inserts(dir.path(), rows * 10) } else { f64::NAN };
-    println!("baseline: one-row transactions   {one:>10.0} rows/s");
-    println!("baseline: batched inserts (1000) {batched:>10.0} rows/s");
+    let (one, one_cpu) = if baselines { rates(|| one_row_transactions(dir.path(), rows)) } else { (f64::NAN, f64::NAN) };
+    let (batched, batched_cpu) = if baselines { rates(|| batched_inserts(dir.path(), rows * 10)) } else { (f64::NAN, f64::NAN) };
+    println!("baseline: one-row transactions   {one:>10.0} rows/s ({one_cpu:.0} per CPU second)");
+    println!("baseline: batched inserts (1000) {batched:>10.0} rows/s ({batched_cpu:.0} per CPU second)");
 
     reset_peak();
     let before = peak_kib();
     let store = Store::open(dir.path().join("engine.db")).expect("store");
     let start = Instant::now();
+    let cpu_start = cpu_secs();
     let mut kept = 0usize;
     let (summary, figures) = itinera_runtime::replay::replay(&text, &journey, &scenario, store, &Detail::None, &mut |_| {
         kept += 1;
@@ -129,7 +151,9 @@ fn main() {
     })
     .expect("replays");
     let secs = start.elapsed().as_secs_f64();
+    let cpu = (cpu_secs() - cpu_start).max(0.01);
     let steps_per_sec = figures.steps as f64 / secs;
+    let steps_per_cpu = figures.steps as f64 / cpu;
     assert_eq!(kept, contacts);
     println!(
         "engine: {contacts} contacts, {} entered, {} inputs, {} steps, {} outbox rows, {} transactions in {secs:.2} s",
@@ -146,6 +170,10 @@ fn main() {
         "engine: {steps_per_sec:>10.0} steps/s (goal >= 20,000); {:.1} % of the batched-insert rate (goal >= 10 %); {:.2}x the one-row-transaction rate",
         100.0 * steps_per_sec / batched,
         steps_per_sec / one
+    );
+    println!(
+        "engine: {steps_per_cpu:>10.0} steps per CPU second ({cpu:.2} CPU s); {:.1} % of the batched inserts per CPU second (the steadier ratio on a busy machine)",
+        100.0 * steps_per_cpu / batched_cpu
     );
     if let (Some(b), Some(p)) = (before, peak_kib()) {
         println!("engine: peak resident memory {:.1} MiB (process before the run: {:.1} MiB)", p as f64 / 1024.0, b as f64 / 1024.0);

@@ -67,6 +67,8 @@ pub fn replay(
     detail: &Detail,
     sink: &mut dyn FnMut(ContactReport) -> Result<(), Error>,
 ) -> Result<(Summary, Figures), Error> {
+    let mut store = store;
+    store.checkpoint_in_background()?;
     let mut engine = Engine::new(store);
     let start = scenario.start;
     {
@@ -195,8 +197,9 @@ pub fn replay(
     };
     let mut counter = SummaryCounter::new(journey, &program);
     let journey_id = journey.id.clone();
+    // One read transaction for the whole report (nothing writes any more).
+    let tx = engine.store().read()?;
     for id in order {
-        let tx = engine.store().read()?;
         let mut flows = Vec::new();
         for row in tx.enrollments_of(&id)?.into_iter().filter(|r| r.journey == journey_id) {
             let state: ContactState = serde_json::from_str(&row.state).map_err(|e| Error::Internal(e.to_string()))?;
@@ -252,7 +255,6 @@ pub fn replay(
                 subject: m.subject,
             });
         }
-        drop(tx);
         counter.contact(outcome, entered);
         let keep = wants(&id);
         let truncated = keep && (steps.len() > MAX_KEPT_STEPS || messages.len() > MAX_KEPT_STEPS);
@@ -268,6 +270,7 @@ pub fn replay(
             truncated,
         })?;
     }
+    drop(tx);
     figures.report_secs = clock.elapsed().as_secs_f64();
     Ok((counter.finish(), figures))
 }

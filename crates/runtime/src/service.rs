@@ -105,7 +105,8 @@ impl Service {
             }
             Err(std::fs::TryLockError::Error(source)) => return Err(Error::Io { path: lock_path.display().to_string(), source }),
         }
-        let store = Store::open(&options.db)?;
+        let mut store = Store::open(&options.db)?;
+        store.checkpoint_in_background()?;
         let mut engine = Engine::new(store);
         engine.max_attempts = options.max_attempts;
         let (tx, rx) = watch::channel(None);

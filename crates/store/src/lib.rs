@@ -231,6 +231,14 @@ pub enum Error {
     /// The operating system gave no random bytes (a new API token).
     #[error("cannot draw random bytes: {0}")]
     Random(String),
+    /// The operating system refused something else (a thread).
+    #[error("database {path}: {message}")]
+    Io {
+        /// The database file.
+        path: String,
+        /// What failed.
+        message: String,
+    },
 }
 
 /// `Result` with the store's [`Error`].
@@ -423,6 +431,30 @@ pub struct ConsentEvidence {
 pub struct Store {
     conn: Connection,
     path: String,
+    checkpointer: Option<Checkpointer>,
+}
+
+/// WAL pages the writer checkpoints itself after a commit (`wal_autocheckpoint`): 16,000 pages
+/// (64 MiB) rather than SQLite's 1,000; with [`Store::checkpoint_in_background`], a safety net
+/// four times as far.
+const AUTOCHECKPOINT_PAGES: i64 = 16_000;
+/// The WAL size at which the background checkpointer copies it into the database.
+const BACKGROUND_CHECKPOINT_BYTES: u64 = 16 << 20;
+
+/// A thread that checkpoints the WAL on a connection of its own ([`Store::checkpoint_in_background`]).
+#[derive(Debug)]
+struct Checkpointer {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
 }
 
 impl Store {
@@ -456,10 +488,46 @@ impl Store {
         // Every query of a batch stays prepared (rusqlite keeps 16 by default; a batch uses more).
         conn.set_prepared_statement_cache_capacity(64);
         conn.pragma_update(None, "temp_store", "MEMORY").map_err(sql)?;
-        conn.pragma_update(None, "wal_autocheckpoint", 16000).map_err(sql)?;
+        conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_PAGES).map_err(sql)?;
         let migrations: Vec<M<'static>> = MIGRATIONS.iter().map(|m| M::up(m)).collect();
         Migrations::new(migrations).to_latest(&mut conn).map_err(|e| Error::Schema { path: path.clone(), message: e.to_string() })?;
-        Ok(Store { conn, path })
+        Ok(Store { conn, path, checkpointer: None })
+    }
+
+    /// Moves WAL checkpoints (copying committed pages from the `-wal` file into the database)
+    /// off the writer: a thread with a connection of its own runs a `PASSIVE` checkpoint whenever
+    /// the WAL has grown past 16 MiB, while the writer goes on committing (a passive checkpoint
+    /// never blocks it, and never loses a commit: it only copies what is committed). The writer
+    /// still checkpoints itself past four times its usual threshold, should the thread fall
+    /// behind. For the engine's long-lived store (`itinera run`, `serve`, `replay`); the thread
+    /// stops when the store is dropped. An in-memory database has no WAL: nothing to do.
+    pub fn checkpoint_in_background(&mut self) -> Result<()> {
+        if self.checkpointer.is_some() || self.path == ":memory:" {
+            return Ok(());
+        }
+        let path = self.path.clone();
+        let reader = Connection::open(&path).map_err(|source| Error::Sqlite { path: path.clone(), error: source })?;
+        reader.busy_timeout(std::time::Duration::from_millis(100)).map_err(|source| Error::Sqlite { path: path.clone(), error: source })?;
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", 4 * AUTOCHECKPOINT_PAGES)
+            .map_err(|source| Error::Sqlite { path: path.clone(), error: source })?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stopping = stop.clone();
+        let wal = PathBuf::from(format!("{path}-wal"));
+        let thread = std::thread::Builder::new()
+            .name("itinera-checkpoint".into())
+            .spawn(move || {
+                while !stopping.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    if std::fs::metadata(&wal).is_ok_and(|m| m.len() >= BACKGROUND_CHECKPOINT_BYTES) {
+                        // Busy or failed: the next round (or the writer's own safety net) tries again.
+                        let _ = reader.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                    }
+                }
+            })
+            .map_err(|e| Error::Io { path: path.clone(), message: format!("cannot start the checkpoint thread: {e}") })?;
+        self.checkpointer = Some(Checkpointer { stop, thread: Some(thread) });
+        Ok(())
     }
 
     /// The database file (as given), for messages.
@@ -1058,6 +1126,44 @@ fn enrollment_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Enrollment> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Writes `mib` MiB of committed rows (1 MiB per transaction) and returns the size of the
+    /// database file itself (not its WAL) a moment later.
+    fn write_and_measure(background: bool, mib: usize) -> u64 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("engine.db");
+        let mut store = Store::open(&path).unwrap();
+        if background {
+            store.checkpoint_in_background().unwrap();
+        }
+        store.conn.execute_batch("CREATE TABLE blob_rows (v BLOB NOT NULL)").unwrap();
+        for _ in 0..mib {
+            let tx = store.transaction().unwrap();
+            for _ in 0..16 {
+                tx.conn().execute("INSERT INTO blob_rows (v) VALUES (zeroblob(65536))", []).unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let until = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let size = || std::fs::metadata(&path).unwrap().len();
+        while background && size() < (16 << 20) && std::time::Instant::now() < until {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let measured = size();
+        let count: i64 = store.read().unwrap().conn().query_row("SELECT COUNT(*) FROM blob_rows", [], |r| r.get(0)).unwrap();
+        assert_eq!(count, 16 * mib as i64, "every committed row is there");
+        drop(store); // joins the checkpoint thread
+        measured
+    }
+
+    #[test]
+    fn the_background_checkpointer_copies_the_wal_while_the_writer_goes_on() {
+        // 24 MiB: past the checkpointer's 16 MiB, short of the writer's own 64 MiB threshold.
+        let alone = write_and_measure(false, 24);
+        let helped = write_and_measure(true, 24);
+        assert!(alone < (4 << 20), "without the thread the pages stay in the WAL: the database file is {alone} bytes");
+        assert!(helped >= (16 << 20), "the thread copied the WAL into the database file: it is {helped} bytes");
+    }
 
     fn t(s: &str) -> Timestamp {
         s.parse().unwrap()
