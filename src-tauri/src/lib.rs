@@ -26,9 +26,9 @@ use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 use itinera_service::{
-    ContactSelection, ContactTimeline, EngineInfo, EnrollmentPage, Error, JourneyFile, JourneyListing, KeyringTokens, LiveCounts,
-    LiveEngine, NO_ENGINE, OutboxEntry, Preview, PublishAnswer, Report, SavedFile, ScenarioFile, ScenarioListing, SentEvent, ServerArgs,
-    ServerTokens, Template, TestContact, VersionChange, VersionReport, Workspace, WorkspaceInfo,
+    ContactSelection, ContactTimeline, EngineInfo, EnrollmentPage, Error, JourneyFile, JourneyListing, JourneyTemplate, KeyringTokens,
+    LiveCounts, LiveEngine, NO_ENGINE, OutboxEntry, Preview, PublishAnswer, Report, SavedFile, ScenarioFile, ScenarioListing, SentEvent,
+    ServerArgs, ServerTokens, TestContact, VersionChange, VersionReport, Workspace, WorkspaceInfo,
 };
 use serde_json::Value;
 use tauri::{Manager, State};
@@ -118,7 +118,7 @@ async fn list_journeys(folder: State<'_, Folder>) -> Result<Vec<JourneyListing>,
 }
 
 #[tauri::command(rename_all = "snake_case")]
-async fn list_templates() -> Result<Vec<Template>, Error> {
+async fn list_templates() -> Result<Vec<JourneyTemplate>, Error> {
     itinera_service::list_templates()
 }
 

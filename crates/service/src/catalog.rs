@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::Error;
-use crate::workspace::{JOURNEY_SUFFIX, SCENARIO_SUFFIX, ScenarioListing, scenario_listing};
+use crate::listing::{JOURNEY_SUFFIX, SCENARIO_SUFFIX, ScenarioListing, scenario_listing};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
@@ -29,9 +29,10 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
     ("re-engagement", "Win back contacts who went quiet with a personal message, an offer and a graceful goodbye."),
 ];
 
-/// One card of the template gallery (`list_templates`).
+/// One card of the template gallery (`list_templates`): a template *journey*, not to be
+/// confused with a Liquid message template (`itinera_engine::Template`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Template {
+pub struct JourneyTemplate {
     /// The journey's `id`.
     pub id: String,
     /// The journey's `name`.
@@ -45,7 +46,7 @@ pub struct Template {
 }
 
 /// `list_templates`: every embedded template journey, in gallery order.
-pub fn list_templates() -> Result<Vec<Template>, Error> {
+pub fn list_templates() -> Result<Vec<JourneyTemplate>, Error> {
     let mut templates = Vec::with_capacity(embedded::TEMPLATE_FILES.len());
     for (file, text) in embedded::TEMPLATE_FILES {
         let journey: Value =
@@ -57,7 +58,7 @@ pub fn list_templates() -> Result<Vec<Template>, Error> {
         let description = text_field("description")
             .or_else(|| DESCRIPTIONS.iter().find(|(known, _)| *known == id).map(|(_, d)| (*d).to_owned()))
             .unwrap_or_default();
-        templates.push(Template { id, name, description, file: (*file).to_owned(), journey });
+        templates.push(JourneyTemplate { id, name, description, file: (*file).to_owned(), journey });
     }
     templates.sort_by_key(|t| (GALLERY_ORDER.iter().position(|id| *id == t.id).unwrap_or(GALLERY_ORDER.len()), t.id.clone()));
     Ok(templates)

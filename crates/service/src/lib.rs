@@ -35,6 +35,7 @@ mod api;
 mod catalog;
 mod error;
 mod inbound;
+mod listing;
 mod live;
 #[cfg(feature = "http")]
 mod remote;
@@ -47,7 +48,7 @@ pub use api::{
     Api, ApiError, ContactSaved, ContactTimelines, ContactView, EventIn, EventsAccepted, EventsBody, JourneyDetail, JourneySummary,
     MAX_EVENTS_PER_REQUEST, MAX_ID_BYTES, VersionInfo,
 };
-pub use catalog::{SAMPLES_PREFIX, Template, list_templates};
+pub use catalog::{JourneyTemplate, SAMPLES_PREFIX, list_templates};
 pub use error::{Error, ErrorKind};
 pub use inbound::{Failure, Inbound, InboundAnswer, Raw};
 pub use itinera_model::Report;

@@ -34,11 +34,8 @@ use sha2::{Digest as _, Sha256};
 
 use crate::catalog;
 use crate::error::{Error, shorten};
-
-/// The extension of journey files.
-pub const JOURNEY_SUFFIX: &str = ".journey.json";
-/// The extension of scenario files.
-pub const SCENARIO_SUFFIX: &str = ".scenario.json";
+use crate::listing::scenario_listing;
+pub use crate::listing::{JOURNEY_SUFFIX, SCENARIO_SUFFIX, ScenarioListing};
 
 /// Folders never searched for journeys: hidden ones (`.git`) and build output.
 const SKIPPED_FOLDERS: &[&str] = &["node_modules", "target", "dist"];
@@ -115,21 +112,6 @@ pub struct SavedFile {
     pub text: String,
     /// The new [`revision`](JourneyFile::revision) of the file.
     pub revision: String,
-}
-
-/// One row of `list_scenarios`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ScenarioListing {
-    /// Relative to the folder; samples are `samples/NAME.scenario.json`.
-    pub file: String,
-    /// The scenario's `name` field, else the file name without extension.
-    pub name: String,
-    /// The journey it is written for: its `journey` field, or for a sample the file's stem.
-    pub journey_id: Option<String>,
-    /// True for the samples embedded in the binary.
-    pub sample: bool,
-    /// The scenario's JSON.
-    pub scenario: Value,
 }
 
 /// `read_scenario` result.
@@ -504,14 +486,6 @@ fn listing_of(file: String, path: &Path) -> JourneyListing {
         }
         Err(_) => failed(file, modified, "this file could not be checked (an internal error; please report it)".to_owned()),
     }
-}
-
-/// A `list_scenarios` row.
-pub(crate) fn scenario_listing(file: String, scenario: Value, sample: bool) -> ScenarioListing {
-    let stem = file.rsplit('/').next().unwrap_or(&file).trim_end_matches(SCENARIO_SUFFIX).to_owned();
-    let name = scenario.get("name").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| stem.clone());
-    let journey_id = scenario.get("journey").and_then(Value::as_str).map(str::to_owned).or_else(|| sample.then_some(stem));
-    ScenarioListing { file, name, journey_id, sample, scenario }
 }
 
 /// The text of the regular file `path` (named `file` in errors): links are not followed, other
