@@ -35,8 +35,8 @@
 //! also lists every flow (`entries`), and steps and messages carry their flow's key.
 
 use itinera_engine::{
-    Clock, Collector, Contact, ContactOutcome, ContactState, DeliveryResult, Effect, Input, ManualClock, Program, Route, Step,
-    StepObserver, StepResult, WebhookOutcome, handle,
+    Collector, Contact, ContactOutcome, ContactState, DeliveryResult, Effect, Input, Program, Route, Step, StepObserver, StepResult,
+    WebhookOutcome, handle,
 };
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
@@ -423,7 +423,6 @@ pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: 
     for (i, reply) in replies.iter().enumerate() {
         replies_to.entry(reply.to.as_str()).or_default().push(i);
     }
-    let clock = ManualClock::new(ctx.end);
     let mut fx = Collector::with_observer(detail, Tally { program, layout: ctx.layout, counts, delivered: Vec::new() });
     fx.step_limit = MAX_KEPT_STEPS;
     let mut run = ContactRun {
@@ -448,8 +447,8 @@ pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: 
         if (ctx.stop)() {
             return None;
         }
-        clock.set(item.at);
-        let now = clock.now();
+        // The virtual clock: the time of the next item in the contact's queue.
+        let now = item.at;
         match item.kind {
             Kind::Event(i) => {
                 let event = &mut events[i];
