@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::effects::{DeliveryResult, Effects, Input, OutgoingMessage, Reason, Step, StepResult, WebhookCall, WebhookOutcome};
 use crate::program::{Channel, Listen, NodeOp, Program, QuietHours, Reentry, SendOp, WaitForOp, WaitOp, WebhookOp, reply_words};
 use crate::state::{Contact, ContactChange, ContactState, Outcome, StateError, Status, Waiting};
-use crate::template::{RenderError, Template, limits};
+use crate::template::{RenderContext, RenderError, Template, dates, limits};
 
 /// Replies (one word, any case) that revoke consent on the channel they arrive on.
 pub const STOP_WORDS: &[&str] = &["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"];
@@ -236,6 +236,11 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             (Some((_, Some(zone))), Some(_)) => zone.clone(),
             _ => self.program.settings.default_timezone.clone(),
         }
+    }
+
+    /// How this contact's messages write dates: in its zone, its locale, at this step's time.
+    fn render_context(&mut self) -> RenderContext {
+        RenderContext { zone: self.zone(), locale: dates::contact_locale(&self.contact), now: Some(self.now) }
     }
 
     /// The name of the zone [`Run::zone`] returns.
@@ -739,17 +744,19 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
     }
 
     fn webhook(&mut self, node: usize, op: &WebhookOp) -> Flow {
+        let context = self.render_context();
         let compiled = &self.program.nodes[node];
-        let mut missing = Vec::new();
+        let mut notes = Notes::default();
         let (contact, event) = (&*self.contact, &self.state.event);
         let max = limits::MAX_OUTPUT_BYTES;
-        let rendered = render_part(&op.url, contact, event, self.detail, &mut missing, "webhook url", max, Unit::Bytes).and_then(|url| {
-            let body = match &op.body {
-                Some(b) => render_part(b, contact, event, self.detail, &mut missing, "webhook body", max, Unit::Bytes)?,
-                None => None,
-            };
-            Ok((url, body))
-        });
+        let rendered =
+            render_part(&op.url, contact, event, &context, self.detail, &mut notes, "webhook url", max, Unit::Bytes).and_then(|url| {
+                let body = match &op.body {
+                    Some(b) => render_part(b, contact, event, &context, self.detail, &mut notes, "webhook body", max, Unit::Bytes)?,
+                    None => None,
+                };
+                Ok((url, body))
+            });
         let (url, body) = match rendered {
             Ok(parts) => parts,
             Err(err) => {
@@ -758,7 +765,17 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                 return Flow::Go(port);
             }
         };
-        let detail = url.as_ref().map(|u| format!("{} {u}", op.method)).unwrap_or_default();
+        let detail = url
+            .as_ref()
+            .map(|u| {
+                format!(
+                    "{} {u}{}",
+                    op.method,
+                    if notes.problems.is_empty() { String::new() } else { format!(" ({})", notes.problems.join("; ")) }
+                )
+            })
+            .unwrap_or_default();
+        let missing = notes.missing;
         let key = self.program.idempotency_key(&self.contact.id, self.state.key.as_deref(), self.state.entries, node, 1);
         self.fx.call_webhook(WebhookCall { key, node, node_id: &compiled.id, method: &op.method, url, headers: &op.headers, body });
         self.wait(node, Waiting::WebhookResult { attempt: 1 });
@@ -822,8 +839,9 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         }
         // Render. Always, not only for detail: a template that cannot render within its bounds,
         // or a message longer than its channel takes, fails the step before anything is sent.
+        let context = self.render_context();
         let compiled = &self.program.nodes[node];
-        let mut missing: Vec<String> = Vec::new();
+        let mut notes = Notes::default();
         let rendered = (|| -> Result<_, RenderError> {
             let (text_part, text_max, text_unit) = match channel {
                 Channel::Sms => ("SMS text", limits::SMS_TEXT_MAX_CHARS, Unit::Chars),
@@ -831,7 +849,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                 Channel::Email => ("email body", limits::EMAIL_BODY_MAX_BYTES, Unit::Bytes),
             };
             let mut part = |t: &Template, what: &'static str, max: usize, unit: Unit| {
-                render_part(t, &self.contact, &self.state.event, self.detail, &mut missing, what, max, unit)
+                render_part(t, &self.contact, &self.state.event, &context, self.detail, &mut notes, what, max, unit)
             };
             let text = op.text.as_ref().map(|t| part(t, text_part, text_max, text_unit)).transpose()?.flatten();
             let subject =
@@ -869,9 +887,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                 let titles: Vec<&str> = op.buttons.iter().map(|(_, title)| title.as_str()).collect();
                 d.push_str(&format!(" [{}]", titles.join(" / ")));
             }
-            if !missing.is_empty() {
-                d.push_str(&format!(" (missing: {})", missing.join(", ")));
-            }
+            d.push_str(&notes.suffix());
             d
         } else {
             String::new()
@@ -902,7 +918,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             reason: None,
             port: None,
             detail,
-            missing,
+            missing: notes.missing,
             key: self.state.key.as_deref(),
         });
         Flow::Stop
@@ -925,8 +941,9 @@ fn render_part(
     template: &Template,
     contact: &Contact,
     event: &Map<String, Value>,
+    context: &RenderContext,
     detail: bool,
-    missing: &mut Vec<String>,
+    notes: &mut Notes,
     part: &'static str,
     max: usize,
     unit: Unit,
@@ -940,7 +957,7 @@ fn render_part(
         return Ok(None);
     }
     let too_long = RenderError::TooLongForChannel { part, max, unit: unit_word };
-    let rendered = match template.render_capped(contact, event, cap) {
+    let rendered = match template.render_in(contact, event, context, cap) {
         Ok(rendered) => rendered,
         // The channel's own cap was the one hit.
         Err(RenderError::OutputTooLarge { max: hit }) if hit >= cap => return Err(too_long),
@@ -953,11 +970,38 @@ fn render_part(
         return Ok(None);
     }
     for m in rendered.missing {
-        if !missing.contains(&m) {
-            missing.push(m);
+        if !notes.missing.contains(&m) {
+            notes.missing.push(m);
+        }
+    }
+    for p in rendered.problems {
+        if !notes.problems.contains(&p) {
+            notes.problems.push(p);
         }
     }
     Ok(Some(rendered.text))
+}
+
+/// What rendering a message's parts noticed (only with detail): paths missing, values shown as
+/// written.
+#[derive(Default)]
+struct Notes {
+    missing: Vec<String>,
+    problems: Vec<String>,
+}
+
+impl Notes {
+    /// ` (missing: a, b) (…: shown as written)` for a step's detail.
+    fn suffix(&self) -> String {
+        let mut out = String::new();
+        if !self.missing.is_empty() {
+            out.push_str(&format!(" (missing: {})", self.missing.join(", ")));
+        }
+        if !self.problems.is_empty() {
+            out.push_str(&format!(" ({})", self.problems.join("; ")));
+        }
+        out
+    }
 }
 
 fn channel_label(channel: &str) -> &str {
