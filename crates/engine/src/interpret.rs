@@ -513,12 +513,15 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
     }
 
     fn delivered(&mut self, node: usize, detail: impl FnOnce() -> String) {
-        // Only messages that reached the contact count towards the frequency cap.
+        // Only messages that reached the contact count towards the frequency cap, and
+        // transactional ones not at all.
         if let Some((_, per)) = self.program.settings.frequency_cap {
             let since = self.now.as_second() - per;
             self.state.sent_at.retain(|t| t.as_second() > since);
         }
-        self.state.sent_at.push(self.now);
+        if !matches!(&self.program.nodes[node].op, NodeOp::Send(op) if op.transactional) {
+            self.state.sent_at.push(self.now);
+        }
         self.step(node, StepResult::Delivered, None, Some(0), detail);
         self.follow(node, 0);
     }
@@ -817,6 +820,16 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         } else {
             None
         };
+        // A transactional send is exempt from the cap and quiet hours; its step says when that
+        // made a difference.
+        let mut exempt: Vec<&'static str> = Vec::new();
+        let stopped = match stopped {
+            Some(Reason::FrequencyCapped) if op.transactional => {
+                exempt.push("transactional: the frequency cap does not apply");
+                None
+            }
+            other => other,
+        };
         if let Some(reason) = stopped {
             let port = self.failure_port(node);
             self.failed(node, channel.label(), reason, port);
@@ -824,7 +837,11 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         }
         if let Some(quiet) = self.program.settings.quiet_hours {
             let zone = self.zone();
-            if let Some(until) = quiet_hours_end(quiet, self.now, &zone) {
+            if op.transactional {
+                if quiet_hours_end(quiet, self.now, &zone).is_some() {
+                    exempt.push("transactional: quiet hours do not apply");
+                }
+            } else if let Some(until) = quiet_hours_end(quiet, self.now, &zone) {
                 let label = if self.detail {
                     let local = until.to_zoned_datetime(zone.clone());
                     format!("deferred to {} {}: quiet hours", local.strftime("%H:%M"), self.zone_name())
@@ -888,6 +905,9 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                 d.push_str(&format!(" [{}]", titles.join(" / ")));
             }
             d.push_str(&notes.suffix());
+            if !exempt.is_empty() {
+                d.push_str(&format!(" ({})", exempt.join("; ")));
+            }
             d
         } else {
             String::new()
