@@ -239,7 +239,12 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
     }
 
     /// How this contact's messages write dates: in its zone, its locale, at this step's time.
-    fn render_context(&mut self) -> RenderContext {
+    /// The default (never read) when none of `templates` writes a date, so that a journey
+    /// without dates resolves no zone.
+    fn render_context<'t>(&mut self, mut templates: impl Iterator<Item = &'t Template>) -> RenderContext {
+        if !templates.any(Template::uses_dates) {
+            return RenderContext::default();
+        }
         RenderContext { zone: self.zone(), locale: dates::contact_locale(&self.contact), now: Some(self.now) }
     }
 
@@ -747,7 +752,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
     }
 
     fn webhook(&mut self, node: usize, op: &WebhookOp) -> Flow {
-        let context = self.render_context();
+        let context = self.render_context(std::iter::once(&op.url).chain(op.body.as_ref()));
         let compiled = &self.program.nodes[node];
         let mut notes = Notes::default();
         let (contact, event) = (&*self.contact, &self.state.event);
@@ -856,7 +861,8 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         }
         // Render. Always, not only for detail: a template that cannot render within its bounds,
         // or a message longer than its channel takes, fails the step before anything is sent.
-        let context = self.render_context();
+        let params = op.template.iter().flat_map(|(_, _, params)| params.iter());
+        let context = self.render_context(op.text.iter().chain(op.subject.iter()).chain(params));
         let compiled = &self.program.nodes[node];
         let mut notes = Notes::default();
         let rendered = (|| -> Result<_, RenderError> {

@@ -172,6 +172,12 @@ impl Template {
         Ok(Template { source: source.to_string(), parsed, paths: referenced_paths(source), simple, limits, warnings })
     }
 
+    /// Whether the template may write a date (`date` or `time_zone` appear in it): only then
+    /// does a render need a [`RenderContext`] other than the default.
+    pub fn uses_dates(&self) -> bool {
+        self.source.contains("date") || self.source.contains("time_zone")
+    }
+
     /// What can be seen to go wrong without rendering, one sentence each: a literal date pattern
     /// with an unknown `%` directive, an unknown literal zone, a literal value `date` cannot
     /// read. Such a template renders (the value is shown as written), so these are warnings.
