@@ -78,7 +78,10 @@ fn contact_timeline_for_people() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("13 contacts, 12 entered"), "{text}");
     assert!(text.contains("contact fay: exited at done"), "{text}");
-    assert!(text.contains("2026-03-03 02:00 UTC  confirm_sms  deferred to 08:00 America/New_York: quiet hours"), "{text}");
+    // Booked at 21:00 in New York: the booking confirmation is transactional and goes at once;
+    // the WhatsApp reminder is not, and waits for the morning.
+    assert!(text.contains("2026-03-03 02:00 UTC  confirm_sms  SMS sent: 'Hi Fay, your appointment at Rua Augusta…' (transactional: quiet hours do not apply)"), "{text}");
+    assert!(text.contains("2026-03-03 02:00 UTC  wa_reminder  deferred to 08:00 America/New_York: quiet hours"), "{text}");
     // The per-node summary reads a branch's results as the ports taken; a reply wait keeps "matched".
     let row = |node: &str| text.lines().find(|l| l.split_whitespace().next() == Some(node)).unwrap_or_default().to_string();
     assert!(row("starts_soon").ends_with("  yes 9, no 5"), "{text}");
@@ -213,7 +216,8 @@ fn a_template_that_cannot_be_bounded_is_reported_like_validate_does() {
         "edges": [{"from": "t", "to": "s"}, {"from": "s", "to": "x"}]
     });
     let journey = temp_file("bad-template.journey.json", &journey.to_string());
-    let scenario = temp_file("one.scenario.json", r#"{"format": "itinera/scenario@1", "start": "2026-03-02T09:00:00Z", "contacts": [{"id": "a"}]}"#);
+    let scenario =
+        temp_file("one.scenario.json", r#"{"format": "itinera/scenario@1", "start": "2026-03-02T09:00:00Z", "contacts": [{"id": "a"}]}"#);
     let out = itinera(&["simulate", journey.to_str().expect("UTF-8"), scenario.to_str().expect("UTF-8")]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);

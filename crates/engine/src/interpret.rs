@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 use crate::effects::{DeliveryResult, Effects, Input, OutgoingMessage, Reason, Step, StepResult, WebhookCall, WebhookOutcome};
 use crate::program::{Channel, Listen, NodeOp, Program, QuietHours, Reentry, SendOp, WaitForOp, WaitOp, WebhookOp, reply_words};
 use crate::state::{Contact, ContactChange, ContactState, Outcome, StateError, Status, Waiting};
-use crate::template::{RenderError, Template, limits};
+use crate::template::{RenderContext, RenderError, Template, dates, limits};
 
 /// Replies (one word, any case) that revoke consent on the channel they arrive on.
 pub const STOP_WORDS: &[&str] = &["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"];
@@ -236,6 +236,16 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             (Some((_, Some(zone))), Some(_)) => zone.clone(),
             _ => self.program.settings.default_timezone.clone(),
         }
+    }
+
+    /// How this contact's messages write dates: in its zone, its locale, at this step's time.
+    /// The default (never read) when none of `templates` writes a date, so that a journey
+    /// without dates resolves no zone.
+    fn render_context<'t>(&mut self, mut templates: impl Iterator<Item = &'t Template>) -> RenderContext {
+        if !templates.any(Template::uses_dates) {
+            return RenderContext::default();
+        }
+        RenderContext { zone: self.zone(), locale: dates::contact_locale(&self.contact), now: Some(self.now) }
     }
 
     /// The name of the zone [`Run::zone`] returns.
@@ -508,12 +518,15 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
     }
 
     fn delivered(&mut self, node: usize, detail: impl FnOnce() -> String) {
-        // Only messages that reached the contact count towards the frequency cap.
+        // Only messages that reached the contact count towards the frequency cap, and
+        // transactional ones not at all.
         if let Some((_, per)) = self.program.settings.frequency_cap {
             let since = self.now.as_second() - per;
             self.state.sent_at.retain(|t| t.as_second() > since);
         }
-        self.state.sent_at.push(self.now);
+        if !matches!(&self.program.nodes[node].op, NodeOp::Send(op) if op.transactional) {
+            self.state.sent_at.push(self.now);
+        }
         self.step(node, StepResult::Delivered, None, Some(0), detail);
         self.follow(node, 0);
     }
@@ -739,17 +752,19 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
     }
 
     fn webhook(&mut self, node: usize, op: &WebhookOp) -> Flow {
+        let context = self.render_context(std::iter::once(&op.url).chain(op.body.as_ref()));
         let compiled = &self.program.nodes[node];
-        let mut missing = Vec::new();
+        let mut notes = Notes::default();
         let (contact, event) = (&*self.contact, &self.state.event);
         let max = limits::MAX_OUTPUT_BYTES;
-        let rendered = render_part(&op.url, contact, event, self.detail, &mut missing, "webhook url", max, Unit::Bytes).and_then(|url| {
-            let body = match &op.body {
-                Some(b) => render_part(b, contact, event, self.detail, &mut missing, "webhook body", max, Unit::Bytes)?,
-                None => None,
-            };
-            Ok((url, body))
-        });
+        let rendered =
+            render_part(&op.url, contact, event, &context, self.detail, &mut notes, "webhook url", max, Unit::Bytes).and_then(|url| {
+                let body = match &op.body {
+                    Some(b) => render_part(b, contact, event, &context, self.detail, &mut notes, "webhook body", max, Unit::Bytes)?,
+                    None => None,
+                };
+                Ok((url, body))
+            });
         let (url, body) = match rendered {
             Ok(parts) => parts,
             Err(err) => {
@@ -758,7 +773,17 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                 return Flow::Go(port);
             }
         };
-        let detail = url.as_ref().map(|u| format!("{} {u}", op.method)).unwrap_or_default();
+        let detail = url
+            .as_ref()
+            .map(|u| {
+                format!(
+                    "{} {u}{}",
+                    op.method,
+                    if notes.problems.is_empty() { String::new() } else { format!(" ({})", notes.problems.join("; ")) }
+                )
+            })
+            .unwrap_or_default();
+        let missing = notes.missing;
         let key = self.program.idempotency_key(&self.contact.id, self.state.key.as_deref(), self.state.entries, node, 1);
         self.fx.call_webhook(WebhookCall { key, node, node_id: &compiled.id, method: &op.method, url, headers: &op.headers, body });
         self.wait(node, Waiting::WebhookResult { attempt: 1 });
@@ -800,6 +825,16 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         } else {
             None
         };
+        // A transactional send is exempt from the cap and quiet hours; its step says when that
+        // made a difference.
+        let mut exempt: Vec<&'static str> = Vec::new();
+        let stopped = match stopped {
+            Some(Reason::FrequencyCapped) if op.transactional => {
+                exempt.push("transactional: the frequency cap does not apply");
+                None
+            }
+            other => other,
+        };
         if let Some(reason) = stopped {
             let port = self.failure_port(node);
             self.failed(node, channel.label(), reason, port);
@@ -807,7 +842,11 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         }
         if let Some(quiet) = self.program.settings.quiet_hours {
             let zone = self.zone();
-            if let Some(until) = quiet_hours_end(quiet, self.now, &zone) {
+            if op.transactional {
+                if quiet_hours_end(quiet, self.now, &zone).is_some() {
+                    exempt.push("transactional: quiet hours do not apply");
+                }
+            } else if let Some(until) = quiet_hours_end(quiet, self.now, &zone) {
                 let label = if self.detail {
                     let local = until.to_zoned_datetime(zone.clone());
                     format!("deferred to {} {}: quiet hours", local.strftime("%H:%M"), self.zone_name())
@@ -822,8 +861,10 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
         }
         // Render. Always, not only for detail: a template that cannot render within its bounds,
         // or a message longer than its channel takes, fails the step before anything is sent.
+        let params = op.template.iter().flat_map(|(_, _, params)| params.iter());
+        let context = self.render_context(op.text.iter().chain(op.subject.iter()).chain(params));
         let compiled = &self.program.nodes[node];
-        let mut missing: Vec<String> = Vec::new();
+        let mut notes = Notes::default();
         let rendered = (|| -> Result<_, RenderError> {
             let (text_part, text_max, text_unit) = match channel {
                 Channel::Sms => ("SMS text", limits::SMS_TEXT_MAX_CHARS, Unit::Chars),
@@ -831,7 +872,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                 Channel::Email => ("email body", limits::EMAIL_BODY_MAX_BYTES, Unit::Bytes),
             };
             let mut part = |t: &Template, what: &'static str, max: usize, unit: Unit| {
-                render_part(t, &self.contact, &self.state.event, self.detail, &mut missing, what, max, unit)
+                render_part(t, &self.contact, &self.state.event, &context, self.detail, &mut notes, what, max, unit)
             };
             let text = op.text.as_ref().map(|t| part(t, text_part, text_max, text_unit)).transpose()?.flatten();
             let subject =
@@ -869,8 +910,9 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
                 let titles: Vec<&str> = op.buttons.iter().map(|(_, title)| title.as_str()).collect();
                 d.push_str(&format!(" [{}]", titles.join(" / ")));
             }
-            if !missing.is_empty() {
-                d.push_str(&format!(" (missing: {})", missing.join(", ")));
+            d.push_str(&notes.suffix());
+            if !exempt.is_empty() {
+                d.push_str(&format!(" ({})", exempt.join("; ")));
             }
             d
         } else {
@@ -902,7 +944,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             reason: None,
             port: None,
             detail,
-            missing,
+            missing: notes.missing,
             key: self.state.key.as_deref(),
         });
         Flow::Stop
@@ -925,8 +967,9 @@ fn render_part(
     template: &Template,
     contact: &Contact,
     event: &Map<String, Value>,
+    context: &RenderContext,
     detail: bool,
-    missing: &mut Vec<String>,
+    notes: &mut Notes,
     part: &'static str,
     max: usize,
     unit: Unit,
@@ -940,7 +983,7 @@ fn render_part(
         return Ok(None);
     }
     let too_long = RenderError::TooLongForChannel { part, max, unit: unit_word };
-    let rendered = match template.render_capped(contact, event, cap) {
+    let rendered = match template.render_in(contact, event, context, cap) {
         Ok(rendered) => rendered,
         // The channel's own cap was the one hit.
         Err(RenderError::OutputTooLarge { max: hit }) if hit >= cap => return Err(too_long),
@@ -953,11 +996,38 @@ fn render_part(
         return Ok(None);
     }
     for m in rendered.missing {
-        if !missing.contains(&m) {
-            missing.push(m);
+        if !notes.missing.contains(&m) {
+            notes.missing.push(m);
+        }
+    }
+    for p in rendered.problems {
+        if !notes.problems.contains(&p) {
+            notes.problems.push(p);
         }
     }
     Ok(Some(rendered.text))
+}
+
+/// What rendering a message's parts noticed (only with detail): paths missing, values shown as
+/// written.
+#[derive(Default)]
+struct Notes {
+    missing: Vec<String>,
+    problems: Vec<String>,
+}
+
+impl Notes {
+    /// ` (missing: a, b) (…: shown as written)` for a step's detail.
+    fn suffix(&self) -> String {
+        let mut out = String::new();
+        if !self.missing.is_empty() {
+            out.push_str(&format!(" (missing: {})", self.missing.join(", ")));
+        }
+        if !self.problems.is_empty() {
+            out.push_str(&format!(" ({})", self.problems.join("; ")));
+        }
+        out
+    }
 }
 
 fn channel_label(channel: &str) -> &str {

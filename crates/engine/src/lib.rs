@@ -74,14 +74,16 @@ pub use interpret::{handle, split_roll, split_roll_keyed};
 pub use program::{Channel, PrepareError, Program, Route, idempotency_key, keyed_idempotency_key};
 pub use protocol::{Button, Collector, Effect, Message, MessageTemplate, StepObserver, StepRecord, WebhookRequest};
 pub use state::{Contact, ContactChange, ContactOutcome, ContactState, Outcome, STATE_SCHEMA, StateError, Status, Waiting};
-pub use template::{Limits, RenderError, Rendered, Template};
+pub use template::{Limits, Locale, RenderContext, RenderError, Rendered, Template};
 
 use itinera_model::journey::NodeKind;
 use itinera_model::{Code, Diagnostic, Journey, Report};
 
 /// Every template of the journey that does not compile within [`Limits::DEFAULT`], as
 /// `invalid_config` errors naming the node and the field (`text`, `subject`,
-/// `template.params[i]`, `url`, `body`), in node order.
+/// `template.params[i]`, `url`, `body`), in node order; and, as `invalid_config` warnings on the
+/// same fields, what [`Template::warnings`] sees (a date pattern or zone that cannot be used, a
+/// literal value that is not a timestamp).
 pub fn template_diagnostics(journey: &Journey) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     for node in &journey.nodes {
@@ -101,12 +103,21 @@ pub fn template_diagnostics(journey: &Journey) -> Vec<Diagnostic> {
             _ => {}
         }
         for (field, source) in fields {
-            if let Err(err) = Template::compile(source) {
-                found.push(
+            match Template::compile(source) {
+                Err(err) => found.push(
                     Diagnostic::error(Code::InvalidConfig, format!("`{field}` is not a usable template: {err}"))
                         .at_node(&node.id)
                         .at_field(field),
-                );
+                ),
+                Ok(template) => {
+                    for warning in template.warnings() {
+                        found.push(
+                            Diagnostic::warning(Code::InvalidConfig, format!("`{field}` will show a value as written: {warning}"))
+                                .at_node(&node.id)
+                                .at_field(field.clone()),
+                        );
+                    }
+                }
             }
         }
     }

@@ -128,6 +128,8 @@ pub struct SendOp {
     pub template: Option<(String, String, Vec<Template>)>,
     /// Quick-reply buttons `(id, title)`.
     pub buttons: Vec<(String, String)>,
+    /// `transactional: true`: exempt from quiet hours and the frequency cap, not counted toward it.
+    pub transactional: bool,
 }
 
 /// A compiled `wait`.
@@ -705,6 +707,7 @@ fn compile_op(id: &str, kind: &NodeKind) -> Result<NodeOp, CompileError> {
                 subject,
                 template: wa_template,
                 buttons: s.buttons.iter().map(|b| (b.id.clone(), b.title.clone())).collect(),
+                transactional: s.is_transactional(),
             })
         }
         NodeKind::Wait(w) => NodeOp::Wait(match (&w.for_, &w.until, &w.until_local_time) {

@@ -746,3 +746,65 @@ fn a_state_pointing_past_the_journey_is_refused_and_left_alone() {
     assert!(h.fx.observer.0.is_empty() && h.fx.effects.is_empty());
     assert_eq!(h.state, before);
 }
+
+#[test]
+fn transactional_sends_skip_quiet_hours_and_the_cap_but_never_consent() {
+    let settings = json!({"quiet_hours": {"start": "21:00", "end": "08:00"}, "frequency_cap": {"max": 1, "per": "1d"}});
+    // Booked at 22:00 in Lisbon: a promotion waits until 08:00, a booking confirmation goes now.
+    let j = send_journey(settings.clone(), json!({"channel": "sms", "text": "Booked", "transactional": true}));
+    let mut h = Harness::new(&j, contact("a", json!({"timezone": "Europe/Lisbon"})), "2026-03-02T22:00:00Z");
+    h.event("go", json!({}));
+    let sent = h.step_with("msg", "sent").clone();
+    assert_eq!(sent.at, "2026-03-02T22:00:00Z");
+    assert_eq!(sent.detail, "SMS sent: 'Booked' (transactional: quiet hours do not apply)");
+    let promo = send_journey(settings.clone(), json!({"channel": "sms", "text": "Sale"}));
+    let mut h = Harness::new(&promo, contact("a", json!({"timezone": "Europe/Lisbon"})), "2026-03-02T22:00:00Z");
+    h.event("go", json!({}));
+    assert_eq!(h.results_at("msg"), vec!["deferred"]);
+    // Outside quiet hours nothing is said.
+    let mut h = Harness::new(&j, contact("a", json!({})), "2026-03-02T12:00:00Z");
+    h.event("go", json!({}));
+    assert_eq!(h.step_with("msg", "sent").detail, "SMS sent: 'Booked'");
+
+    // The cap: a promotion that reached the cap does not stop a transactional send, and a
+    // transactional send does not count toward it.
+    let j = journey(
+        json!({"frequency_cap": {"max": 1, "per": "1d"}}),
+        json!([{"id": "start", "type": "trigger", "event": "go"},
+               {"id": "receipt", "type": "send", "channel": "sms", "text": "r", "transactional": true},
+               {"id": "promo", "type": "send", "channel": "sms", "text": "p"},
+               {"id": "receipt2", "type": "send", "channel": "sms", "text": "r2", "transactional": true},
+               {"id": "promo2", "type": "send", "channel": "sms", "text": "p2"},
+               {"id": "done", "type": "exit"}]),
+        json!([{"from": "start", "to": "receipt"}, {"from": "receipt", "to": "promo"}, {"from": "promo", "to": "receipt2"},
+               {"from": "receipt2", "to": "promo2"}, {"from": "promo2", "to": "done"}]),
+    );
+    let mut h = Harness::new(&j, contact("a", json!({})), "2026-03-02T12:00:00Z");
+    h.event("go", json!({}));
+    assert_eq!(h.results_at("receipt"), vec!["sent", "delivered"]);
+    assert_eq!(h.results_at("promo"), vec!["sent", "delivered"], "the receipt did not count");
+    assert_eq!(h.step_with("receipt2", "sent").detail, "SMS sent: 'r2' (transactional: the frequency cap does not apply)");
+    assert_eq!(h.step_with("promo2", "failed").reason.as_deref(), Some("frequency_capped"));
+
+    // Never consent, never the WhatsApp window.
+    let j = send_journey(settings.clone(), json!({"channel": "sms", "text": "Booked", "transactional": true}));
+    let mut h = Harness::new(&j, contact("a", json!({"consent": {"sms": false}})), "2026-03-02T12:00:00Z");
+    h.event("go", json!({}));
+    assert_eq!(h.step_with("msg", "failed").reason.as_deref(), Some("no_consent"));
+    let j = send_journey(json!({}), json!({"channel": "whatsapp", "text": "Booked", "transactional": true}));
+    let mut h = Harness::new(&j, contact("a", json!({})), "2026-03-02T12:00:00Z");
+    h.event("go", json!({}));
+    assert_eq!(h.step_with("msg", "failed").reason.as_deref(), Some("outside_24h_window"));
+}
+
+#[test]
+fn transactional_must_be_a_boolean() {
+    let j = send_journey(json!({}), json!({"channel": "sms", "text": "x", "transactional": "yes"}));
+    let report = itinera_engine::validate(&j);
+    assert!(!report.valid);
+    let d = report.diagnostics.iter().find(|d| d.field.as_deref() == Some("transactional")).expect("names the field");
+    assert_eq!((d.code, d.node.as_deref()), (itinera_model::Code::InvalidConfig, Some("msg")));
+    assert_eq!(d.message, "`transactional`: must be true or false, not \"yes\"");
+    let j = send_journey(json!({}), json!({"channel": "sms", "text": "x", "transactional": false}));
+    assert!(itinera_engine::validate(&j).valid);
+}

@@ -232,3 +232,47 @@ fn check_source_merges_in_the_models_order() {
     let good = text.replace("{% cycle 'x' %}", "Hi").replace("forever", "1d");
     assert_eq!(check_source(&good).1, itinera_model::check_source(&good).1);
 }
+
+#[test]
+fn dates_are_written_in_the_contacts_zone_and_language_and_unreadable_ones_are_explained() {
+    let j = journey(json!({"id": "msg", "type": "send", "channel": "sms",
+        "text": "On {{ contact.at | date: '%A %-d %B at %H:%M' }} ({{ contact.at | time_zone: 'Asia/Tokyo' | date: '%H:%M' }})"}));
+    let mut c = contact(json!({"at": "2026-03-04T15:00:00Z", "locale": "es"}));
+    c.timezone = Some("America/New_York".into());
+    let log = run(&j, c.clone(), true);
+    assert_eq!(log.sent, vec![("msg".to_string(), Some("On miércoles 4 marzo at 10:00 (00:00)".to_string()))]);
+    assert_eq!(run(&j, c, false).sent.len(), 1, "without detail it is sent all the same");
+    // Without a zone of its own, the journey's default_timezone (UTC here) is used.
+    let log = run(&j, contact(json!({"at": "2026-03-04T15:00:00Z"})), true);
+    assert_eq!(log.sent[0].1.as_deref(), Some("On Wednesday 4 March at 15:00 (00:00)"));
+    // A value that is not a timestamp is sent as written, and the step says so.
+    let log = run(&j, contact(json!({"at": "soon"})), true);
+    assert_eq!(log.sent[0].1.as_deref(), Some("On soon (soon)"));
+    let sent = log.steps.iter().find(|s| s.1 == "sent").expect("sent");
+    assert_eq!(sent.4, "SMS sent: 'On soon (soon)' (`soon` is not a timestamp (RFC 3339, like 2026-03-04T15:00:00Z): shown as written)");
+}
+
+#[test]
+fn validation_warns_of_date_patterns_zones_and_values_it_cannot_use() {
+    let text = json!({
+        "format": "itinera/journey@1", "id": "j", "name": "J",
+        "nodes": [
+            {"id": "start", "type": "trigger", "event": "signed_up"},
+            {"id": "a", "type": "send", "channel": "email", "subject": "{{ event.at | date: '%d %K' }}", "text": "{{ 'Friday' | date: '%H' }}"},
+            {"id": "b", "type": "send", "channel": "whatsapp", "template": {"name": "t", "language": "en", "params": ["x", "{{ event.at | time_zone: 'Europe/Lisboa' | date: '%H' }}"]}},
+            {"id": "c", "type": "webhook", "url": "https://x.example/{{ event.at | date: '%s' }}", "body": "{{ event.at | date: '100%' }}"},
+            {"id": "done", "type": "exit"}
+        ],
+        "edges": [{"from": "start", "to": "a"}, {"from": "a", "to": "b"}, {"from": "b", "to": "c"}, {"from": "c", "to": "done"}]
+    })
+    .to_string();
+    let (_, report) = check_source(&text);
+    assert!(report.valid, "warnings only: {:?}", report.diagnostics);
+    let found: Vec<String> = report
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::InvalidConfig)
+        .map(|d| format!("{:?} {} {}: {}", d.severity, d.node.as_deref().unwrap_or("-"), d.field.as_deref().unwrap_or("-"), d.message))
+        .collect();
+    insta::assert_snapshot!(found.join("\n"));
+}

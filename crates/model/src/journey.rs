@@ -291,6 +291,21 @@ pub struct Send {
     /// WhatsApp quick-reply buttons (at most 3, titles of at most 20 characters).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub buttons: Vec<Button>,
+    /// A message the contact asked for (a booking confirmation, a receipt): exempt from quiet
+    /// hours and the frequency cap, and not counted toward it; never from consent or the
+    /// WhatsApp window. Default `false`. Kept as written so that a value that is not a boolean
+    /// is an `invalid_config` naming the field rather than a parse error; read it with
+    /// [`Send::is_transactional`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<bool>")]
+    pub transactional: Option<Value>,
+}
+
+impl Send {
+    /// Whether the send is marked `transactional: true`.
+    pub fn is_transactional(&self) -> bool {
+        matches!(self.transactional, Some(Value::Bool(true)))
+    }
 }
 
 /// A WhatsApp approved template reference.

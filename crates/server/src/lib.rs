@@ -696,8 +696,8 @@ fn run_command(state: &AppState, command: &str, body: &[u8], cancel: &Cancel) ->
             answer(workspace()?.save_scenario_text(&file, scenario.get(), expected.as_deref())?)
         }
         "preview_template" => {
-            let args::PreviewTemplate { template, contact, event } = parse(command, args)?;
-            answer(itinera_service::preview_template(&template, &contact, &event)?)
+            let args::PreviewTemplate { template, contact, event, default_timezone } = parse(command, args)?;
+            answer(itinera_service::preview_template_in(&template, &contact, &event, default_timezone.as_deref())?)
         }
         "engine_info" => answer(state.live.as_deref().map_or_else(EngineInfo::none, LiveEngine::info)),
         "publish_journey" => {

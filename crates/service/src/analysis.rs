@@ -19,6 +19,10 @@ pub struct Preview {
     pub text: String,
     /// Variables the template uses that the sample contact or event lacks (`contact.x`).
     pub missing: Vec<String>,
+    /// Values a filter could not read and showed as written (a `date` given text that is not
+    /// a timestamp), one sentence each.
+    #[serde(default)]
+    pub problems: Vec<String>,
 }
 
 /// `validate_journey`: the model's report for the editor's JSON, plus an `invalid_config` error
@@ -129,6 +133,14 @@ fn simulate(journey: &Value, scenario: &Value, contacts: Option<&ContactSelectio
 /// error, a forbidden tag or filter, or a render that hits a bound (a loop too long, a value or
 /// output too large) is bad input with one sentence naming it; `null` contact or event means none.
 pub fn preview_template(template: &str, contact: &Value, event: &Value) -> Result<Preview, Error> {
+    preview_template_in(template, contact, event, None)
+}
+
+/// [`preview_template`] with dates as a message to this contact would write them: in the
+/// contact's `timezone` (a field of the sample contact, like `id`, not an attribute), else
+/// `default_timezone` (the journey's), else UTC; day and month names in its `locale` attribute.
+/// An unknown `default_timezone` is bad input. `now` has no time in a preview.
+pub fn preview_template_in(template: &str, contact: &Value, event: &Value, default_timezone: Option<&str>) -> Result<Preview, Error> {
     let mut attributes = match contact {
         Value::Object(map) => map.clone(),
         Value::Null => Map::new(),
@@ -147,9 +159,22 @@ pub fn preview_template(template: &str, contact: &Value, event: &Value) -> Resul
         _ => return Err(Error::BadInput("event: expected an object".into())),
     };
     let compiled = itinera_engine::template::Template::compile(template).map_err(|e| Error::BadInput(format!("template: {e}")))?;
-    let contact = itinera_engine::Contact { id, attributes, ..Default::default() };
-    let rendered = compiled.render(&contact, &event).map_err(|e| Error::BadInput(format!("template: {e}")))?;
-    Ok(Preview { text: rendered.text, missing: rendered.missing })
+    let timezone = match attributes.remove("timezone") {
+        Some(Value::String(zone)) => Some(zone),
+        _ => None,
+    };
+    let default_zone = match default_timezone.map(str::trim).filter(|z| !z.is_empty()) {
+        Some(name) => {
+            jiff::tz::TimeZone::get(name).map_err(|_| Error::BadInput(format!("default_timezone: unknown time zone `{name}`")))?
+        }
+        None => jiff::tz::TimeZone::UTC,
+    };
+    let contact = itinera_engine::Contact { id, timezone, attributes, ..Default::default() };
+    let context = itinera_engine::RenderContext::for_contact(&contact, &default_zone, None);
+    let rendered = compiled
+        .render_in(&contact, &event, &context, itinera_engine::template::limits::MAX_OUTPUT_BYTES)
+        .map_err(|e| Error::BadInput(format!("template: {e}")))?;
+    Ok(Preview { text: rendered.text, missing: rendered.missing, problems: rendered.problems })
 }
 
 #[cfg(test)]

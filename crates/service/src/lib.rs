@@ -42,7 +42,8 @@ mod remote;
 mod workspace;
 
 pub use analysis::{
-    Cancel, ContactSelection, Preview, SimulateOptions, preview_template, simulate_journey, simulate_journey_json, validate_journey,
+    Cancel, ContactSelection, Preview, SimulateOptions, preview_template, preview_template_in, simulate_journey, simulate_journey_json,
+    validate_journey,
 };
 pub use api::{
     Api, ApiError, ContactSaved, ContactTimelines, ContactView, EventIn, EventsAccepted, EventsBody, JourneyDetail, JourneySummary,
@@ -149,6 +150,9 @@ pub mod args {
         /// Sample trigger event data.
         #[serde(default)]
         pub event: Value,
+        /// The journey's `settings.default_timezone`, for dates when the contact names no zone.
+        #[serde(default)]
+        pub default_timezone: Option<String>,
     }
 
     /// `publish_journey`. `J` as in [`SaveJourney`].

@@ -114,6 +114,27 @@ fn previews_render_with_the_engines_liquid_and_name_what_is_missing() {
 }
 
 #[test]
+fn previews_write_dates_as_the_contact_would_receive_them() {
+    use itinera_service::preview_template_in;
+    let template = "{{ event.starts_at | date: '%A %-d %B at %H:%M' }}";
+    let event = json!({"starts_at": "2026-03-04T15:00:00Z"});
+    let preview = |contact: Value, default: Option<&str>| preview_template_in(template, &contact, &event, default).expect("renders").text;
+    assert_eq!(preview(json!({"timezone": "Europe/Lisbon"}), None), "Wednesday 4 March at 15:00");
+    assert_eq!(preview(json!({"timezone": "America/New_York"}), Some("Asia/Tokyo")), "Wednesday 4 March at 10:00");
+    assert_eq!(preview(json!({"locale": "pt-PT"}), Some("Asia/Tokyo")), "quinta-feira 5 março at 00:00", "the journey's default zone");
+    assert_eq!(preview(json!({}), None), "Wednesday 4 March at 15:00", "UTC");
+    // `timezone` is the contact's zone, not an attribute (as in a scenario).
+    let p = preview_template_in("{{ contact.timezone }}", &json!({"timezone": "Europe/Lisbon"}), &json!({}), None).expect("renders");
+    assert_eq!(p.missing, vec!["contact.timezone"]);
+    // A value that is not a timestamp is shown as written and said so.
+    let p = preview_template_in(template, &json!({}), &json!({"starts_at": "soon"}), None).expect("renders");
+    assert_eq!((p.text.as_str(), p.problems.len()), ("soon", 1));
+    assert!(p.problems[0].contains("is not a timestamp"), "{:?}", p.problems);
+    let bad = preview_template_in(template, &json!({}), &event, Some("Mars/Base")).expect_err("unknown default zone");
+    assert_eq!(bad.kind(), ErrorKind::BadInput);
+}
+
+#[test]
 fn one_generated_contact_can_be_followed_and_its_trace_is_the_full_runs() {
     let (_, journey) = appointment();
     let text = include_str!("../../../assets/scenarios/population-appointment-reminder.scenario.json");

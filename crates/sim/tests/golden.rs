@@ -101,18 +101,23 @@ fn appointment_reminder() {
         &[("confirm_sms", &d2("09:00")), ("sms_reminder", &d2("09:00"))],
         &[("wa_reminder", "failed", Some("no_consent"))],
     );
-    // 21:00 in New York: deferred to 08:00 New York = 13:00 UTC, and the rest follows later.
+    // Booked at 21:00 in New York: the booking confirmation is transactional, so it goes at once
+    // (a promotion would wait until 08:00 New York = 13:00 UTC) and says why.
     expect(
         &r,
         "fay",
         "exited",
         Some("done"),
-        &[("confirm_sms", &d3("13:00")), ("wa_reminder", &d3("13:00")), ("thank_you", &d3("14:00"))],
-        &[("confirm_sms", "deferred", Some("quiet_hours"))],
+        &[("confirm_sms", &d3("02:00")), ("wa_reminder", &d3("13:00")), ("thank_you", &d3("14:00"))],
+        &[],
     );
-    let deferred = contact(&r, "fay").steps.iter().flatten().find(|s| s.result == "deferred").map(|s| s.detail.clone());
-    assert_eq!(deferred.as_deref(), Some("deferred to 08:00 America/New_York: quiet hours"));
-    // Five messages on the 2nd, then the follow-up is capped.
+    let sent = contact(&r, "fay").steps.iter().flatten().find(|s| s.node == "confirm_sms" && s.result == "sent").map(|s| s.detail.clone());
+    assert!(sent.as_deref().is_some_and(|d| d.ends_with("(transactional: quiet hours do not apply)")), "{sent:?}");
+    // The WhatsApp reminder is not transactional: it waits for the morning.
+    let deferred = contact(&r, "fay").steps.iter().flatten().find(|s| s.result == "deferred").map(|s| (s.node.clone(), s.detail.clone()));
+    assert_eq!(deferred, Some(("wa_reminder".to_string(), "deferred to 08:00 America/New_York: quiet hours".to_string())));
+    // Five messages on the 2nd; the confirmations are transactional and do not count, the
+    // other three reach the cap of 3 a day, so the follow-up is capped.
     expect(
         &r,
         "gus",

@@ -146,8 +146,9 @@ export const listScenarios = () => call<ScenarioListing[]>('list_scenarios');
 export const readScenario = (file: string) => call<ScenarioFile>('read_scenario', { file });
 export const saveScenario = (file: string, scenario: ScenarioDoc, expected?: string) =>
   call<SavedFile>('save_scenario', expected === undefined ? { file, scenario } : { file, scenario, expected });
-export const previewTemplate = (template: string, contact: Record<string, unknown>, event: Record<string, unknown>) =>
-  call<TemplatePreview>('preview_template', { template, contact, event });
+/** `contact.timezone` is the sample contact's zone; `defaultTimezone` the journey's `settings.default_timezone`. */
+export const previewTemplate = (template: string, contact: Record<string, unknown>, event: Record<string, unknown>, defaultTimezone?: string) =>
+  call<TemplatePreview>('preview_template', defaultTimezone ? { template, contact, event, default_timezone: defaultTimezone } : { template, contact, event });
 
 // ---- the bundled engine (the Live view) ----
 

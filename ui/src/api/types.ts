@@ -130,6 +130,8 @@ export interface SendNode extends NodeBase {
   subject?: string;
   template?: WhatsAppTemplate;
   buttons?: Button[];
+  /** A message the contact asked for: quiet hours and the frequency cap do not apply (consent does). */
+  transactional?: boolean;
 }
 
 export interface WaitNode extends NodeBase {
@@ -317,6 +319,8 @@ export interface TemplatePreview {
   text: string;
   /** Missing variables, e.g. `contact.first_name`. */
   missing: string[];
+  /** Values a filter could not read and showed as written (a `date` given text that is not a timestamp). */
+  problems?: string[];
 }
 
 // ---- scenarios (issue 3 §2) ----

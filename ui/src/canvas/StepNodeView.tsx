@@ -66,6 +66,11 @@ function StepNodeView({ id, data, selected }: NodeProps<StepNode>) {
           <KindIcon kind={kind} size={15} />
         </span>
         <span className="step__kind">{KIND_LABELS[kind]}</span>
+        {doc.type === 'send' && (doc as { transactional?: unknown }).transactional === true && (
+          <span className="step__tag" data-testid="node-transactional" title="Transactional: quiet hours and the frequency cap do not apply">
+            Transactional
+          </span>
+        )}
         {problemCount > 0 && (
           <span className={`step__badge step__badge--${data.status}`} data-testid="node-badge" aria-label={`${problemCount} problems`}>
             {problemCount}

@@ -13,7 +13,7 @@ import { FileDialog } from '../files/FileDialog';
 import { nativeOpen, nativeSaveAs } from '../files/nativeDialogs';
 import { rememberFile } from '../files/recent';
 import Inspector from '../inspector/Inspector';
-import { SampleProvider } from '../inspector/LiquidPreview';
+import { DefaultTimezoneContext, SampleProvider } from '../inspector/LiquidPreview';
 import { slug } from '../model/ids';
 import { NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import type { PaletteKind } from '../model/palette';
@@ -412,16 +412,18 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
           </div>
           <div className="sidebar__body">
             {tab === 'inspector' && (
-              <Inspector
-                node={single ? single.data.doc : null}
-                selectionCount={selected.length}
-                otherIds={otherIds}
-                upstreamButtons={upstream}
-                diagnostics={nodeDiagnostics}
-                onChange={onInspectorChange}
-                onRename={onInspectorRename}
-                onDelete={onDeleteSelected}
-              />
+              <DefaultTimezoneContext.Provider value={editor.meta.settings?.default_timezone}>
+                <Inspector
+                  node={single ? single.data.doc : null}
+                  selectionCount={selected.length}
+                  otherIds={otherIds}
+                  upstreamButtons={upstream}
+                  diagnostics={nodeDiagnostics}
+                  onChange={onInspectorChange}
+                  onRename={onInspectorRename}
+                  onDelete={onDeleteSelected}
+                />
+              </DefaultTimezoneContext.Provider>
             )}
             {tab === 'settings' && <SettingsPanel meta={editor.meta} onChange={onMetaChange} />}
             <div className="sidebar__sim" hidden={tab !== 'simulate'}>

@@ -47,6 +47,17 @@ beforeEach(() => {
 afterEach(() => setTransport(null));
 
 describe('inspector forms', () => {
+  it('a send can be marked transactional, with a one-line explanation; unticking removes the field', () => {
+    const { latest } = mount({ id: 'confirm', type: 'send', channel: 'sms', text: 'Booked' });
+    expect(byId('field-transactional').checked).toBe(false);
+    expect(screen.getByTestId('transactional-hint').textContent).toMatch(/quiet hours and past the frequency cap, never without consent/);
+    fireEvent.click(byId('field-transactional'));
+    expect((latest() as { transactional?: boolean }).transactional).toBe(true);
+    expect(byId('field-transactional').checked).toBe(true);
+    fireEvent.click(byId('field-transactional'));
+    expect('transactional' in latest()).toBe(false);
+  });
+
   it('WhatsApp buttons: at most 3, titles clipped to 20 characters, ids follow titles', () => {
     const { latest } = mount({ id: 'wa', type: 'send', channel: 'whatsapp', text: 'Hi' });
     for (let i = 0; i < 3; i++) fireEvent.click(byId('add-button'));

@@ -1,6 +1,8 @@
 /**
  * Live preview of a Liquid template, rendered by the backend's engine code (never in the UI)
- * against a sample contact and event the marketer can edit. Debounced; shows missing variables.
+ * against a sample contact and event the marketer can edit, with dates in the sample contact's
+ * `timezone` (else the journey's default zone) and `locale`. Debounced; shows missing variables
+ * and values shown as written.
  */
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { previewTemplate } from '../api/backend';
@@ -12,7 +14,7 @@ export interface Sample {
 
 const STORAGE_KEY = 'itinera.sample';
 export const DEFAULT_SAMPLE: Sample = {
-  contact: { id: 'sample', first_name: 'Ana', last_name: 'Silva', tier: 'gold', language: 'en' },
+  contact: { id: 'sample', first_name: 'Ana', last_name: 'Silva', tier: 'gold', language: 'en', timezone: 'Europe/Lisbon' },
   event: { starts_at: '2026-03-03T15:00:00Z', location: 'Lisbon Central Clinic' },
 };
 
@@ -28,6 +30,9 @@ function loadSample(): Sample {
   }
   return DEFAULT_SAMPLE;
 }
+
+/** The journey's `settings.default_timezone`: dates in a preview are written as the contact would get them. */
+export const DefaultTimezoneContext = createContext<string | undefined>(undefined);
 
 const SampleContext = createContext<{ sample: Sample; setSample: (s: Sample) => void }>({ sample: DEFAULT_SAMPLE, setSample: () => {} });
 
@@ -87,7 +92,8 @@ export function unfinishedTag(template: string): boolean {
 
 export function LiquidPreview({ template, label = 'Preview' }: { template: string; label?: string }) {
   const { sample, setSample } = useContext(SampleContext);
-  const [result, setResult] = useState<{ text: string; missing: string[] } | null>(null);
+  const defaultTimezone = useContext(DefaultTimezoneContext);
+  const [result, setResult] = useState<{ text: string; missing: string[]; problems?: string[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [editing, setEditing] = useState(false);
 
@@ -99,7 +105,7 @@ export function LiquidPreview({ template, label = 'Preview' }: { template: strin
     }
     let live = true;
     const timer = window.setTimeout(() => {
-      previewTemplate(template, sample.contact, sample.event).then(
+      previewTemplate(template, sample.contact, sample.event, defaultTimezone).then(
         (r) => {
           if (!live) return;
           setResult(r);
@@ -115,7 +121,7 @@ export function LiquidPreview({ template, label = 'Preview' }: { template: strin
       live = false;
       window.clearTimeout(timer);
     };
-  }, [template, sample]);
+  }, [template, sample, defaultTimezone]);
 
   return (
     <div className="preview" data-testid="liquid-preview-box">
@@ -149,6 +155,15 @@ export function LiquidPreview({ template, label = 'Preview' }: { template: strin
                 <code key={m} className="chip chip--warn">
                   {m}
                 </code>
+              ))}
+            </div>
+          )}
+          {(result.problems ?? []).length > 0 && (
+            <div className="preview__missing" data-testid="liquid-problems">
+              {(result.problems ?? []).map((p) => (
+                <div key={p} className="field__error">
+                  {p}
+                </div>
               ))}
             </div>
           )}

@@ -199,6 +199,18 @@ export function SendForm({ node, onChange }: FormProps<SendNode>) {
         />
       )}
       <LiquidPreview template={previewText} label={usesTemplate ? 'Parameters preview' : 'Preview'} />
+      <label className="check small">
+        <input
+          type="checkbox"
+          data-testid="field-transactional"
+          checked={node.transactional === true}
+          onChange={(e) => onChange(e.target.checked ? { ...node, transactional: true } : without(node, 'transactional'), 'transactional')}
+        />
+        Transactional
+      </label>
+      <div className="muted small" data-testid="transactional-hint">
+        A message the contact asked for (a booking confirmation, a receipt): sent during quiet hours and past the frequency cap, never without consent.
+      </div>
       {isWhatsApp && (
         <Section
           title={`Buttons (${buttons.length}/${MAX_BUTTONS})`}

@@ -91,7 +91,9 @@ export function nodeSummary(node: NodeDoc): string {
       const s = node as SendNode;
       const buttons = Array.isArray(s.buttons) && s.buttons.length > 0 ? ` · ${s.buttons.map((b) => b.title).join(' / ')}` : '';
       if (s.template) return `Template ${s.template.name || '?'}${buttons}`;
-      const body = s.channel === 'email' && s.subject ? s.subject : (s.text ?? '');
+      const written = s.channel === 'email' && s.subject ? s.subject : (s.text ?? '');
+      // Liquid tags (`{% unless contact.locale == "pt" %}`) say nothing a card has room for.
+      const body = written.replace(/\{%[^%]*%\}/g, ' ').replace(/\s+/g, ' ');
       return body.trim() ? clip(body.trim()) + buttons : 'Write the message';
     }
     case 'wait': {

@@ -42,6 +42,18 @@ pub(crate) struct Meter {
     pub work: u64,
     /// The first bound hit.
     pub tripped: Option<RenderError>,
+    /// Where and how dates are written (the `date` and `time_zone` filters).
+    pub dates: super::dates::RenderContext,
+    /// Values left as written because a filter could not read them, one sentence each.
+    pub problems: Vec<String>,
+}
+
+/// Records a value a filter left as written (each sentence once).
+fn problem(runtime: &dyn Runtime, sentence: String) {
+    let mut meter = runtime.registers().get_mut::<Meter>();
+    if !meter.problems.contains(&sentence) {
+        meter.problems.push(sentence);
+    }
 }
 
 fn limits(runtime: &dyn Runtime) -> Limits {
@@ -118,14 +130,28 @@ fn check_size(runtime: &dyn Runtime, value: &dyn ValueView) -> Result<usize> {
 // Liquid calls in source order.
 thread_local! {
     static FOR_WEIGHTS: RefCell<std::collections::VecDeque<u64>> = const { RefCell::new(std::collections::VecDeque::new()) };
+    /// What the filters found wrong with their literal arguments while parsing.
+    static PARSE_WARNINGS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Parses `source` with `weights` (one per `for`, in source order) available to the loops.
-pub(crate) fn parse(source: &str, weights: &[u64]) -> Result<Template> {
+/// Parses `source` with `weights` (one per `for`, in source order) available to the loops; also
+/// returns the warnings about literal arguments (a date pattern or zone that cannot be used).
+pub(crate) fn parse(source: &str, weights: &[u64]) -> Result<(Template, Vec<String>)> {
     FOR_WEIGHTS.with(|w| *w.borrow_mut() = weights.iter().copied().collect());
+    PARSE_WARNINGS.with(|w| w.borrow_mut().clear());
     let parsed = liquid_core::parser::parse(source, language());
     FOR_WEIGHTS.with(|w| w.borrow_mut().clear());
-    parsed.map(Template::new)
+    let warnings = PARSE_WARNINGS.with(|w| std::mem::take(&mut *w.borrow_mut()));
+    parsed.map(|p| (Template::new(p), warnings))
+}
+
+fn parse_warning(sentence: String) {
+    PARSE_WARNINGS.with(|w| {
+        let mut w = w.borrow_mut();
+        if !w.contains(&sentence) {
+            w.push(sentence);
+        }
+    });
 }
 
 /// The language, built once.
@@ -150,7 +176,6 @@ fn language() -> &'static Language {
             stdlib::Ceil.into(),
             stdlib::Compact.into(),
             stdlib::Concat.into(),
-            stdlib::Date.into(),
             stdlib::Default.into(),
             stdlib::Downcase.into(),
             stdlib::Escape.into(),
@@ -197,6 +222,8 @@ fn language() -> &'static Language {
             ("divided_by", Op::DividedBy, 1, 1),
             ("modulo", Op::Modulo, 1, 1),
             ("abs", Op::Abs, 0, 0),
+            ("date", Op::Date, 1, 1),
+            ("time_zone", Op::TimeZone, 1, 1),
         ] {
             lang.filters.register(name.into(), Box::new(Bounded(Box::new(Own { name, op, min, max }))));
         }
@@ -250,6 +277,8 @@ enum Op {
     DividedBy,
     Modulo,
     Abs,
+    Date,
+    TimeZone,
 }
 
 /// Our own filters, with positional arguments only.
@@ -289,6 +318,18 @@ impl ParseFilter for Own {
         if args.len() < self.min || args.len() > self.max {
             let expected = if self.min == self.max { format!("{}", self.min) } else { format!("{} to {}", self.min, self.max) };
             return Err(Error::with_msg(format!("the filter `{}` takes {expected} argument(s), not {}", self.name, args.len())));
+        }
+        // A literal pattern or zone is checked now, so validation can name it.
+        if let Some(Expression::Literal(value)) = args.first() {
+            let text = value.to_kstr();
+            let checked = match self.op {
+                Op::Date => super::dates::check_pattern(&text),
+                Op::TimeZone => super::dates::check_zone(&text).map(|_| ()),
+                _ => Ok(()),
+            };
+            if let Err(why) = checked {
+                parse_warning(format!("`{}`: {why}", self.name));
+            }
         }
         Ok(Box::new(OwnFilter { name: self.name, op: self.op, args }))
     }
@@ -424,7 +465,41 @@ impl Filter for OwnFilter {
                     Ok(Value::scalar(text.chars().skip(skip).take(take).collect::<String>()))
                 }
             }
+            Op::Date | Op::TimeZone => self.dates(input, runtime),
             _ => self.arithmetic(input, runtime),
+        }
+    }
+}
+
+impl OwnFilter {
+    /// `date` and `time_zone` (see `dates.rs`): a value they cannot read, or a pattern or zone
+    /// they cannot use, leaves the input as written and is reported as a problem.
+    fn dates(&self, input: &dyn ValueView, runtime: &dyn Runtime) -> Result<Value> {
+        // Missing (already reported as such): renders empty.
+        if input.is_nil() || input.as_scalar().is_some_and(|s| s.to_kstr().trim().is_empty()) {
+            return Ok(Value::Nil);
+        }
+        let context = runtime.registers().get_mut::<Meter>().dates.clone();
+        let argument = self.arg(0, runtime)?.and_then(|v| if v.is_nil() { None } else { Some(v.to_kstr().into_owned()) });
+        let outcome = (|| -> std::result::Result<String, String> {
+            let argument =
+                argument.ok_or_else(|| format!("`{}` was given no {}", self.name, if self.op == Op::Date { "pattern" } else { "zone" }))?;
+            // A whole number is seconds since 1970; anything else is read as text.
+            let at = match input.as_scalar().and_then(|s| s.to_integer()) {
+                Some(seconds) => super::dates::from_seconds(seconds, &context.zone)?,
+                None => super::dates::read(&input.to_kstr(), &context.zone, context.now)?,
+            };
+            match self.op {
+                Op::TimeZone => Ok(at.with_time_zone(super::dates::check_zone(&argument)?).to_string()),
+                _ => super::dates::format(&at, &argument, context.locale),
+            }
+        })();
+        match outcome {
+            Ok(text) => Ok(Value::scalar(text)),
+            Err(why) => {
+                problem(runtime, format!("{why}: shown as written"));
+                Ok(input.to_value())
+            }
         }
     }
 }

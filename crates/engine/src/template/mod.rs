@@ -19,6 +19,7 @@
 //!
 //! [`check_source`]: crate::check_source
 
+pub mod dates;
 mod lang;
 pub mod limits;
 mod scan;
@@ -31,6 +32,7 @@ use serde_json::{Map, Value};
 
 use crate::condition::{FieldPath, Root};
 use crate::state::Contact;
+pub use dates::{Locale, RenderContext};
 pub use limits::Limits;
 
 /// A compiled Liquid template.
@@ -42,6 +44,7 @@ pub struct Template {
     /// output paths (see [`Template::fits`]).
     simple: Option<(usize, Vec<FieldPath>)>,
     limits: Limits,
+    warnings: Vec<String>,
 }
 
 /// The result of rendering.
@@ -51,6 +54,9 @@ pub struct Rendered {
     pub text: String,
     /// Paths the template used that the contact or event lacks (rendered empty).
     pub missing: Vec<String>,
+    /// Values a filter could not read and left as written (a `date` given text that is not a
+    /// timestamp, ...), one sentence each.
+    pub problems: Vec<String>,
 }
 
 /// Why a render stopped. Each message is one sentence naming the bound (or Liquid's complaint).
@@ -153,12 +159,30 @@ impl Template {
     /// Parses a template within `limits`.
     pub fn compile_with(source: &str, limits: Limits) -> Result<Template, String> {
         let scanned = scan::scan(source, &limits)?;
-        let parsed = lang::parse(source, &scanned.for_weights).map_err(|e| first_line(&e.to_string()))?;
+        let (parsed, mut warnings) = lang::parse(source, &scanned.for_weights).map_err(|e| first_line(&e.to_string()))?;
+        for warning in literal_date_inputs(source) {
+            if !warnings.contains(&warning) {
+                warnings.push(warning);
+            }
+        }
         let simple = scanned.simple.and_then(|(text, outputs)| {
             let paths: Result<Vec<FieldPath>, String> = outputs.iter().map(|p| FieldPath::parse(p)).collect();
             paths.ok().map(|paths| (text, paths))
         });
-        Ok(Template { source: source.to_string(), parsed, paths: referenced_paths(source), simple, limits })
+        Ok(Template { source: source.to_string(), parsed, paths: referenced_paths(source), simple, limits, warnings })
+    }
+
+    /// Whether the template may write a date (`date` or `time_zone` appear in it): only then
+    /// does a render need a [`RenderContext`] other than the default.
+    pub fn uses_dates(&self) -> bool {
+        self.source.contains("date") || self.source.contains("time_zone")
+    }
+
+    /// What can be seen to go wrong without rendering, one sentence each: a literal date pattern
+    /// with an unknown `%` directive, an unknown literal zone, a literal value `date` cannot
+    /// read. Such a template renders (the value is shown as written), so these are warnings.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The template as written.
@@ -213,13 +237,27 @@ impl Template {
         total <= max_bytes.min(self.limits.max_output_bytes)
     }
 
-    /// Renders for this contact and event, within the template's limits.
+    /// Renders for this contact and event, within the template's limits, with dates in the
+    /// contact's zone (else UTC) and locale and no `now` ([`RenderContext::for_contact`]).
     pub fn render(&self, contact: &Contact, event: &Map<String, Value>) -> Result<Rendered, RenderError> {
         self.render_capped(contact, event, self.limits.max_output_bytes)
     }
 
-    /// Renders with the output capped at `max_bytes` (and at most the template's limit).
+    /// [`Template::render`] with the output capped at `max_bytes` (and at most the template's limit).
     pub fn render_capped(&self, contact: &Contact, event: &Map<String, Value>, max_bytes: usize) -> Result<Rendered, RenderError> {
+        let context = RenderContext::for_contact(contact, &jiff::tz::TimeZone::UTC, None);
+        self.render_in(contact, event, &context, max_bytes)
+    }
+
+    /// Renders with dates written as `context` says (the interpreter passes the contact's zone,
+    /// else the journey's default, and the step's time), the output capped at `max_bytes`.
+    pub fn render_in(
+        &self,
+        contact: &Contact,
+        event: &Map<String, Value>,
+        context: &RenderContext,
+        max_bytes: usize,
+    ) -> Result<Rendered, RenderError> {
         let mut missing = Vec::new();
         let mut contact_data = contact.attributes.clone();
         contact_data.insert("id".into(), Value::String(contact.id.clone()));
@@ -243,9 +281,14 @@ impl Template {
         let max = max_bytes.min(self.limits.max_output_bytes);
         let mut out = Capped { out: Vec::with_capacity(self.source.len().min(max)), max, overflowed: false };
         let runtime = liquid_core::runtime::RuntimeBuilder::new().set_globals(&globals).build();
-        runtime.registers().get_mut::<lang::Meter>().limits = Some(self.limits);
+        {
+            let mut meter = runtime.registers().get_mut::<lang::Meter>();
+            meter.limits = Some(self.limits);
+            meter.dates = context.clone();
+        }
         let result = liquid_core::Renderable::render_to(&self.parsed, &mut out, &runtime);
         let tripped = runtime.registers().get_mut::<lang::Meter>().tripped.take();
+        let problems = std::mem::take(&mut runtime.registers().get_mut::<lang::Meter>().problems);
         if let Some(bound) = tripped {
             return Err(bound);
         }
@@ -260,8 +303,36 @@ impl Template {
             Ok(text) => text,
             Err(err) => String::from_utf8_lossy(err.as_bytes()).into_owned(),
         };
-        Ok(Rendered { text, missing })
+        Ok(Rendered { text, missing, problems })
     }
+}
+
+/// `{{ 'text' | date: … }}` / `| time_zone: …` outputs whose literal value `date` cannot read.
+fn literal_date_inputs(source: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = source;
+    while let Some(at) = rest.find("{{") {
+        rest = &rest[at + 2..];
+        let inner = rest.trim_start_matches('-').trim_start();
+        let Some(quote) = inner.chars().next().filter(|c| *c == '"' || *c == '\'') else {
+            continue;
+        };
+        let Some(close) = inner[1..].find(quote) else {
+            continue;
+        };
+        let value = &inner[1..1 + close];
+        let after = inner[close + 2..].trim_start();
+        let Some(filter) = after.strip_prefix('|').map(str::trim_start) else {
+            continue;
+        };
+        let name: String = filter.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        if (name == "date" || name == "time_zone")
+            && let Err(why) = dates::read(value, &jiff::tz::TimeZone::UTC, Some(jiff::Timestamp::UNIX_EPOCH))
+        {
+            found.push(format!("`{name}`: {why}"));
+        }
+    }
+    found
 }
 
 /// JSON as Liquid sees it. Every JSON value converts (an integer beyond i64, which Liquid's own
@@ -533,6 +604,75 @@ mod tests {
         assert_eq!(err, "blocks are nested more than 16 deep (at `{% if %}`)");
         let ok = format!("{}x{}", "{% if true %}".repeat(16), "{% endif %}".repeat(16));
         assert_eq!(Template::compile(&ok).map(|t| t.render(&ana(), &Map::new()).map(|r| r.text)), Ok(Ok("x".to_string())));
+    }
+
+    fn in_zone(source: &str, zone: &str, locale: Option<&str>, event: Value) -> Rendered {
+        let t = Template::compile(source).expect("parses");
+        let mut c = ana();
+        c.timezone = Some(zone.to_string());
+        if let Some(l) = locale {
+            c.attributes.insert("locale".into(), json!(l));
+        }
+        let context = RenderContext::for_contact(&c, &jiff::tz::TimeZone::UTC, None);
+        t.render_in(&c, event.as_object().expect("object"), &context, limits::MAX_OUTPUT_BYTES).expect("renders")
+    }
+
+    #[test]
+    fn dates_in_the_contacts_zone_and_language() {
+        let source = "{{ event.starts_at | date: \"%A %-d %B at %H:%M\" }}";
+        let event = json!({"starts_at": "2026-03-04T15:00:00Z"});
+        assert_eq!(in_zone(source, "Europe/Lisbon", None, event.clone()).text, "Wednesday 4 March at 15:00");
+        assert_eq!(in_zone(source, "America/New_York", None, event.clone()).text, "Wednesday 4 March at 10:00");
+        assert_eq!(in_zone(source, "Asia/Tokyo", Some("pt-PT"), event.clone()).text, "quinta-feira 5 março at 00:00");
+        assert_eq!(in_zone(source, "Europe/Madrid", Some("es_ES"), event.clone()).text, "miércoles 4 marzo at 16:00");
+        // An unknown zone of the contact's falls back to the default (here UTC).
+        assert_eq!(in_zone(source, "Nowhere/Special", Some("xx"), event.clone()).text, "Wednesday 4 March at 15:00");
+        // `time_zone` forces a zone, whatever the contact's; alone it writes RFC 9557.
+        let forced =
+            "{{ event.starts_at | time_zone: 'Europe/Paris' | date: '%H:%M %Z' }} {{ event.starts_at | time_zone: 'Europe/Paris' }}";
+        assert_eq!(in_zone(forced, "Asia/Tokyo", None, event.clone()).text, "16:00 CET 2026-03-04T16:00:00+01:00[Europe/Paris]");
+        // Liquid's stdlib `date` is gone: no silent empty string for a pattern it did not know.
+        let r = in_zone("{{ event.starts_at | date: '%-d/%m' }} {{ event.nope | date: '%H' }}|", "UTC", None, event);
+        assert_eq!((r.text.as_str(), r.missing.as_slice(), r.problems.is_empty()), ("4/03 |", &["event.nope".to_string()][..], true));
+    }
+
+    #[test]
+    fn unreadable_dates_are_shown_as_written_and_reported() {
+        let event = json!({"starts_at": "next Tuesday", "n": 1_772_636_400});
+        let r = in_zone("At {{ event.starts_at | date: '%H:%M' }}, {{ event.n | date: '%H:%M' }}", "UTC", None, event.clone());
+        assert_eq!(r.text, "At next Tuesday, 15:00");
+        assert_eq!(r.problems, vec!["`next Tuesday` is not a timestamp (RFC 3339, like 2026-03-04T15:00:00Z): shown as written"]);
+        let r = in_zone(
+            "{{ 'now' | date: '%H' }}{{ event.n | date: contact.first_name }}{{ event.n | time_zone: 'Mars/Base' }}",
+            "UTC",
+            None,
+            event,
+        );
+        assert_eq!(r.text, "nowAna1772636400");
+        assert_eq!(r.problems.len(), 2, "{:?}", r.problems);
+        assert!(r.problems[0].starts_with("`now` has no time here"), "{:?}", r.problems);
+        assert!(r.problems[1].starts_with("`Mars/Base` is not a time zone"), "{:?}", r.problems);
+        // `now` is the step's time when the render has one.
+        let t = Template::compile("{{ 'now' | date: '%H:%M' }}").expect("parses");
+        let now = Some("2026-03-02T09:00:00Z".parse().expect("time"));
+        let context = RenderContext { zone: jiff::tz::TimeZone::get("Asia/Tokyo").expect("zone"), now, ..RenderContext::default() };
+        assert_eq!(t.render_in(&ana(), &Map::new(), &context, 100).map(|r| r.text).as_deref(), Ok("18:00"));
+    }
+
+    #[test]
+    fn literal_patterns_zones_and_values_are_checked_when_compiled() {
+        let warnings = |source: &str| Template::compile(source).expect("parses").warnings().to_vec();
+        assert_eq!(warnings("{{ event.at | date: '%A %-d %B' }} {{ event.at | time_zone: 'Europe/Paris' }}"), Vec::<String>::new());
+        let w = warnings("{{ event.at | date: '%H:%M %K' }}");
+        assert_eq!(w.len(), 1);
+        assert!(w[0].starts_with("`date`: `%H:%M %K` is not a date pattern"), "{w:?}");
+        let w = warnings("{{ event.at | time_zone: 'Europe/Pariss' | date: '%H' }}");
+        assert_eq!(w, vec!["`time_zone`: `Europe/Pariss` is not a time zone (an IANA name like Europe/Paris)"]);
+        let w = warnings("{{ 'tomorrow' | date: '%H' }}{{ \"2026-03-04T15:00:00Z\" | date: '%H' }}");
+        assert_eq!(w, vec!["`date`: `tomorrow` is not a timestamp (RFC 3339, like 2026-03-04T15:00:00Z)"]);
+        // A pattern from data cannot be checked before rendering; it is not a warning.
+        assert!(warnings("{{ event.at | date: contact.fmt }}").is_empty());
+        assert!(Template::compile("{{ event.at | date }}").is_err(), "a pattern is required");
     }
 
     #[test]

@@ -19,7 +19,7 @@ const BLOCKS: &[(&str, &str)] =
     &[("if", "endif"), ("unless", "endunless"), ("case", "endcase"), ("for", "endfor"), ("comment", "endcomment"), ("raw", "endraw")];
 /// Tags allowed inside blocks or anywhere.
 const TAGS: &[&str] = &["else", "elsif", "when", "break", "continue", "assign"];
-/// The filters a template may use (Liquid's standard set).
+/// The filters a template may use (Liquid's standard set, plus `time_zone`).
 pub(crate) const FILTERS: &[&str] = &[
     "abs",
     "append",
@@ -61,6 +61,7 @@ pub(crate) const FILTERS: &[&str] = &[
     "strip",
     "strip_html",
     "strip_newlines",
+    "time_zone",
     "times",
     "truncate",
     "truncatewords",

@@ -348,6 +348,14 @@ fn check_send(send: &Send, p: &mut Problems<'_>) {
             );
         }
     }
+    if let Some(value) = &send.transactional
+        && !value.is_boolean()
+    {
+        p.bad(
+            "transactional",
+            format!("must be true or false, not {value}"),
+        );
+    }
     if send.channel == "email" && send.subject.as_deref().is_none_or(|s| s.trim().is_empty()) {
         p.bad("subject", "an email needs a `subject`");
     }
