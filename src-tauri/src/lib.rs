@@ -162,8 +162,18 @@ async fn save_scenario(folder: State<'_, Folder>, file: String, scenario: Value,
 }
 
 #[tauri::command(rename_all = "snake_case")]
-async fn preview_template(template: String, contact: Option<Value>, event: Option<Value>) -> Result<Preview, Error> {
-    itinera_service::preview_template(&template, &contact.unwrap_or(Value::Null), &event.unwrap_or(Value::Null))
+async fn preview_template(
+    template: String,
+    contact: Option<Value>,
+    event: Option<Value>,
+    default_timezone: Option<String>,
+) -> Result<Preview, Error> {
+    itinera_service::preview_template_in(
+        &template,
+        &contact.unwrap_or(Value::Null),
+        &event.unwrap_or(Value::Null),
+        default_timezone.as_deref(),
+    )
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -397,6 +407,12 @@ mod tests {
         assert!(dir.join("sub/a.journey.json").is_file());
         let error = invoke(&webview, "read_journey", json!({"file": "../a.journey.json"})).expect_err("refused");
         assert!(error["error"].as_str().is_some_and(|m| m.contains("not allowed")), "{error}");
+
+        // The preview writes dates as the message would: in the journey's default zone when the
+        // sample contact names none.
+        let args = json!({"template": "{{ event.at | date: \"%H:%M\" }}", "event": {"at": "2026-03-04T15:00:00Z"}, "default_timezone": "Asia/Tokyo"});
+        let preview = invoke(&webview, "preview_template", args).expect("preview_template");
+        assert_eq!(preview["text"], "00:00", "{preview}");
 
         // The bundled engine: publish, a test event, and the Live view's reads.
         let info = invoke(&webview, "engine_info", json!({})).expect("engine_info");
