@@ -2,7 +2,8 @@
 // pressing "Auto-layout", computed from the rendered DOM (flow coordinates):
 // - no wire segment crosses a step's rectangle (its own source and target included, but for the
 //   first segment leaving the source and the last one entering the target);
-// - each step's output handles, left to right, lead to targets left to right;
+// - each step's output handles, left to right, lead to targets left to right (its own children;
+//   a wire to a step several wires merge into, as the exit, by the column it goes down in);
 // and, after a simulation of the appointment reminder, no count on a wire overlaps another count
 // or a step. Writes the ELK time for the 1,000-node journey to layout.json in the artifacts.
 import { after, before, test } from 'node:test';
@@ -195,6 +196,20 @@ function measure() {
   }
   const uniqueCrossings = [...new Set(crossings)];
 
+  // Port order. For each step, its wires sorted by handle x must go on left to right: (1) the
+  // column each wire descends in once it has turned (for a wire to its own child, the child's
+  // input; for a wire to a step many wires merge into, such as the one exit, where it goes down)
+  // keeps the handles' order; (2) its own children (steps entered from it alone) keep it too.
+  const column = (pts) => {
+    const x0 = pts[0].x;
+    const turn = pts.findIndex((p) => Math.abs(p.x - x0) > 0.5);
+    if (turn < 0) return x0;
+    const yh = pts[turn].y;
+    const down = pts.findIndex((p, i) => i > turn && p.y > yh + 12);
+    return (down < 0 ? pts[pts.length - 1] : pts[down]).x;
+  };
+  const incoming = new Map();
+  for (const w of wires) incoming.set(w.target, (incoming.get(w.target) ?? new Set()).add(w.source));
   const portFaults = [];
   const bySource = new Map();
   for (const w of wires) {
@@ -208,14 +223,19 @@ function measure() {
     for (const w of out) {
       const h = node.handles.find((x) => x.port === w.port);
       const t = nodes.get(w.target);
-      if (h && t && w.target !== source) pairs.push({ port: w.port, hx: h.x, tx: t.x + t.w / 2, target: w.target });
+      if (h && t && w.target !== source && w.points.length > 1) {
+        pairs.push({ port: w.port, hx: h.x, col: column(w.points), tx: t.x + t.w / 2, target: w.target, own: incoming.get(w.target).size === 1 });
+      }
     }
     pairs.sort((a, b) => a.hx - b.hx);
     for (let i = 1; i < pairs.length; i++) {
-      if (pairs[i].tx < pairs[i - 1].tx - 0.5) {
-        const [a, b] = [pairs[i - 1], pairs[i]];
-        portFaults.push(`${source}: port ${b.port} is right of ${a.port} but leads left (${b.target} at x ${b.tx.toFixed(0)}, ${a.target} at x ${a.tx.toFixed(0)})`);
-      }
+      const [a, b] = [pairs[i - 1], pairs[i]];
+      if (b.col < a.col - 0.5) portFaults.push(`${source}: port ${b.port} is right of ${a.port} but its wire goes down left of it (x ${b.col.toFixed(0)} < ${a.col.toFixed(0)})`);
+    }
+    const own = pairs.filter((p) => p.own);
+    for (let i = 1; i < own.length; i++) {
+      const [a, b] = [own[i - 1], own[i]];
+      if (b.tx < a.tx - 0.5) portFaults.push(`${source}: port ${b.port} is right of ${a.port} but leads left (${b.target} at x ${b.tx.toFixed(0)}, ${a.target} at x ${a.tx.toFixed(0)})`);
     }
   }
 
