@@ -5,10 +5,17 @@
 import { BaseEdge, EdgeLabelRenderer, getSmoothStepPath, useReactFlow, type EdgeProps } from '@xyflow/react';
 import { memo, useContext } from 'react';
 import type { WireEdge } from '../model/canvas';
+import { routeMiddle, routePath } from '../model/elk';
 import { InsertContext } from './insert';
 
 function WireEdgeView({ id, source, sourceHandleId, sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, data, selected, markerEnd }: EdgeProps<WireEdge>) {
-  const [path, labelX, labelY] = getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 10 });
+  // After auto-layout the wire follows ELK's orthogonal route (around the steps), its count where
+  // ELK left room for it; once an end moves (a card dragged), the smooth-step path again.
+  const route = data?.route;
+  const routed = route ? routePath(route, sourceX, sourceY, targetX, targetY) : null;
+  const [smooth, smoothX, smoothY] = getSmoothStepPath({ sourceX, sourceY, targetX, targetY, sourcePosition, targetPosition, borderRadius: 10 });
+  const path = routed ?? smooth;
+  const [labelX, labelY] = routed && route?.label ? [route.label.x, route.label.y] : routed && route ? routeMiddle(route) : [smoothX, smoothY];
   const rf = useReactFlow();
   const openInsert = useContext(InsertContext);
   const count = data?.count;
@@ -18,6 +25,7 @@ function WireEdgeView({ id, source, sourceHandleId, sourceX, sourceY, targetX, t
   if (data?.dimmed) classes.push('wire--dimmed');
   if (data?.onPath) classes.push('wire--on-path');
   if (selected) classes.push('wire--selected');
+  if (routed) classes.push('wire--routed');
   return (
     <>
       <BaseEdge id={id} path={path} markerEnd={markerEnd} className={classes.join(' ')} style={{ strokeWidth: data?.onPath ? Math.max(width, 3) : width }} />
@@ -54,6 +62,7 @@ function WireEdgeView({ id, source, sourceHandleId, sourceX, sourceY, targetX, t
           <div
             className={`wire__count${data?.dimmed ? ' wire__count--dimmed' : ''}`}
             data-testid="edge-count"
+            data-edge={id}
             style={{ transform: `translate(-50%, -50%) translate(${labelX}px, ${labelY}px)` }}
           >
             {count}

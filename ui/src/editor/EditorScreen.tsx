@@ -70,6 +70,16 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
   const [finding, setFinding] = useState(false);
   const [toast, setToast] = useState<{ text: string; kind: 'ok' | 'error' } | null>(null);
   const [saving, setSaving] = useState(false);
+  // Auto-layout runs (ELK in a worker): busy while one runs; the last one's figures for tests.
+  const [layout, setLayout] = useState<{ busy: boolean; runs: number; engine?: string; ms?: number }>({ busy: false, runs: 0 });
+  const { autoLayout } = editor;
+  const runLayout = useCallback(() => {
+    setLayout((l) => ({ ...l, busy: true }));
+    void autoLayout().then((outcome) => {
+      setLayout((l) => ({ busy: false, runs: l.runs + 1, engine: outcome.engine, ms: Math.round(outcome.ms) }));
+      if (outcome.applied) window.setTimeout(() => void rf.fitView({ padding: 0.15, duration: 300, maxZoom: 1 }), 50);
+    });
+  }, [autoLayout, rf]);
   const [engine, setEngine] = useState<EngineInfo | null>(null);
   const [publishing, setPublishing] = useState(false);
   const [liveKey, setLiveKey] = useState(0);
@@ -335,11 +345,19 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
           <button type="button" className="btn btn--icon" data-testid="redo" onClick={editor.redo} disabled={!editor.canRedo} title="Redo (Ctrl+Shift+Z)">
             ↷
           </button>
-          <button type="button" className="btn" data-testid="auto-layout" onClick={() => {
-            editor.autoLayout();
-            window.setTimeout(() => void rf.fitView({ padding: 0.15, duration: 300, maxZoom: 1 }), 50);
-          }} title="Arrange the steps top to bottom">
-            Auto-layout
+          <button
+            type="button"
+            className="btn"
+            data-testid="auto-layout"
+            onClick={runLayout}
+            disabled={layout.busy}
+            aria-busy={layout.busy}
+            data-layout-runs={layout.runs}
+            data-layout-engine={layout.engine}
+            data-layout-ms={layout.ms}
+            title="Arrange the steps top to bottom, wires around the steps"
+          >
+            {layout.busy ? 'Arranging…' : 'Auto-layout'}
           </button>
           <button type="button" className="btn btn--icon" data-testid="find" onClick={() => setFinding(true)} title="Find a step (Ctrl+F)">
             ⌕

@@ -15,6 +15,8 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { validateJourney } from '../api/backend';
 import type { Button, JourneyDoc, NodeDoc, Position, Report, SendNode } from '../api/types';
 import { canvasToJourney, journeyToCanvas, type CanvasState, type JourneyMeta, type StepNode, type WireEdge } from '../model/canvas';
+import { applyPlacement, ELK_MAX_NODES, elkGraph, readElkResult } from '../model/elk';
+import { elkAvailable, elkLayout } from '../model/elkClient';
 import { freeSpot, layoutPositions } from '../model/layout';
 import { newNodeDoc, PALETTE, type PaletteKind } from '../model/palette';
 import * as T from '../model/transform';
@@ -74,13 +76,25 @@ export interface Editor {
   duplicate: () => string[];
   deleteSelection: () => void;
   selectAll: () => void;
-  autoLayout: () => void;
+  /**
+   * Lays the journey out (one undo step): ELK in a worker up to ELK_MAX_NODES steps (wires get
+   * orthogonal routes), `layoutPositions` above or where no worker runs. Resolves when applied;
+   * a layout overtaken by an edit is dropped (`applied: false`).
+   */
+  autoLayout: () => Promise<LayoutOutcome>;
   selectNode: (id: string | null) => void;
   setOverlay: (o: SimOverlay | null) => void;
   /** Identity of the current content (pass it to markSaved after an async save). */
   version: number;
   markSaved: (version?: number) => void;
   load: (doc: JourneyDoc) => void;
+}
+
+/** What an auto-layout did: which layout, how long ELK took (ms, in the worker), whether it was applied. */
+export interface LayoutOutcome {
+  engine: 'elk' | 'fallback';
+  ms: number;
+  applied: boolean;
 }
 
 const sameJson = (a: unknown, b: unknown) => a === b || JSON.stringify(a) === JSON.stringify(b);
@@ -434,11 +448,29 @@ export function useEditor(initial: JourneyDoc): Editor {
     update((s) => H.view(s, { ...s.canvas, nodes: s.canvas.nodes.map((n) => (n.selected ? n : { ...n, selected: true })) }));
   }, [update]);
 
-  const autoLayout = useCallback(() => {
-    editCanvas((c) => {
-      const doc = canvasToJourney(c);
-      return H.placeNodes(c, layoutPositions(doc.nodes, doc.edges));
-    });
+  const autoLayout = useCallback(async (): Promise<LayoutOutcome> => {
+    const fallback = () => {
+      editCanvas((c) => {
+        const doc = canvasToJourney(c);
+        return applyPlacement(c, { positions: layoutPositions(doc.nodes, doc.edges), routes: new Map() });
+      });
+      return { engine: 'fallback' as const, ms: 0, applied: true };
+    };
+    const start = stateRef.current;
+    if (start.canvas.nodes.length > ELK_MAX_NODES || !elkAvailable()) return fallback();
+    let answer;
+    try {
+      answer = await elkLayout(elkGraph(start.canvas));
+    } catch {
+      return fallback();
+    }
+    // An edit (or undo) while ELK worked: its answer is for another journey.
+    if (stateRef.current.revision !== start.revision || stateRef.current.canvas.nodes.length !== start.canvas.nodes.length) {
+      return { engine: 'elk', ms: answer.ms, applied: false };
+    }
+    const placement = readElkResult(start.canvas, answer.graph);
+    editCanvas((c) => applyPlacement(c, placement));
+    return { engine: 'elk', ms: answer.ms, applied: true };
   }, [editCanvas]);
 
   const selectNode = useCallback((id: string | null) => update((s) => H.view(s, H.selectOnly(s.canvas, id))), [update]);

@@ -10,6 +10,7 @@
 import type { Edge, Node } from '@xyflow/react';
 import type { EdgeDoc, Extra, JourneyDoc, NodeDoc, Position, Settings } from '../api/types';
 import { DEFAULT_PORT, JOURNEY_FORMAT } from '../api/types';
+import type { WireRoute } from './elk';
 import { layoutPositions } from './layout';
 import { TARGET_HANDLE } from './ports';
 
@@ -45,6 +46,8 @@ export interface WireData extends Record<string, unknown> {
   weight?: number;
   dimmed?: boolean;
   onPath?: boolean;
+  /** Auto-layout (ELK): the wire's orthogonal route and its count's place (view data, never saved). */
+  route?: WireRoute;
 }
 
 export type StepNode = Node<StepData, 'step'>;
