@@ -20,11 +20,12 @@ import {
   type OnConnectEnd,
   type Viewport,
 } from '@xyflow/react';
-import { memo, useCallback, useEffect, useLayoutEffect, useRef, useState, type DragEvent } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import type { Editor } from '../editor/useEditor';
 import type { StepNode, WireEdge } from '../model/canvas';
 import { NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import { kindOf, PALETTE_KINDS, type PaletteKind } from '../model/palette';
+import { connectCandidates, connectPort } from '../model/transform';
 import { KIND_COLORS } from './icons';
 import { InsertContext, type InsertRequest } from './insert';
 import InsertMenu from './InsertMenu';
@@ -139,6 +140,22 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
   );
   const menuBox = box.current?.getBoundingClientRect();
   const splitting = menu ? editor.edges.some((e) => e.source === menu.from && (e.sourceHandle ?? 'next') === menu.port) : false;
+  // "Connect to" an existing step: offered for a port with no next step.
+  const { journey, applyDoc } = editor;
+  const candidates = useMemo(() => (menu && !splitting ? connectCandidates(journey, menu.from) : []), [menu, splitting, journey]);
+  const kindOfStep = useCallback((id: string) => {
+    const n = rf.getNode(id);
+    return n ? kindOf(n.data.doc as { type: string; channel?: unknown }) : 'unknown';
+  }, [rf]);
+  const connectTo = useCallback(
+    (to: string) => {
+      if (!menu) return;
+      setMenu(null);
+      const { from, port } = menu;
+      applyDoc((d) => ({ doc: connectPort(d, from, port, to) }));
+    },
+    [menu, applyDoc],
+  );
   const pending = editor.pendingDelete;
 
   const big = editor.nodes.length > BIG_JOURNEY;
@@ -245,10 +262,13 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
       </InsertContext.Provider>
       {menu && (
         <InsertMenu
-          x={Math.max(8, Math.min(menu.client.x - (menuBox?.left ?? 0), (menuBox?.width ?? 1e6) - 210))}
+          x={Math.max(8, Math.min(menu.client.x - (menuBox?.left ?? 0), (menuBox?.width ?? 1e6) - (candidates.length > 0 ? 430 : 210)))}
           y={Math.max(8, Math.min(menu.client.y - (menuBox?.top ?? 0) + 8, (menuBox?.height ?? 1e6) - 360))}
           splitting={splitting}
+          candidates={candidates}
+          kindOfStep={kindOfStep}
           onPick={pick}
+          onConnect={connectTo}
           onClose={closeMenu}
         />
       )}

@@ -65,7 +65,7 @@ function Rule({ rule, onChange, onRemove }: { rule: Condition; onChange: (c: Con
         onChange={(e) => {
           const next: Condition = { ...rule, op: e.target.value };
           if (VALUELESS_OPS.has(next.op!)) delete next.value;
-          else if (DURATION_OPS.has(next.op!) && typeof next.value !== 'string') next.value = '24h';
+          else if (DURATION_OPS.has(next.op!) && (typeof next.value !== 'string' || next.value.trim() === '')) next.value = '24h';
           else if (next.value === undefined) next.value = '';
           else next.value = parseConditionValue(next.op!, formatConditionValue(next.value));
           onChange(next);

@@ -3,10 +3,13 @@ import type { EdgeDoc, JourneyDoc, NodeDoc, SendNode, WaitForNode } from '../api
 import * as H from '../editor/history';
 import { canvasToJourney, journeyToCanvas } from './canvas';
 import {
+  addExitsAt,
   addKeywordBranch,
   branchesFromButtons,
+  connectCandidates,
   deletePlan,
   deleteStep,
+  connectPort,
   insertAfter,
   INSERT_ROW,
   movedReplyWire,
@@ -264,4 +267,107 @@ describe('labels', () => {
     expect(stepName(node(cleared, 'sms'), 'sms')).toBe('sms');
     expect(setLabel(cleared, 'sms', '')).toBe(cleared);
   });
+});
+
+describe('connectCandidates', () => {
+  /** trigger → branch; yes → whatsapp → reply; no → wait (unwired); a loose sms; an exit. */
+  function fork(): JourneyDoc {
+    return doc(
+      [
+        { id: 'booked', type: 'trigger', event: 'e', position: at(0, 0) },
+        { id: 'soon', type: 'branch', condition: { field: 'event.starts_at', op: 'within_next', value: '24h' }, position: at(0, 200) },
+        { id: 'wa', type: 'send', channel: 'whatsapp', text: 'Hi', label: 'WhatsApp reminder', position: at(-150, 400) },
+        { id: 'reply', type: 'wait_for', reply: { channel: 'whatsapp' }, timeout: '1d', position: at(-150, 600) },
+        { id: 'wait', type: 'wait', for: '1d', position: at(150, 400) },
+        { id: 'loose', type: 'send', channel: 'sms', text: 'Hi', position: at(900, 900) },
+        { id: 'done', type: 'exit', position: at(150, 600) },
+      ],
+      [
+        { from: 'booked', to: 'soon' },
+        { from: 'soon', port: 'yes', to: 'wa' },
+        { from: 'soon', port: 'no', to: 'wait' },
+        { from: 'wa', to: 'reply' },
+      ],
+    );
+  }
+
+  it('offers no step that leads back (no loops), no trigger, not the step itself', () => {
+    const c = connectCandidates(fork(), 'reply').map((x) => x.id);
+    expect(c).not.toContain('reply');
+    expect(c).not.toContain('wa');
+    expect(c).not.toContain('soon');
+    expect(c).not.toContain('booked');
+    expect(c.sort()).toEqual(['done', 'loose', 'wait']);
+  });
+
+  it('lists the steps nothing leads to first, then the nearest, with their labels', () => {
+    const c = connectCandidates(fork(), 'wait');
+    // done and loose wait for a wire (done is nearer); wa and reply are reached already.
+    expect(c.map((x) => x.id)).toEqual(['done', 'loose', 'wa', 'reply']);
+    expect(c[2]).toEqual({ id: 'wa', name: 'WhatsApp reminder' });
+  });
+
+  it('keeps the list short', () => {
+    const d = fork();
+    const many = doc(
+      [...d.nodes, ...Array.from({ length: 12 }, (_, i) => ({ id: `x${i}`, type: 'exit', position: at(i * 10, 2000) }) as NodeDoc)],
+      d.edges,
+    );
+    expect(connectCandidates(many, 'wait')).toHaveLength(6);
+    expect(connectCandidates(many, 'wait', 2)).toHaveLength(2);
+    expect(connectCandidates(many, 'nope')).toEqual([]);
+  });
+
+  it('wires the chosen one with connectPort, undone as one step', () =>
+    undoRestores(fork(), (d) => {
+      const to = connectCandidates(d, 'wait').find((x) => x.id === 'wa')!.id;
+      return connectPort(d, 'wait', 'next', to);
+    }));
+});
+
+describe('addExitsAt', () => {
+  function open(): JourneyDoc {
+    return doc(
+      [
+        { id: 'booked', type: 'trigger', event: 'e', position: at(0, 0) },
+        {
+          id: 'reply',
+          type: 'wait_for',
+          reply: { channel: 'whatsapp' },
+          timeout: '1d',
+          branches: [{ port: 'confirm', button: 'confirm' }, { port: 'reschedule', button: 'reschedule' }],
+          position: at(0, 200),
+        },
+        { id: 'sms', type: 'send', channel: 'sms', text: 'Hi', position: at(400, 400) },
+      ],
+      [
+        { from: 'booked', to: 'reply' },
+        { from: 'reply', port: 'timeout', to: 'sms' },
+      ],
+    );
+  }
+  const ends = [
+    { node: 'reply', port: 'confirm' },
+    { node: 'reply', port: 'reschedule' },
+    { node: 'sms', port: 'next' },
+  ];
+
+  it('puts an Exit after every open end, each below its own port and on no other card', () => {
+    const r = addExitsAt(open(), ends);
+    expect(r.ids).toEqual(['exit', 'exit_2', 'exit_3']);
+    expect(wires(r.doc)).toEqual(['booked/next>reply', 'reply/confirm>exit', 'reply/reschedule>exit_2', 'reply/timeout>sms', 'sms/next>exit_3']);
+    for (const id of r.ids) expect(node(r.doc, id).type).toBe('exit');
+    const ps = r.doc.nodes.map((n) => n.position!);
+    for (let i = 0; i < ps.length; i++)
+      for (let j = i + 1; j < ps.length; j++) expect(Math.abs(ps[i].x - ps[j].x) >= 220 || Math.abs(ps[i].y - ps[j].y) >= 100).toBe(true);
+    expect(node(r.doc, 'exit_3').position!.y).toBeGreaterThan(400);
+  });
+
+  it('skips ends already wired, repeated or of steps that are gone', () => {
+    const r = addExitsAt(open(), [{ node: 'reply', port: 'timeout' }, { node: 'ghost', port: 'next' }, ends[0], ends[0]]);
+    expect(r.ids).toEqual(['exit']);
+    expect(addExitsAt(open(), []).doc).toEqual(open());
+  });
+
+  it('is undone as one step', () => undoRestores(open(), (d) => addExitsAt(d, ends).doc));
 });

@@ -1,8 +1,10 @@
 /**
  * Building transformations as pure functions on the journey document (not the canvas state):
  * insert a step after a port (splitting the wire already there), delete a step and heal the
- * gap, reply branches taken from the buttons of the send before a `wait_for` (kept in sync when
- * the buttons change), keyword branches, and the mechanical fixes the problems panel offers.
+ * gap, connect a port to an existing step (the candidates the "+" menu lists), reply branches
+ * taken from the buttons of the send before a `wait_for` (kept in sync when the buttons change),
+ * keyword branches, and the mechanical fixes the problems panel offers (an Exit at every open
+ * end at once among them).
  *
  * Every function returns a new document and never mutates its input, so the editor's history
  * (journey snapshots) undoes each one as a single step. No function recurses per node: graph
@@ -181,6 +183,80 @@ export function connectPort(doc: JourneyDoc, from: string, port: string, to: str
   if (from === to) return doc;
   const edges = doc.edges.filter((e) => !(e.from === from && portOf(e) === port));
   return { ...doc, edges: [...edges, makeEdge(from, port, to)] };
+}
+
+/** A step a port could lead to: its id and the name the marketer knows it by. */
+export interface ConnectCandidate {
+  id: string;
+  name: string;
+}
+
+/** How many existing steps the "+" menu offers to connect to. */
+export const CONNECT_CANDIDATES = 6;
+
+/**
+ * The existing steps `from`'s `port` could lead to, best first, at most `limit`: never `from`
+ * itself, a trigger, or a step that leads back to `from` (that would make a loop). Steps that
+ * nothing leads to yet come first (they are waiting for a wire), then the nearest on the canvas.
+ */
+export function connectCandidates(doc: JourneyDoc, from: string, limit = CONNECT_CANDIDATES): ConnectCandidate[] {
+  const source = doc.nodes.find((n) => n.id === from);
+  if (!source) return [];
+  // Steps that reach `from` are upstream of it: walk the edges backwards from `from`.
+  const into = new Map<string, string[]>();
+  for (const e of doc.edges) {
+    const list = into.get(e.to);
+    if (list) list.push(e.from);
+    else into.set(e.to, [e.from]);
+  }
+  const upstream = new Set<string>();
+  const stack = [from];
+  while (stack.length > 0) {
+    const id = stack.pop()!;
+    if (upstream.has(id)) continue;
+    upstream.add(id);
+    for (const prev of into.get(id) ?? []) if (!upstream.has(prev)) stack.push(prev);
+  }
+  const targets = new Set(doc.edges.filter((e) => e.from !== e.to).map((e) => e.to));
+  const sp = source.position ?? { x: 0, y: 0 };
+  const distance = (n: NodeDoc) => {
+    const p = n.position ?? { x: 0, y: 0 };
+    return Math.hypot(p.x - sp.x, p.y - sp.y);
+  };
+  return doc.nodes
+    .filter((n) => n.type !== 'trigger' && !upstream.has(n.id))
+    .map((n) => ({ n, waiting: targets.has(n.id) ? 1 : 0, d: distance(n) }))
+    .sort((a, b) => a.waiting - b.waiting || a.d - b.d || a.n.id.localeCompare(b.n.id))
+    .slice(0, Math.max(0, limit))
+    .map(({ n }) => ({ id: n.id, name: stepName(n, n.id) }));
+}
+
+/** An output port with no next step (a `dead_end` of the validation report). */
+export interface OpenEnd {
+  node: string;
+  port: string;
+}
+
+/**
+ * Ends the journey at every open end: an Exit inserted after each port of `ends` that still
+ * has no wire (each below its own port, as the "+" menu places it). Ends of steps that do not
+ * exist are skipped. One document change, so one undo step.
+ */
+export function addExitsAt(doc: JourneyDoc, ends: readonly OpenEnd[]): { doc: JourneyDoc; ids: string[] } {
+  let next = doc;
+  const ids: string[] = [];
+  const done = new Set<string>();
+  for (const { node, port } of ends) {
+    const key = `${node}\u0000${port}`;
+    if (done.has(key)) continue;
+    done.add(key);
+    if (!next.nodes.some((n) => n.id === node) || edgeFrom(next, node, port)) continue;
+    const r = insertAfter(next, node, port, 'exit');
+    if (!r.id) continue;
+    next = r.doc;
+    ids.push(r.id);
+  }
+  return { doc: next, ids };
 }
 
 // ---- reply branches from buttons ----

@@ -7,7 +7,7 @@ import { memo, useState } from 'react';
 import type { JourneyDoc, Report } from '../api/types';
 import { counts, diagnosticNodes } from './status';
 import '../canvas/building.css';
-import { describeProblem, type Fix } from './wording';
+import { describeProblem, fixAllDeadEnds, type Fix } from './wording';
 
 function ProblemsPanel({
   report,
@@ -27,6 +27,7 @@ function ProblemsPanel({
 }) {
   const [open, setOpen] = useState(true);
   const c = report ? counts(report) : { errors: 0, warnings: 0 };
+  const fixAll = report && journey && onFix ? fixAllDeadEnds(report.diagnostics, journey) : null;
   return (
     <section className={`problems${open ? '' : ' problems--closed'}`} data-testid="problems">
       <header className="problems__head">
@@ -43,6 +44,14 @@ function ProblemsPanel({
           {report && report.diagnostics.length === 0 && (
             <div className="muted small problems__none">
               {journey && journey.nodes.length === 0 ? 'Nothing to check yet: add a trigger to choose what starts the journey.' : 'No problems: this journey is ready to simulate.'}
+            </div>
+          )}
+          {fixAll && onFix && (
+            <div className="problems__fixall">
+              <span className="muted small">Several paths stop without an end:</span>
+              <button type="button" className="btn btn--small problem__fix" data-testid="problem-fix-all" data-fix={fixAll.kind} onClick={() => onFix(fixAll.apply)}>
+                {fixAll.label}
+              </button>
             </div>
           )}
           <ul className="problems__list">

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Diagnostic, JourneyDoc } from '../api/types';
-import { describeProblem, plain, shownDiagnostics } from './wording';
+import { describeProblem, fixAllDeadEnds, plain, shownDiagnostics } from './wording';
 
 function journey(): JourneyDoc {
   return {
@@ -57,5 +57,24 @@ describe('shownDiagnostics', () => {
     expect(shownDiagnostics([missing], blank)).toEqual([]);
     const one = { ...blank, nodes: [{ id: 'sms', type: 'send', channel: 'sms', text: '' }] };
     expect(shownDiagnostics([missing], one)).toEqual([missing]);
+  });
+});
+
+describe('fixAllDeadEnds', () => {
+  const second: Diagnostic = { severity: 'error', code: 'dead_end', message: 'port `next` of `bye`…', node: 'bye', port: 'next' };
+  it('is offered from two open ends on, and ends every one with an Exit', () => {
+    expect(fixAllDeadEnds([deadEnd, unreachable], journey())).toBeNull();
+    const twoOpen: JourneyDoc = { ...journey(), nodes: [...journey().nodes.slice(0, 2), { id: 'bye', type: 'send', channel: 'sms', text: 'x', position: { x: 400, y: 400 } }] };
+    const fix = fixAllDeadEnds([deadEnd, unreachable, second], twoOpen);
+    expect(fix?.label).toBe('Add an Exit to all 2 open ends');
+    const r = fix!.apply(twoOpen);
+    const exits = r.doc.nodes.filter((n) => n.type === 'exit').map((n) => n.id);
+    expect(exits).toHaveLength(2);
+    expect(r.doc.edges).toEqual(expect.arrayContaining([{ from: 'sms', to: exits[0] }, { from: 'bye', to: exits[1] }]));
+  });
+
+  it('leaves out open ends of steps the journey no longer has', () => {
+    const ghost: Diagnostic = { ...second, node: 'ghost' };
+    expect(fixAllDeadEnds([deadEnd, ghost], journey())).toBeNull();
   });
 });

@@ -6,9 +6,9 @@
  */
 import type { Diagnostic, EdgeDoc, JourneyDoc, NodeDoc } from '../api/types';
 import { DEFAULT_PORT } from '../api/types';
-import { connectPort, insertAfter, reachableFrom, removeStep, stepName } from '../model/transform';
+import { addExitsAt, connectPort, insertAfter, reachableFrom, removeStep, stepName } from '../model/transform';
 
-export type FixKind = 'add-exit' | 'connect' | 'remove-step' | 'remove-wire';
+export type FixKind = 'add-exit' | 'add-exits' | 'connect' | 'remove-step' | 'remove-wire';
 
 export interface Fix {
   kind: FixKind;
@@ -124,4 +124,22 @@ export function describeProblem(d: Diagnostic, doc: JourneyDoc, all: readonly Di
 export function shownDiagnostics(diagnostics: readonly Diagnostic[], doc: JourneyDoc): Diagnostic[] {
   if (doc.nodes.length > 0) return [...diagnostics];
   return diagnostics.filter((d) => d.code !== 'missing_trigger');
+}
+
+/**
+ * One fix for every open end at once when the report has two or more `dead_end`s: an Exit after
+ * each of them ("end the journey wherever it stops"). Null otherwise (the row's own "Add Exit"
+ * does for one).
+ */
+export function fixAllDeadEnds(diagnostics: readonly Diagnostic[], doc: JourneyDoc): Fix | null {
+  const known = new Set(doc.nodes.map((n) => n.id));
+  const ends = diagnostics
+    .filter((d) => d.code === 'dead_end' && d.node && known.has(d.node))
+    .map((d) => ({ node: d.node as string, port: d.port ?? DEFAULT_PORT }));
+  if (ends.length < 2) return null;
+  return {
+    kind: 'add-exits',
+    label: `Add an Exit to all ${ends.length} open ends`,
+    apply: (j) => ({ doc: addExitsAt(j, ends).doc }),
+  };
 }
