@@ -213,10 +213,7 @@ pub fn run_streaming_with_threads(
     progress: Option<&(dyn Fn(usize, usize) + Sync)>,
     sink: &mut dyn FnMut(ContactReport) -> Flow,
 ) -> Result<Summary, Error> {
-    let program = Program::prepare(journey).map_err(|e| match e {
-        PrepareError::Invalid(diagnostics) => Error::Invalid(diagnostics),
-        PrepareError::Compile(err) => Error::Compile(err),
-    })?;
+    let program = prepare(journey)?;
     let layout = Layout::new(&program);
     // Set when the sink stops the run, so that workers stop too.
     let halt = AtomicBool::new(false);
@@ -349,6 +346,42 @@ pub fn run_streaming_with_threads(
         counts.merge(partial);
     }
     Ok(summarize(journey, &program, &counts, total))
+}
+
+fn prepare(journey: &Journey) -> Result<Program, Error> {
+    Program::prepare(journey).map_err(|e| match e {
+        PrepareError::Invalid(diagnostics) => Error::Invalid(diagnostics),
+        PrepareError::Compile(err) => Error::Compile(err),
+    })
+}
+
+/// Validates `journey`, then simulates only the contacts of `scenario` at `indices` (in that
+/// order; an index past the last contact is skipped), generating each one alone: how the editor
+/// follows one contact of a large population without simulating everybody. Each contact's
+/// report is exactly the one a run of the whole scenario gives it (contacts are independent:
+/// see the crate docs); the summary counts these contacts only, so `summary.contacts` is the
+/// number simulated. [`RunOptions::detail`] says whose steps to keep, as in [`run`].
+pub fn run_only(journey: &Journey, scenario: &Scenario, indices: &[usize], options: &RunOptions) -> Result<SimReport, Error> {
+    let program = prepare(journey)?;
+    let layout = Layout::new(&program);
+    let stop = || options.cancel.as_ref().is_some_and(Cancel::is_cancelled);
+    let ctx = RunContext { program: &program, layout: &layout, end: scenario.end(), seed: scenario.seed, stop: &stop };
+    let mut counts = Counts::new(&layout);
+    let mut contacts = Vec::with_capacity(indices.len().min(CHUNK));
+    for &i in indices {
+        if stop() {
+            return Err(Error::Cancelled);
+        }
+        let Some(spec) = scenario.get_contact(i) else { continue };
+        let detail = match &options.detail {
+            Detail::All => true,
+            Detail::None => false,
+            Detail::Only(ids) => ids.iter().any(|id| *id == spec.id),
+        };
+        contacts.push(simulate_contact(&ctx, spec, detail, &mut counts).ok_or(Error::Cancelled)?);
+    }
+    let summary = summarize(journey, &program, &counts, contacts.len());
+    Ok(SimReport { journey: journey.id.clone(), contacts, summary })
 }
 
 /// Builds a [`Summary`] from step records, delivered messages and contact outcomes, exactly as
