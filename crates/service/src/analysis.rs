@@ -56,7 +56,7 @@ pub struct SimulateOptions {
     pub max_contacts: Option<usize>,
     /// Stops the simulation when cancelled ([`Error::Cancelled`]).
     pub cancel: Option<Cancel>,
-    /// Told how far the run is: once when it starts (`done` 0), then at most every
+    /// Told how far the run is: once the journey is known to be valid (`done` 0), then at most every
     /// [`PROGRESS_INTERVAL`] of work as chunks of contacts finish, and once when every contact
     /// is done. It only listens: the report does not depend on it.
     pub progress: Option<ProgressSink>,
@@ -206,17 +206,11 @@ fn simulate(
     };
     let run_options = RunOptions { detail, cancel: options.cancel.clone() };
     let throttle = options.progress.as_ref().map(|sink| Throttle { sink, started: std::time::Instant::now(), last: Default::default() });
-    let total = only.as_ref().map_or(scenario.contact_count(), Vec::len);
-    if let Some(throttle) = &throttle {
-        throttle.report(0, total);
-    }
+    let progress = throttle.as_ref().map(|t| move |done: usize, total: usize| t.report(done, total));
+    let progress: Option<&(dyn Fn(usize, usize) + Sync)> = progress.as_ref().map(|p| p as _);
     let result = match &only {
-        Some(indices) => itinera_sim::run_only(&journey, &scenario, indices, &run_options),
-        None => {
-            let progress = throttle.as_ref().map(|t| move |done: usize, total: usize| t.report(done, total));
-            let progress: Option<&(dyn Fn(usize, usize) + Sync)> = progress.as_ref().map(|p| p as _);
-            itinera_sim::run(&journey, &scenario, &run_options, progress)
-        }
+        Some(indices) => itinera_sim::run_only(&journey, &scenario, indices, &run_options, progress),
+        None => itinera_sim::run(&journey, &scenario, &run_options, progress),
     };
     let report = result.map_err(|e| {
         let message = e.to_string();
@@ -226,11 +220,6 @@ fn simulate(
             _ => Error::BadInput(message),
         }
     })?;
-    if only.is_some()
-        && let Some(throttle) = &throttle
-    {
-        throttle.report(total, total);
-    }
     Ok((report, only.is_some()))
 }
 

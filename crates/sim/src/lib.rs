@@ -154,7 +154,8 @@ fn default_threads() -> usize {
 
 /// Validates `journey`, then simulates every contact of `scenario` through it and collects the
 /// whole report. Uses up to two threads for large populations; the result does not depend on
-/// that. `progress(done, total)` is called as chunks of contacts finish, in contact order.
+/// that. `progress(done, total)` is called with `done` 0 once the journey is known to be valid,
+/// then as chunks of contacts finish, in contact order.
 ///
 /// The report holds one [`ContactReport`] per contact, so its memory grows with the
 /// population; [`run_streaming`] hands each contact over as it is done instead.
@@ -215,6 +216,9 @@ pub fn run_streaming_with_threads(
 ) -> Result<Summary, Error> {
     let program = prepare(journey)?;
     let layout = Layout::new(&program);
+    if let Some(progress) = progress {
+        progress(0, scenario.contact_count());
+    }
     // Set when the sink stops the run, so that workers stop too.
     let halt = AtomicBool::new(false);
     let stop = || halt.load(Ordering::Relaxed) || options.cancel.as_ref().is_some_and(Cancel::is_cancelled);
@@ -360,9 +364,19 @@ fn prepare(journey: &Journey) -> Result<Program, Error> {
 /// follows one contact of a large population without simulating everybody. Each contact's
 /// report is exactly the one a run of the whole scenario gives it (contacts are independent:
 /// see the crate docs); the summary counts these contacts only, so `summary.contacts` is the
-/// number simulated. [`RunOptions::detail`] says whose steps to keep, as in [`run`].
-pub fn run_only(journey: &Journey, scenario: &Scenario, indices: &[usize], options: &RunOptions) -> Result<SimReport, Error> {
+/// number simulated. [`RunOptions::detail`] says whose steps to keep, and `progress` hears
+/// `(0, indices.len())` once the journey is known to be valid, then each contact done, as in [`run`].
+pub fn run_only(
+    journey: &Journey,
+    scenario: &Scenario,
+    indices: &[usize],
+    options: &RunOptions,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+) -> Result<SimReport, Error> {
     let program = prepare(journey)?;
+    if let Some(progress) = progress {
+        progress(0, indices.len());
+    }
     let layout = Layout::new(&program);
     let stop = || options.cancel.as_ref().is_some_and(Cancel::is_cancelled);
     let ctx = RunContext { program: &program, layout: &layout, end: scenario.end(), seed: scenario.seed, stop: &stop };
@@ -379,6 +393,9 @@ pub fn run_only(journey: &Journey, scenario: &Scenario, indices: &[usize], optio
             Detail::Only(ids) => ids.iter().any(|id| *id == spec.id),
         };
         contacts.push(simulate_contact(&ctx, spec, detail, &mut counts).ok_or(Error::Cancelled)?);
+        if let Some(progress) = progress {
+            progress(contacts.len(), indices.len());
+        }
     }
     let summary = summarize(journey, &program, &counts, contacts.len());
     Ok(SimReport { journey: journey.id.clone(), contacts, summary })

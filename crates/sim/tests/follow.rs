@@ -57,8 +57,9 @@ fn a_followed_contact_has_the_trace_the_full_run_gives_it() {
             // The first and last hand-written, the first generated, one in the second chunk, the last.
             for i in [0, hand - 1, hand, hand + 1_100, total - 1] {
                 let id = s.contact_id(i).expect("in range");
-                let one = itinera_sim::run_only(&journey, &s, &[i], &RunOptions { detail: Detail::Only(vec![id.clone()]), cancel: None })
-                    .expect("runs");
+                let one =
+                    itinera_sim::run_only(&journey, &s, &[i], &RunOptions { detail: Detail::Only(vec![id.clone()]), cancel: None }, None)
+                        .expect("runs");
                 assert_eq!(one.contacts.len(), 1, "{name} seed {seed}: {id}");
                 assert_eq!(one.summary.contacts, 1, "{name} seed {seed}: only {id} was simulated");
                 assert_eq!(one.contacts[0], full.contacts[i], "{name} seed {seed}: {id} followed alone differs from the full run");
@@ -76,7 +77,7 @@ fn several_followed_contacts_come_back_in_the_order_asked_and_are_counted_alone(
     let s = scenario("appointment-reminder", 3_000, 7);
     let full = itinera_sim::run(&journey, &s, &RunOptions::default(), None).expect("runs");
     let picked = [2_900, 5, 40];
-    let some = itinera_sim::run_only(&journey, &s, &picked, &RunOptions { detail: Detail::None, cancel: None }).expect("runs");
+    let some = itinera_sim::run_only(&journey, &s, &picked, &RunOptions { detail: Detail::None, cancel: None }, None).expect("runs");
     let ids: Vec<&str> = some.contacts.iter().map(|c| c.id.as_str()).collect();
     let want: Vec<&str> = picked.iter().map(|&i| full.contacts[i].id.as_str()).collect();
     assert_eq!(ids, want);
@@ -85,7 +86,7 @@ fn several_followed_contacts_come_back_in_the_order_asked_and_are_counted_alone(
     let entered = picked.iter().filter(|&&i| full.contacts[i].outcome != itinera_sim::ContactOutcome::NotEntered).count();
     assert_eq!(some.summary.entered, entered);
     // An index past the end is skipped, not a panic.
-    let none = itinera_sim::run_only(&journey, &s, &[s.contact_count()], &RunOptions::default()).expect("runs");
+    let none = itinera_sim::run_only(&journey, &s, &[s.contact_count()], &RunOptions::default(), None).expect("runs");
     assert!(none.contacts.is_empty());
     assert_eq!(none.summary.contacts, 0);
 }
@@ -96,6 +97,6 @@ fn a_cancelled_follow_stops() {
     let s = scenario("appointment-reminder", 10, 1);
     let cancel = Cancel::new();
     cancel.cancel();
-    let result = itinera_sim::run_only(&journey, &s, &[0, 1], &RunOptions { detail: Detail::All, cancel: Some(cancel) });
+    let result = itinera_sim::run_only(&journey, &s, &[0, 1], &RunOptions { detail: Detail::All, cancel: Some(cancel) }, None);
     assert_eq!(result.unwrap_err(), Error::Cancelled);
 }
