@@ -22,16 +22,17 @@
 //! there). `cargo build` alone loads the Vite dev server (`devUrl`); build with
 //! `--features tauri/custom-protocol` to embed ui/dist.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 use itinera_service::{
-    ContactSelection, ContactTimeline, EngineInfo, EnrollmentPage, Error, JourneyFile, JourneyListing, KeyringTokens, LiveCounts,
-    LiveEngine, NO_ENGINE, OutboxEntry, Preview, PublishAnswer, Report, SavedFile, ScenarioFile, ScenarioListing, SentEvent, ServerArgs,
-    ServerTokens, Template, TestContact, VersionChange, VersionReport, Workspace, WorkspaceInfo,
+    Cancel, ContactSelection, ContactTimeline, EngineInfo, EnrollmentPage, Error, JourneyFile, JourneyListing, KeyringTokens, LiveCounts,
+    LiveEngine, NO_ENGINE, OutboxEntry, Preview, ProgressSink, PublishAnswer, Report, SavedFile, ScenarioFile, ScenarioListing, SentEvent,
+    ServerArgs, ServerTokens, SimProgress, SimulateOptions, Template, TestContact, VersionChange, VersionReport, Workspace, WorkspaceInfo,
 };
 use serde_json::Value;
-use tauri::{Manager, State};
+use tauri::{Emitter, Manager, State};
 
 /// The app's state: the current folder.
 pub struct Folder(Mutex<Workspace>);
@@ -137,13 +138,61 @@ async fn validate_journey(journey: Value) -> Result<Report, Error> {
     Ok(itinera_service::validate_journey(&journey))
 }
 
+/// The app's state: the cancel flag of each simulation running under a `run_id`.
+#[derive(Default)]
+pub struct Simulations(Mutex<HashMap<String, Cancel>>);
+
+impl Simulations {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Cancel>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// The payload of a `simulate-progress` event.
+#[derive(Clone, serde::Serialize)]
+struct ProgressEvent {
+    run: Option<String>,
+    done: usize,
+    total: usize,
+    elapsed_ms: u64,
+}
+
+/// Emits `simulate-progress` events while it runs; `run_id` names the run for `cancel_simulation`.
 #[tauri::command(rename_all = "snake_case")]
-async fn simulate_journey(journey: Value, scenario: Value, contacts: Option<ContactSelection>) -> Result<Value, Error> {
-    tauri::async_runtime::spawn_blocking(move || {
-        itinera_service::simulate_journey(&journey, &scenario, contacts.as_ref(), &Default::default())
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("the simulation failed: {e}")))?
+async fn simulate_journey(
+    app: tauri::AppHandle,
+    simulations: State<'_, Simulations>,
+    journey: Value,
+    scenario: Value,
+    contacts: Option<ContactSelection>,
+    run_id: Option<String>,
+) -> Result<Value, Error> {
+    let cancel = Cancel::new();
+    if let Some(id) = &run_id {
+        simulations.lock().insert(id.clone(), cancel.clone());
+    }
+    let run = run_id.clone();
+    let progress = ProgressSink::new(move |p: SimProgress| {
+        let _ = app.emit("simulate-progress", ProgressEvent { run: run.clone(), done: p.done, total: p.total, elapsed_ms: p.elapsed_ms });
+    });
+    let options = SimulateOptions { cancel: Some(cancel), progress: Some(progress), ..Default::default() };
+    let outcome =
+        tauri::async_runtime::spawn_blocking(move || itinera_service::simulate_journey(&journey, &scenario, contacts.as_ref(), &options))
+            .await;
+    if let Some(id) = &run_id {
+        simulations.lock().remove(id);
+    }
+    outcome.map_err(|e| Error::Internal(format!("the simulation failed: {e}")))?
+}
+
+/// Stops the simulation running under `run_id` (its `simulate_journey` then fails as cancelled);
+/// an unknown or finished run is not an error.
+#[tauri::command(rename_all = "snake_case")]
+async fn cancel_simulation(simulations: State<'_, Simulations>, run_id: String) -> Result<(), Error> {
+    if let Some(cancel) = simulations.lock().remove(&run_id) {
+        cancel.cancel();
+    }
+    Ok(())
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -281,6 +330,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, folder: Work
         .plugin(tauri_plugin_dialog::init())
         .manage(Folder::new(folder))
         .manage(live)
+        .manage(Simulations::default())
         .setup(move |app| {
             if later {
                 let live = app.state::<Live>();
@@ -303,6 +353,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, folder: Work
             save_journey,
             validate_journey,
             simulate_journey,
+            cancel_simulation,
             list_scenarios,
             read_scenario,
             save_scenario,
