@@ -47,7 +47,7 @@ use itinera_model::{Diagnostic, Journey, Severity};
 pub use crate::driver::MAX_KEPT_STEPS;
 use crate::driver::{Counts, Layout, RunContext, simulate_contact};
 pub use crate::report::{ContactOutcome, ContactReport, EdgeCount, MessageRecord, SimReport, StepRecord, Summary, TemplateRecord};
-pub use crate::scenario::{ContactSpec, Scenario};
+pub use crate::scenario::{ContactSpec, Contacts, Scenario};
 
 /// Whose per-contact steps and messages the report keeps.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -68,7 +68,7 @@ impl Detail {
     pub fn hand_written(scenario: &Scenario) -> Detail {
         match scenario.population {
             None => Detail::All,
-            Some(_) => Detail::Only(scenario.contacts.iter().map(|c| c.id.clone()).collect()),
+            Some(_) => Detail::Only(scenario.contacts.ids().map(str::to_string).collect()),
         }
     }
 }
