@@ -390,7 +390,7 @@ pub fn run_only(
         let detail = match &options.detail {
             Detail::All => true,
             Detail::None => false,
-            Detail::Only(ids) => ids.iter().any(|id| *id == spec.id),
+            Detail::Only(ids) => ids.contains(&spec.id),
         };
         contacts.push(simulate_contact(&ctx, spec, detail, &mut counts).ok_or(Error::Cancelled)?);
         if let Some(progress) = progress {
