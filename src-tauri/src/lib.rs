@@ -148,19 +148,10 @@ impl Simulations {
     }
 }
 
-/// The payload of a `simulate-progress` event.
-#[derive(Clone, serde::Serialize)]
-struct ProgressEvent {
-    run: Option<String>,
-    done: usize,
-    total: usize,
-    elapsed_ms: u64,
-}
-
 /// Emits `simulate-progress` events while it runs; `run_id` names the run for `cancel_simulation`.
 #[tauri::command(rename_all = "snake_case")]
-async fn simulate_journey(
-    app: tauri::AppHandle,
+async fn simulate_journey<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
     simulations: State<'_, Simulations>,
     journey: Value,
     scenario: Value,
@@ -173,7 +164,8 @@ async fn simulate_journey(
     }
     let run = run_id.clone();
     let progress = ProgressSink::new(move |p: SimProgress| {
-        let _ = app.emit("simulate-progress", ProgressEvent { run: run.clone(), done: p.done, total: p.total, elapsed_ms: p.elapsed_ms });
+        let payload = serde_json::json!({"run": run, "done": p.done, "total": p.total, "elapsed_ms": p.elapsed_ms});
+        let _ = app.emit("simulate-progress", payload);
     });
     let options = SimulateOptions { cancel: Some(cancel), progress: Some(progress), ..Default::default() };
     let outcome =
@@ -419,6 +411,35 @@ mod tests {
             invoke_key: INVOKE_KEY.to_string(),
         };
         get_ipc_response(webview, request).map(|body| body.deserialize::<Value>().expect("JSON answer"))
+    }
+
+    #[test]
+    fn a_simulation_under_a_run_id_emits_its_progress_and_an_unknown_run_cancels_nothing() {
+        use tauri::Listener;
+        let dir = std::env::temp_dir().join(format!("itinera-desktop-sim-{}", std::process::id()));
+        let folder = Workspace::open_or_create(&dir).expect("temp folder");
+        let app =
+            with_commands(mock_builder(), folder, Some(dir.join("engine.db"))).build(mock_context(noop_assets())).expect("the app builds");
+        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("a window");
+        let heard: std::sync::Arc<Mutex<Vec<Value>>> = Default::default();
+        let sink = heard.clone();
+        app.listen_any("simulate-progress", move |event| {
+            if let Ok(payload) = serde_json::from_str::<Value>(event.payload()) {
+                sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(payload);
+            }
+        });
+        let templates = invoke(&webview, "list_templates", json!({})).expect("list_templates");
+        let journey = templates[0]["journey"].clone();
+        let scenario = json!({"format": "itinera/scenario@1", "start": "2026-03-01T09:00:00Z", "run_for": "7d",
+            "population": {"count": 3000, "attributes": {}}});
+        let report = invoke(&webview, "simulate_journey", json!({"journey": journey, "scenario": scenario, "run_id": "r1"}))
+            .expect("simulate_journey");
+        assert_eq!(report["summary"]["contacts"], json!(3000));
+        let heard = heard.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        assert_eq!(heard.first().map(|p| (p["run"].clone(), p["done"].clone())), Some((json!("r1"), json!(0))), "{heard:?}");
+        assert_eq!(heard.last().map(|p| (p["done"].clone(), p["total"].clone())), Some((json!(3000), json!(3000))), "{heard:?}");
+        assert_eq!(invoke(&webview, "cancel_simulation", json!({"run_id": "nobody"})).expect("cancel_simulation"), Value::Null);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]
