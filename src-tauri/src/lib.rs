@@ -22,16 +22,18 @@
 //! there). `cargo build` alone loads the Vite dev server (`devUrl`); build with
 //! `--features tauri/custom-protocol` to embed ui/dist.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 
 use itinera_service::{
-    ContactSelection, ContactTimeline, EngineInfo, EnrollmentPage, Error, JourneyFile, JourneyListing, JourneyTemplate, KeyringTokens,
-    LiveCounts, LiveEngine, NO_ENGINE, OutboxEntry, Preview, PublishAnswer, Report, SavedFile, ScenarioFile, ScenarioListing, SentEvent,
-    ServerArgs, ServerTokens, TestContact, VersionChange, VersionReport, Workspace, WorkspaceInfo,
+    Cancel, ContactSelection, ContactTimeline, EngineInfo, EnrollmentPage, Error, JourneyFile, JourneyListing, JourneyTemplate,
+    KeyringTokens, LiveCounts, LiveEngine, NO_ENGINE, OutboxEntry, Preview, ProgressSink, PublishAnswer, Report, SavedFile, ScenarioFile,
+    ScenarioListing, SentEvent, ServerArgs, ServerTokens, SimProgress, SimulateOptions, TestContact, VersionChange, VersionReport,
+    Workspace, WorkspaceInfo,
 };
 use serde_json::Value;
-use tauri::{Manager, State};
+use tauri::{Emitter, Manager, State};
 
 /// The app's state: the current folder.
 pub struct Folder(Mutex<Workspace>);
@@ -137,13 +139,53 @@ async fn validate_journey(journey: Value) -> Result<Report, Error> {
     Ok(itinera_service::validate_journey(&journey))
 }
 
+/// The app's state: the cancel flag of each simulation running under a `run_id`.
+#[derive(Default)]
+pub struct Simulations(Mutex<HashMap<String, Cancel>>);
+
+impl Simulations {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Cancel>> {
+        self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Emits `simulate-progress` events while it runs; `run_id` names the run for `cancel_simulation`.
 #[tauri::command(rename_all = "snake_case")]
-async fn simulate_journey(journey: Value, scenario: Value, contacts: Option<ContactSelection>) -> Result<Value, Error> {
-    tauri::async_runtime::spawn_blocking(move || {
-        itinera_service::simulate_journey(&journey, &scenario, contacts.as_ref(), &Default::default())
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("the simulation failed: {e}")))?
+async fn simulate_journey<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    simulations: State<'_, Simulations>,
+    journey: Value,
+    scenario: Value,
+    contacts: Option<ContactSelection>,
+    run_id: Option<String>,
+) -> Result<Value, Error> {
+    let cancel = Cancel::new();
+    if let Some(id) = &run_id {
+        simulations.lock().insert(id.clone(), cancel.clone());
+    }
+    let run = run_id.clone();
+    let progress = ProgressSink::new(move |p: SimProgress| {
+        let payload = serde_json::json!({"run": run, "done": p.done, "total": p.total, "elapsed_ms": p.elapsed_ms});
+        let _ = app.emit("simulate-progress", payload);
+    });
+    let options = SimulateOptions { cancel: Some(cancel), progress: Some(progress), ..Default::default() };
+    let outcome =
+        tauri::async_runtime::spawn_blocking(move || itinera_service::simulate_journey(&journey, &scenario, contacts.as_ref(), &options))
+            .await;
+    if let Some(id) = &run_id {
+        simulations.lock().remove(id);
+    }
+    outcome.map_err(|e| Error::Internal(format!("the simulation failed: {e}")))?
+}
+
+/// Stops the simulation running under `run_id` (its `simulate_journey` then fails as cancelled);
+/// an unknown or finished run is not an error.
+#[tauri::command(rename_all = "snake_case")]
+async fn cancel_simulation(simulations: State<'_, Simulations>, run_id: String) -> Result<(), Error> {
+    if let Some(cancel) = simulations.lock().remove(&run_id) {
+        cancel.cancel();
+    }
+    Ok(())
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -291,6 +333,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, folder: Work
         .plugin(tauri_plugin_dialog::init())
         .manage(Folder::new(folder))
         .manage(live)
+        .manage(Simulations::default())
         .setup(move |app| {
             if later {
                 let live = app.state::<Live>();
@@ -313,6 +356,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, folder: Work
             save_journey,
             validate_journey,
             simulate_journey,
+            cancel_simulation,
             list_scenarios,
             read_scenario,
             save_scenario,
@@ -378,6 +422,35 @@ mod tests {
             invoke_key: INVOKE_KEY.to_string(),
         };
         get_ipc_response(webview, request).map(|body| body.deserialize::<Value>().expect("JSON answer"))
+    }
+
+    #[test]
+    fn a_simulation_under_a_run_id_emits_its_progress_and_an_unknown_run_cancels_nothing() {
+        use tauri::Listener;
+        let dir = std::env::temp_dir().join(format!("itinera-desktop-sim-{}", std::process::id()));
+        let folder = Workspace::open_or_create(&dir).expect("temp folder");
+        let app =
+            with_commands(mock_builder(), folder, Some(dir.join("engine.db"))).build(mock_context(noop_assets())).expect("the app builds");
+        let webview = tauri::WebviewWindowBuilder::new(&app, "main", Default::default()).build().expect("a window");
+        let heard: std::sync::Arc<Mutex<Vec<Value>>> = Default::default();
+        let sink = heard.clone();
+        app.listen_any("simulate-progress", move |event| {
+            if let Ok(payload) = serde_json::from_str::<Value>(event.payload()) {
+                sink.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(payload);
+            }
+        });
+        let templates = invoke(&webview, "list_templates", json!({})).expect("list_templates");
+        let journey = templates[0]["journey"].clone();
+        let scenario = json!({"format": "itinera/scenario@1", "start": "2026-03-01T09:00:00Z", "run_for": "7d",
+            "population": {"count": 3000, "attributes": {}}});
+        let report = invoke(&webview, "simulate_journey", json!({"journey": journey, "scenario": scenario, "run_id": "r1"}))
+            .expect("simulate_journey");
+        assert_eq!(report["summary"]["contacts"], json!(3000));
+        let heard = heard.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+        assert_eq!(heard.first().map(|p| (p["run"].clone(), p["done"].clone())), Some((json!("r1"), json!(0))), "{heard:?}");
+        assert_eq!(heard.last().map(|p| (p["done"].clone(), p["total"].clone())), Some((json!(3000), json!(3000))), "{heard:?}");
+        assert_eq!(invoke(&webview, "cancel_simulation", json!({"run_id": "nobody"})).expect("cancel_simulation"), Value::Null);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -61,7 +61,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use itinera_service::{Api, Cancel, EngineInfo, Error, ErrorKind, LiveEngine, NO_ENGINE, SimulateOptions, Workspace, args};
+use itinera_service::{
+    Api, Cancel, EngineInfo, Error, ErrorKind, LiveEngine, NO_ENGINE, ProgressSink, SimProgress, SimulateOptions, Workspace, args,
+};
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use serde_json::{Value, json};
@@ -585,10 +587,13 @@ fn is_loopback_authority(authority: &str) -> bool {
 
 /// `POST /api/{command}`: the body is the argument object (an empty body is `{}`).
 async fn api(State(state): State<Arc<AppState>>, UrlPath(command): UrlPath<String>, body: Bytes) -> Response {
+    if command == SIMULATE_STREAM {
+        return simulate_stream(state, body).await;
+    }
     let (id, cancel) = state.work.start();
     let guard = CancelOnDrop { work: &state.work, id, cancel: cancel.clone() };
     let shared = state.clone();
-    let outcome = tokio::task::spawn_blocking(move || run_command(&shared, &command, &body, &cancel)).await;
+    let outcome = tokio::task::spawn_blocking(move || run_command(&shared, &command, &body, &cancel, None)).await;
     drop(guard);
     match outcome {
         Ok(Ok(json)) => {
@@ -604,16 +609,136 @@ async fn api(State(state): State<Arc<AppState>>, UrlPath(command): UrlPath<Strin
     }
 }
 
-fn error_response(error: &Error) -> Response {
-    let status = match error.kind() {
+/// `simulate_journey` with its progress: the command that answers a stream of lines.
+const SIMULATE_STREAM: &str = "simulate_journey_stream";
+
+/// What the simulating thread tells the streaming response.
+enum StreamLine {
+    Progress(SimProgress),
+    Done(Result<Vec<u8>, Error>),
+}
+
+/// Owns a streaming command's cancel flag: cancels the run when the response body is dropped
+/// (the client went away, or the stream ended), and stops its timeout.
+struct StreamGuard {
+    state: Arc<AppState>,
+    id: u64,
+    cancel: Cancel,
+    timeout: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for StreamGuard {
+    fn drop(&mut self) {
+        self.cancel.cancel();
+        self.timeout.abort();
+        self.state.work.finish(self.id);
+    }
+}
+
+/// The lines of `simulate_journey_stream`'s body, as they come from the simulating thread.
+struct NdjsonStream {
+    first: Option<Bytes>,
+    lines: tokio::sync::mpsc::UnboundedReceiver<StreamLine>,
+    done: bool,
+    _guard: StreamGuard,
+}
+
+impl futures_core::Stream for NdjsonStream {
+    type Item = Result<Bytes, std::convert::Infallible>;
+
+    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Option<Self::Item>> {
+        use std::task::Poll;
+        if let Some(first) = self.first.take() {
+            return Poll::Ready(Some(Ok(first)));
+        }
+        if self.done {
+            return Poll::Ready(None);
+        }
+        match self.lines.poll_recv(cx) {
+            Poll::Ready(Some(line)) => {
+                if matches!(line, StreamLine::Done(_)) {
+                    self.done = true;
+                }
+                Poll::Ready(Some(Ok(encode_line(line))))
+            }
+            Poll::Ready(None) => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+/// One NDJSON line: `{"progress": {...}}`, `{"report": ...}` or `{"error": {...}, "status": N}`.
+fn encode_line(line: StreamLine) -> Bytes {
+    let mut out = match line {
+        StreamLine::Progress(progress) => serde_json::to_vec(&json!({ "progress": progress })).unwrap_or_default(),
+        StreamLine::Done(Ok(report)) => {
+            let mut out = Vec::with_capacity(report.len() + 12);
+            out.extend_from_slice(b"{\"report\":");
+            out.extend_from_slice(&report);
+            out.push(b'}');
+            out
+        }
+        StreamLine::Done(Err(error)) => {
+            serde_json::to_vec(&json!({ "error": error, "status": status_of(&error).as_u16() })).unwrap_or_default()
+        }
+    };
+    out.push(b'\n');
+    Bytes::from(out)
+}
+
+/// `POST /api/simulate_journey_stream`: `simulate_journey` answering NDJSON, progress lines then
+/// the report (docs/backend-api.md). A run that cannot start (bad input, an invalid journey, too
+/// many contacts) is answered with its status as `simulate_journey` would be; once lines flow
+/// the status is 200 and an error is the last line. The run is cancelled when the client goes
+/// away (the body is dropped), after the request timeout, or when the server stops.
+async fn simulate_stream(state: Arc<AppState>, body: Bytes) -> Response {
+    let (id, cancel) = state.work.start();
+    let timeout = {
+        let (cancel, after) = (cancel.clone(), state.limits.request_timeout);
+        tokio::spawn(async move {
+            tokio::time::sleep(after).await;
+            cancel.cancel();
+        })
+    };
+    let guard = StreamGuard { state: state.clone(), id, cancel: cancel.clone(), timeout };
+    let (tx, mut lines) = tokio::sync::mpsc::unbounded_channel();
+    let shared = state.clone();
+    let worker = tokio::task::spawn_blocking(move || {
+        let progress_tx = tx.clone();
+        let sink = ProgressSink::new(move |p| {
+            let _ = progress_tx.send(StreamLine::Progress(p));
+        });
+        let result = run_command(&shared, "simulate_journey", &body, &cancel, Some(sink));
+        let _ = tx.send(StreamLine::Done(result));
+    });
+    drop(worker);
+    let first = match lines.recv().await {
+        None => return error_response(&Error::Internal("the command failed unexpectedly".into())),
+        Some(StreamLine::Done(Err(error))) => return error_response(&error),
+        Some(line) => line,
+    };
+    let done = matches!(first, StreamLine::Done(_));
+    let stream = NdjsonStream { first: Some(encode_line(first)), lines, done, _guard: guard };
+    let mut response = Response::new(Body::from_stream(stream));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/x-ndjson"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn status_of(error: &Error) -> StatusCode {
+    match error.kind() {
         ErrorKind::NotFound => StatusCode::NOT_FOUND,
         ErrorKind::BadInput => StatusCode::BAD_REQUEST,
         ErrorKind::Conflict => StatusCode::CONFLICT,
         ErrorKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorKind::Cancelled => StatusCode::SERVICE_UNAVAILABLE,
         ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-    };
-    (status, axum::Json(error)).into_response()
+    }
+}
+
+fn error_response(error: &Error) -> Response {
+    (status_of(error), axum::Json(error)).into_response()
 }
 
 /// Runs one command of the contract from its request body (blocking); answers JSON bytes.
@@ -631,10 +756,10 @@ pub fn run_api_command(workspace: &Workspace, command: &str, body: &[u8], limits
         live: None,
         api: None,
     };
-    run_command(&state, command, body, &Cancel::new())
+    run_command(&state, command, body, &Cancel::new(), None)
 }
 
-fn run_command(state: &AppState, command: &str, body: &[u8], cancel: &Cancel) -> Result<Vec<u8>, Error> {
+fn run_command(state: &AppState, command: &str, body: &[u8], cancel: &Cancel, progress: Option<ProgressSink>) -> Result<Vec<u8>, Error> {
     let text = std::str::from_utf8(body).map_err(|_| Error::BadInput(format!("{command}: the request body is not UTF-8")))?;
     let text = if text.trim().is_empty() { "{}" } else { text };
     // One reading path for every body (duplicate keys refused, as `itinera validate` does).
@@ -683,7 +808,7 @@ fn run_command(state: &AppState, command: &str, body: &[u8], cancel: &Cancel) ->
         }
         "simulate_journey" => {
             let args::SimulateJourney { journey, scenario, contacts } = parse(command, args)?;
-            let options = SimulateOptions { max_contacts: Some(state.limits.max_sim_contacts), cancel: Some(cancel.clone()) };
+            let options = SimulateOptions { max_contacts: Some(state.limits.max_sim_contacts), cancel: Some(cancel.clone()), progress };
             itinera_service::simulate_journey_json(&journey, &scenario, contacts.as_ref(), &options)
         }
         "list_scenarios" => answer(workspace()?.list_scenarios()?),
@@ -784,6 +909,55 @@ mod tests {
         for bad in ["evil.example", "127.0.0.1.evil.example:80", "localhost.evil:1", "[::2]:80", ""] {
             assert!(!is_loopback_authority(bad), "{bad}");
         }
+    }
+
+    /// A streamed simulation whose client goes away is cancelled and forgotten at once (a
+    /// million contacts would otherwise run for tens of seconds).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_client_that_goes_away_cancels_its_streamed_simulation() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let options = ServeOptions { api_token: Some("t".into()), ..ServeOptions::new(dir.path().to_path_buf()) };
+        let server = Server::bind(options).await.expect("binds");
+        let (port, state) = (server.local_addr().port(), server.state.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let serving = tokio::spawn(server.run_until(async { drop(stopped.await) }));
+        let running = || state.work.running.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone();
+
+        let journey: Value =
+            serde_json::from_str(include_str!("../../../assets/journeys/appointment-reminder.journey.json")).expect("journey");
+        let scenario = json!({"format": "itinera/scenario@1", "start": "2026-03-01T09:00:00Z", "run_for": "7d",
+            "population": {"count": 1_000_000, "attributes": {}}});
+        let body = json!({"journey": journey, "scenario": scenario}).to_string();
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.expect("connects");
+        let head = format!(
+            "POST /api/simulate_journey_stream HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Itinera-Token: t\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        );
+        stream.write_all(head.as_bytes()).await.expect("sends");
+        stream.write_all(body.as_bytes()).await.expect("sends");
+        let mut seen = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&seen).contains("\"done\":") {
+            let n = stream.read(&mut buf).await.expect("reads");
+            assert_ne!(n, 0, "the stream ended early: {}", String::from_utf8_lossy(&seen));
+            seen.extend_from_slice(&buf[..n]);
+        }
+        assert!(String::from_utf8_lossy(&seen).starts_with("HTTP/1.1 200"));
+        let now = running();
+        assert_eq!(now.len(), 1, "one command running");
+        let cancel = now[0].1.clone();
+        assert!(!cancel.is_cancelled());
+        drop(stream);
+        let started = std::time::Instant::now();
+        while !running().is_empty() && started.elapsed() < Duration::from_secs(5) {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(running().is_empty(), "the run is forgotten once its client went away");
+        assert!(cancel.is_cancelled(), "and its work cancelled");
+        assert!(started.elapsed() < Duration::from_secs(2), "took {:?}", started.elapsed());
+        let _ = stop.send(());
+        serving.await.expect("no panic").expect("serves");
     }
 
     #[test]

@@ -418,6 +418,67 @@ async fn stopping_the_server_cancels_a_running_simulation_at_once() {
     assert!(answer.starts_with("HTTP/1.1 503"), "{}", &answer[..answer.len().min(300)]);
 }
 
+/// `simulate_journey_stream` read as it comes: the NDJSON lines of the body.
+async fn stream_lines(port: u16, body: &Value, token: &str) -> (u16, String, Vec<Value>) {
+    let response = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/simulate_journey_stream"))
+        .header("X-Itinera-Token", token)
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("answers");
+    let status = response.status().as_u16();
+    let kind = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let text = response.text().await.expect("a body");
+    if kind != "application/x-ndjson" {
+        return (status, kind, vec![serde_json::from_str(&text).unwrap_or(Value::Null)]);
+    }
+    let lines = text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}"))).collect();
+    (status, kind, lines)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_streamed_simulation_sends_progress_lines_then_the_report_simulate_journey_gives() {
+    let folder = TempFolder::new("stream");
+    let server = Running::start(options(&folder)).await;
+    let (_, templates) = server.api("list_templates", json!({})).await;
+    let journey = templates[0]["journey"].clone();
+    let scenario = json!({"format": "itinera/scenario@1", "start": "2026-03-01T09:00:00Z", "run_for": "7d", "seed": 3,
+        "population": {"count": 20_000, "attributes": {}, "channels": {"sms": {"address": 1.0, "consent": 1.0}},
+                       "events": [{"name": "appointment_booked", "at": {"from": "+0m", "to": "+2d"}, "probability": 0.9}]}});
+    let args = json!({"journey": journey, "scenario": scenario});
+    let (status, kind, lines) = stream_lines(server.port, &args, TOKEN).await;
+    assert_eq!((status, kind.as_str()), (200, "application/x-ndjson"));
+    let (last, progress) = lines.split_last().expect("lines");
+    let done: Vec<u64> = progress.iter().map(|l| l["progress"]["done"].as_u64().expect("a progress line")).collect();
+    assert_eq!(done.first(), Some(&0), "{done:?}");
+    assert_eq!(done.last(), Some(&20_000), "{done:?}");
+    assert!(done.windows(2).all(|w| w[0] < w[1]), "{done:?}");
+    assert!(progress.iter().all(|l| l["progress"]["total"] == json!(20_000) && l["progress"]["elapsed_ms"].is_u64()));
+    let (status, plain) = server.api("simulate_journey", args.clone()).await;
+    assert_eq!(status, 200);
+    assert_eq!(last["report"], plain, "the streamed report is simulate_journey's");
+
+    // Following one contact: the stream says 0 then 1 of 1, and the report says simulated 1.
+    let follow = json!({"journey": journey, "scenario": scenario, "contacts": ["p19999"]});
+    let (_, _, lines) = stream_lines(server.port, &follow, TOKEN).await;
+    let done: Vec<Value> = lines.iter().filter_map(|l| l.get("progress").map(|p| p["done"].clone())).collect();
+    assert_eq!(done, [json!(0), json!(1)]);
+    let report = &lines.last().expect("a report")["report"];
+    assert_eq!((report["simulated"].clone(), report["contacts"][0]["id"].clone()), (json!(1), json!("p19999")));
+
+    // A run that cannot start is answered as simulate_journey answers it; the token is checked.
+    let mut broken = journey.clone();
+    broken["edges"] = json!([]);
+    let (status, kind, body) = stream_lines(server.port, &json!({"journey": broken, "scenario": scenario}), TOKEN).await;
+    assert_eq!((status, kind.as_str()), (400, "application/json"));
+    assert!(body[0]["diagnostics"].as_array().is_some_and(|d| !d.is_empty()), "{body:?}");
+    let (status, _, _) = stream_lines(server.port, &args, "wrong").await;
+    assert_eq!(status, 403);
+    server.stop().await;
+}
+
 /// Polls `command` until `done` holds for its answer (the engine runs on its own).
 async fn eventually(server: &Running, command: &str, args: Value, done: impl Fn(&Value) -> bool) -> Value {
     for _ in 0..200 {

@@ -51,7 +51,8 @@ pub enum ContactSelection {
     Ids(Vec<String>),
 }
 
-/// How `simulate_journey` may run: the front door's limits and its way to stop the work.
+/// How `simulate_journey` may run: the front door's limits, its way to stop the work and to
+/// hear how far it got.
 #[derive(Debug, Clone, Default)]
 pub struct SimulateOptions {
     /// The most contacts (hand-written plus generated) one call may simulate; more is
@@ -59,20 +60,91 @@ pub struct SimulateOptions {
     pub max_contacts: Option<usize>,
     /// Stops the simulation when cancelled ([`Error::Cancelled`]).
     pub cancel: Option<Cancel>,
+    /// Told how far the run is: once the journey is known to be valid (`done` 0), then at most every
+    /// [`PROGRESS_INTERVAL`] of work as chunks of contacts finish, and once when every contact
+    /// is done. It only listens: the report does not depend on it.
+    pub progress: Option<ProgressSink>,
+}
+
+/// How far a simulation is (`simulate-progress` events in the app, progress lines over HTTP).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SimProgress {
+    /// Contacts simulated so far (in contact order).
+    pub done: usize,
+    /// Contacts the run simulates.
+    pub total: usize,
+    /// Milliseconds since the simulation started (after the journey and scenario were read).
+    pub elapsed_ms: u64,
+}
+
+/// The shortest time between two progress reports of one run (the first and the last excepted).
+pub const PROGRESS_INTERVAL: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// A listener for [`SimProgress`], called from the simulating thread.
+#[derive(Clone)]
+pub struct ProgressSink(pub std::sync::Arc<dyn Fn(SimProgress) + Send + Sync>);
+
+impl ProgressSink {
+    /// Wraps a closure.
+    pub fn new(f: impl Fn(SimProgress) + Send + Sync + 'static) -> ProgressSink {
+        ProgressSink(std::sync::Arc::new(f))
+    }
+}
+
+impl std::fmt::Debug for ProgressSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProgressSink(..)")
+    }
+}
+
+/// Reports `(done, total)` to `sink` with the elapsed time, at most every [`PROGRESS_INTERVAL`]
+/// (the first and the last report always go out).
+struct Throttle<'a> {
+    sink: &'a ProgressSink,
+    started: std::time::Instant,
+    last: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl Throttle<'_> {
+    fn report(&self, done: usize, total: usize) {
+        let now = std::time::Instant::now();
+        let mut last = self.last.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if done < total && last.is_some_and(|at| now.duration_since(at) < PROGRESS_INTERVAL) {
+            return;
+        }
+        *last = Some(now);
+        drop(last);
+        let elapsed_ms = u64::try_from(now.duration_since(self.started).as_millis()).unwrap_or(u64::MAX);
+        (self.sink.0)(SimProgress { done, total, elapsed_ms });
+    }
 }
 
 /// `simulate_journey`: runs `scenario` through `journey` on the virtual clock and answers the
 /// simulator's report (the shape of `itinera simulate --json`). `contacts = "all"` keeps
-/// every contact's steps, a list of ids keeps those contacts' steps; without it a generated
-/// population's contacts are summarised only.
+/// every contact's steps; without it a generated population's contacts are summarised only.
+/// A list of ids simulates those contacts alone (a generated one is generated alone from its
+/// index, never the whole population): the report holds just them, with their steps, its
+/// summary counts just them, and `"simulated"` says how many contacts were simulated.
 pub fn simulate_journey(
     journey: &Value,
     scenario: &Value,
     contacts: Option<&ContactSelection>,
     options: &SimulateOptions,
 ) -> Result<Value, Error> {
-    let report = simulate(journey, scenario, contacts, options)?;
-    serde_json::to_value(&report).map_err(|e| Error::Internal(format!("cannot encode the simulation report: {e}")))
+    let (report, followed) = simulate(journey, scenario, contacts, options)?;
+    let mut value = serde_json::to_value(&report).map_err(|e| Error::Internal(format!("cannot encode the simulation report: {e}")))?;
+    if followed && let Value::Object(map) = &mut value {
+        map.insert("simulated".to_owned(), Value::from(report.contacts.len()));
+    }
+    Ok(value)
+}
+
+/// The report of a run that followed chosen contacts: the report plus how many were simulated.
+#[derive(Serialize)]
+struct Followed<'a> {
+    #[serde(flatten)]
+    report: &'a SimReport,
+    simulated: usize,
 }
 
 /// [`simulate_journey`] answering the report's JSON text (what the HTTP transport sends; a large
@@ -83,11 +155,22 @@ pub fn simulate_journey_json(
     contacts: Option<&ContactSelection>,
     options: &SimulateOptions,
 ) -> Result<Vec<u8>, Error> {
-    let report = simulate(journey, scenario, contacts, options)?;
-    serde_json::to_vec(&report).map_err(|e| Error::Internal(format!("cannot encode the simulation report: {e}")))
+    let (report, followed) = simulate(journey, scenario, contacts, options)?;
+    let encoded = if followed {
+        serde_json::to_vec(&Followed { report: &report, simulated: report.contacts.len() })
+    } else {
+        serde_json::to_vec(&report)
+    };
+    encoded.map_err(|e| Error::Internal(format!("cannot encode the simulation report: {e}")))
 }
 
-fn simulate(journey: &Value, scenario: &Value, contacts: Option<&ContactSelection>, options: &SimulateOptions) -> Result<SimReport, Error> {
+/// The report, and whether it is of chosen contacts only.
+fn simulate(
+    journey: &Value,
+    scenario: &Value,
+    contacts: Option<&ContactSelection>,
+    options: &SimulateOptions,
+) -> Result<(SimReport, bool), Error> {
     let (parsed, report) = check_source(&journey_text(journey));
     let Some(journey) = parsed else {
         let first = report.diagnostics.first().map(|d| d.message.clone()).unwrap_or_default();
@@ -103,28 +186,45 @@ fn simulate(journey: &Value, scenario: &Value, contacts: Option<&ContactSelectio
             scenario.contact_count()
         )));
     }
+    let mut only = None;
     let detail = match contacts {
         Some(ContactSelection::Keyword(word)) if word == "all" => Detail::All,
         Some(ContactSelection::Keyword(other)) => {
             return Err(Error::BadInput(format!("contacts: expected \"all\" or a list of contact ids, got {other:?}")));
         }
         Some(ContactSelection::Ids(ids)) => {
-            if let Some(unknown) = ids.iter().find(|id| scenario.contact_index(id).is_none()) {
-                return Err(Error::BadInput(format!("contacts: the scenario has no contact {unknown:?}")));
+            let mut indices = Vec::with_capacity(ids.len());
+            for id in ids {
+                let index =
+                    scenario.contact_index(id).ok_or_else(|| Error::BadInput(format!("contacts: the scenario has no contact {id:?}")))?;
+                // Scenario order, each contact once.
+                if let Err(at) = indices.binary_search(&index) {
+                    indices.insert(at, index);
+                }
             }
+            only = Some(indices);
             Detail::Only(ids.clone())
         }
         // A generated population is summarised; its hand-written contacts keep their details.
         None => Detail::hand_written(&scenario),
     };
-    itinera_sim::run(&journey, &scenario, &RunOptions { detail, cancel: options.cancel.clone() }, None).map_err(|e| {
+    let run_options = RunOptions { detail, cancel: options.cancel.clone() };
+    let throttle = options.progress.as_ref().map(|sink| Throttle { sink, started: std::time::Instant::now(), last: Default::default() });
+    let progress = throttle.as_ref().map(|t| move |done: usize, total: usize| t.report(done, total));
+    let progress: Option<&(dyn Fn(usize, usize) + Sync)> = progress.as_ref().map(|p| p as _);
+    let result = match &only {
+        Some(indices) => itinera_sim::run_only(&journey, &scenario, indices, &run_options, progress),
+        None => itinera_sim::run(&journey, &scenario, &run_options, progress),
+    };
+    let report = result.map_err(|e| {
         let message = e.to_string();
         match e {
             itinera_sim::Error::Invalid(diagnostics) => Error::Invalid { message, diagnostics },
             itinera_sim::Error::Cancelled => Error::Cancelled(format!("the simulation was stopped: {message}")),
             _ => Error::BadInput(message),
         }
-    })
+    })?;
+    Ok((report, only.is_some()))
 }
 
 /// `preview_template`: renders a Liquid template against a sample contact (its attributes plus

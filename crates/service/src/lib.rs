@@ -42,8 +42,8 @@ mod remote;
 mod workspace;
 
 pub use analysis::{
-    Cancel, ContactSelection, Preview, SimulateOptions, preview_template, preview_template_in, simulate_journey, simulate_journey_json,
-    validate_journey,
+    Cancel, ContactSelection, PROGRESS_INTERVAL, Preview, ProgressSink, SimProgress, SimulateOptions, preview_template,
+    preview_template_in, simulate_journey, simulate_journey_json, validate_journey,
 };
 pub use api::{
     Api, ApiError, ContactSaved, ContactTimelines, ContactView, EventIn, EventsAccepted, EventsBody, JourneyDetail, JourneySummary,

@@ -4,7 +4,9 @@
 use std::fs;
 use std::path::Path;
 
-use itinera_service::{ContactSelection, Error, ErrorKind, SimulateOptions, simulate_journey, validate_journey};
+use std::sync::{Arc, Mutex};
+
+use itinera_service::{ContactSelection, Error, ErrorKind, ProgressSink, SimProgress, SimulateOptions, simulate_journey, validate_journey};
 use serde_json::{Value, json};
 
 fn asset(relative: &str) -> String {
@@ -147,7 +149,17 @@ fn one_generated_contact_can_be_followed_and_its_trace_is_the_full_runs() {
     let some = simulate_journey(&journey, &scenario, Some(&ContactSelection::Ids(picked.to_vec())), &SimulateOptions::default())
         .expect("simulates");
 
-    assert_eq!(some["summary"], all["summary"], "the summary covers everybody either way");
+    // Asked in another order, answered in scenario order; only they were simulated.
+    let picked_reversed: Vec<String> = picked.iter().rev().cloned().collect();
+    let reversed = simulate_journey(&journey, &scenario, Some(&ContactSelection::Ids(picked_reversed)), &SimulateOptions::default())
+        .expect("simulates");
+    assert_eq!(reversed, some);
+    assert_eq!(some["simulated"], json!(2), "only the followed contacts are simulated");
+    assert_eq!(some["summary"]["contacts"], json!(2), "the summary counts the followed contacts");
+    assert_eq!(all["summary"]["contacts"], json!(300));
+    assert!(all.get("simulated").is_none(), "a full run's report keeps its shape");
+    let ids: Vec<&str> = some["contacts"].as_array().expect("contacts").iter().filter_map(|c| c["id"].as_str()).collect();
+    assert_eq!(ids, ["patient7", "patient250"]);
     let contact = |report: &Value, id: &str| report["contacts"].as_array().expect("contacts").iter().find(|c| c["id"] == id).cloned();
     for id in &picked {
         let full = contact(&all, id).expect("in the full run");
@@ -169,4 +181,34 @@ fn one_generated_contact_can_be_followed_and_its_trace_is_the_full_runs() {
         .expect_err("unknown id");
     assert_eq!(error.kind(), ErrorKind::BadInput);
     assert!(error.to_string().contains("nobody"), "{error}");
+}
+
+#[test]
+fn progress_is_reported_from_zero_to_every_contact_without_changing_the_report() {
+    let (_, journey) = appointment();
+    let text = include_str!("../../../assets/scenarios/population-appointment-reminder.scenario.json");
+    let mut scenario: Value = serde_json::from_str(text).expect("sample parses");
+    scenario["population"]["count"] = json!(20_000);
+    let heard: Arc<Mutex<Vec<SimProgress>>> = Arc::default();
+    let sink = heard.clone();
+    let options = SimulateOptions { progress: Some(ProgressSink::new(move |p| sink.lock().expect("lock").push(p))), ..Default::default() };
+    let with = simulate_journey(&journey, &scenario, None, &options).expect("simulates");
+    let without = simulate_journey(&journey, &scenario, None, &SimulateOptions::default()).expect("simulates");
+    assert_eq!(with, without, "progress only listens");
+    let heard = heard.lock().expect("lock").clone();
+    assert!(heard.len() >= 2, "{heard:?}");
+    assert_eq!((heard[0].done, heard[0].total), (0, 20_000));
+    let last = heard.last().expect("reports");
+    assert_eq!((last.done, last.total), (20_000, 20_000));
+    assert!(heard.windows(2).all(|w| w[0].done < w[1].done && w[0].elapsed_ms <= w[1].elapsed_ms), "{heard:?}");
+    // At most one report per 100 ms of work, plus the first and the last.
+    assert!(heard.len() as u64 <= 2 + last.elapsed_ms / 100 + 1, "{} reports in {} ms", heard.len(), last.elapsed_ms);
+
+    // A followed contact reports 0 of 1, then 1 of 1.
+    let heard: Arc<Mutex<Vec<SimProgress>>> = Arc::default();
+    let sink = heard.clone();
+    let options = SimulateOptions { progress: Some(ProgressSink::new(move |p| sink.lock().expect("lock").push(p))), ..Default::default() };
+    simulate_journey(&journey, &scenario, Some(&ContactSelection::Ids(vec!["patient19999".into()])), &options).expect("simulates");
+    let pairs: Vec<(usize, usize)> = heard.lock().expect("lock").iter().map(|p| (p.done, p.total)).collect();
+    assert_eq!(pairs, [(0, 1), (1, 1)]);
 }

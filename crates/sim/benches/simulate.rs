@@ -15,11 +15,17 @@
 //!
 //! * parsing a scenario of 100,000 explicit contacts: the file's size against the memory the
 //!   parsed scenario takes.
+//! * reading and simulating that scenario as `itinera simulate JOURNEY FILE` does (the file
+//!   written to a temporary folder, read, parsed, then every contact simulated with
+//!   `Detail::None`), in a fresh process of this binary so that no heap from the runs above is
+//!   reused: its peak resident memory above the process's size before reading, as a ratio to
+//!   the file's size (goal: at most 3×).
 //!
 //! Each timing is the best of 3 runs (the 1,000,000 run: best of 2): on a shared, noisy machine
 //! the minimum is the figure least disturbed by other work.
 //!
-//! Run: `cargo bench -p itinera-sim --bench simulate` (add `-- --quick` for 20,000 / 200,000, streaming up to 2,000,000).
+//! Run: `cargo bench -p itinera-sim --bench simulate` (add `-- --quick` for 20,000 / 200,000, streaming up to 2,000,000;
+//! `-- --explicit-only` for the explicit-contact figures alone).
 
 use std::path::Path;
 use std::time::Instant;
@@ -78,10 +84,10 @@ fn status_kib(key: &str) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// 100,000 hand-written contacts (an address, consent, an event with data, a reply each):
-/// the file's size against the memory parsing it takes (peak above the resident size before).
-fn explicit_contacts_parse() {
-    let contacts: Vec<String> = (0..100_000)
+/// The text of a scenario of `count` hand-written contacts (an address, consent, an event with
+/// data, a reply each): about 390 bytes a contact.
+fn explicit_contacts_text(count: usize) -> String {
+    let contacts: Vec<String> = (0..count)
         .map(|i| {
             format!(
                 r#"{{"id": "c{i}", "timezone": "Europe/Lisbon", "attributes": {{"first_name": "Ana", "tier": "gold"}}, "addresses": {{"sms": "+35191{i:07}"}}, "consent": {{"sms": true}}, "events": [{{"at": "+{}m", "name": "appointment_booked", "data": {{"starts_at": "2026-03-03T15:00:00Z"}}}}], "replies": [{{"to": "wa_reminder", "after": "30m", "channel": "whatsapp", "button": "confirm"}}]}}"#,
@@ -89,11 +95,16 @@ fn explicit_contacts_parse() {
             )
         })
         .collect();
-    let text = format!(
+    format!(
         r#"{{"format": "itinera/scenario@1", "start": "2026-03-02T09:00:00Z", "run_for": "14d", "contacts": [{}]}}"#,
         contacts.join(",")
-    );
-    drop(contacts);
+    )
+}
+
+/// 100,000 hand-written contacts: the file's size against the memory parsing it takes (peak
+/// above the resident size before).
+fn explicit_contacts_parse() {
+    let text = explicit_contacts_text(100_000);
     let before = status_kib("VmRSS:");
     let reset = reset_peak_memory();
     let t = Instant::now();
@@ -135,11 +146,76 @@ fn steps_and_visits(report: &SimReport) -> (u64, u64) {
     (steps + entries, visits)
 }
 
+/// The CLI's path over a file of `count` explicit contacts, measured in a fresh process (this
+/// binary run with `--read-and-simulate FILE`): peak memory against the file's size.
+fn explicit_contacts_read_and_simulate(count: usize) {
+    let dir = std::env::temp_dir().join(format!("itinera-bench-{}", std::process::id()));
+    let _ = std::fs::create_dir_all(&dir);
+    let file = dir.join("explicit.scenario.json");
+    if let Err(e) = std::fs::write(&file, explicit_contacts_text(count)) {
+        println!("read and simulate {count} explicit contacts: cannot write {}: {e}", file.display());
+        return;
+    }
+    let child = std::env::current_exe().and_then(|exe| std::process::Command::new(exe).arg("--read-and-simulate").arg(&file).output());
+    match child {
+        Ok(out) => print!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        Err(e) => println!("read and simulate {count} explicit contacts: cannot run the measuring process: {e}"),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// In the measuring process: what `itinera simulate JOURNEY FILE` does with the file (read it,
+/// parse it, drop the text, simulate every contact keeping no details), then the peak.
+fn read_and_simulate(file: &Path, journey: &Journey) {
+    let before = status_kib("VmRSS:");
+    let t = Instant::now();
+    let text = std::fs::read_to_string(file).expect("the bench file is readable");
+    let file_mib = text.len() as f64 / (1 << 20) as f64;
+    let scenario = Scenario::parse(&text).expect("parses");
+    drop(text);
+    let parsed = t.elapsed().as_secs_f64();
+    let options = RunOptions { detail: Detail::None, ..RunOptions::default() };
+    let summary = itinera_sim::run_streaming(journey, &scenario, &options, None, &mut |contact| {
+        drop(contact);
+        Flow::Continue(())
+    })
+    .expect("runs");
+    let secs = t.elapsed().as_secs_f64();
+    match (before, peak_memory_kib()) {
+        (Some(before), Some(peak)) => {
+            let used = peak.saturating_sub(before) as f64 / 1024.0;
+            println!(
+                "read and simulate {} explicit contacts ({file_mib:.1} MiB file): parsed in {parsed:.3} s, simulated in {:.3} s ({} entered); peak memory above the process before reading {used:.1} MiB = {:.2}x the file (goal <= 3x)",
+                summary.contacts,
+                secs - parsed,
+                summary.entered,
+                used / file_mib
+            );
+        }
+        _ => println!(
+            "read and simulate {} explicit contacts ({file_mib:.1} MiB file) in {secs:.3} s; peak memory unknown",
+            summary.contacts
+        ),
+    }
+}
+
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
+    let args: Vec<String> = std::env::args().collect();
+    let quick = args.iter().any(|a| a == "--quick");
     let (small, large) = if quick { (20_000, 200_000) } else { (100_000, 1_000_000) };
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/journeys/appointment-reminder.journey.json");
     let journey = Journey::parse(&std::fs::read_to_string(path).expect("journey readable")).expect("journey parses");
+    if let Some(at) = args.iter().position(|a| a == "--read-and-simulate") {
+        if let Some(file) = args.get(at + 1) {
+            read_and_simulate(Path::new(file), &journey);
+        }
+        return;
+    }
+    if args.iter().any(|a| a == "--explicit-only") {
+        explicit_contacts_read_and_simulate(100_000);
+        explicit_contacts_parse();
+        return;
+    }
     let options = RunOptions { detail: Detail::None, ..RunOptions::default() };
 
     // Warm-up (page in code, time zone cache).
@@ -228,6 +304,8 @@ fn main() {
     }
     drop(report);
 
-    // Last: it grows the heap by a few hundred MiB that the allocator keeps.
+    // In its own process: nothing above has grown its heap.
+    explicit_contacts_read_and_simulate(100_000);
+    // Last: it grows the heap that the allocator keeps.
     explicit_contacts_parse();
 }

@@ -47,7 +47,7 @@ use itinera_model::{Diagnostic, Journey, Severity};
 pub use crate::driver::MAX_KEPT_STEPS;
 use crate::driver::{Counts, Layout, RunContext, simulate_contact};
 pub use crate::report::{ContactOutcome, ContactReport, EdgeCount, MessageRecord, SimReport, StepRecord, Summary, TemplateRecord};
-pub use crate::scenario::{ContactSpec, Scenario};
+pub use crate::scenario::{ContactSpec, Contacts, Scenario};
 
 /// Whose per-contact steps and messages the report keeps.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -68,7 +68,7 @@ impl Detail {
     pub fn hand_written(scenario: &Scenario) -> Detail {
         match scenario.population {
             None => Detail::All,
-            Some(_) => Detail::Only(scenario.contacts.iter().map(|c| c.id.clone()).collect()),
+            Some(_) => Detail::Only(scenario.contacts.ids().map(str::to_string).collect()),
         }
     }
 }
@@ -154,7 +154,8 @@ fn default_threads() -> usize {
 
 /// Validates `journey`, then simulates every contact of `scenario` through it and collects the
 /// whole report. Uses up to two threads for large populations; the result does not depend on
-/// that. `progress(done, total)` is called as chunks of contacts finish, in contact order.
+/// that. `progress(done, total)` is called with `done` 0 once the journey is known to be valid,
+/// then as chunks of contacts finish, in contact order.
 ///
 /// The report holds one [`ContactReport`] per contact, so its memory grows with the
 /// population; [`run_streaming`] hands each contact over as it is done instead.
@@ -213,11 +214,11 @@ pub fn run_streaming_with_threads(
     progress: Option<&(dyn Fn(usize, usize) + Sync)>,
     sink: &mut dyn FnMut(ContactReport) -> Flow,
 ) -> Result<Summary, Error> {
-    let program = Program::prepare(journey).map_err(|e| match e {
-        PrepareError::Invalid(diagnostics) => Error::Invalid(diagnostics),
-        PrepareError::Compile(err) => Error::Compile(err),
-    })?;
+    let program = prepare(journey)?;
     let layout = Layout::new(&program);
+    if let Some(progress) = progress {
+        progress(0, scenario.contact_count());
+    }
     // Set when the sink stops the run, so that workers stop too.
     let halt = AtomicBool::new(false);
     let stop = || halt.load(Ordering::Relaxed) || options.cancel.as_ref().is_some_and(Cancel::is_cancelled);
@@ -349,6 +350,55 @@ pub fn run_streaming_with_threads(
         counts.merge(partial);
     }
     Ok(summarize(journey, &program, &counts, total))
+}
+
+fn prepare(journey: &Journey) -> Result<Program, Error> {
+    Program::prepare(journey).map_err(|e| match e {
+        PrepareError::Invalid(diagnostics) => Error::Invalid(diagnostics),
+        PrepareError::Compile(err) => Error::Compile(err),
+    })
+}
+
+/// Validates `journey`, then simulates only the contacts of `scenario` at `indices` (in that
+/// order; an index past the last contact is skipped), generating each one alone: how the editor
+/// follows one contact of a large population without simulating everybody. Each contact's
+/// report is exactly the one a run of the whole scenario gives it (contacts are independent:
+/// see the crate docs); the summary counts these contacts only, so `summary.contacts` is the
+/// number simulated. [`RunOptions::detail`] says whose steps to keep, and `progress` hears
+/// `(0, indices.len())` once the journey is known to be valid, then each contact done, as in [`run`].
+pub fn run_only(
+    journey: &Journey,
+    scenario: &Scenario,
+    indices: &[usize],
+    options: &RunOptions,
+    progress: Option<&(dyn Fn(usize, usize) + Sync)>,
+) -> Result<SimReport, Error> {
+    let program = prepare(journey)?;
+    if let Some(progress) = progress {
+        progress(0, indices.len());
+    }
+    let layout = Layout::new(&program);
+    let stop = || options.cancel.as_ref().is_some_and(Cancel::is_cancelled);
+    let ctx = RunContext { program: &program, layout: &layout, end: scenario.end(), seed: scenario.seed, stop: &stop };
+    let mut counts = Counts::new(&layout);
+    let mut contacts = Vec::with_capacity(indices.len().min(CHUNK));
+    for &i in indices {
+        if stop() {
+            return Err(Error::Cancelled);
+        }
+        let Some(spec) = scenario.get_contact(i) else { continue };
+        let detail = match &options.detail {
+            Detail::All => true,
+            Detail::None => false,
+            Detail::Only(ids) => ids.contains(&spec.id),
+        };
+        contacts.push(simulate_contact(&ctx, spec, detail, &mut counts).ok_or(Error::Cancelled)?);
+        if let Some(progress) = progress {
+            progress(contacts.len(), indices.len());
+        }
+    }
+    let summary = summarize(journey, &program, &counts, contacts.len());
+    Ok(SimReport { journey: journey.id.clone(), contacts, summary })
 }
 
 /// Builds a [`Summary`] from step records, delivered messages and contact outcomes, exactly as

@@ -36,13 +36,13 @@ use jiff::Timestamp;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use schemars::JsonSchema;
-use serde::de::{self, Deserializer};
 use serde::Deserialize;
+use serde::de::{self, Deserializer};
 use serde_json::{Map, Value};
 
 use crate::scenario::{
-    add_secs, latest, past_the_end, At, ChannelName, ContactSpec, Delivery, DurationText, NonEmptyText, OffsetText, ScenarioError,
-    ScriptedEvent, ScriptedReply, TimeText, TimeZoneName, CHANNELS, schema_as,
+    At, CHANNELS, ChannelName, ContactSpec, Delivery, DurationText, NonEmptyText, OffsetText, ScenarioError, ScriptedEvent, ScriptedReply,
+    TimeText, TimeZoneName, add_secs, latest, past_the_end, schema_as,
 };
 
 /// Largest `count` a population may ask for: one hundred million. Streaming keeps memory flat
@@ -311,12 +311,24 @@ impl<T> Weighted<T> {
 enum ValueGen {
     Constant(Value),
     Choice(Weighted<Value>),
-    Integer { min: i64, max: i64 },
-    Float { min: f64, max: f64 },
+    Integer {
+        min: i64,
+        max: i64,
+    },
+    Float {
+        min: f64,
+        max: f64,
+    },
     /// An RFC 3339 time between two points (relative to `start` or absolute).
-    Time { from: At, to: At },
+    Time {
+        from: At,
+        to: At,
+    },
     /// An RFC 3339 time at an offset from the event's own time (event data only).
-    EventTime { from: Duration, to: Duration },
+    EventTime {
+        from: Duration,
+        to: Duration,
+    },
 }
 
 impl ValueGen {
@@ -352,8 +364,11 @@ impl ValueGen {
     fn check(&self, start: Timestamp, event_at: Option<Timestamp>, path: impl Fn() -> String) -> Result<(), ScenarioError> {
         match self {
             ValueGen::Time { from, to } => {
-                let from = from.resolve(start).ok_or_else(|| ScenarioError::invalid(path(), past_the_end(&format!("`from` ({from} after `start`)"))))?;
-                let to = to.resolve(start).ok_or_else(|| ScenarioError::invalid(path(), past_the_end(&format!("`to` ({to} after `start`)"))))?;
+                let from = from
+                    .resolve(start)
+                    .ok_or_else(|| ScenarioError::invalid(path(), past_the_end(&format!("`from` ({from} after `start`)"))))?;
+                let to =
+                    to.resolve(start).ok_or_else(|| ScenarioError::invalid(path(), past_the_end(&format!("`to` ({to} after `start`)"))))?;
                 if to < from {
                     return Err(ScenarioError::invalid(path(), format!("`to` ({to}) is before `from` ({from})")));
                 }
@@ -695,8 +710,7 @@ impl<'de, K: Deserialize<'de> + Ord> Deserialize<'de> for ChoiceSpec<K> {
                 Weighted::uniform(keys)
             }
             Value::String(s) => {
-                let k = K::deserialize(serde::de::value::StringDeserializer::<serde_json::Error>::new(s))
-                    .map_err(de::Error::custom)?;
+                let k = K::deserialize(serde::de::value::StringDeserializer::<serde_json::Error>::new(s)).map_err(de::Error::custom)?;
                 Weighted::uniform(vec![k])
             }
             other => return Err(de::Error::custom(format!("expected weights ({{\"a\": 0.7, \"b\": 0.3}}) or a list, found {other}"))),
@@ -788,9 +802,7 @@ fn value_gen(value: Value, in_event: bool) -> Result<ValueGen, String> {
                     }
                     let mut pairs = Vec::with_capacity(map.len());
                     for (key, weight) in map {
-                        let w = weight
-                            .as_f64()
-                            .ok_or_else(|| format!("the weight of \"{key}\" must be a number, not {weight}"))?;
+                        let w = weight.as_f64().ok_or_else(|| format!("the weight of \"{key}\" must be a number, not {weight}"))?;
                         pairs.push((Value::String(key), w));
                     }
                     Weighted::new(pairs).map(ValueGen::Choice)
@@ -904,7 +916,8 @@ impl<'de> Deserialize<'de> for TimeSpec {
         let value = Value::deserialize(d)?;
         match value {
             Value::String(s) => {
-                let t = TimeText::deserialize(serde::de::value::StrDeserializer::<serde_json::Error>::new(&s)).map_err(de::Error::custom)?;
+                let t =
+                    TimeText::deserialize(serde::de::value::StrDeserializer::<serde_json::Error>::new(&s)).map_err(de::Error::custom)?;
                 Ok(TimeSpec(TimeGen::Fixed(t.0)))
             }
             Value::Object(_) => {
@@ -916,7 +929,9 @@ impl<'de> Deserialize<'de> for TimeSpec {
                 }
                 Ok(TimeSpec(TimeGen::Range { from: r.from.0, to: r.to.0 }))
             }
-            other => Err(de::Error::custom(format!("expected a time (\"+2h\") or a range ({{\"from\": \"+0m\", \"to\": \"+3d\"}}), found {other}"))),
+            other => Err(de::Error::custom(format!(
+                "expected a time (\"+2h\") or a range ({{\"from\": \"+0m\", \"to\": \"+3d\"}}), found {other}"
+            ))),
         }
     }
 }
@@ -954,7 +969,8 @@ impl<'de> Deserialize<'de> for DelaySpec {
         let value = Value::deserialize(d)?;
         match value {
             Value::String(s) => {
-                let t = DurationText::deserialize(serde::de::value::StrDeserializer::<serde_json::Error>::new(&s)).map_err(de::Error::custom)?;
+                let t = DurationText::deserialize(serde::de::value::StrDeserializer::<serde_json::Error>::new(&s))
+                    .map_err(de::Error::custom)?;
                 Ok(DelaySpec(DelayGen::Fixed(t.0)))
             }
             Value::Object(_) => {
@@ -964,7 +980,9 @@ impl<'de> Deserialize<'de> for DelaySpec {
                 }
                 Ok(DelaySpec(DelayGen::Range { min: r.min.0, max: r.max.0 }))
             }
-            other => Err(de::Error::custom(format!("expected a delay (\"30m\") or a range ({{\"min\": \"5m\", \"max\": \"6h\"}}), found {other}"))),
+            other => Err(de::Error::custom(format!(
+                "expected a delay (\"30m\") or a range ({{\"min\": \"5m\", \"max\": \"6h\"}}), found {other}"
+            ))),
         }
     }
 }
@@ -1025,14 +1043,7 @@ impl TryFrom<ReplyFields> for ReplySpec {
             (Some(_), Some(_)) => return Err(format!("the reply to \"{}\" has both `buttons` and `texts`: give one", f.to.0)),
             (None, None) => return Err(format!("the reply to \"{}\" has neither `buttons` nor `texts`", f.to.0)),
         };
-        Ok(ReplySpec(ReplyGen {
-            to: f.to.0,
-            probability: f.probability.0,
-            after: f.after.0,
-            channel: f.channel.0,
-            is_button,
-            choice,
-        }))
+        Ok(ReplySpec(ReplyGen { to: f.to.0, probability: f.probability.0, after: f.after.0, channel: f.channel.0, is_button, choice }))
     }
 }
 
@@ -1053,7 +1064,14 @@ mod tests {
 
     #[test]
     fn rfc3339_edges_match_jiff() {
-        for text in ["1970-01-01T00:00:00Z", "2000-02-29T23:59:59Z", "1969-12-31T23:59:59Z", "0000-01-01T00:00:00Z", "9999-12-30T00:00:00Z", "2026-03-01T00:00:00Z"] {
+        for text in [
+            "1970-01-01T00:00:00Z",
+            "2000-02-29T23:59:59Z",
+            "1969-12-31T23:59:59Z",
+            "0000-01-01T00:00:00Z",
+            "9999-12-30T00:00:00Z",
+            "2026-03-01T00:00:00Z",
+        ] {
             let t: Timestamp = text.parse().expect("valid");
             assert_eq!(rfc3339(t), text);
         }

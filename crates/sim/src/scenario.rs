@@ -41,8 +41,8 @@ pub struct Scenario {
     pub run_for: Duration,
     /// Seed for splits and the population generator.
     pub seed: u64,
-    /// Hand-written contacts, simulated first, in file order.
-    pub contacts: Vec<ContactSpec>,
+    /// Hand-written contacts, simulated first, in file order (kept compact: see [`Contacts`]).
+    pub contacts: Contacts,
     /// Generated contacts, after the hand-written ones.
     pub population: Option<Population>,
 }
@@ -66,6 +66,235 @@ pub struct ContactSpec {
     pub replies: Vec<ScriptedReply>,
     /// Delivery result per channel or node id (a node id wins over its channel).
     pub delivery: BTreeMap<String, Delivery>,
+}
+
+/// The hand-written contacts of a scenario, kept compact: each one as its id and a short JSON
+/// text of the rest, unpacked into a [`ContactSpec`] only when it is simulated. A contact as
+/// typed maps (attributes, addresses, consent, event data: a B-tree node each) takes several
+/// times the bytes its JSON does, so 100,000 contacts would cost ten times the file; packed, the
+/// scenario takes about the file's size, and the simulator unpacks one chunk at a time.
+///
+/// Unpacking gives back exactly the contact that was packed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Contacts {
+    items: Vec<Packed>,
+    /// The scenario's start, for events written relative to it (`+2h`).
+    start: Option<Timestamp>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Packed {
+    id: Box<str>,
+    body: Box<str>,
+}
+
+impl Contacts {
+    /// No contacts.
+    pub fn new() -> Contacts {
+        Contacts::default()
+    }
+
+    /// How many.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Contact `i`, unpacked.
+    pub fn get(&self, i: usize) -> Option<ContactSpec> {
+        self.items.get(i).map(|p| self.unpack(p))
+    }
+
+    /// The id of contact `i`, without unpacking it.
+    pub fn id(&self, i: usize) -> Option<&str> {
+        self.items.get(i).map(|p| &*p.id)
+    }
+
+    /// Every id, in order.
+    pub fn ids(&self) -> impl Iterator<Item = &str> + '_ {
+        self.items.iter().map(|p| &*p.id)
+    }
+
+    /// Every contact, unpacked one at a time, in order.
+    pub fn iter(&self) -> impl Iterator<Item = ContactSpec> + '_ {
+        self.items.iter().map(|p| self.unpack(p))
+    }
+
+    /// The index of the contact with this id.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.items.iter().position(|p| &*p.id == id)
+    }
+
+    /// Adds a contact at the end.
+    pub fn push(&mut self, contact: ContactSpec) {
+        let events = contact.events.into_iter().map(|e| PackedEvent(PackedAt::from(At::Absolute(e.at)), e.name, e.data));
+        let body = PackedBody {
+            timezone: contact.timezone,
+            attributes: contact.attributes,
+            addresses: contact.addresses,
+            consent: contact.consent,
+            events: events.collect(),
+            replies: contact.replies.into_iter().map(PackedReply::from).collect(),
+            delivery: contact.delivery,
+        };
+        self.items.push(Packed { id: contact.id.into_boxed_str(), body: body.encode(&mut Vec::new()) });
+    }
+
+    /// Reverses the order.
+    pub fn reverse(&mut self) {
+        self.items.reverse();
+    }
+
+    /// Rotates the order left by `k` (`k <= len`).
+    pub fn rotate_left(&mut self, k: usize) {
+        let k = k.min(self.items.len());
+        self.items.rotate_left(k);
+    }
+
+    /// Keeps the first `n`.
+    pub fn truncate(&mut self, n: usize) {
+        self.items.truncate(n);
+    }
+
+    fn unpack(&self, packed: &Packed) -> ContactSpec {
+        let id = packed.id.to_string();
+        // The text was written by `PackedBody::encode` from the same types: it always reads back.
+        let Some(body) = PackedBody::decode(&packed.body) else {
+            return ContactSpec {
+                id,
+                timezone: None,
+                attributes: Map::new(),
+                addresses: BTreeMap::new(),
+                consent: BTreeMap::new(),
+                events: Vec::new(),
+                replies: Vec::new(),
+                delivery: BTreeMap::new(),
+            };
+        };
+        let start = self.start.unwrap_or(Timestamp::UNIX_EPOCH);
+        let events = body
+            .events
+            .into_iter()
+            .map(|PackedEvent(at, name, data)| ScriptedEvent { at: at.into_at().resolve(start).unwrap_or(Timestamp::MAX), name, data })
+            .collect();
+        ContactSpec {
+            id,
+            timezone: body.timezone,
+            attributes: body.attributes,
+            addresses: body.addresses,
+            consent: body.consent,
+            events,
+            replies: body.replies.into_iter().map(ScriptedReply::from).collect(),
+            delivery: body.delivery,
+        }
+    }
+}
+
+impl From<Vec<ContactSpec>> for Contacts {
+    fn from(contacts: Vec<ContactSpec>) -> Contacts {
+        contacts.into_iter().collect()
+    }
+}
+
+impl FromIterator<ContactSpec> for Contacts {
+    fn from_iter<I: IntoIterator<Item = ContactSpec>>(iter: I) -> Contacts {
+        let mut contacts = Contacts::new();
+        for contact in iter {
+            contacts.push(contact);
+        }
+        contacts
+    }
+}
+
+/// A contact but its id, as packed: written as a JSON array of its fields in this order (no
+/// field names), events and replies as arrays too.
+struct PackedBody {
+    timezone: Option<String>,
+    attributes: Map<String, Value>,
+    addresses: BTreeMap<String, String>,
+    consent: BTreeMap<String, bool>,
+    events: Vec<PackedEvent>,
+    replies: Vec<PackedReply>,
+    delivery: BTreeMap<String, Delivery>,
+}
+
+type PackedTuple = (
+    Option<String>,
+    Map<String, Value>,
+    BTreeMap<String, String>,
+    BTreeMap<String, bool>,
+    Vec<PackedEvent>,
+    Vec<PackedReply>,
+    BTreeMap<String, Delivery>,
+);
+
+impl PackedBody {
+    /// The text, written through `buffer` so that the box holds exactly its bytes.
+    fn encode(&self, buffer: &mut Vec<u8>) -> Box<str> {
+        buffer.clear();
+        let fields = (&self.timezone, &self.attributes, &self.addresses, &self.consent, &self.events, &self.replies, &self.delivery);
+        // Strings, booleans, numbers and maps with string keys: writing to memory cannot fail,
+        // and serde_json writes UTF-8.
+        if serde_json::to_writer(&mut *buffer, &fields).is_err() {
+            buffer.clear();
+        }
+        std::str::from_utf8(buffer).unwrap_or_default().into()
+    }
+
+    fn decode(text: &str) -> Option<PackedBody> {
+        let (timezone, attributes, addresses, consent, events, replies, delivery) = serde_json::from_str::<PackedTuple>(text).ok()?;
+        Some(PackedBody { timezone, attributes, addresses, consent, events, replies, delivery })
+    }
+}
+
+/// An event: when, its name, its data.
+#[derive(serde::Serialize, Deserialize)]
+struct PackedEvent(PackedAt, String, Map<String, Value>);
+
+/// `[seconds]` after the start, or `[seconds, nanoseconds, 0]` since the Unix epoch.
+#[derive(serde::Serialize, Deserialize)]
+#[serde(untagged)]
+enum PackedAt {
+    Relative([i64; 1]),
+    Absolute(i64, i32, u8),
+}
+
+impl From<At> for PackedAt {
+    fn from(at: At) -> PackedAt {
+        match at {
+            At::Relative(d) => PackedAt::Relative([d.as_secs()]),
+            At::Absolute(t) => PackedAt::Absolute(t.as_second(), t.subsec_nanosecond(), 0),
+        }
+    }
+}
+
+impl PackedAt {
+    fn into_at(self) -> At {
+        match self {
+            PackedAt::Relative([secs]) => At::Relative(Duration::from_secs(secs)),
+            PackedAt::Absolute(secs, nanos, _) => At::Absolute(Timestamp::new(secs, nanos).unwrap_or(Timestamp::MAX)),
+        }
+    }
+}
+
+/// A reply: to, after (seconds), channel, button, text.
+#[derive(serde::Serialize, Deserialize)]
+struct PackedReply(String, i64, String, Option<String>, Option<String>);
+
+impl From<ScriptedReply> for PackedReply {
+    fn from(r: ScriptedReply) -> PackedReply {
+        PackedReply(r.to, r.after.as_secs(), r.channel, r.button, r.text)
+    }
+}
+
+impl From<PackedReply> for ScriptedReply {
+    fn from(PackedReply(to, after, channel, button, text): PackedReply) -> ScriptedReply {
+        ScriptedReply { to, after: Duration::from_secs(after), channel, button, text }
+    }
 }
 
 /// An event at a point in virtual time.
@@ -101,7 +330,7 @@ pub fn delivery_for<'s>(delivery: &'s BTreeMap<String, Delivery>, node_id: &str,
 }
 
 /// What the channel reports for a message.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, Deserialize)]
 pub enum Delivery {
     /// Delivered (the default).
     Delivered,
@@ -238,7 +467,7 @@ impl Scenario {
     /// Contact `i`, or `None` when out of range.
     pub fn get_contact(&self, i: usize) -> Option<ContactSpec> {
         if let Some(contact) = self.contacts.get(i) {
-            return Some(contact.clone());
+            return Some(contact);
         }
         let population = self.population.as_ref()?;
         let generated = i - self.contacts.len();
@@ -252,8 +481,8 @@ impl Scenario {
 
     /// The id of contact `i` without generating the rest of it.
     pub fn contact_id(&self, i: usize) -> Option<String> {
-        if let Some(contact) = self.contacts.get(i) {
-            return Some(contact.id.clone());
+        if let Some(id) = self.contacts.id(i) {
+            return Some(id.to_string());
         }
         let population = self.population.as_ref()?;
         let generated = i - self.contacts.len();
@@ -262,7 +491,7 @@ impl Scenario {
 
     /// The index of the contact with this id (hand-written or generated), in O(hand-written).
     pub fn contact_index(&self, id: &str) -> Option<usize> {
-        if let Some(i) = self.contacts.iter().position(|c| c.id == id) {
+        if let Some(i) = self.contacts.position(id) {
             return Some(i);
         }
         let generated = self.population.as_ref()?.index_of(id)?;
@@ -356,19 +585,22 @@ impl ScenarioFile {
                 ),
             ));
         }
-        let mut contacts = Vec::with_capacity(self.contacts.0.len());
-        for (i, raw) in self.contacts.0.into_iter().enumerate() {
-            contacts.push(raw.resolve(start, i)?);
+        let ContactList { mut contacts, latest_relative } = self.contacts;
+        // The first event, in file order, whose relative time lands past the calendar: it is
+        // one of the events later than every event before it, which the list kept.
+        if let Some((i, e, offset)) = latest_relative.into_iter().find(|(_, _, d)| add_secs(start, d.as_secs()).is_none()) {
+            let at = At::Relative(offset);
+            return Err(ScenarioError::invalid(format!("contacts[{i}].events[{e}].at"), past_the_end(&format!("{at} after `start`"))));
         }
+        contacts.start = Some(start);
         if let Some(population) = &self.population {
             population.check(start)?;
-            for (i, contact) in contacts.iter().enumerate() {
-                if population.index_of(&contact.id).is_some() {
+            for (i, id) in contacts.ids().enumerate() {
+                if population.index_of(id).is_some() {
                     return Err(ScenarioError::invalid(
                         format!("contacts[{i}].id"),
                         format!(
-                            "\"{}\" is also the id of a generated contact (population.id_prefix \"{}\"); rename it or change the prefix",
-                            contact.id,
+                            "\"{id}\" is also the id of a generated contact (population.id_prefix \"{}\"); rename it or change the prefix",
                             population.id_prefix()
                         ),
                     ));
@@ -411,24 +643,19 @@ struct RawContact {
 }
 
 impl RawContact {
-    fn resolve(self, start: Timestamp, index: usize) -> Result<ContactSpec, ScenarioError> {
-        let mut events = Vec::with_capacity(self.events.len());
-        for (e, raw) in self.events.into_iter().enumerate() {
-            let at = raw.at.0.resolve(start).ok_or_else(|| {
-                ScenarioError::invalid(format!("contacts[{index}].events[{e}].at"), past_the_end(&format!("{} after `start`", raw.at.0)))
-            })?;
-            events.push(ScriptedEvent { at, name: raw.name.0, data: raw.data });
-        }
-        Ok(ContactSpec {
-            id: self.id.0,
+    /// The contact packed (its times as written: the start may not be read yet).
+    fn pack(self, buffer: &mut Vec<u8>) -> Packed {
+        let events = self.events.into_iter().map(|e| PackedEvent(PackedAt::from(e.at.0), e.name.0, e.data));
+        let body = PackedBody {
             timezone: self.timezone.map(|t| t.0),
             attributes: self.attributes,
             addresses: self.addresses.into_iter().map(|(k, v)| (k.0.to_string(), v)).collect(),
             consent: self.consent.into_iter().map(|(k, v)| (k.0.to_string(), v)).collect(),
-            events,
-            replies: self.replies.into_iter().map(|r| r.0).collect(),
+            events: events.collect(),
+            replies: self.replies.into_iter().map(|r| PackedReply::from(r.0)).collect(),
             delivery: self.delivery.into_iter().map(|(k, v)| (k, v.0)).collect(),
-        })
+        };
+        Packed { id: self.id.0.into_boxed_str(), body: body.encode(buffer) }
     }
 }
 
@@ -481,9 +708,14 @@ impl TryFrom<ReplyFields> for RawReply {
     }
 }
 
-/// The contacts array; duplicate ids are rejected while it is read.
+/// The contacts array, packed one by one as it is read; duplicate ids are rejected meanwhile.
 #[derive(Default)]
-struct ContactList(Vec<RawContact>);
+struct ContactList {
+    contacts: Contacts,
+    /// (contact, event, offset) of each relative event time later than every one before it:
+    /// the candidates for landing past the calendar once `start` is known.
+    latest_relative: Vec<(usize, usize, Duration)>,
+}
 
 impl JsonSchema for ContactList {
     fn schema_name() -> std::borrow::Cow<'static, str> {
@@ -498,14 +730,14 @@ impl<'de> Deserialize<'de> for ContactList {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ListVisitor;
         struct UniqueContact<'a> {
-            seen: &'a mut BTreeMap<String, usize>,
+            seen: &'a mut std::collections::HashMap<Box<str>, usize>,
             index: usize,
         }
         impl<'de> DeserializeSeed<'de> for UniqueContact<'_> {
             type Value = RawContact;
             fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RawContact, D::Error> {
                 let contact = RawContact::deserialize(d)?;
-                if let Some(first) = self.seen.insert(contact.id.0.clone(), self.index) {
+                if let Some(first) = self.seen.insert(contact.id.0.as_str().into(), self.index) {
                     return Err(de::Error::custom(format!(
                         "duplicate contact id \"{}\" (already used by contacts[{first}])",
                         contact.id.0
@@ -520,12 +752,23 @@ impl<'de> Deserialize<'de> for ContactList {
                 f.write_str("an array of contacts")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<ContactList, A::Error> {
-                let mut seen = BTreeMap::new();
-                let mut contacts = Vec::new();
-                while let Some(c) = seq.next_element_seed(UniqueContact { seen: &mut seen, index: contacts.len() })? {
-                    contacts.push(c);
+                let mut seen = std::collections::HashMap::new();
+                let mut list = ContactList::default();
+                let mut latest = Duration::from_secs(-1);
+                let mut buffer = Vec::with_capacity(1024);
+                while let Some(c) = seq.next_element_seed(UniqueContact { seen: &mut seen, index: list.contacts.len() })? {
+                    let index = list.contacts.len();
+                    for (e, event) in c.events.iter().enumerate() {
+                        if let At::Relative(d) = event.at.0
+                            && d > latest
+                        {
+                            latest = d;
+                            list.latest_relative.push((index, e, d));
+                        }
+                    }
+                    list.contacts.items.push(c.pack(&mut buffer));
                 }
-                Ok(ContactList(contacts))
+                Ok(list)
             }
         }
         deserializer.deserialize_seq(ListVisitor)

@@ -82,7 +82,7 @@ fn scenario(mut contacts: Vec<ContactSpec>, seed: u64) -> Scenario {
     for (i, c) in contacts.iter_mut().enumerate() {
         c.id = format!("c{i}");
     }
-    Scenario { start: start(), run_for: Duration::from_secs(7 * 86_400), seed, contacts, population: None }
+    Scenario { start: start(), run_for: Duration::from_secs(7 * 86_400), seed, contacts: contacts.into(), population: None }
 }
 
 fn run(s: &Scenario, detail: Detail) -> SimReport {

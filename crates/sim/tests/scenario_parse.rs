@@ -98,15 +98,7 @@ fn times_are_relative_to_start_or_absolute() {
     .to_string();
     let s = Scenario::parse(&text).expect("valid");
     let at: Vec<Timestamp> = s.contact(0).events.iter().map(|e| e.at).collect();
-    assert_eq!(
-        at,
-        vec![
-            ts("2026-03-03T11:00:00Z"),
-            ts("2026-03-02T09:01:30Z"),
-            ts("2026-03-05T09:30:00Z"),
-            ts("2026-03-09T09:00:00Z")
-        ]
-    );
+    assert_eq!(at, vec![ts("2026-03-03T11:00:00Z"), ts("2026-03-02T09:01:30Z"), ts("2026-03-05T09:30:00Z"), ts("2026-03-09T09:00:00Z")]);
 }
 
 #[test]
@@ -130,8 +122,10 @@ fn optional_fields_take_their_documented_defaults() {
 #[test]
 fn a_scenario_without_contacts_is_valid_and_empty_and_may_name_its_schema() {
     // `$schema` (for editors) is accepted and ignored.
-    let s = Scenario::parse(r#"{"$schema": "../docs/scenario.schema.json", "format":"itinera/scenario@1","start":"2026-01-01T00:00:00Z","run_for":"1d"}"#)
-        .expect("valid");
+    let s = Scenario::parse(
+        r#"{"$schema": "../docs/scenario.schema.json", "format":"itinera/scenario@1","start":"2026-01-01T00:00:00Z","run_for":"1d"}"#,
+    )
+    .expect("valid");
     assert_eq!(s.contact_count(), 0);
     assert_eq!(s.iter_contacts().count(), 0);
 }
@@ -175,7 +169,14 @@ fn each_bad_field_is_named_in_the_error() {
     type Edit = fn(&mut serde_json::Value);
     let cases: Vec<(&str, Edit, &str, &str)> = vec![
         ("wrong format", |v| v["format"] = json!("itinera/scenario@2"), "format", "not a supported scenario format"),
-        ("format missing", |v| { v.as_object_mut().unwrap().remove("format"); }, "", "missing field `format`"),
+        (
+            "format missing",
+            |v| {
+                v.as_object_mut().unwrap().remove("format");
+            },
+            "",
+            "missing field `format`",
+        ),
         ("start not RFC 3339", |v| v["start"] = json!("2026-03-02 9am"), "start", "not an RFC 3339 timestamp"),
         ("start without offset", |v| v["start"] = json!("2026-03-02T09:00:00"), "start", "not an RFC 3339 timestamp"),
         ("run_for not a duration", |v| v["run_for"] = json!("two weeks"), "run_for", "is not a duration"),
@@ -186,23 +187,89 @@ fn each_bad_field_is_named_in_the_error() {
         ("contacts not an array", |v| v["contacts"] = json!({}), "contacts", "an array of contacts"),
         ("contact id missing", |v| v["contacts"][1] = json!({}), "contacts[1]", "missing field `id`"),
         ("contact id empty", |v| v["contacts"][1]["id"] = json!(""), "contacts[1].id", "must not be empty"),
-        ("duplicate contact id", |v| v["contacts"][2]["id"] = json!("ana"), "contacts[2]", "duplicate contact id \"ana\" (already used by contacts[0])"),
+        (
+            "duplicate contact id",
+            |v| v["contacts"][2]["id"] = json!("ana"),
+            "contacts[2]",
+            "duplicate contact id \"ana\" (already used by contacts[0])",
+        ),
         ("unknown contact field", |v| v["contacts"][2]["phone"] = json!("+1"), "contacts[2].phone", "unknown field `phone`"),
-        ("unknown time zone", |v| v["contacts"][2]["timezone"] = json!("Europe/Lisbn"), "contacts[2].timezone", "unknown time zone \"Europe/Lisbn\""),
+        (
+            "unknown time zone",
+            |v| v["contacts"][2]["timezone"] = json!("Europe/Lisbn"),
+            "contacts[2].timezone",
+            "unknown time zone \"Europe/Lisbn\"",
+        ),
         ("attributes not an object", |v| v["contacts"][2]["attributes"] = json!([1]), "contacts[2].attributes", "invalid type"),
-        ("unknown address channel", |v| v["contacts"][2]["addresses"]["telegram"] = json!("@cat"), "contacts[2].addresses.telegram", "unknown channel \"telegram\""),
+        (
+            "unknown address channel",
+            |v| v["contacts"][2]["addresses"]["telegram"] = json!("@cat"),
+            "contacts[2].addresses.telegram",
+            "unknown channel \"telegram\"",
+        ),
         ("address not a string", |v| v["contacts"][2]["addresses"]["sms"] = json!(351), "contacts[2].addresses.sms", "invalid type"),
-        ("unknown consent channel", |v| v["contacts"][2]["consent"]["push"] = json!(true), "contacts[2].consent.push", "unknown channel \"push\""),
+        (
+            "unknown consent channel",
+            |v| v["contacts"][2]["consent"]["push"] = json!(true),
+            "contacts[2].consent.push",
+            "unknown channel \"push\"",
+        ),
         ("consent not a bool", |v| v["contacts"][2]["consent"]["sms"] = json!("yes"), "contacts[2].consent.sms", "invalid type"),
-        ("event at not a duration", |v| v["contacts"][2]["events"][0]["at"] = json!("+2x"), "contacts[2].events[0].at", "\"+2x\" is not a duration"),
-        ("event at before start", |v| v["contacts"][2]["events"][0]["at"] = json!("-1h"), "contacts[2].events[0].at", "cannot be before it"),
-        ("event at neither", |v| v["contacts"][2]["events"][0]["at"] = json!("tomorrow"), "contacts[2].events[0].at", "neither a time relative to `start`"),
-        ("event name missing", |v| { v["contacts"][2]["events"][0].as_object_mut().unwrap().remove("name"); }, "contacts[2].events[0]", "missing field `name`"),
+        (
+            "event at not a duration",
+            |v| v["contacts"][2]["events"][0]["at"] = json!("+2x"),
+            "contacts[2].events[0].at",
+            "\"+2x\" is not a duration",
+        ),
+        (
+            "event at before start",
+            |v| v["contacts"][2]["events"][0]["at"] = json!("-1h"),
+            "contacts[2].events[0].at",
+            "cannot be before it",
+        ),
+        (
+            "event at neither",
+            |v| v["contacts"][2]["events"][0]["at"] = json!("tomorrow"),
+            "contacts[2].events[0].at",
+            "neither a time relative to `start`",
+        ),
+        (
+            "event name missing",
+            |v| {
+                v["contacts"][2]["events"][0].as_object_mut().unwrap().remove("name");
+            },
+            "contacts[2].events[0]",
+            "missing field `name`",
+        ),
         ("event data not an object", |v| v["contacts"][2]["events"][0]["data"] = json!("x"), "contacts[2].events[0].data", "invalid type"),
-        ("reply with neither button nor text", |v| { v["contacts"][2]["replies"][0].as_object_mut().unwrap().remove("text"); }, "contacts[2].replies[0]", "neither `button` nor `text`"),
-        ("reply after not a duration", |v| v["contacts"][2]["replies"][0]["after"] = json!("soon"), "contacts[2].replies[0].after", "\"soon\" is not a duration"),
-        ("reply on an unknown channel", |v| v["contacts"][2]["replies"][0]["channel"] = json!("fax"), "contacts[2].replies[0].channel", "unknown channel \"fax\""),
-        ("reply to missing", |v| { v["contacts"][2]["replies"][0].as_object_mut().unwrap().remove("to"); }, "contacts[2].replies[0]", "missing field `to`"),
+        (
+            "reply with neither button nor text",
+            |v| {
+                v["contacts"][2]["replies"][0].as_object_mut().unwrap().remove("text");
+            },
+            "contacts[2].replies[0]",
+            "neither `button` nor `text`",
+        ),
+        (
+            "reply after not a duration",
+            |v| v["contacts"][2]["replies"][0]["after"] = json!("soon"),
+            "contacts[2].replies[0].after",
+            "\"soon\" is not a duration",
+        ),
+        (
+            "reply on an unknown channel",
+            |v| v["contacts"][2]["replies"][0]["channel"] = json!("fax"),
+            "contacts[2].replies[0].channel",
+            "unknown channel \"fax\"",
+        ),
+        (
+            "reply to missing",
+            |v| {
+                v["contacts"][2]["replies"][0].as_object_mut().unwrap().remove("to");
+            },
+            "contacts[2].replies[0]",
+            "missing field `to`",
+        ),
         ("delivery empty reason", |v| v["contacts"][2]["delivery"]["sms"] = json!(""), "contacts[2].delivery.sms", "must not be empty"),
         ("delivery not a string", |v| v["contacts"][2]["delivery"]["sms"] = json!(false), "contacts[2].delivery.sms", "invalid type"),
         ("population count negative", |v| v["population"] = json!({"count": -5}), "population.count", "invalid value"),
@@ -231,7 +298,10 @@ fn errors_point_at_the_line_of_the_bad_value() {
     assert_eq!(path, "contacts[0].events[0].at");
     assert_eq!(
         err.to_string(),
-        format!("line 6, column {}: contacts[0].events[0].at: \"+2x\" is not a duration (write e.g. \"+0m\", \"+2h\", \"+1d2h\")", err_column(&err))
+        format!(
+            "line 6, column {}: contacts[0].events[0].at: \"+2x\" is not a duration (write e.g. \"+0m\", \"+2h\", \"+1d2h\")",
+            err_column(&err)
+        )
     );
 }
 
@@ -244,7 +314,12 @@ fn err_column(err: &ScenarioError) -> usize {
 
 #[test]
 fn not_json_and_trailing_garbage_are_rejected_with_a_position() {
-    for (text, line) in [("", 1), ("{\"format\": ", 1), ("[1, 2]", 1), ("{\"format\":\"itinera/scenario@1\",\"start\":\"2026-03-02T09:00:00Z\",\"run_for\":\"1d\"}\n\n{}", 3)] {
+    for (text, line) in [
+        ("", 1),
+        ("{\"format\": ", 1),
+        ("[1, 2]", 1),
+        ("{\"format\":\"itinera/scenario@1\",\"start\":\"2026-03-02T09:00:00Z\",\"run_for\":\"1d\"}\n\n{}", 3),
+    ] {
         match Scenario::parse(text) {
             Err(ScenarioError::Parse { line: l, .. }) => assert_eq!(l, line, "{text:?}"),
             other => panic!("{text:?}: expected a parse error, got {other:?}"),
@@ -296,8 +371,7 @@ fn the_committed_json_schema_is_in_sync() {
 #[test]
 fn the_schema_describes_the_required_fields() {
     let schema = json_schema();
-    let required: Vec<&str> =
-        schema["required"].as_array().expect("required").iter().filter_map(|v| v.as_str()).collect();
+    let required: Vec<&str> = schema["required"].as_array().expect("required").iter().filter_map(|v| v.as_str()).collect();
     assert_eq!(required, vec!["format", "start", "run_for"]);
     for field in ["format", "start", "run_for", "seed", "contacts", "population"] {
         assert!(schema["properties"].get(field).is_some(), "schema lacks {field}");
@@ -398,4 +472,62 @@ fn a_run_ending_at_the_last_representable_instant_simulates() {
     let report = itinera_sim::run(&journey, &scenario, &itinera_sim::RunOptions::default(), None).expect("simulates");
     assert_eq!(report.summary.contacts, 51);
     assert_eq!(report.summary.entered, report.summary.nodes["booked"]["entered"] as usize);
+}
+
+#[test]
+fn hand_written_contacts_are_kept_packed_and_unpack_to_exactly_what_was_written() {
+    use itinera_sim::ContactSpec;
+    use itinera_sim::Contacts;
+    use itinera_sim::scenario::ScriptedEvent;
+    let attributes = json!({"first_name": "Zoë 🌍", "n": 1, "x": 1.5, "tiny": 5e-324, "big": 18446744073709551615u64, "neg": -3,
+        "list": [1, "a", null, true, {"k": []}], "nested": {"a": {"b": "c"}}, "empty": {}});
+    let spec = ContactSpec {
+        id: "c-1".into(),
+        timezone: Some("Asia/Kolkata".into()),
+        attributes: attributes.as_object().cloned().expect("object"),
+        addresses: [("sms".to_string(), "+351910000000".to_string())].into(),
+        consent: [("sms".to_string(), true), ("whatsapp".to_string(), false)].into(),
+        events: vec![ScriptedEvent {
+            at: "2026-03-02T09:00:00.123456789Z".parse().expect("time"),
+            name: "booked".into(),
+            data: json!({"starts_at": "2026-03-04T15:00:00Z", "n": 0.1}).as_object().cloned().expect("object"),
+        }],
+        replies: vec![ScriptedReply {
+            to: "wa".into(),
+            after: Duration::from_secs(90),
+            channel: "whatsapp".into(),
+            button: None,
+            text: Some("STOP".into()),
+        }],
+        delivery: [
+            ("sms".to_string(), Delivery::Failed("lost".into())),
+            ("wa".to_string(), Delivery::Lost),
+            ("email".to_string(), Delivery::Undeliverable),
+        ]
+        .into(),
+    };
+    let empty = ContactSpec { id: "bare".into(), ..spec.clone() };
+    let empty = ContactSpec {
+        timezone: None,
+        attributes: Default::default(),
+        addresses: Default::default(),
+        consent: Default::default(),
+        events: vec![],
+        replies: vec![],
+        delivery: Default::default(),
+        ..empty
+    };
+    let contacts: Contacts = vec![spec.clone(), empty.clone()].into();
+    assert_eq!(contacts.get(0), Some(spec));
+    assert_eq!(contacts.get(1), Some(empty));
+    assert_eq!(contacts.get(2), None);
+    assert_eq!(contacts.ids().collect::<Vec<_>>(), ["c-1", "bare"]);
+
+    // Parsed: relative times resolve against `start`, wherever `start` is in the file.
+    let text = r#"{"contacts": [{"id": "a", "events": [{"at": "+1d2h", "name": "x", "data": {"v": 1.0}}]}],
+        "format": "itinera/scenario@1", "run_for": "14d", "start": "2026-03-02T09:00:00Z"}"#;
+    let s = Scenario::parse(text).expect("parses");
+    let a = s.contact(0);
+    assert_eq!(a.events[0].at.to_string(), "2026-03-03T11:00:00Z");
+    assert_eq!(serde_json::Value::Object(a.events[0].data.clone()), json!({"v": 1.0}));
 }

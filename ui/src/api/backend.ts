@@ -7,6 +7,7 @@
  * the typed functions below.
  */
 import { invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
 import type {
   CommandErrorBody,
   Diagnostic,
@@ -31,6 +32,7 @@ import type {
   ScenarioDoc,
   ScenarioFile,
   ScenarioListing,
+  SimProgress,
   SimReport,
   TemplateListing,
   TemplatePreview,
@@ -57,8 +59,27 @@ export function isTauri(): boolean {
   return typeof window !== 'undefined' && '__TAURI_INTERNALS__' in window;
 }
 
+/** Optional extras of a long command: hear its progress, stop it. */
+export interface CallOptions {
+  /** Called as the work advances (simulate_journey: contacts done). */
+  onProgress?: (progress: SimProgress) => void;
+  /** Aborting stops the work in the backend and rejects the call with `Cancelled`. */
+  signal?: AbortSignal;
+}
+
+/** A call stopped through its `signal`. */
+export class Cancelled extends Error {
+  readonly command: string;
+
+  constructor(command: string) {
+    super(`${command} was cancelled`);
+    this.name = 'Cancelled';
+    this.command = command;
+  }
+}
+
 /** A transport runs one command; swappable for tests (see `setTransport`). */
-export type Transport = (command: string, args: Record<string, unknown>) => Promise<unknown>;
+export type Transport = (command: string, args: Record<string, unknown>, options?: CallOptions) => Promise<unknown>;
 
 /** HTTP status of a save refused because the file changed since it was read. */
 export const CONFLICT = 409;
@@ -73,7 +94,64 @@ export function apiToken(): string {
   return document.querySelector<HTMLMetaElement>('meta[name="itinera-api-token"]')?.content ?? '';
 }
 
-const httpTransport: Transport = async (command, args) => {
+/**
+ * `simulate_journey` over HTTP with progress: `POST /api/simulate_journey_stream` answers NDJSON
+ * lines (`{"progress"}`..., then `{"report"}` or `{"error", "status"}`); aborting the fetch closes
+ * the connection, which cancels the run in the server.
+ */
+async function httpSimulateStream(args: Record<string, unknown>, options: CallOptions): Promise<unknown> {
+  const command = 'simulate_journey';
+  let response: Response;
+  try {
+    response = await fetch('/api/simulate_journey_stream', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Itinera-Token': apiToken() },
+      body: JSON.stringify(args),
+      signal: options.signal,
+    });
+  } catch (e) {
+    if (options.signal?.aborted) throw new Cancelled(command);
+    throw new BackendError(command, `cannot reach the backend: ${String(e)}`);
+  }
+  if (!response.ok || !response.body || !(response.headers.get('content-type') ?? '').includes('ndjson')) {
+    const text = await response.text();
+    let body: Partial<CommandErrorBody> = {};
+    try {
+      body = JSON.parse(text) as Partial<CommandErrorBody>;
+    } catch {
+      throw new BackendError(command, text || `${command} failed (HTTP ${response.status})`, response.status);
+    }
+    throw new BackendError(command, body.error ?? `${command} failed (HTTP ${response.status})`, response.status, body.diagnostics);
+  }
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffered = '';
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (value) buffered += decoder.decode(value, { stream: true });
+      let newline = buffered.indexOf('\n');
+      while (newline >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        newline = buffered.indexOf('\n');
+        if (line.trim() === '') continue;
+        const parsed = JSON.parse(line) as { progress?: SimProgress; report?: unknown; error?: CommandErrorBody; status?: number };
+        if (parsed.progress) options.onProgress?.(parsed.progress);
+        else if (parsed.error) throw new BackendError(command, parsed.error.error, parsed.status ?? 500, parsed.error.diagnostics);
+        else if ('report' in parsed) return parsed.report;
+      }
+      if (done) break;
+    }
+  } catch (e) {
+    if (options.signal?.aborted) throw new Cancelled(command);
+    throw e;
+  }
+  throw new BackendError(command, 'the backend closed the simulation before its report');
+}
+
+const httpTransport: Transport = async (command, args, options) => {
+  if (command === 'simulate_journey' && options && (options.onProgress || options.signal)) return httpSimulateStream(args, options);
   let response: Response;
   try {
     response = await fetch('/api/' + command, {
@@ -101,10 +179,30 @@ const httpTransport: Transport = async (command, args) => {
   return body;
 };
 
-const tauriTransport: Transport = async (command, args) => {
+let runCounter = 0;
+
+/** `simulate_journey` in the app: `simulate-progress` events for this run, `cancel_simulation` on abort. */
+async function tauriSimulate(args: Record<string, unknown>, options: CallOptions): Promise<unknown> {
+  const runId = `run-${Date.now()}-${++runCounter}`;
+  const unlisten = await listen<SimProgress & { run?: string | null }>('simulate-progress', (event) => {
+    if (event.payload.run === runId) options.onProgress?.(event.payload);
+  });
+  const abort = () => void invoke('cancel_simulation', { run_id: runId }).catch(() => {});
+  options.signal?.addEventListener('abort', abort);
   try {
+    return await invoke('simulate_journey', { ...args, run_id: runId });
+  } finally {
+    options.signal?.removeEventListener('abort', abort);
+    unlisten();
+  }
+}
+
+const tauriTransport: Transport = async (command, args, options) => {
+  try {
+    if (command === 'simulate_journey' && options && (options.onProgress || options.signal)) return await tauriSimulate(args, options);
     return await invoke(command, args);
   } catch (e) {
+    if (options?.signal?.aborted) throw new Cancelled(command);
     if (typeof e === 'string') throw new BackendError(command, e);
     if (e && typeof e === 'object' && 'error' in e) {
       const err = e as CommandErrorBody;
@@ -121,10 +219,30 @@ export function setTransport(transport: Transport | null): void {
   override = transport;
 }
 
-/** Runs one backend command with its arguments object. */
-export function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
+/**
+ * Runs one backend command with its arguments object. With `options.signal`, aborting rejects
+ * the call with `Cancelled` at once (and the transport stops the work in the backend).
+ */
+export function call<T>(command: string, args: Record<string, unknown> = {}, options?: CallOptions): Promise<T> {
   const transport = override ?? (isTauri() ? tauriTransport : httpTransport);
-  return transport(command, args) as Promise<T>;
+  const work = transport(command, args, options) as Promise<T>;
+  const signal = options?.signal;
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(new Cancelled(command));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Cancelled(command));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(signal.aborted ? new Cancelled(command) : error);
+      },
+    );
+  });
 }
 
 export const workspaceInfo = () => call<WorkspaceInfo>('workspace_info');
@@ -140,8 +258,8 @@ export const saveJourney = (file: string, journey: JourneyDoc, expected?: string
   call<SavedFile>('save_journey', expected === undefined ? { file, journey } : { file, journey, expected });
 export const validateJourney = (journey: JourneyDoc) => call<Report>('validate_journey', { journey });
 /** `contacts`: `'all'` keeps every contact's steps; a list of ids keeps those contacts' steps. */
-export const simulateJourney = (journey: JourneyDoc, scenario: ScenarioDoc, contacts?: 'all' | string[]) =>
-  call<SimReport>('simulate_journey', contacts ? { journey, scenario, contacts } : { journey, scenario });
+export const simulateJourney = (journey: JourneyDoc, scenario: ScenarioDoc, contacts?: 'all' | string[], options?: CallOptions) =>
+  call<SimReport>('simulate_journey', contacts ? { journey, scenario, contacts } : { journey, scenario }, options);
 export const listScenarios = () => call<ScenarioListing[]>('list_scenarios');
 export const readScenario = (file: string) => call<ScenarioFile>('read_scenario', { file });
 export const saveScenario = (file: string, scenario: ScenarioDoc, expected?: string) =>

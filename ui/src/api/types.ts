@@ -444,6 +444,15 @@ export interface SimReport extends Extra {
   journey: string;
   contacts: SimContact[];
   summary: SimSummary;
+  /** Present when chosen contacts were followed: how many were simulated (never the population). */
+  simulated?: number;
+}
+
+/** How far a running simulation is (progress lines over HTTP, `simulate-progress` events in the app). */
+export interface SimProgress {
+  done: number;
+  total: number;
+  elapsed_ms: number;
 }
 
 /** The error body of a failed command (HTTP 4xx/5xx or a rejected Tauri invoke). */

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { BackendError, setTransport } from '../api/backend';
+import { BackendError, setTransport, type CallOptions } from '../api/backend';
 import type { JourneyDoc, ScenarioDoc, ScenarioListing, SimReport } from '../api/types';
 import appointment from '../../../assets/journeys/appointment-reminder.journey.json';
 import SimulatePanel from './SimulatePanel';
@@ -72,20 +72,20 @@ const report: SimReport = {
 type Call = { command: string; args: Record<string, unknown> };
 let calls: Call[];
 let saved: ScenarioListing[];
-let simulate: (args: Record<string, unknown>) => Promise<unknown>;
+let simulate: (args: Record<string, unknown>, options?: CallOptions) => Promise<unknown>;
 
 beforeEach(() => {
   forgetSimulations();
   calls = [];
   saved = [];
   simulate = async () => report;
-  setTransport(async (command, args) => {
+  setTransport(async (command, args, options) => {
     calls.push({ command, args });
     switch (command) {
       case 'list_scenarios':
         return [...listing, ...saved];
       case 'simulate_journey':
-        return simulate(args);
+        return simulate(args, options);
       case 'save_scenario':
         saved = [...saved.filter((x) => x.file !== args.file), { file: String(args.file), name: String(args.file), scenario: args.scenario as ScenarioDoc }];
         return { file: args.file, text: JSON.stringify(args.scenario) };
@@ -195,6 +195,59 @@ describe('SimulatePanel', () => {
     await act(async () => finish(report));
     expect(screen.queryByTestId('sim-progress')).toBeNull();
     expect(run.disabled).toBe(false);
+  });
+
+  it('shows the contacts done as the backend reports them', async () => {
+    let hear: CallOptions['onProgress'];
+    let finish: (r: SimReport) => void = () => {};
+    simulate = (_args, options) => {
+      hear = options?.onProgress;
+      return new Promise((resolve) => (finish = resolve));
+    };
+    renderPanel();
+    await ready();
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    const done = await screen.findByTestId('sim-progress-done');
+    expect(done.getAttribute('data-done')).toBe('0');
+    expect(hear).toBeTypeOf('function');
+    act(() => hear?.({ done: 1024, total: 100000, elapsed_ms: 120 }));
+    expect(screen.getByTestId('sim-progress-done').textContent).toBe('1,024 done');
+    expect(screen.getByTestId('sim-progress').textContent).toContain('Simulating 100,000 contacts');
+    expect(screen.getByTestId('sim-progress').getAttribute('aria-valuenow')).toBe('1024');
+    act(() => hear?.({ done: 51200, total: 100000, elapsed_ms: 900 }));
+    expect(screen.getByTestId('sim-progress-done').getAttribute('data-done')).toBe('51200');
+    await act(async () => finish(report));
+    expect(screen.queryByTestId('sim-progress')).toBeNull();
+    expect(await screen.findByTestId('sim-summary')).toBeTruthy();
+  });
+
+  it('Cancel stops the run in the backend and returns to ready with a note', async () => {
+    let signal: AbortSignal | undefined;
+    let finish: (r: SimReport) => void = () => {};
+    simulate = (_args, options) => {
+      signal = options?.signal;
+      return new Promise((resolve) => (finish = resolve));
+    };
+    renderPanel();
+    await ready();
+    const run = screen.getByTestId('run-simulation') as HTMLButtonElement;
+    fireEvent.click(run);
+    fireEvent.click(await screen.findByTestId('cancel-simulation'));
+    expect(signal?.aborted).toBe(true);
+    expect(screen.queryByTestId('sim-progress')).toBeNull();
+    expect(screen.getByTestId('sim-cancelled').textContent).toBe('Simulation cancelled');
+    expect(run.disabled).toBe(false);
+    expect(screen.queryByTestId('sim-error')).toBeNull();
+    // An answer that comes anyway is ignored.
+    await act(async () => finish(report));
+    expect(screen.queryByTestId('sim-summary')).toBeNull();
+
+    // The next run completes, and the note goes away.
+    simulate = async () => report;
+    fireEvent.click(run);
+    expect(await screen.findByTestId('sim-summary')).toBeTruthy();
+    expect(screen.queryByTestId('sim-cancelled')).toBeNull();
+    expect(calls.filter((c) => c.command === 'simulate_journey')).toHaveLength(2);
   });
 
   it('an invalid journey cannot be simulated', async () => {

@@ -10,10 +10,14 @@
  * An edited scenario or a run survives the panel being unmounted and mounted again for the same
  * journey file (remembered for the lifetime of the page); an untouched panel starts afresh, so
  * a scenario file that appeared in the meantime is picked up.
+ *
+ * While a run works the progress indicator shows the contacts done (streamed by the backend)
+ * and a Cancel button that stops the work in the backend (the request is aborted) and returns
+ * the panel to ready with the note "Simulation cancelled".
  */
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { BackendError, listScenarios, saveScenario, simulateJourney } from '../api/backend';
-import type { Diagnostic, JourneyDoc, ScenarioDoc, ScenarioListing, SimReport } from '../api/types';
+import { BackendError, Cancelled, listScenarios, saveScenario, simulateJourney } from '../api/backend';
+import type { Diagnostic, JourneyDoc, ScenarioDoc, ScenarioListing, SimProgress, SimReport } from '../api/types';
 import { overlayForContact, overlayFromReport, type SimOverlay } from './overlay';
 import { TIMELINE_LIMIT } from './results';
 import { contactTotal, blankScenario, outlineJourney, scenarioFileFor, scenarioProblems, type JourneyOutline } from './scenarioEdit';
@@ -90,6 +94,8 @@ export default function SimulatePanel(props: SimulatePanelProps) {
   const [saveNameTouched, setSaveNameTouched] = useState(remembered !== undefined);
   const [running, setRunning] = useState(false);
   const [elapsed, setElapsed] = useState(0);
+  const [progress, setProgress] = useState<SimProgress | null>(null);
+  const [cancelled, setCancelled] = useState(false);
   const [runError, setRunError] = useState<RunError | null>(null);
   const [saveState, setSaveState] = useState<{ kind: 'ok' | 'error'; text: string } | null>(null);
   const [editorOpen, setEditorOpen] = useState(remembered?.report ? false : true);
@@ -97,6 +103,9 @@ export default function SimulatePanel(props: SimulatePanelProps) {
     remembered?.scenario ? contactZones(remembered.scenario, outlineJourney(journey).defaultTimezone) : {},
   );
   const runToken = useRef(0);
+  // Stops the run in progress (aborts its request: the backend cancels the work).
+  const abortRun = useRef<AbortController | null>(null);
+  useEffect(() => () => abortRun.current?.abort(), []);
   // What the current report was computed from: a generated contact's timeline is replayed on
   // demand from exactly these inputs (contacts are simulated independently, so the backend gives
   // the same trace as a run that kept everybody's).
@@ -203,12 +212,23 @@ export default function SimulatePanel(props: SimulatePanelProps) {
   const run = async () => {
     if (!scenario || !canRun) return;
     const token = ++runToken.current;
+    abortRun.current?.abort();
+    const controller = new AbortController();
+    abortRun.current = controller;
     setRunning(true);
     setElapsed(0);
+    setProgress(null);
+    setCancelled(false);
     setRunError(null);
     const journeyAtRun = journey;
+    const onProgress = (p: SimProgress) => {
+      if (token === runToken.current) setProgress(p);
+    };
     try {
-      const r = await simulateJourney(journeyAtRun, scenario, total <= TIMELINE_LIMIT ? 'all' : undefined);
+      const r = await simulateJourney(journeyAtRun, scenario, total <= TIMELINE_LIMIT ? 'all' : undefined, {
+        signal: controller.signal,
+        onProgress,
+      });
       if (token !== runToken.current) return;
       runInputs.current = { journey: journeyAtRun, scenario };
       setReport(r);
@@ -218,12 +238,26 @@ export default function SimulatePanel(props: SimulatePanelProps) {
       setEditorOpen(false);
       onOverlay(overlayFromReport(r));
     } catch (e) {
-      if (token !== runToken.current) return;
+      if (token !== runToken.current || e instanceof Cancelled) return;
       if (e instanceof BackendError) setRunError({ message: e.message, diagnostics: e.diagnostics ?? [] });
       else setRunError({ message: e instanceof Error ? e.message : String(e), diagnostics: [] });
     } finally {
-      if (token === runToken.current) setRunning(false);
+      if (token === runToken.current) {
+        setRunning(false);
+        setProgress(null);
+        if (abortRun.current === controller) abortRun.current = null;
+      }
     }
+  };
+
+  const cancelRun = () => {
+    // A late answer of the cancelled run is ignored; the panel is ready at once.
+    runToken.current++;
+    abortRun.current?.abort();
+    abortRun.current = null;
+    setRunning(false);
+    setProgress(null);
+    setCancelled(true);
   };
 
   const timelinesOmitted = useMemo(
@@ -411,10 +445,38 @@ export default function SimulatePanel(props: SimulatePanelProps) {
           )}
         </div>
         {running && (
-          <div className="sim-progress" data-testid="sim-progress" role="progressbar" aria-label="Simulation running">
-            <div className="sim-progress-bar" />
-            <span className="sim-progress-text">Simulating {total.toLocaleString('en')} contacts… {elapsed.toFixed(1)} s</span>
+          <div
+            className="sim-progress"
+            data-testid="sim-progress"
+            role="progressbar"
+            aria-label="Simulation running"
+            aria-valuemin={0}
+            aria-valuemax={progress?.total ?? total}
+            aria-valuenow={progress?.done}
+          >
+            <div className={`sim-progress-bar${progress && progress.total > 0 ? ' sim-progress-known' : ''}`}>
+              {progress && progress.total > 0 && (
+                <div className="sim-progress-fill" style={{ width: `${Math.min(100, (100 * progress.done) / progress.total)}%` }} />
+              )}
+            </div>
+            <div className="sim-row">
+              <span className="sim-progress-text sim-grow">
+                Simulating {(progress?.total ?? total).toLocaleString('en')} contacts…{' '}
+                <span data-testid="sim-progress-done" data-done={progress?.done ?? 0}>
+                  {(progress?.done ?? 0).toLocaleString('en')} done
+                </span>{' '}
+                · {elapsed.toFixed(1)} s
+              </span>
+              <button type="button" className="sim-button sim-quiet sim-small" data-testid="cancel-simulation" onClick={cancelRun}>
+                Cancel
+              </button>
+            </div>
           </div>
+        )}
+        {cancelled && !running && (
+          <p className="sim-note" data-testid="sim-cancelled">
+            Simulation cancelled
+          </p>
         )}
         {runError && (
           <div className="sim-note sim-note-error" data-testid="sim-error">
