@@ -332,11 +332,10 @@ fn template(node: &str, field: &str, text: &str) -> Result<Template, CompileErro
     Template::compile(text).map_err(|e| CompileError::node(node, field, format!("Liquid: {e}")))
 }
 
-/// Parses `HH:MM` into (hour, minute).
+/// Parses `HH:MM` into (hour, minute) as jiff counts them: the format's one reading
+/// ([`itinera_model::journey::parse_local_time`]).
 pub fn parse_clock_time(text: &str) -> Option<(i8, i8)> {
-    let (h, m) = text.trim().split_once(':')?;
-    let (h, m): (i8, i8) = (h.parse().ok()?, m.parse().ok()?);
-    ((0..24).contains(&h) && (0..60).contains(&m) && text.trim().len() == 5).then_some((h, m))
+    itinera_model::journey::parse_local_time(text).map(|(h, m)| (h as i8, m as i8))
 }
 
 fn words(text: &str) -> Vec<String> {

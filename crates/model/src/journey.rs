@@ -81,6 +81,18 @@ impl Settings {
     }
 }
 
+/// A local time of day as the format writes it (`quiet_hours`, `until_local_time`): exactly
+/// `HH:MM`, 24-hour, two digits each (`09:00`, `23:59`), as (hour, minute). The one reading of
+/// such a time: validation and the engine both call it, so what validates is what runs.
+pub fn parse_local_time(text: &str) -> Option<(u8, u8)> {
+    let (h, m) = text.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 || !h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let (h, m): (u8, u8) = (h.parse().ok()?, m.parse().ok()?);
+    (h < 24 && m < 60).then_some((h, m))
+}
+
 /// Quiet hours as local `HH:MM` times; `start` > `end` spans midnight.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct QuietHours {

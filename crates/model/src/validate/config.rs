@@ -10,7 +10,7 @@ use super::structure::JourneyGraph;
 use super::{Anchor, Findings};
 use crate::journey::{
     Branch, Condition, ConditionForm, OPERATORS, Reentry, Send, Split, Trigger, Update, Wait,
-    WaitFor, Webhook,
+    WaitFor, Webhook, parse_local_time,
 };
 use crate::{Code, Diagnostic, Duration, JOURNEY_FORMAT, Journey, Node, NodeKind};
 
@@ -146,16 +146,6 @@ impl Problems<'_> {
             }
         }
     }
-}
-
-/// `HH:MM`, 24-hour, as minutes after midnight.
-pub(crate) fn parse_local_time(text: &str) -> Option<u32> {
-    let (h, m) = text.split_once(':')?;
-    if h.len() != 2 || m.len() != 2 || !h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
-    (h < 24 && m < 60).then_some(h * 60 + m)
 }
 
 fn is_data_field(field: &str) -> bool {
