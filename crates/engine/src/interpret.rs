@@ -18,8 +18,8 @@ pub const STOP_WORDS: &[&str] = &["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "E
 /// Replies (one word, any case) that restore it.
 pub const START_WORDS: &[&str] = &["START", "UNSTOP"];
 
-/// The WhatsApp customer-service window.
-const WHATSAPP_WINDOW_SECS: i64 = 24 * 3600;
+/// The WhatsApp customer-service window (the model's, which validation warns about).
+use itinera_model::journey::WHATSAPP_WINDOW_SECS;
 
 /// Applies `input` to `contact`'s `state` at virtual or real time `now` and runs it forward
 /// until it waits (for a timer, reply, event, delivery result or webhook result) or finishes,

@@ -81,6 +81,11 @@ impl Settings {
     }
 }
 
+/// WhatsApp's customer-service window: free-form (non-template) messages may be sent only this
+/// long after the contact's last message. One number for validation's warning
+/// (`whatsapp_outside_window`) and the engine's rule (`outside_24h_window`).
+pub const WHATSAPP_WINDOW_SECS: i64 = 24 * 3600;
+
 /// A local time of day as the format writes it (`quiet_hours`, `until_local_time`): exactly
 /// `HH:MM`, 24-hour, two digits each (`09:00`, `23:59`), as (hour, minute). The one reading of
 /// such a time: validation and the engine both call it, so what validates is what runs.

@@ -16,7 +16,7 @@ use super::{Anchor, Facts, Findings};
 use crate::{Code, Diagnostic, Duration, Journey, NodeKind};
 
 /// The WhatsApp customer-service window: free-form messages only this long after a reply.
-const WINDOW_SECS: i64 = 24 * 3600;
+const WINDOW_SECS: i64 = crate::journey::WHATSAPP_WINDOW_SECS;
 /// `until_local_time` waits at most a day.
 const DAY_SECS: i64 = 24 * 3600;
 /// Channels counted in [`Facts::max_messages`], in this index order.
