@@ -15,50 +15,9 @@ use crate::condition::{Cond, FieldPath, FieldValue, Root};
 use crate::state::Contact;
 use crate::template::Template;
 
-/// A message channel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Channel {
-    /// SMS.
-    Sms,
-    /// WhatsApp.
-    Whatsapp,
-    /// Email.
-    Email,
-}
-
-impl Channel {
-    /// All channels, in report order.
-    pub const ALL: [Channel; 3] = [Channel::Sms, Channel::Whatsapp, Channel::Email];
-
-    /// Parses `sms` / `whatsapp` / `email`.
-    pub fn parse(text: &str) -> Option<Channel> {
-        match text {
-            "sms" => Some(Channel::Sms),
-            "whatsapp" => Some(Channel::Whatsapp),
-            "email" => Some(Channel::Email),
-            _ => None,
-        }
-    }
-
-    /// The format's word for the channel.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Channel::Sms => "sms",
-            Channel::Whatsapp => "whatsapp",
-            Channel::Email => "email",
-        }
-    }
-
-    /// The channel's name for people.
-    pub fn label(self) -> &'static str {
-        match self {
-            Channel::Sms => "SMS",
-            Channel::Whatsapp => "WhatsApp",
-            Channel::Email => "Email",
-        }
-    }
-}
+/// A message channel: the model's (the format names the channels; validation, the scenario
+/// format and the engine read the one list).
+pub use itinera_model::journey::Channel;
 
 /// A node's output port and the node it leads to.
 #[derive(Debug)]

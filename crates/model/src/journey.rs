@@ -81,6 +81,54 @@ impl Settings {
     }
 }
 
+/// A message channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// SMS.
+    Sms,
+    /// WhatsApp.
+    Whatsapp,
+    /// Email.
+    Email,
+}
+
+impl Channel {
+    /// All channels, in report order.
+    pub const ALL: [Channel; 3] = [Channel::Sms, Channel::Whatsapp, Channel::Email];
+
+    /// Parses `sms` / `whatsapp` / `email`.
+    pub fn parse(text: &str) -> Option<Channel> {
+        match text {
+            "sms" => Some(Channel::Sms),
+            "whatsapp" => Some(Channel::Whatsapp),
+            "email" => Some(Channel::Email),
+            _ => None,
+        }
+    }
+
+    /// The format's word for the channel.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Channel::Sms => "sms",
+            Channel::Whatsapp => "whatsapp",
+            Channel::Email => "email",
+        }
+    }
+
+    /// The channel's name for people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Channel::Sms => "SMS",
+            Channel::Whatsapp => "WhatsApp",
+            Channel::Email => "Email",
+        }
+    }
+}
+
+/// The format's channel words, in report order (`"sms"`, `"whatsapp"`, `"email"`).
+pub const CHANNELS: [&str; 3] = [Channel::ALL[0].as_str(), Channel::ALL[1].as_str(), Channel::ALL[2].as_str()];
+
 /// WhatsApp's customer-service window: free-form (non-template) messages may be sent only this
 /// long after the contact's last message. One number for validation's warning
 /// (`whatsapp_outside_window`) and the engine's rule (`outside_24h_window`).

@@ -29,8 +29,9 @@ pub use crate::population::Population;
 /// The value of the `format` field of every v1 scenario.
 pub const SCENARIO_FORMAT: &str = "itinera/scenario@1";
 
-/// The channel names a scenario may use (addresses, consent, replies, population channels).
-pub const CHANNELS: [&str; 3] = ["sms", "whatsapp", "email"];
+/// The channel names a scenario may use (addresses, consent, replies, population channels): the
+/// journey format's.
+pub use itinera_model::journey::CHANNELS;
 
 /// A parsed scenario.
 #[derive(Debug, Clone)]

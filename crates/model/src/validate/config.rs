@@ -15,7 +15,7 @@ use crate::journey::{
 use crate::{Code, Diagnostic, Duration, JOURNEY_FORMAT, Journey, Node, NodeKind};
 
 /// The channels a message can go out on (and a reply come in on).
-pub(crate) const CHANNELS: &[&str] = &["sms", "whatsapp", "email"];
+pub(crate) use crate::journey::CHANNELS;
 /// HTTP methods a webhook may use.
 const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
 /// Most quick-reply buttons WhatsApp allows on one message.
