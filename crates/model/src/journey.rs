@@ -703,11 +703,7 @@ impl Journey {
             let path = e.path().to_string();
             let inner = e.into_inner();
             let (line, column) = (inner.line(), inner.column());
-            let mut message = inner.to_string();
-            // serde_json appends " at line L column C"; we report those separately.
-            if let Some(cut) = message.rfind(" at line ") {
-                message.truncate(cut);
-            }
+            let message = crate::json::message_of(&inner);
             let message = if path.is_empty() || path == "." { message } else { format!("field `{path}`: {message}") };
             // Errors inside a node are raised once the whole node is read (serde_json then points
             // past it); point at the start of the node instead.

@@ -37,13 +37,18 @@ pub struct JsonError {
 
 impl From<serde_json::Error> for JsonError {
     fn from(e: serde_json::Error) -> Self {
-        let mut message = e.to_string();
-        // serde_json appends " at line L column C"; the fields say it.
-        if let Some(cut) = message.rfind(" at line ") {
-            message.truncate(cut);
-        }
-        JsonError { message, line: e.line(), column: e.column() }
+        JsonError { message: message_of(&e), line: e.line(), column: e.column() }
     }
+}
+
+/// serde_json's message without the " at line L column C" it appends: every reader of the
+/// project's files (journeys, scenarios) reports the position in fields of its own.
+pub fn message_of(error: &serde_json::Error) -> String {
+    let mut message = error.to_string();
+    if let Some(cut) = message.rfind(" at line ") {
+        message.truncate(cut);
+    }
+    message
 }
 
 /// Fails on the first key that appears twice in one object (and on text that is not JSON).

@@ -425,11 +425,7 @@ impl Scenario {
             let path = e.path().to_string();
             let inner = e.into_inner();
             let (line, column) = (inner.line(), inner.column());
-            let mut message = inner.to_string();
-            // serde_json appends " at line L column C"; it is reported separately.
-            if let Some(cut) = message.rfind(" at line ") {
-                message.truncate(cut);
-            }
+            let message = itinera_model::json::message_of(&inner);
             let path = if path == "." { String::new() } else { path };
             ScenarioError::Parse { line, column, path, message }
         })?;
