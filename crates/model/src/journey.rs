@@ -291,24 +291,32 @@ impl NodeKind {
         })
     }
 
-    /// Every output port this node offers, and whether it must be wired.
-    /// `failed` on send/webhook is optional: unwired, a failure continues on `next`.
+    /// Every output port this node offers, in the order the card shows them, and whether it
+    /// must be wired. `failed` on send/webhook is optional: unwired, a failure continues on
+    /// `next`. The one list of ports per node type: validation walks it, the engine compiles
+    /// it, and the editor's port table must agree with it.
     pub fn output_ports(&self) -> Vec<(String, Required)> {
-        let req = |p: &str| (p.to_string(), Required::Yes);
+        let mut ports = Vec::new();
+        self.push_output_ports(&mut ports);
+        ports.into_iter().map(|(p, r)| (p.to_string(), r)).collect()
+    }
+
+    /// [`NodeKind::output_ports`], borrowed and appended to `out` (validation's graph pass
+    /// calls it for every node without allocating port names).
+    pub fn push_output_ports<'j>(&'j self, out: &mut Vec<(&'j str, Required)>) {
         match self {
-            NodeKind::Trigger(_) | NodeKind::Wait(_) | NodeKind::Update(_) => vec![req("next")],
-            NodeKind::Send(_) | NodeKind::Webhook(_) => {
-                vec![req("next"), ("failed".to_string(), Required::No)]
-            }
+            NodeKind::Trigger(_) | NodeKind::Wait(_) | NodeKind::Update(_) => out.push(("next", Required::Yes)),
+            NodeKind::Send(_) | NodeKind::Webhook(_) => out.extend([("next", Required::Yes), ("failed", Required::No)]),
             NodeKind::WaitFor(w) => {
-                let mut ports: Vec<(String, Required)> =
-                    if w.branches.is_empty() { vec![req("next")] } else { w.branches.iter().map(|b| req(&b.port)).collect() };
-                ports.push(req("timeout"));
-                ports
+                if w.branches.is_empty() {
+                    out.push(("next", Required::Yes));
+                }
+                out.extend(w.branches.iter().map(|b| (b.port.as_str(), Required::Yes)));
+                out.push(("timeout", Required::Yes));
             }
-            NodeKind::Branch(_) => vec![req("yes"), req("no")],
-            NodeKind::Split(s) => s.variants.iter().map(|v| req(&v.port)).collect(),
-            NodeKind::Exit(_) | NodeKind::Unknown { .. } => vec![],
+            NodeKind::Branch(_) => out.extend([("yes", Required::Yes), ("no", Required::Yes)]),
+            NodeKind::Split(s) => out.extend(s.variants.iter().map(|v| (v.port.as_str(), Required::Yes))),
+            NodeKind::Exit(_) | NodeKind::Unknown { .. } => {}
         }
     }
 }

@@ -133,7 +133,7 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
     let mut port_start: Vec<usize> = Vec::with_capacity(n + 1);
     for node in &journey.nodes {
         port_start.push(ports.len());
-        push_ports(&node.kind, &mut ports);
+        node.kind.push_output_ports(&mut ports);
     }
     port_start.push(ports.len());
     // Nodes with many ports (a wait_for with hundreds of branches) get a hash index, so that
@@ -353,29 +353,6 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
 
 /// The output ports of a node, borrowed (the same list as [`NodeKind::output_ports`], which
 /// allocates a `String` per port).
-fn push_ports<'j>(kind: &'j NodeKind, out: &mut Vec<(&'j str, Required)>) {
-    match kind {
-        NodeKind::Trigger(_) | NodeKind::Wait(_) | NodeKind::Update(_) => {
-            out.push(("next", Required::Yes))
-        }
-        NodeKind::Send(_) | NodeKind::Webhook(_) => {
-            out.extend([("next", Required::Yes), ("failed", Required::No)])
-        }
-        NodeKind::WaitFor(w) => {
-            if w.branches.is_empty() {
-                out.push(("next", Required::Yes));
-            }
-            out.extend(w.branches.iter().map(|b| (b.port.as_str(), Required::Yes)));
-            out.push(("timeout", Required::Yes));
-        }
-        NodeKind::Branch(_) => out.extend([("yes", Required::Yes), ("no", Required::Yes)]),
-        NodeKind::Split(s) => {
-            out.extend(s.variants.iter().map(|v| (v.port.as_str(), Required::Yes)))
-        }
-        NodeKind::Exit(_) | NodeKind::Unknown { .. } => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,42 +361,52 @@ mod tests {
     };
 
     #[test]
-    fn borrowed_ports_are_the_model_ports() {
+    fn each_node_type_has_its_ports_in_card_order() {
+        use Required::{No, Yes};
         let branch = |port: &str| WaitBranch {
             port: port.into(),
             any: Some(true),
             ..WaitBranch::default()
         };
-        let kinds = [
-            NodeKind::Trigger(Trigger::default()),
-            NodeKind::Send(Send::default()),
-            NodeKind::Wait(Wait::default()),
-            NodeKind::WaitFor(WaitFor::default()),
-            NodeKind::WaitFor(WaitFor {
-                branches: vec![branch("a"), branch("b")],
-                ..WaitFor::default()
-            }),
-            NodeKind::Branch(Branch::default()),
-            NodeKind::Split(Split {
-                variants: vec![Variant {
-                    port: "x".into(),
-                    percent: 100.0,
-                }],
-            }),
-            NodeKind::Update(Update::default()),
-            NodeKind::Webhook(Webhook::default()),
-            NodeKind::Exit(Exit::default()),
-            NodeKind::Unknown {
-                type_name: "mystery".into(),
-                fields: serde_json::Map::new(),
-            },
+        let cases: Vec<(NodeKind, Vec<(&str, Required)>)> = vec![
+            (NodeKind::Trigger(Trigger::default()), vec![("next", Yes)]),
+            (NodeKind::Send(Send::default()), vec![("next", Yes), ("failed", No)]),
+            (NodeKind::Wait(Wait::default()), vec![("next", Yes)]),
+            (NodeKind::WaitFor(WaitFor::default()), vec![("next", Yes), ("timeout", Yes)]),
+            (
+                NodeKind::WaitFor(WaitFor {
+                    branches: vec![branch("a"), branch("b")],
+                    ..WaitFor::default()
+                }),
+                vec![("a", Yes), ("b", Yes), ("timeout", Yes)],
+            ),
+            (NodeKind::Branch(Branch::default()), vec![("yes", Yes), ("no", Yes)]),
+            (
+                NodeKind::Split(Split {
+                    variants: vec![
+                        Variant { port: "x".into(), percent: 50.0 },
+                        Variant { port: "y".into(), percent: 50.0 },
+                    ],
+                }),
+                vec![("x", Yes), ("y", Yes)],
+            ),
+            (NodeKind::Update(Update::default()), vec![("next", Yes)]),
+            (NodeKind::Webhook(Webhook::default()), vec![("next", Yes), ("failed", No)]),
+            (NodeKind::Exit(Exit::default()), vec![]),
+            (
+                NodeKind::Unknown {
+                    type_name: "mystery".into(),
+                    fields: serde_json::Map::new(),
+                },
+                vec![],
+            ),
         ];
-        for kind in &kinds {
+        for (kind, want) in &cases {
             let mut borrowed = Vec::new();
-            push_ports(kind, &mut borrowed);
-            let owned: Vec<(String, Required)> =
-                borrowed.iter().map(|(p, r)| (p.to_string(), *r)).collect();
-            assert_eq!(owned, kind.output_ports(), "{}", kind.type_name());
+            kind.push_output_ports(&mut borrowed);
+            assert_eq!(&borrowed, want, "{:?}", kind.type_name());
+            let owned: Vec<(String, Required)> = want.iter().map(|(p, r)| (p.to_string(), *r)).collect();
+            assert_eq!(kind.output_ports(), owned, "{:?}", kind.type_name());
         }
     }
 }
