@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { NodeDoc } from '../api/types';
 import { outputPorts } from './ports';
@@ -5,6 +7,23 @@ import { slug, uniqueId } from './ids';
 import { kindOf, newNodeDoc, PALETTE_KINDS } from './palette';
 
 const ports = (node: object) => outputPorts(node as NodeDoc).map((p) => (p.required ? p.port : `${p.port}?`));
+
+describe('output ports: the shared fixture', () => {
+  // tests/fixtures/ports.json is written from the model's NodeKind::output_ports and checked by
+  // crates/model/tests/ports_fixture.rs: the editor's handles must be the model's ports.
+  const fixture = JSON.parse(readFileSync(resolve(__dirname, '../../../tests/fixtures/ports.json'), 'utf8')) as {
+    nodes: NodeDoc[];
+    ports: Record<string, { port: string; required: boolean }[]>;
+  };
+  it('covers every node', () => {
+    expect(Object.keys(fixture.ports).sort()).toEqual(fixture.nodes.map((n) => n.id).sort());
+  });
+  for (const node of fixture.nodes) {
+    it(`${node.id} (${node.type}) has the model's ports, in order`, () => {
+      expect(outputPorts(node).map(({ port, required }) => ({ port, required }))).toEqual(fixture.ports[node.id]);
+    });
+  }
+});
 
 describe('output ports (mirror of NodeKind::output_ports)', () => {
   const table: [string, object, string[]][] = [

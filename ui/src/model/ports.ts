@@ -1,5 +1,7 @@
 /**
- * Output ports of a node, mirroring `NodeKind::output_ports` in crates/model/src/journey.rs.
+ * Output ports of a node, mirroring `NodeKind::output_ports` in crates/model/src/journey.rs (the
+ * one list; tests/fixtures/ports.json, written from it, is checked against this function in
+ * ports.test.ts).
  * The editor draws one source handle per port; validation (backend) decides what is wired wrong.
  */
 import type { NodeDoc, SendNode, SplitNode, WaitForNode } from '../api/types';
