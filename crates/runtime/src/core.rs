@@ -474,7 +474,7 @@ impl Work<'_> {
                         let entering = state.key.as_deref() == route.key();
                         found_entering |= entering;
                         let inside = state.is_inside();
-                        if !inside && !program.moves_outside(name) && !(entering && route.enters()) {
+                        if !(inside || program.moves_outside(name) || (entering && route.enters())) {
                             continue;
                         }
                         let target = if inside {

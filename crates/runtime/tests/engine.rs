@@ -215,7 +215,7 @@ fn a_paused_version_takes_no_new_entries_but_contacts_inside_finish() {
 fn inputs_are_idempotent_and_bad_lines_name_their_line() {
     let mut engine = Engine::new(store_with(&[journey("j", "1h", false)]));
     let line = json!({"id": "e1", "contact": "ana", "name": "booked", "at": at(0)});
-    push(&mut engine, &[line.clone()]);
+    push(&mut engine, std::slice::from_ref(&line));
     push(&mut engine, &[line]);
     let keys = run_until(&mut engine, at(10), &delivered);
     assert_eq!(keys, ["j:v1:ana:1:sms:1"], "the same input id twice enters once");

@@ -196,7 +196,7 @@ fn an_event_for_an_unknown_contact_creates_it_and_an_unsubscribe_revokes_consent
         data: Default::default(),
         at: None,
     };
-    let accepted = inbound::accept(engine.store(), raw, &[event.clone()], &classify, t0()).unwrap();
+    let accepted = inbound::accept(engine.store(), raw, std::slice::from_ref(&event), &classify, t0()).unwrap();
     assert_eq!((accepted.inputs, accepted.created), (1, 1));
     let again = inbound::accept(engine.store(), raw, &[event], &classify, t0()).unwrap();
     assert_eq!((again.inputs, again.created, again.ignored.len()), (0, 0, 1));

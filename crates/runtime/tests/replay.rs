@@ -68,13 +68,11 @@ fn vocabulary(journey: &Journey) -> (Vec<String>, Vec<String>) {
     let mut nodes = Vec::new();
     for node in doc["nodes"].as_array().into_iter().flatten() {
         nodes.push(node["id"].as_str().unwrap_or_default().to_string());
-        for key in ["event"] {
-            if let Some(e) = node[key].as_str() {
-                events.push(e.to_string());
-            }
-            if let Some(e) = node["listen"][key].as_str() {
-                events.push(e.to_string());
-            }
+        if let Some(e) = node["event"].as_str() {
+            events.push(e.to_string());
+        }
+        if let Some(e) = node["listen"]["event"].as_str() {
+            events.push(e.to_string());
         }
     }
     for e in doc["settings"]["exit_on"].as_array().into_iter().flatten() {
@@ -141,7 +139,7 @@ fn scenario(journey: &Journey, picks: &[Pick]) -> String {
                 })
                 .collect();
             // By channel half the time (every send on it), else by node (sends and webhooks).
-            let target = |n: usize| if n % 2 == 0 { ["sms", "whatsapp", "email"][n / 2 % 3].to_string() } else { nodes[n / 2 % nodes.len()].clone() };
+            let target = |n: usize| if n.is_multiple_of(2) { ["sms", "whatsapp", "email"][n / 2 % 3].to_string() } else { nodes[n / 2 % nodes.len()].clone() };
             let delivery: serde_json::Map<String, Value> = p.delivery.iter().map(|(n, r)| (target(*n), json!(RESULTS[*r]))).collect();
             json!({
                 "id": format!("c{i}"), "timezone": ZONES[p.zone],

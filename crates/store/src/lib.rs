@@ -426,6 +426,10 @@ pub struct ConsentEvidence {
     pub shown: Option<String>,
 }
 
+/// A row of [`Tx::outbox_of`]: (entry key of the flow that made it, effect JSON, status, when it
+/// counted as delivered).
+pub type OutboxOfRow = (Option<String>, String, String, Option<Timestamp>);
+
 /// An open SQLite database with the current schema.
 #[derive(Debug)]
 pub struct Store {
@@ -615,10 +619,10 @@ impl Tx<'_> {
     /// same content hash. Returns the version and whether it is new.
     pub fn publish(&self, journey: &str, definition: &str, seed: u64, now: Timestamp) -> Result<(u32, bool)> {
         let hash = content_hash(definition);
-        if let Some(latest) = self.latest_version(journey)? {
-            if latest.hash == hash {
-                return Ok((latest.version, false));
-            }
+        if let Some(latest) = self.latest_version(journey)?
+            && latest.hash == hash
+        {
+            return Ok((latest.version, false));
         }
         self.tx.execute("INSERT OR IGNORE INTO journeys (id, created_at) VALUES (?1, ?2)", params![journey, nanos(now)]).at(self.path)?;
         let next: u32 = self
@@ -880,6 +884,8 @@ impl Tx<'_> {
     // ---- inbox ----
 
     /// Adds an input unless one with this id was ever added; returns whether it was new.
+    // One argument per column of the row: a struct would only rename them.
+    #[allow(clippy::too_many_arguments)]
     pub fn push_input(
         &self,
         id: &str,
@@ -1070,7 +1076,7 @@ impl Tx<'_> {
 
     /// A contact's outbox rows in one journey, in order: `(entry key of the flow that made it,
     /// effect JSON, status, when it counted as delivered)`.
-    pub fn outbox_of(&self, contact: &str, journey: &str) -> Result<Vec<(Option<String>, String, String, Option<Timestamp>)>> {
+    pub fn outbox_of(&self, contact: &str, journey: &str) -> Result<Vec<OutboxOfRow>> {
         let mut stmt = self
             .tx
             .prepare_cached(
