@@ -2,16 +2,26 @@
 
 use std::borrow::Cow;
 
+use jiff::Timestamp;
 use jiff::tz::TimeZone;
-use jiff::{SignedDuration, Timestamp};
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use serde_json::{Map, Value};
 
 use crate::effects::{DeliveryResult, Effects, Input, OutgoingMessage, Reason, Step, StepResult, WebhookCall, WebhookOutcome};
-use crate::program::{Channel, Listen, NodeOp, Program, QuietHours, Reentry, SendOp, WaitForOp, WaitOp, WebhookOp, reply_words};
+use crate::program::{Channel, Listen, NodeOp, Program, Reentry, SendOp, WaitForOp, WaitOp, WebhookOp, reply_words};
 use crate::state::{Contact, ContactChange, ContactState, Outcome, StateError, Status, Waiting};
 use crate::template::{RenderContext, RenderError, Template, dates, limits};
+
+mod calendar;
+mod explain;
+mod send;
+
+use calendar::add_secs;
+pub use calendar::{next_local_time, quiet_hours_end};
+pub use explain::human_time;
+use explain::{channel_label, describe_reply, human_duration, quote};
+use send::{Notes, Unit, render_part};
 
 /// Replies (one word, any case) that revoke consent on the channel they arrive on.
 pub const STOP_WORDS: &[&str] = &["STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"];
@@ -96,59 +106,6 @@ pub fn split_roll_keyed(seed: u64, journey_id: &str, contact_id: &str, entry_key
     }
     let mut rng = ChaCha8Rng::seed_from_u64(hash);
     rng.random::<f64>() * 100.0
-}
-
-fn add_secs(at: Timestamp, secs: i64) -> Timestamp {
-    at.saturating_add(SignedDuration::from_secs(secs)).unwrap_or(at)
-}
-
-/// `2026-03-02 09:00 UTC`.
-pub fn human_time(at: Timestamp) -> String {
-    at.strftime("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-fn human_duration(secs: i64) -> String {
-    itinera_model::Duration::from_secs(secs).to_string()
-}
-
-fn quote(text: &str) -> String {
-    const MAX: usize = 40;
-    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() > MAX { format!("'{}…'", flat.chars().take(MAX).collect::<String>().trim_end()) } else { format!("'{flat}'") }
-}
-
-/// Whether `now` falls in quiet hours in `zone`; if so, when they end.
-pub fn quiet_hours_end(quiet: QuietHours, now: Timestamp, zone: &TimeZone) -> Option<Timestamp> {
-    let local = now.to_zoned_datetime(zone.clone());
-    let t = local.time();
-    let second = i32::from(t.hour()) * 3600 + i32::from(t.minute()) * 60 + i32::from(t.second());
-    let (start, end) = (quiet.start, quiet.end);
-    let quiet_now = if start < end {
-        second >= start && second < end
-    } else if start > end {
-        second >= start || second < end
-    } else {
-        false
-    };
-    if !quiet_now {
-        return None;
-    }
-    let mut date = local.date();
-    if start > end && second >= start {
-        date = date.tomorrow().ok()?;
-    }
-    let end_time = date.at((end / 3600) as i8, ((end % 3600) / 60) as i8, 0, 0);
-    end_time.to_zoned_datetime(zone.clone()).ok().map(|z| z.timestamp())
-}
-
-/// The next `hour:minute` local time in `zone` at or after `now`.
-pub fn next_local_time(hour: i8, minute: i8, now: Timestamp, zone: &TimeZone) -> Option<Timestamp> {
-    let local = now.to_zoned_datetime(zone.clone());
-    let today = local.date().at(hour, minute, 0, 0).to_zoned_datetime(zone.clone()).ok()?.timestamp();
-    if today >= now {
-        return Some(today);
-    }
-    local.date().tomorrow().ok()?.at(hour, minute, 0, 0).to_zoned_datetime(zone.clone()).ok().map(|z| z.timestamp())
 }
 
 enum Flow {
@@ -800,245 +757,5 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
             key: self.state.key.as_deref(),
         });
         Flow::Stop
-    }
-
-    fn send(&mut self, node: usize, op: &SendOp) -> Flow {
-        let channel = op.channel;
-        let contact = &*self.contact;
-        let has_address = contact.addresses.get(channel.as_str()).is_some_and(|a| !a.trim().is_empty());
-        let stopped = if !has_address {
-            Some(Reason::NoAddress)
-        } else if !self.consents(channel) {
-            Some(Reason::NoConsent)
-        } else if channel == Channel::Whatsapp
-            && op.template.is_none()
-            && self
-                .whatsapp_inbound
-                .or(contact.last_whatsapp_inbound)
-                .is_none_or(|at| self.now.as_second() - at.as_second() > WHATSAPP_WINDOW_SECS)
-        {
-            Some(Reason::Outside24hWindow)
-        } else if let Some((max, per)) = self.program.settings.frequency_cap {
-            let since = self.now.as_second() - per;
-            let recent = self.state.sent_at.iter().filter(|t| t.as_second() > since && **t <= self.now).count();
-            (recent >= max as usize).then_some(Reason::FrequencyCapped)
-        } else {
-            None
-        };
-        // A transactional send is exempt from the cap and quiet hours; its step says when that
-        // made a difference.
-        let mut exempt: Vec<&'static str> = Vec::new();
-        let stopped = match stopped {
-            Some(Reason::FrequencyCapped) if op.transactional => {
-                exempt.push("transactional: the frequency cap does not apply");
-                None
-            }
-            other => other,
-        };
-        if let Some(reason) = stopped {
-            let port = self.failure_port(node);
-            self.failed(node, channel.label(), reason, port);
-            return Flow::Go(port);
-        }
-        if let Some(quiet) = self.program.settings.quiet_hours {
-            let zone = self.zone();
-            if op.transactional {
-                if quiet_hours_end(quiet, self.now, &zone).is_some() {
-                    exempt.push("transactional: quiet hours do not apply");
-                }
-            } else if let Some(until) = quiet_hours_end(quiet, self.now, &zone) {
-                let label = if self.detail {
-                    let local = until.to_zoned_datetime(zone.clone());
-                    format!("deferred to {} {}: quiet hours", local.strftime("%H:%M"), self.zone_name())
-                } else {
-                    String::new()
-                };
-                self.wait(node, Waiting::QuietHours { until });
-                self.fx.wake_at(until);
-                self.step(node, StepResult::Deferred, Some(Reason::QuietHours), None, || label);
-                return Flow::Stop;
-            }
-        }
-        // Render. Always, not only for detail: a template that cannot render within its bounds,
-        // or a message longer than its channel takes, fails the step before anything is sent.
-        let params = op.template.iter().flat_map(|(_, _, params)| params.iter());
-        let context = self.render_context(op.text.iter().chain(op.subject.iter()).chain(params));
-        let compiled = &self.program.nodes[node];
-        let mut notes = Notes::default();
-        let rendered = (|| -> Result<_, RenderError> {
-            let (text_part, text_max, text_unit) = match channel {
-                Channel::Sms => ("SMS text", limits::SMS_TEXT_MAX_CHARS, Unit::Chars),
-                Channel::Whatsapp => ("WhatsApp text", limits::WHATSAPP_TEXT_MAX_CHARS, Unit::Chars),
-                Channel::Email => ("email body", limits::EMAIL_BODY_MAX_BYTES, Unit::Bytes),
-            };
-            let mut part = |t: &Template, what: &'static str, max: usize, unit: Unit| {
-                render_part(t, &self.contact, &self.state.event, &context, self.detail, &mut notes, what, max, unit)
-            };
-            let text = op.text.as_ref().map(|t| part(t, text_part, text_max, text_unit)).transpose()?.flatten();
-            let subject =
-                op.subject.as_ref().map(|t| part(t, "email subject", limits::EMAIL_SUBJECT_MAX_CHARS, Unit::Chars)).transpose()?.flatten();
-            let params = match &op.template {
-                Some((_, _, params)) => params
-                    .iter()
-                    .map(|p| part(p, "template parameter", limits::MAX_OUTPUT_BYTES, Unit::Bytes))
-                    .collect::<Result<Vec<_>, _>>()?,
-                None => Vec::new(),
-            };
-            Ok((text, subject, params))
-        })();
-        let (text, subject, params) = match rendered {
-            Ok(parts) => parts,
-            Err(err) => {
-                let port = self.failure_port(node);
-                self.failed_because(node, channel.label(), Reason::TemplateError, port, || format!("template error: {err}"));
-                return Flow::Go(port);
-            }
-        };
-        let template = op.template.as_ref().map(|(name, lang, _)| {
-            (name.as_str(), lang.as_str(), if self.detail { params.into_iter().flatten().collect::<Vec<_>>() } else { Vec::new() })
-        });
-        let detail = if self.detail {
-            let mut d = match (&template, &text) {
-                (Some((name, _, _)), _) => format!("{} template {name} sent", channel.label()),
-                (None, Some(text)) => match &subject {
-                    Some(subject) => format!("{} sent: {} — {}", channel.label(), quote(subject), quote(text)),
-                    None => format!("{} sent: {}", channel.label(), quote(text)),
-                },
-                (None, None) => format!("{} sent", channel.label()),
-            };
-            if !op.buttons.is_empty() {
-                let titles: Vec<&str> = op.buttons.iter().map(|(_, title)| title.as_str()).collect();
-                d.push_str(&format!(" [{}]", titles.join(" / ")));
-            }
-            d.push_str(&notes.suffix());
-            if !exempt.is_empty() {
-                d.push_str(&format!(" ({})", exempt.join("; ")));
-            }
-            d
-        } else {
-            String::new()
-        };
-        let to = self.contact.addresses.get(channel.as_str()).map(String::as_str).unwrap_or_default();
-        let key = self.program.idempotency_key(&self.contact.id, self.state.key.as_deref(), self.state.entries, node, 1);
-        let deadline = add_secs(self.now, self.program.settings.delivery_deadline[channel as usize]);
-        self.fx.send(OutgoingMessage {
-            key,
-            deadline,
-            node,
-            node_id: &compiled.id,
-            channel,
-            to,
-            text,
-            subject,
-            template,
-            buttons: &op.buttons,
-        });
-        self.fx.wake_at(deadline);
-        self.state.status = Status::Waiting { node, since: self.now, waiting: Waiting::Delivery { attempt: 1, deadline } };
-        self.fx.step(Step {
-            at: self.now,
-            node,
-            node_id: &compiled.id,
-            node_type: compiled.type_name,
-            result: StepResult::Sent,
-            reason: None,
-            port: None,
-            detail,
-            missing: notes.missing,
-            key: self.state.key.as_deref(),
-        });
-        Flow::Stop
-    }
-}
-
-/// How a channel measures a message.
-#[derive(Clone, Copy)]
-enum Unit {
-    Chars,
-    Bytes,
-}
-
-/// Renders one part of a message, bounded by its channel's `max` (in `unit`s). Returns the text
-/// only for detail; without detail a template that certainly fits is not rendered at all (the
-/// outcome is the same either way: the path never depends on detail). Missing paths are added
-/// to `missing` when rendering for detail.
-#[allow(clippy::too_many_arguments)]
-fn render_part(
-    template: &Template,
-    contact: &Contact,
-    event: &Map<String, Value>,
-    context: &RenderContext,
-    detail: bool,
-    notes: &mut Notes,
-    part: &'static str,
-    max: usize,
-    unit: Unit,
-) -> Result<Option<String>, RenderError> {
-    // A character takes at most 4 bytes, and at least 1: a bound in bytes on both sides.
-    let (cap, unit_word) = match unit {
-        Unit::Chars => (max.saturating_mul(4), "characters"),
-        Unit::Bytes => (max, "bytes"),
-    };
-    if !detail && template.fits(contact, event, max) {
-        return Ok(None);
-    }
-    let too_long = RenderError::TooLongForChannel { part, max, unit: unit_word };
-    let rendered = match template.render_in(contact, event, context, cap) {
-        Ok(rendered) => rendered,
-        // The channel's own cap was the one hit.
-        Err(RenderError::OutputTooLarge { max: hit }) if hit >= cap => return Err(too_long),
-        Err(err) => return Err(err),
-    };
-    if matches!(unit, Unit::Chars) && rendered.text.chars().count() > max {
-        return Err(too_long);
-    }
-    if !detail {
-        return Ok(None);
-    }
-    for m in rendered.missing {
-        if !notes.missing.contains(&m) {
-            notes.missing.push(m);
-        }
-    }
-    for p in rendered.problems {
-        if !notes.problems.contains(&p) {
-            notes.problems.push(p);
-        }
-    }
-    Ok(Some(rendered.text))
-}
-
-/// What rendering a message's parts noticed (only with detail): paths missing, values shown as
-/// written.
-#[derive(Default)]
-struct Notes {
-    missing: Vec<String>,
-    problems: Vec<String>,
-}
-
-impl Notes {
-    /// ` (missing: a, b) (…: shown as written)` for a step's detail.
-    fn suffix(&self) -> String {
-        let mut out = String::new();
-        if !self.missing.is_empty() {
-            out.push_str(&format!(" (missing: {})", self.missing.join(", ")));
-        }
-        if !self.problems.is_empty() {
-            out.push_str(&format!(" ({})", self.problems.join("; ")));
-        }
-        out
-    }
-}
-
-fn channel_label(channel: &str) -> &str {
-    Channel::parse(channel).map(Channel::label).unwrap_or(channel)
-}
-
-fn describe_reply(text: Option<&str>, button: Option<&str>) -> String {
-    match (text, button) {
-        (Some(t), Some(b)) => format!("{} (button {b})", quote(t)),
-        (Some(t), None) => quote(t),
-        (None, Some(b)) => format!("button {b}"),
-        (None, None) => "(empty)".to_string(),
     }
 }
