@@ -40,15 +40,30 @@ impl JourneyGraph<'_> {
     }
 }
 
-/// Runs the structural checks and returns the graph for the later passes.
+/// Runs the structural checks and returns the graph for the later passes. One function per
+/// pass, in the order their diagnostics come out: ids and node types, triggers, edges and
+/// ports, dead ends, cycles, reachability.
 pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> JourneyGraph<'j> {
     let n = journey.nodes.len();
     let mut graph = DiGraph::<(), Wire<'j>, u32>::with_capacity(n, journey.edges.len());
     for _ in 0..n {
         graph.add_node(());
     }
+    let (index, duplicate) = ids(journey, findings);
+    let triggers = triggers(journey, &duplicate, findings);
+    let ports = PortTable::new(journey);
+    let wired = edges(journey, &index, &ports, &mut graph, findings);
+    dead_ends(journey, &duplicate, &ports, &wired, findings);
+    let cycles = cycles(journey, &graph, findings);
+    reachability(journey, &graph, &triggers, &duplicate, findings);
+    JourneyGraph { graph, duplicate, triggers, cycles }
+}
 
-    // Ids: the first occurrence owns the id.
+/// Ids and node types: the first occurrence owns an id (`duplicate_node_id` on it names how
+/// many share it); a type the format does not know is `unknown_node_type`. Returns the index of
+/// each id's first node and which nodes are later duplicates.
+fn ids<'j>(journey: &'j Journey, findings: &mut Findings) -> (HashMap<&'j str, usize>, Vec<bool>) {
+    let n = journey.nodes.len();
     let mut index: HashMap<&str, usize> = HashMap::with_capacity(n);
     let mut duplicate = vec![false; n];
     let mut occurrences: HashMap<&str, usize> = HashMap::new();
@@ -67,14 +82,8 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
         if let Some(count) = occurrences.get(node.id.as_str()) {
             findings.push(
                 Anchor::Node(i),
-                Diagnostic::error(
-                    Code::DuplicateNodeId,
-                    format!(
-                        "{count} nodes have the id `{}`; ids must be unique",
-                        node.id
-                    ),
-                )
-                .at_node(&node.id),
+                Diagnostic::error(Code::DuplicateNodeId, format!("{count} nodes have the id `{}`; ids must be unique", node.id))
+                    .at_node(&node.id),
             );
         }
         if let NodeKind::Unknown { type_name, .. } = &node.kind {
@@ -91,34 +100,28 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
             );
         }
     }
+    (index, duplicate)
+}
 
-    // Triggers.
-    let triggers: Vec<usize> = (0..n)
-        .filter(|&i| !duplicate[i] && matches!(journey.nodes[i].kind, NodeKind::Trigger(_)))
-        .collect();
+/// Exactly one trigger: none is `missing_trigger`, every one after the first `multiple_triggers`.
+/// Returns the positions of the (first-occurrence) trigger nodes.
+fn triggers(journey: &Journey, duplicate: &[bool], findings: &mut Findings) -> Vec<usize> {
+    let triggers: Vec<usize> =
+        (0..journey.nodes.len()).filter(|&i| !duplicate[i] && matches!(journey.nodes[i].kind, NodeKind::Trigger(_))).collect();
     match triggers.as_slice() {
         [] => findings.push(
             Anchor::Journey,
-            Diagnostic::error(
-                Code::MissingTrigger,
-                "the journey has no trigger node; add one `trigger` where contacts enter",
-            ),
+            Diagnostic::error(Code::MissingTrigger, "the journey has no trigger node; add one `trigger` where contacts enter"),
         ),
         [_] => {}
         [first, rest @ ..] => {
-            let all: Vec<String> = triggers
-                .iter()
-                .map(|&i| journey.nodes[i].id.clone())
-                .collect();
+            let all: Vec<String> = triggers.iter().map(|&i| journey.nodes[i].id.clone()).collect();
             for &i in rest {
                 findings.push(
                     Anchor::Node(i),
                     Diagnostic::error(
                         Code::MultipleTriggers,
-                        format!(
-                            "a journey has exactly one trigger; `{}` is another besides `{}`",
-                            journey.nodes[i].id, journey.nodes[*first].id
-                        ),
+                        format!("a journey has exactly one trigger; `{}` is another besides `{}`", journey.nodes[i].id, journey.nodes[*first].id),
                     )
                     .at_node(&journey.nodes[i].id)
                     .with_nodes(all.clone()),
@@ -126,52 +129,78 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
             }
         }
     }
+    triggers
+}
 
-    // Edges and ports. Ports of all nodes in one flat list (node `i` owns
-    // `ports[port_start[i]..port_start[i + 1]]`), with a wire count each: no per-node allocation.
-    let mut ports: Vec<(&'j str, Required)> = Vec::with_capacity(2 * n);
-    let mut port_start: Vec<usize> = Vec::with_capacity(n + 1);
-    for node in &journey.nodes {
-        port_start.push(ports.len());
-        node.kind.push_output_ports(&mut ports);
-    }
-    port_start.push(ports.len());
-    // Nodes with many ports (a wait_for with hundreds of branches) get a hash index, so that
-    // finding an edge's port stays linear overall; small nodes are scanned.
+/// The output ports of all nodes in one flat list (node `i` owns `ports[start[i]..start[i + 1]]`):
+/// no per-node allocation. Nodes with many ports (a wait_for with hundreds of branches) get a
+/// hash index, so that finding an edge's port stays linear overall; small nodes are scanned.
+struct PortTable<'j> {
+    ports: Vec<(&'j str, Required)>,
+    start: Vec<usize>,
+    index: HashMap<(usize, &'j str), usize>,
+}
+
+impl<'j> PortTable<'j> {
     const SCAN_LIMIT: usize = 8;
-    let mut port_index: HashMap<(usize, &str), usize> = HashMap::new();
-    for i in 0..n {
-        if port_start[i + 1] - port_start[i] > SCAN_LIMIT {
-            let own = port_start[i]..port_start[i + 1];
-            for (k, (name, _)) in own.clone().zip(&ports[own]) {
-                port_index.entry((i, *name)).or_insert(k);
+
+    fn new(journey: &'j Journey) -> PortTable<'j> {
+        let n = journey.nodes.len();
+        let mut ports: Vec<(&'j str, Required)> = Vec::with_capacity(2 * n);
+        let mut start: Vec<usize> = Vec::with_capacity(n + 1);
+        for node in &journey.nodes {
+            start.push(ports.len());
+            node.kind.push_output_ports(&mut ports);
+        }
+        start.push(ports.len());
+        let mut index: HashMap<(usize, &str), usize> = HashMap::new();
+        for i in 0..n {
+            if start[i + 1] - start[i] > Self::SCAN_LIMIT {
+                let own = start[i]..start[i + 1];
+                for (k, (name, _)) in own.clone().zip(&ports[own]) {
+                    index.entry((i, *name)).or_insert(k);
+                }
             }
         }
+        PortTable { ports, start, index }
     }
-    // The first of node `i`'s ports with this name.
-    let find_port = |i: usize, name: &str| -> Option<usize> {
-        if port_start[i + 1] - port_start[i] > SCAN_LIMIT {
-            port_index.get(&(i, name)).copied()
+
+    /// Node `i`'s ports, as positions in the flat list.
+    fn of(&self, i: usize) -> std::ops::Range<usize> {
+        self.start[i]..self.start[i + 1]
+    }
+
+    /// The first of node `i`'s ports with this name.
+    fn find(&self, i: usize, name: &str) -> Option<usize> {
+        if self.start[i + 1] - self.start[i] > Self::SCAN_LIMIT {
+            self.index.get(&(i, name)).copied()
         } else {
-            (port_start[i]..port_start[i + 1]).find(|&k| ports[k].0 == name)
+            self.of(i).find(|&k| self.ports[k].0 == name)
         }
-    };
-    let mut wired = vec![0u32; ports.len()];
+    }
+}
+
+/// Every edge: both ends must be nodes (`edge_unknown_node`), the port one its node has
+/// (`edge_unknown_port`, listing the ones it has), and a port leads to one node
+/// (`port_multiple_edges`). Adds the edges between existing nodes to `graph`; returns how many
+/// edges leave each port.
+fn edges<'j>(
+    journey: &'j Journey,
+    index: &HashMap<&str, usize>,
+    ports: &PortTable<'j>,
+    graph: &mut DiGraph<(), Wire<'j>, u32>,
+    findings: &mut Findings,
+) -> Vec<u32> {
+    let mut wired = vec![0u32; ports.ports.len()];
     for (e, edge) in journey.edges.iter().enumerate() {
         let from = index.get(edge.from.as_str()).copied();
         let to = index.get(edge.to.as_str()).copied();
         if from.is_none() {
             findings.push(
                 Anchor::Nowhere,
-                Diagnostic::error(
-                    Code::EdgeUnknownNode,
-                    format!(
-                        "edge {e} leaves from `{}`, but there is no node with that id",
-                        edge.from
-                    ),
-                )
-                .at_node(&edge.from)
-                .at_field(format!("edges[{e}].from")),
+                Diagnostic::error(Code::EdgeUnknownNode, format!("edge {e} leaves from `{}`, but there is no node with that id", edge.from))
+                    .at_node(&edge.from)
+                    .at_field(format!("edges[{e}].from")),
             );
         }
         if to.is_none() {
@@ -180,10 +209,7 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
                 anchor,
                 Diagnostic::error(
                     Code::EdgeUnknownNode,
-                    format!(
-                        "edge {e} from `{}` goes to `{}`, but there is no node with that id",
-                        edge.from, edge.to
-                    ),
+                    format!("edge {e} from `{}` goes to `{}`, but there is no node with that id", edge.from, edge.to),
                 )
                 .at_node(&edge.to)
                 .at_field(format!("edges[{e}].to")),
@@ -191,10 +217,10 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
         }
         let Some(f) = from else { continue };
         let node = &journey.nodes[f];
-        let own = port_start[f]..port_start[f + 1];
+        let own = ports.of(f);
         // A node of unknown type is already reported; judging its ports would only add noise.
         let unknown_type = matches!(node.kind, NodeKind::Unknown { .. });
-        match find_port(f, &edge.port) {
+        match ports.find(f, &edge.port) {
             Some(k) => {
                 wired[k] += 1;
                 if wired[k] == 2 {
@@ -211,19 +237,11 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
             }
             None if unknown_type => {}
             None => {
-                let mut offered: Vec<&str> = ports[own.clone()]
-                    .iter()
-                    .take(10)
-                    .map(|(p, _)| *p)
-                    .collect();
+                let mut offered: Vec<&str> = ports.ports[own.clone()].iter().take(10).map(|(p, _)| *p).collect();
                 if own.len() > 10 {
                     offered.push("…");
                 }
-                let offered = if offered.is_empty() {
-                    "none".to_string()
-                } else {
-                    offered.join(", ")
-                };
+                let offered = if offered.is_empty() { "none".to_string() } else { offered.join(", ") };
                 findings.push(
                     Anchor::Node(f),
                     Diagnostic::error(
@@ -242,27 +260,23 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
             }
         }
         if let Some(t) = to {
-            graph.add_edge(
-                NodeIndex::new(f),
-                NodeIndex::new(t),
-                Wire {
-                    port: edge.port.as_str(),
-                },
-            );
+            graph.add_edge(NodeIndex::new(f), NodeIndex::new(t), Wire { port: edge.port.as_str() });
         }
     }
+    wired
+}
 
-    // Dead ends: required ports without an edge (an edge to a missing node still wires it).
+/// Dead ends: required ports without an edge (an edge to a missing node still wires it).
+fn dead_ends(journey: &Journey, duplicate: &[bool], ports: &PortTable<'_>, wired: &[u32], findings: &mut Findings) {
     for (i, node) in journey.nodes.iter().enumerate() {
         if duplicate[i] {
             continue;
         }
-        let own = port_start[i]..port_start[i + 1];
-        for k in own.clone() {
-            let (port, required) = ports[k];
+        for k in ports.of(i) {
+            let (port, required) = ports.ports[k];
             // Unnamed and repeated ports are the node's own `invalid_config`; a repeated port's
             // edges count on its first occurrence.
-            if required == Required::No || port.is_empty() || find_port(i, port) != Some(k) {
+            if required == Required::No || port.is_empty() || ports.find(i, port) != Some(k) {
                 continue;
             }
             if wired[k] == 0 {
@@ -278,81 +292,63 @@ pub(crate) fn check<'j>(journey: &'j Journey, findings: &mut Findings) -> Journe
             }
         }
     }
+}
 
-    // Cycles: one per strongly connected component that holds one. Kosaraju's algorithm as
-    // petgraph writes it is iterative (two explicit-stack depth-first passes), so a chain of any
-    // length validates on a small thread stack; Tarjan's (`tarjan_scc`) recurses once per node
-    // of a path. The order components come out in does not matter: each cycle sorts by its
-    // first member.
+/// Cycles: one per strongly connected component that holds one; returns how many. Kosaraju's
+/// algorithm as petgraph writes it is iterative (two explicit-stack depth-first passes), so a
+/// chain of any length validates on a small thread stack; Tarjan's (`tarjan_scc`) recurses once
+/// per node of a path. The order components come out in does not matter: each cycle sorts by
+/// its first member.
+fn cycles(journey: &Journey, graph: &DiGraph<(), Wire<'_>, u32>, findings: &mut Findings) -> usize {
     let mut cycles = 0;
-    for component in kosaraju_scc(&graph) {
+    for component in kosaraju_scc(graph) {
         let is_cycle = component.len() > 1 || graph.contains_edge(component[0], component[0]);
         if !is_cycle {
             continue;
         }
         cycles += 1;
         let first = component.iter().map(|n| n.index()).min().unwrap_or(0);
-        let mut members: Vec<String> = component
-            .iter()
-            .map(|n| journey.nodes[n.index()].id.clone())
-            .collect();
+        let mut members: Vec<String> = component.iter().map(|n| journey.nodes[n.index()].id.clone()).collect();
         members.sort();
         let message = if members.len() == 1 {
-            format!(
-                "`{}` leads back to itself; journeys must not loop",
-                members[0]
-            )
+            format!("`{}` leads back to itself; journeys must not loop", members[0])
         } else {
-            format!(
-                "these nodes form a loop: {}; journeys must not loop",
-                members.join(", ")
-            )
+            format!("these nodes form a loop: {}; journeys must not loop", members.join(", "))
         };
-        findings.push(
-            Anchor::Node(first),
-            Diagnostic::error(Code::Cycle, message).with_nodes(members),
-        );
+        findings.push(Anchor::Node(first), Diagnostic::error(Code::Cycle, message).with_nodes(members));
     }
+    cycles
+}
 
-    // Reachability from the trigger(s). Without a trigger, `missing_trigger` says it all.
-    if !triggers.is_empty() {
-        let mut reached = vec![false; n];
-        let mut queue: VecDeque<usize> = triggers.iter().copied().collect();
-        for &t in &triggers {
-            reached[t] = true;
-        }
-        while let Some(i) = queue.pop_front() {
-            for next in graph.neighbors(NodeIndex::new(i)) {
-                if !reached[next.index()] {
-                    reached[next.index()] = true;
-                    queue.push_back(next.index());
-                }
-            }
-        }
-        for (i, node) in journey.nodes.iter().enumerate() {
-            if !reached[i] && !duplicate[i] {
-                findings.push(
-                    Anchor::Node(i),
-                    Diagnostic::error(
-                        Code::Unreachable,
-                        format!("no path from the trigger reaches `{}`", node.id),
-                    )
-                    .at_node(&node.id),
-                );
+/// Reachability from the trigger(s): a node no path reaches is `unreachable`. Without a
+/// trigger, `missing_trigger` says it all.
+fn reachability(journey: &Journey, graph: &DiGraph<(), Wire<'_>, u32>, triggers: &[usize], duplicate: &[bool], findings: &mut Findings) {
+    if triggers.is_empty() {
+        return;
+    }
+    let mut reached = vec![false; journey.nodes.len()];
+    let mut queue: VecDeque<usize> = triggers.iter().copied().collect();
+    for &t in triggers {
+        reached[t] = true;
+    }
+    while let Some(i) = queue.pop_front() {
+        for next in graph.neighbors(NodeIndex::new(i)) {
+            if !reached[next.index()] {
+                reached[next.index()] = true;
+                queue.push_back(next.index());
             }
         }
     }
-
-    JourneyGraph {
-        graph,
-        duplicate,
-        triggers,
-        cycles,
+    for (i, node) in journey.nodes.iter().enumerate() {
+        if !reached[i] && !duplicate[i] {
+            findings.push(
+                Anchor::Node(i),
+                Diagnostic::error(Code::Unreachable, format!("no path from the trigger reaches `{}`", node.id)).at_node(&node.id),
+            );
+        }
     }
 }
 
-/// The output ports of a node, borrowed (the same list as [`NodeKind::output_ports`], which
-/// allocates a `String` per port).
 #[cfg(test)]
 mod tests {
     use super::*;
