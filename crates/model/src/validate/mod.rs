@@ -33,6 +33,7 @@
 //! the file of the node they are about (for a cycle, its first member; for a bad edge, the
 //! node it leaves), then by code, then in the order they were found.
 
+mod buttons;
 mod config;
 mod flow;
 mod structure;
@@ -135,7 +136,7 @@ pub fn validate(journey: &Journey) -> Report {
     let mut findings = Findings::default();
     config::check_journey(journey, &mut findings);
     let graph = structure::check(journey, &mut findings);
-    config::check_reply_buttons(journey, &graph, &mut findings);
+    buttons::check_reply_buttons(journey, &graph, &mut findings);
     let flow = graph.is_acyclic().then(|| flow::analyse(journey, &graph));
     if let Some(flow) = &flow {
         flow.report_window(journey, &mut findings);
