@@ -198,7 +198,11 @@ export function SendForm({ node, onChange }: FormProps<SendNode>) {
           onChange={(text) => onChange({ ...node, text }, 'text')}
         />
       )}
-      <LiquidPreview template={previewText} label={usesTemplate ? 'Parameters preview' : 'Preview'} />
+      <LiquidPreview
+        template={previewText}
+        label={usesTemplate ? 'Parameters preview' : 'Preview'}
+        frame={{ channel: String(node.channel ?? ''), subject: node.subject, buttons: isWhatsApp ? buttons : undefined, template: usesTemplate ? template.name || '…' : undefined }}
+      />
       <label className="check small">
         <input
           type="checkbox"

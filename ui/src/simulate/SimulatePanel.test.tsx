@@ -399,6 +399,17 @@ describe('SimulatePanel stale scenario', () => {
   });
 });
 
+describe('SimulatePanel tells the editor its scenario', () => {
+  it('hands over the chosen scenario and each edit of it (for "Preview as")', async () => {
+    const onScenario = vi.fn<(s: ScenarioDoc | null) => void>();
+    renderPanel({ onScenario });
+    await ready();
+    await waitFor(() => expect(onScenario.mock.calls.at(-1)?.[0]?.contacts?.map((c) => c.id)).toEqual(['ana', 'ben']));
+    fireEvent.change(screen.getByTestId('contact-id-1'), { target: { value: 'bea' } });
+    await waitFor(() => expect(onScenario.mock.calls.at(-1)?.[0]?.contacts?.map((c) => c.id)).toEqual(['ana', 'bea']));
+  });
+});
+
 describe('SimulatePanel goal rate and entries', () => {
   it('shows the goal rate of a journey with a goal', async () => {
     renderPanel();

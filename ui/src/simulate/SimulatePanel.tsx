@@ -34,6 +34,8 @@ export interface SimulatePanelProps {
   valid: boolean;
   onOverlay: (overlay: SimOverlay | null) => void;
   onSelectNode: (id: string) => void;
+  /** The scenario being edited or chosen, as it changes (the inspector previews "as" its contacts). */
+  onScenario?: (scenario: ScenarioDoc | null) => void;
 }
 
 
@@ -76,7 +78,7 @@ function cloneScenario(s: ScenarioDoc): ScenarioDoc {
 }
 
 export default function SimulatePanel(props: SimulatePanelProps) {
-  const { journey, journeyFile, valid, onOverlay, onSelectNode } = props;
+  const { journey, journeyFile, valid, onOverlay, onSelectNode, onScenario } = props;
   const memoryKey = `${journeyFile ?? ''}|${journey.id}`;
   const [remembered] = useState(() => {
     const m = memory.get(memoryKey);
@@ -206,6 +208,13 @@ export default function SimulatePanel(props: SimulatePanelProps) {
     const { journey: j, source: src, dirty: d } = follow.current;
     if (src === NEW_SCENARIO && !d) setScenario(blankScenario(j));
   }, [outlineKey]);
+
+  // Tell the editor which scenario is current, once edits pause.
+  useEffect(() => {
+    if (!onScenario) return;
+    const timer = window.setTimeout(() => onScenario(scenario), STALE_CHECK_MS);
+    return () => window.clearTimeout(timer);
+  }, [scenario, onScenario]);
 
   const problems = useMemo(() => (scenario ? scenarioProblems(scenario) : []), [scenario]);
   const total = scenario ? contactTotal(scenario) : 0;
