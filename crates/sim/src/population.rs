@@ -809,7 +809,15 @@ fn value_gen(value: Value, in_event: bool) -> Result<ValueGen, String> {
                 }
             }
         }
-        scalar => Ok(ValueGen::Constant(scalar)),
+        scalar => {
+            if in_event
+                && let Value::String(text) = &scalar
+                && let Some(Err(message)) = crate::local_time::LocalTime::parse(text)
+            {
+                return Err(message);
+            }
+            Ok(ValueGen::Constant(scalar))
+        }
     }
 }
 
