@@ -73,8 +73,13 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
     .map((n) => String((n as { event?: unknown }).event ?? ''))
     .join('\n');
   const testContacts = useMemo(
-    () => ({ contacts: testContactsOf(simScenario), triggerEvents: triggerEventsKey ? triggerEventsKey.split('\n').filter(Boolean) : [] }),
-    [simScenario, triggerEventsKey],
+    () => ({
+      contacts: testContactsOf(simScenario),
+      triggerEvents: triggerEventsKey ? triggerEventsKey.split('\n').filter(Boolean) : [],
+      start: simScenario?.start,
+      defaultTimezone: editor.meta.settings?.default_timezone,
+    }),
+    [simScenario, triggerEventsKey, editor.meta.settings?.default_timezone],
   );
   const [dialog, setDialog] = useState<null | 'save' | 'open'>(null);
   const [help, setHelp] = useState(false);

@@ -4,6 +4,7 @@
  * and the data of its trigger event). Pure: no backend call here.
  */
 import type { ContactDoc, Json, ScenarioDoc } from '../api/types';
+import { eventInstant, parseLocalTime, resolveLocalTime, rfc3339 } from '../simulate/localTime';
 
 /** What a preview renders against: `contact.*` and `event.*`. */
 export interface Sample {
@@ -24,6 +25,10 @@ export interface TestContacts {
   contacts: ContactDoc[];
   /** The journey's trigger event names: the first such event of a contact gives `event.*`. */
   triggerEvents: string[];
+  /** The scenario's `start` (event times relative to it) and the journey's default zone: local
+   * times in event data ("in 2 days at 09:00 local") are shown resolved, as the simulator reads them. */
+  start?: string;
+  defaultTimezone?: string;
 }
 
 /** The hand-written contacts of a scenario (generated ones have no fixed attributes to show). */
@@ -47,14 +52,24 @@ export function triggerEventOf(contact: ContactDoc, triggerEvents: string[]) {
 }
 
 /** A test contact as a preview sample: attributes, `id`, `timezone` (when set) and its trigger event's data. */
-export function sampleFromContact(contact: ContactDoc, triggerEvents: string[]): Sample {
+export function sampleFromContact(contact: ContactDoc, triggerEvents: string[], start?: string, defaultTimezone?: string): Sample {
   const attributes: Record<string, Json> = contact.attributes && typeof contact.attributes === 'object' ? contact.attributes : {};
   const sample: Record<string, unknown> = { ...attributes, id: contact.id };
   if (contact.timezone) sample.timezone = contact.timezone;
   else delete sample.timezone;
   const event = triggerEventOf(contact, triggerEvents);
   const data = event?.data && typeof event.data === 'object' && !Array.isArray(event.data) ? event.data : {};
-  return { contact: sample, event: { ...data } };
+  const resolved: Record<string, unknown> = { ...data };
+  const at = event && start !== undefined ? eventInstant(event.at, start) : null;
+  if (at) {
+    const zone = contact.timezone || defaultTimezone || 'UTC';
+    for (const [key, value] of Object.entries(resolved)) {
+      const local = typeof value === 'string' ? parseLocalTime(value) : null;
+      const when = local && !('error' in local) ? resolveLocalTime(local, at, zone) : null;
+      if (when) resolved[key] = rfc3339(when);
+    }
+  }
+  return { contact: sample, event: resolved };
 }
 
 /** How the chooser names a test contact: "ana (Ana Silva)", or the id alone. */
@@ -71,7 +86,7 @@ export function contactLabel(contact: ContactDoc): string {
 export function resolveChoice(choice: string, sample: Sample, tests: TestContacts): { sample: Sample; contact: ContactDoc | null } {
   if (choice !== SAMPLE_CHOICE) {
     const contact = tests.contacts.find((c) => choiceFor(c.id) === choice);
-    if (contact) return { sample: sampleFromContact(contact, tests.triggerEvents), contact };
+    if (contact) return { sample: sampleFromContact(contact, tests.triggerEvents, tests.start, tests.defaultTimezone), contact };
   }
   return { sample, contact: null };
 }
