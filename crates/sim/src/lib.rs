@@ -35,6 +35,7 @@ pub mod local_time;
 pub mod population;
 pub mod report;
 pub mod scenario;
+pub mod variables;
 
 mod driver;
 

@@ -104,6 +104,16 @@ fn between(rng: &mut ChaCha8Rng, lo: i64, hi: i64) -> i64 {
 }
 
 impl Population {
+    /// The names of the attributes every generated contact may carry.
+    pub fn attribute_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.attributes.iter().map(|(name, _)| name.as_str())
+    }
+
+    /// The names of the data fields of the generated events (any event).
+    pub fn event_data_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.events.iter().flat_map(|e| e.data.iter().map(|(name, _)| name.as_str()))
+    }
+
     /// The id prefix of generated contacts.
     pub fn id_prefix(&self) -> &str {
         &self.id_prefix

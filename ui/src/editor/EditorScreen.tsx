@@ -68,6 +68,14 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
   const [tab, setTab] = useState<Tab>('inspector');
   // The Simulate panel's scenario: the inspector's previews can be shown as its test contacts.
   const [simScenario, setSimScenario] = useState<ScenarioDoc | null>(null);
+  const { setValidationScenario } = editor;
+  const onSimScenario = useCallback(
+    (s: ScenarioDoc | null) => {
+      setSimScenario(s);
+      setValidationScenario(s);
+    },
+    [setValidationScenario],
+  );
   const triggerEventsKey = editor.journey.nodes
     .filter((n) => n.type === 'trigger')
     .map((n) => String((n as { event?: unknown }).event ?? ''))
@@ -463,7 +471,7 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
             )}
             {tab === 'settings' && <SettingsPanel meta={editor.meta} onChange={onMetaChange} />}
             <div className="sidebar__sim" hidden={tab !== 'simulate'}>
-              <SimulatePanel journey={editor.journey} journeyFile={file} valid={report?.valid ?? false} onOverlay={editor.setOverlay} onSelectNode={onSimSelectNode} onScenario={setSimScenario} />
+              <SimulatePanel journey={editor.journey} journeyFile={file} valid={report?.valid ?? false} onOverlay={editor.setOverlay} onSelectNode={onSimSelectNode} onScenario={onSimScenario} />
             </div>
             {tab === 'live' && <LivePanel journey={editor.journey} engine={engine} refreshKey={liveKey} onOverlay={editor.setOverlay} onSelectNode={onSimSelectNode} />}
           </div>

@@ -408,6 +408,17 @@ describe('SimulatePanel tells the editor its scenario', () => {
     fireEvent.change(screen.getByTestId('contact-id-1'), { target: { value: 'bea' } });
     await waitFor(() => expect(onScenario.mock.calls.at(-1)?.[0]?.contacts?.map((c) => c.id)).toEqual(['ana', 'bea']));
   });
+
+  it('an untouched new scenario is nobody\'s choice: none is handed over until it is edited', async () => {
+    const onScenario = vi.fn<(s: ScenarioDoc | null) => void>();
+    renderPanel({ onScenario, journey: { ...journey, id: 'no-sample-for-this' } });
+    const select = await ready();
+    expect(select.value).toBe('new');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(onScenario.mock.calls.every((c) => c[0] === null)).toBe(true);
+    fireEvent.change(screen.getByTestId('contact-id-0'), { target: { value: 'zoe' } });
+    await waitFor(() => expect(onScenario.mock.calls.at(-1)?.[0]?.contacts?.[0].id).toBe('zoe'));
+  });
 });
 
 describe('SimulatePanel goal rate and entries', () => {

@@ -209,12 +209,14 @@ export default function SimulatePanel(props: SimulatePanelProps) {
     if (src === NEW_SCENARIO && !d) setScenario(blankScenario(j));
   }, [outlineKey]);
 
-  // Tell the editor which scenario is current, once edits pause.
+  // Tell the editor which scenario is chosen, once edits pause: a scenario file, or a new one
+  // once edited (the untouched blank one that follows the journey is nobody's choice).
+  const chosen = scenario && (source !== NEW_SCENARIO || dirty) ? scenario : null;
   useEffect(() => {
     if (!onScenario) return;
-    const timer = window.setTimeout(() => onScenario(scenario), STALE_CHECK_MS);
+    const timer = window.setTimeout(() => onScenario(chosen), STALE_CHECK_MS);
     return () => window.clearTimeout(timer);
-  }, [scenario, onScenario]);
+  }, [chosen, onScenario]);
 
   const problems = useMemo(() => (scenario ? scenarioProblems(scenario) : []), [scenario]);
   const total = scenario ? contactTotal(scenario) : 0;
