@@ -53,3 +53,28 @@ btest("the WhatsApp reminder previewed as a test contact of the scenario, on a p
   await page.locator(tid('liquid-preview-box')).evaluate((e) => e.scrollIntoView({ block: 'center' }));
   await screenshot(page, 'preview-as');
 });
+
+btest('a variable no test contact has is a warning on its field (unknown_variable)', async (page) => {
+  await gotoRoute(page, '/template/appointment-reminder');
+  await page.locator(nodeSel('reschedule_link')).waitFor();
+  await page.locator(tid('tab-simulate')).click();
+  await expectEventually(
+    async () => (await page.locator(tid('scenario-select')).inputValue()).includes('appointment-reminder'),
+    'the sample scenario to be chosen',
+    10_000,
+  );
+  await page.locator(tid('tab-inspector')).click();
+  await selectNode(page, 'reschedule_link');
+  assert.equal(await page.locator(tid('field-warning')).count(), 0, 'the template uses only what the contacts have');
+  const text = page.locator(tid('field-text'));
+  await text.fill('No problem {{ contact.first_nam }}. Pick a new time here: https://book.example.com');
+  const warning = page.locator(tid('field-warning'));
+  await expectEventually(async () => (await warning.count()) === 1, 'the warning under the message', 10_000);
+  assert.equal(await warning.getAttribute('data-field'), 'text');
+  assert.match(await warning.innerText(), /contact\.first_nam.*no contact of the scenario has.*did you mean .contact\.first_name/);
+  // A warning: the journey stays valid.
+  assert.equal((await page.locator(tid('validation-status')).innerText()).trim(), 'Valid');
+  // The Problems panel lists it too, with its code.
+  await expectEventually(async () => /first_nam/.test(await page.locator(tid('problems')).innerText()), 'the warning in the Problems panel', 10_000);
+  assert.match(await page.locator(tid('problems')).innerText(), /unknown_variable/);
+});
