@@ -135,8 +135,8 @@ async fn save_journey(folder: State<'_, Folder>, file: String, journey: Value, e
 }
 
 #[tauri::command(rename_all = "snake_case")]
-async fn validate_journey(journey: Value) -> Result<Report, Error> {
-    Ok(itinera_service::validate_journey(&journey))
+async fn validate_journey(journey: Value, scenario: Option<Value>) -> Result<Report, Error> {
+    Ok(itinera_service::validate_journey_with(&journey, scenario.as_ref()))
 }
 
 /// The app's state: the cancel flag of each simulation running under a `run_id`.

@@ -45,6 +45,9 @@ pub enum Code {
     InvalidConfig,
     /// Free-form WhatsApp text that may fall outside the 24-hour window.
     WhatsappOutsideWindow,
+    /// A template or condition names a `contact.*` or `event.*` field that no contact of the
+    /// chosen scenario has (a warning; computed against a scenario, never by validation alone).
+    UnknownVariable,
 }
 
 impl Code {
@@ -64,6 +67,7 @@ impl Code {
             Code::Unreachable => "unreachable",
             Code::InvalidConfig => "invalid_config",
             Code::WhatsappOutsideWindow => "whatsapp_outside_window",
+            Code::UnknownVariable => "unknown_variable",
         }
     }
 }

@@ -93,7 +93,9 @@ pub fn replay(
     while i < total {
         let tx = engine.store().transaction()?;
         for index in i..(i + LOAD_BATCH).min(total) {
-            let spec = scenario.contact(index);
+            let mut spec = scenario.contact(index);
+            // Local event times ("in 2 days at 09:00 local") read as the simulator reads them.
+            spec.resolve_local_times(&program.settings.default_timezone);
             let contact = Contact {
                 id: spec.id.clone(),
                 timezone: spec.timezone.clone(),

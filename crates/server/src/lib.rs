@@ -803,8 +803,8 @@ fn run_command(state: &AppState, command: &str, body: &[u8], cancel: &Cancel, pr
             answer(workspace()?.save_journey_text(&file, journey.get(), expected.as_deref())?)
         }
         "validate_journey" => {
-            let args::ValidateJourney { journey } = parse(command, args)?;
-            answer(itinera_service::validate_journey(&journey))
+            let args::ValidateJourney { journey, scenario } = parse(command, args)?;
+            answer(itinera_service::validate_journey_with(&journey, scenario.as_ref()))
         }
         "simulate_journey" => {
             let args::SimulateJourney { journey, scenario, contacts } = parse(command, args)?;

@@ -135,6 +135,29 @@ async fn journeys_save_list_read_and_validate_over_http() {
     let codes: Vec<&str> = report["diagnostics"].as_array().expect("list").iter().filter_map(|d| d["code"].as_str()).collect();
     assert!(codes.contains(&"dead_end"), "{codes:?}");
 
+    // With a scenario: a variable no test contact has is an `unknown_variable` warning on its
+    // field; the journey stays valid.
+    let mut typo = journey.clone();
+    let sms = typo["nodes"].as_array_mut().expect("nodes").iter_mut().find(|n| n["id"] == "confirm_sms").expect("confirm_sms");
+    sms["text"] = json!("Hi {{ contact.first_nam }} ({{ contact.id }}, {{ contact.locale }})");
+    let scenario = json!({"format": "itinera/scenario@1", "start": "2026-03-02T09:00:00Z", "run_for": "1d",
+        "contacts": [{"id": "ana", "attributes": {"first_name": "Ana"}}]});
+    let (status, report) = server.api("validate_journey", json!({"journey": typo, "scenario": scenario})).await;
+    assert_eq!(status, 200);
+    assert_eq!(report["valid"], json!(true), "{report}");
+    let unknown: Vec<&Value> = report["diagnostics"].as_array().expect("list").iter().filter(|d| d["code"] == "unknown_variable").collect();
+    assert_eq!(unknown.len(), 1, "{report}");
+    assert_eq!(
+        (unknown[0]["severity"].as_str(), unknown[0]["node"].as_str(), unknown[0]["field"].as_str()),
+        (Some("warning"), Some("confirm_sms"), Some("text"))
+    );
+    // Without one (the old contract), or with one that does not parse: no such warning.
+    for args in [json!({"journey": typo}), json!({"journey": typo, "scenario": {"format": "nope"}})] {
+        let (status, report) = server.api("validate_journey", args).await;
+        assert_eq!(status, 200);
+        assert!(!report["diagnostics"].as_array().expect("list").iter().any(|d| d["code"] == "unknown_variable"), "{report}");
+    }
+
     server.stop().await;
 }
 

@@ -29,8 +29,24 @@ pub struct Preview {
 /// for each template that cannot compile within the engine's bounds. A value of the wrong shape
 /// is a `parse_error` diagnostic naming the field, never an error of the call.
 pub fn validate_journey(journey: &Value) -> Report {
+    validate_journey_with(journey, None)
+}
+
+/// [`validate_journey`] against a scenario too: an `unknown_variable` warning for each
+/// `contact.*` / `event.*` field a template or condition names that no contact of the scenario
+/// has (itinera_sim::variables). Without a scenario, or with one that does not parse (the
+/// editor sends the one being edited; `simulate_journey` reports its errors), it is exactly
+/// [`validate_journey`].
+pub fn validate_journey_with(journey: &Value, scenario: Option<&Value>) -> Report {
     let text = journey_text(journey);
-    check_source(&text).1
+    let (parsed, report) = check_source(&text);
+    let (Some(journey), Some(scenario)) = (parsed, scenario.filter(|s| !s.is_null())) else {
+        return report;
+    };
+    match serde_json::to_string(scenario).ok().and_then(|text| Scenario::parse(&text).ok()) {
+        Some(scenario) => itinera_sim::variables::add_unknown_variables(&journey, &scenario, report),
+        None => report,
+    }
 }
 
 /// The journey as the text the model parses (pretty, so that a `parse_error`'s line points

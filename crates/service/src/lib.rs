@@ -43,7 +43,7 @@ mod workspace;
 
 pub use analysis::{
     Cancel, ContactSelection, PROGRESS_INTERVAL, Preview, ProgressSink, SimProgress, SimulateOptions, preview_template,
-    preview_template_in, simulate_journey, simulate_journey_json, validate_journey,
+    preview_template_in, simulate_journey, simulate_journey_json, validate_journey, validate_journey_with,
 };
 pub use api::{
     Api, ApiError, ContactSaved, ContactTimelines, ContactView, EventIn, EventsAccepted, EventsBody, JourneyDetail, JourneySummary,
@@ -124,6 +124,10 @@ pub mod args {
     pub struct ValidateJourney {
         /// The journey's JSON.
         pub journey: Value,
+        /// Optional: the scenario whose contacts the journey's variables are checked against
+        /// (`unknown_variable` warnings).
+        #[serde(default)]
+        pub scenario: Option<Value>,
     }
 
     /// `simulate_journey`.

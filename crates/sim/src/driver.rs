@@ -408,6 +408,8 @@ impl ContactRun<'_, '_, '_> {
 /// meanwhile (what it counted so far is then meaningless, and the run reports no summary).
 pub(crate) fn simulate_contact(ctx: &RunContext<'_>, spec: ContactSpec, detail: bool, counts: &mut Counts) -> Option<ContactReport> {
     let program = ctx.program;
+    let mut spec = spec;
+    spec.resolve_local_times(&program.settings.default_timezone);
     let ContactSpec { id, timezone, attributes, addresses, consent, events, replies, delivery } = spec;
     let contact = Contact { id, timezone, attributes, addresses, consent, last_whatsapp_inbound: None };
     // A heap, not a list scanned for its minimum: a contact may script a hundred thousand

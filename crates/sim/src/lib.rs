@@ -31,9 +31,11 @@
 //! so [`Detail`] says whose steps and messages to keep; the summary counts every contact always.
 #![deny(missing_docs)]
 
+pub mod local_time;
 pub mod population;
 pub mod report;
 pub mod scenario;
+pub mod variables;
 
 mod driver;
 

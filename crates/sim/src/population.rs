@@ -104,6 +104,16 @@ fn between(rng: &mut ChaCha8Rng, lo: i64, hi: i64) -> i64 {
 }
 
 impl Population {
+    /// The names of the attributes every generated contact may carry.
+    pub fn attribute_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.attributes.iter().map(|(name, _)| name.as_str())
+    }
+
+    /// The names of the data fields of the generated events (any event).
+    pub fn event_data_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.events.iter().flat_map(|e| e.data.iter().map(|(name, _)| name.as_str()))
+    }
+
     /// The id prefix of generated contacts.
     pub fn id_prefix(&self) -> &str {
         &self.id_prefix
@@ -809,7 +819,15 @@ fn value_gen(value: Value, in_event: bool) -> Result<ValueGen, String> {
                 }
             }
         }
-        scalar => Ok(ValueGen::Constant(scalar)),
+        scalar => {
+            if in_event
+                && let Value::String(text) = &scalar
+                && let Some(Err(message)) = crate::local_time::LocalTime::parse(text)
+            {
+                return Err(message);
+            }
+            Ok(ValueGen::Constant(scalar))
+        }
     }
 }
 

@@ -298,6 +298,25 @@ impl From<PackedReply> for ScriptedReply {
     }
 }
 
+impl ContactSpec {
+    /// Replaces the local times of its events' data (`"in 2 days at 09:00 local"`, see
+    /// [`crate::local_time`]) by RFC 3339 instants, in the contact's own `timezone`, else
+    /// `default_zone` (the journey's `default_timezone`). Every driver calls it before feeding
+    /// the events, so the simulator and the durable engine's replay read the same data.
+    pub fn resolve_local_times(&mut self, default_zone: &jiff::tz::TimeZone) {
+        if !self.events.iter().any(|e| crate::local_time::has_local_times(&e.data)) {
+            return;
+        }
+        let own = self.timezone.as_deref().and_then(|name| jiff::tz::TimeZone::get(name).ok());
+        let zone = own.as_ref().unwrap_or(default_zone);
+        for event in &mut self.events {
+            if crate::local_time::has_local_times(&event.data) {
+                crate::local_time::resolve_data(&mut event.data, event.at, zone);
+            }
+        }
+    }
+}
+
 /// An event at a point in virtual time.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScriptedEvent {
@@ -665,7 +684,9 @@ struct RawEvent {
     at: TimeText,
     /// Event name, as in the journey's trigger or `wait_for`.
     name: NonEmptyText,
-    /// Event data, `event.*` in conditions and templates.
+    /// Event data, `event.*` in conditions and templates. A top-level text value written
+    /// `in N days at HH:MM local` (or `weeks`) is a time relative to this event in the contact's
+    /// local time, resolved to RFC 3339 when the contact is simulated (docs/scenario-format.md).
     #[serde(default)]
     data: Map<String, Value>,
 }
@@ -734,6 +755,14 @@ impl<'de> Deserialize<'de> for ContactList {
             type Value = RawContact;
             fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<RawContact, D::Error> {
                 let contact = RawContact::deserialize(d)?;
+                for (e, event) in contact.events.iter().enumerate() {
+                    if let Some((field, message)) = crate::local_time::check_data(&event.data) {
+                        return Err(de::Error::custom(format!(
+                            "contact \"{}\", events[{e}] (\"{}\"), data.{field}: {message}",
+                            contact.id.0, event.name.0
+                        )));
+                    }
+                }
                 if let Some(first) = self.seen.insert(contact.id.0.as_str().into(), self.index) {
                     return Err(de::Error::custom(format!(
                         "duplicate contact id \"{}\" (already used by contacts[{first}])",

@@ -256,7 +256,9 @@ export const readJourney = (file: string) => call<JourneyFile>('read_journey', {
  */
 export const saveJourney = (file: string, journey: JourneyDoc, expected?: string) =>
   call<SavedFile>('save_journey', expected === undefined ? { file, journey } : { file, journey, expected });
-export const validateJourney = (journey: JourneyDoc) => call<Report>('validate_journey', { journey });
+/** With `scenario`, also an `unknown_variable` warning per variable no contact of it has. */
+export const validateJourney = (journey: JourneyDoc, scenario?: ScenarioDoc | null) =>
+  call<Report>('validate_journey', scenario ? { journey, scenario } : { journey });
 /** `contacts`: `'all'` keeps every contact's steps; a list of ids keeps those contacts' steps. */
 export const simulateJourney = (journey: JourneyDoc, scenario: ScenarioDoc, contacts?: 'all' | string[], options?: CallOptions) =>
   call<SimReport>('simulate_journey', contacts ? { journey, scenario, contacts } : { journey, scenario }, options);

@@ -237,6 +237,7 @@ export type DiagnosticCode =
   | 'unreachable'
   | 'invalid_config'
   | 'whatsapp_outside_window'
+  | 'unknown_variable'
   | (string & {});
 
 export interface Diagnostic {

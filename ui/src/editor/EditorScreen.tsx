@@ -5,7 +5,7 @@
 import { ReactFlowProvider, useReactFlow } from '@xyflow/react';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { BackendError, CONFLICT, engineInfo, saveJourney } from '../api/backend';
-import type { EngineInfo, JourneyDoc, NodeDoc, PublishAnswer, WorkspaceInfo } from '../api/types';
+import type { EngineInfo, JourneyDoc, NodeDoc, PublishAnswer, ScenarioDoc, WorkspaceInfo } from '../api/types';
 import JourneyCanvas from '../canvas/JourneyCanvas';
 import FindStep from '../canvas/FindStep';
 import Palette from '../canvas/Palette';
@@ -13,7 +13,8 @@ import { FileDialog } from '../files/FileDialog';
 import { nativeOpen, nativeSaveAs } from '../files/nativeDialogs';
 import { rememberFile } from '../files/recent';
 import Inspector from '../inspector/Inspector';
-import { DefaultTimezoneContext, SampleProvider } from '../inspector/LiquidPreview';
+import { DefaultTimezoneContext, SampleProvider, TestContactsContext } from '../inspector/LiquidPreview';
+import { testContactsOf } from '../inspector/previewAs';
 import { slug } from '../model/ids';
 import { NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import type { PaletteKind } from '../model/palette';
@@ -65,6 +66,29 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
   // change made meanwhile by another window or program is not silently overwritten.
   const revision = useRef<string | undefined>(initialFile ? initialRevision : undefined);
   const [tab, setTab] = useState<Tab>('inspector');
+  // The Simulate panel's scenario: the inspector's previews can be shown as its test contacts.
+  const [simScenario, setSimScenario] = useState<ScenarioDoc | null>(null);
+  const { setValidationScenario } = editor;
+  const onSimScenario = useCallback(
+    (s: ScenarioDoc | null) => {
+      setSimScenario(s);
+      setValidationScenario(s);
+    },
+    [setValidationScenario],
+  );
+  const triggerEventsKey = editor.journey.nodes
+    .filter((n) => n.type === 'trigger')
+    .map((n) => String((n as { event?: unknown }).event ?? ''))
+    .join('\n');
+  const testContacts = useMemo(
+    () => ({
+      contacts: testContactsOf(simScenario),
+      triggerEvents: triggerEventsKey ? triggerEventsKey.split('\n').filter(Boolean) : [],
+      start: simScenario?.start,
+      defaultTimezone: editor.meta.settings?.default_timezone,
+    }),
+    [simScenario, triggerEventsKey, editor.meta.settings?.default_timezone],
+  );
   const [dialog, setDialog] = useState<null | 'save' | 'open'>(null);
   const [help, setHelp] = useState(false);
   const [finding, setFinding] = useState(false);
@@ -431,6 +455,7 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
           <div className="sidebar__body">
             {tab === 'inspector' && (
               <DefaultTimezoneContext.Provider value={editor.meta.settings?.default_timezone}>
+                <TestContactsContext.Provider value={testContacts}>
                 <Inspector
                   node={single ? single.data.doc : null}
                   selectionCount={selected.length}
@@ -441,11 +466,12 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
                   onRename={onInspectorRename}
                   onDelete={onDeleteSelected}
                 />
+                </TestContactsContext.Provider>
               </DefaultTimezoneContext.Provider>
             )}
             {tab === 'settings' && <SettingsPanel meta={editor.meta} onChange={onMetaChange} />}
             <div className="sidebar__sim" hidden={tab !== 'simulate'}>
-              <SimulatePanel journey={editor.journey} journeyFile={file} valid={report?.valid ?? false} onOverlay={editor.setOverlay} onSelectNode={onSimSelectNode} />
+              <SimulatePanel journey={editor.journey} journeyFile={file} valid={report?.valid ?? false} onOverlay={editor.setOverlay} onSelectNode={onSimSelectNode} onScenario={onSimScenario} />
             </div>
             {tab === 'live' && <LivePanel journey={editor.journey} engine={engine} refreshKey={liveKey} onOverlay={editor.setOverlay} onSelectNode={onSimSelectNode} />}
           </div>

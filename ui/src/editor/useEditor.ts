@@ -13,7 +13,7 @@ import {
 } from '@xyflow/react';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { validateJourney } from '../api/backend';
-import type { Button, JourneyDoc, NodeDoc, Position, Report, SendNode } from '../api/types';
+import type { Button, JourneyDoc, NodeDoc, Position, Report, ScenarioDoc, SendNode } from '../api/types';
 import { canvasToJourney, journeyToCanvas, type CanvasState, type JourneyMeta, type StepNode, type WireEdge } from '../model/canvas';
 import { applyPlacement, ELK_MAX_NODES, elkGraph, readElkResult } from '../model/elk';
 import { elkAvailable, elkLayout } from '../model/elkClient';
@@ -84,6 +84,8 @@ export interface Editor {
   autoLayout: () => Promise<LayoutOutcome>;
   selectNode: (id: string | null) => void;
   setOverlay: (o: SimOverlay | null) => void;
+  /** The scenario validation checks the journey's variables against (`unknown_variable`); null: none. */
+  setValidationScenario: (s: ScenarioDoc | null) => void;
   /** Identity of the current content (pass it to markSaved after an async save). */
   version: number;
   markSaved: (version?: number) => void;
@@ -139,6 +141,8 @@ export function useEditor(initial: JourneyDoc): Editor {
   const [validating, setValidating] = useState(false);
   const [validationError, setValidationError] = useState<string | null>(null);
   const [overlay, setOverlayState] = useState<SimOverlay | null>(null);
+  // The scenario chosen in Simulate: validation also says which variables none of its contacts has.
+  const [validationScenario, setValidationScenario] = useState<ScenarioDoc | null>(null);
   const [pendingDelete, setPendingDelete] = useState<{ id: string; ports: string[] } | null>(null);
   const overlayRef = useRef<SimOverlay | null>(null);
   const problemsRef = useRef(nodeProblems([]));
@@ -171,7 +175,7 @@ export function useEditor(initial: JourneyDoc): Editor {
     const seq = ++validationSeq.current;
     setValidating(true);
     const timer = window.setTimeout(() => {
-      validateJourney(journey).then(
+      validateJourney(journey, validationScenario).then(
         (r) => {
           if (seq !== validationSeq.current) return;
           // A blank journey does not open with an error (the empty canvas says what to do).
@@ -192,7 +196,7 @@ export function useEditor(initial: JourneyDoc): Editor {
       );
     }, VALIDATION_DEBOUNCE_MS);
     return () => window.clearTimeout(timer);
-  }, [journey, update]);
+  }, [journey, validationScenario, update]);
 
   // New nodes (add, paste, undo) get the latest known status right away.
   const decorate = useCallback((nodes: StepNode[]) => overlayNodes(withStatuses(nodes, problemsRef.current), overlayRef.current), []);
@@ -530,6 +534,7 @@ export function useEditor(initial: JourneyDoc): Editor {
     autoLayout,
     selectNode,
     setOverlay,
+    setValidationScenario,
     version: state.version,
     markSaved,
     load,

@@ -20,6 +20,7 @@ import { kindOf } from '../model/palette';
 import { TextField } from './controls';
 import { nodeIdError } from './formRules';
 import { BranchForm, SendForm, SplitForm, TriggerForm, UpdateForm, WaitForForm, WaitForm, WebhookForm } from './NodeForms';
+import { NodeDiagnosticsContext } from './fieldWarnings';
 
 export interface InspectorProps {
   node: NodeDoc | null;
@@ -174,7 +175,9 @@ function Inspector({ node, selectionCount, otherIds, upstreamButtons, diagnostic
         }}
       />
       <IdField id={node.id} otherIds={otherIds} onRename={onRename} />
-      <div key={`${node.id}:${node.type}`}>{form}</div>
+      <NodeDiagnosticsContext.Provider value={diagnostics}>
+        <div key={`${node.id}:${node.type}`}>{form}</div>
+      </NodeDiagnosticsContext.Provider>
     </div>
   );
 }

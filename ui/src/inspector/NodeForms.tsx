@@ -36,6 +36,7 @@ import {
   urlError,
 } from './formRules';
 import { LiquidPreview } from './LiquidPreview';
+import { FieldWarnings } from './fieldWarnings';
 import { addKeywordBranch, branchesFromButtons } from '../model/transform';
 
 export interface FormProps<T extends NodeDoc> {
@@ -80,6 +81,7 @@ export function TriggerForm({ node, onChange }: FormProps<TriggerNode>) {
         hint="Optional: each value of this event field runs its own flow (one per appointment, per order)"
         onChange={(key) => onChange(key === '' ? without(node, 'key') : { ...node, key }, 'key')}
       />
+      <FieldWarnings at={['key']} />
       <Section
         title="Filter"
         actions={
@@ -95,7 +97,10 @@ export function TriggerForm({ node, onChange }: FormProps<TriggerNode>) {
         }
       >
         {node.filter ? (
-          <ConditionBuilder value={node.filter} onChange={(filter) => onChange(filter ? { ...node, filter } : without(node, 'filter'), 'filter')} />
+          <>
+            <ConditionBuilder value={node.filter} onChange={(filter) => onChange(filter ? { ...node, filter } : without(node, 'filter'), 'filter')} />
+            <FieldWarnings at={['filter']} />
+          </>
         ) : (
           <div className="muted small">Every contact with the event enters.</div>
         )}
@@ -160,7 +165,10 @@ export function SendForm({ node, onChange }: FormProps<SendNode>) {
         </Field>
       )}
       {node.channel === 'email' && (
-        <TextField label="Subject" testId="field-subject" value={node.subject ?? ''} placeholder="Your appointment" onChange={(subject) => onChange({ ...node, subject }, 'subject')} />
+        <>
+          <TextField label="Subject" testId="field-subject" value={node.subject ?? ''} placeholder="Your appointment" onChange={(subject) => onChange({ ...node, subject }, 'subject')} />
+          <FieldWarnings at={['subject']} />
+        </>
       )}
       {usesTemplate ? (
         <>
@@ -198,7 +206,12 @@ export function SendForm({ node, onChange }: FormProps<SendNode>) {
           onChange={(text) => onChange({ ...node, text }, 'text')}
         />
       )}
-      <LiquidPreview template={previewText} label={usesTemplate ? 'Parameters preview' : 'Preview'} />
+      <FieldWarnings at={usesTemplate ? ['template.params'] : ['text']} />
+      <LiquidPreview
+        template={previewText}
+        label={usesTemplate ? 'Parameters preview' : 'Preview'}
+        frame={{ channel: String(node.channel ?? ''), subject: node.subject, buttons: isWhatsApp ? buttons : undefined, template: usesTemplate ? template.name || '…' : undefined }}
+      />
       <label className="check small">
         <input
           type="checkbox"
@@ -327,6 +340,7 @@ export function WaitForm({ node, onChange }: FormProps<WaitNode>) {
             hint="A contact.* or event.* field holding a date and time"
             onChange={(field) => onChange({ ...node, until: { ...(node.until ?? { field: '' }), field } }, 'until.field')}
           />
+          <FieldWarnings at={['until.field']} />
           <DurationField
             label="Offset"
             testId="field-until-offset"
@@ -496,6 +510,7 @@ export function WaitForForm({ node, onChange, upstreamButtons }: FormProps<WaitF
               {b.where ? (
                 <>
                   <ConditionBuilder label="Where" value={b.where} onChange={(where) => setBranch(i, where ? { ...b, where } : without(b, 'where'), 'where')} />
+                  <FieldWarnings at={[`branches[${i}].where`]} />
                 </>
               ) : (
                 <button type="button" className="link-btn small" onClick={() => setBranch(i, { ...b, where: { field: 'event.', op: 'eq', value: '' } }, 'where')}>
@@ -526,6 +541,7 @@ export function BranchForm({ node, onChange }: FormProps<BranchNode>) {
         value={node.condition}
         onChange={(condition?: Condition) => onChange(condition ? { ...node, condition } : without(node, 'condition'), 'condition')}
       />
+      <FieldWarnings at={['condition']} />
     </>
   );
 }
@@ -743,6 +759,7 @@ export function WebhookForm({ node, onChange }: FormProps<WebhookNode>) {
         hint="Liquid allowed"
         onChange={(url) => onChange({ ...node, url }, 'url')}
       />
+      <FieldWarnings at={['url']} />
       <SelectField
         label="Method"
         testId="field-method"
@@ -773,6 +790,7 @@ export function WebhookForm({ node, onChange }: FormProps<WebhookNode>) {
         value={node.body ?? ''}
         onChange={(body) => onChange(body ? { ...node, body } : without(node, 'body'), 'body')}
       />
+      <FieldWarnings at={['body']} />
       {node.body ? <LiquidPreview template={node.body} label="Body preview" /> : null}
     </>
   );

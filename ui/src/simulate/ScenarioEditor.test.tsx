@@ -91,6 +91,44 @@ describe('ScenarioEditor: a test contact in detail', () => {
   });
 });
 
+describe('ScenarioEditor: local times and sample numbers', () => {
+  it('a time written "in 2 days at 09:00 local" is stored as written and previewed for the contact', () => {
+    const { last } = renderEditor({ ...start, contacts: [{ ...start.contacts![0], timezone: 'Asia/Tokyo' }] });
+    fireEvent.click(screen.getByTestId('contact-edit-0'));
+    const event = within(screen.getByTestId('contact-detail')).getByTestId('contact-event');
+    fireEvent.click(within(event).getByTestId('add-local-time'));
+    expect(last().contacts?.[0].events?.[0].data).toEqual({ starts_at: 'in 2 days at 09:00 local' });
+    // The event is at the start (2 March 09:00 UTC, 18:00 in Tokyo): two days later at 09:00 Tokyo time.
+    const resolved = within(event).getByTestId('event-data-resolved');
+    expect(resolved.textContent).toBe('→ 2026-03-04T00:00:00Z (Wed 4 Mar 09:00 Asia/Tokyo)');
+    expect(resolved.getAttribute('data-ok')).toBe('true');
+
+    fireEvent.change(within(event).getByLabelText('Value of starts_at'), { target: { value: 'in 3 days at 18:30 local' } });
+    expect(last().contacts?.[0].events?.[0].data).toEqual({ starts_at: 'in 3 days at 18:30 local' });
+    expect(within(event).getByTestId('event-data-resolved').textContent).toBe('→ 2026-03-05T09:30:00Z (Thu 5 Mar 18:30 Asia/Tokyo)');
+
+    // A bad form says so under the field; an RFC 3339 time needs no preview.
+    fireEvent.change(within(event).getByLabelText('Value of starts_at'), { target: { value: 'in 3 dayz at 18:30 local' } });
+    expect(within(event).getByTestId('event-data-resolved').getAttribute('data-ok')).toBe('false');
+    fireEvent.change(within(event).getByLabelText('Value of starts_at'), { target: { value: '2026-03-03T15:00:00Z' } });
+    expect(within(event).queryByTestId('event-data-resolved')).toBeNull();
+  });
+
+  it('a contact without a zone previews in the journey default zone', () => {
+    renderEditor({ ...start, contacts: [{ ...start.contacts![0], events: [{ at: '+1d', name: 'appointment_booked', data: { starts_at: 'in 1 day at 09:00 local' } }] }] });
+    fireEvent.click(screen.getByTestId('contact-edit-0'));
+    expect(screen.getByTestId('event-data-resolved').textContent).toBe(`→ 2026-03-04T09:00:00Z (Wed 4 Mar 09:00 ${outline.defaultTimezone})`);
+  });
+
+  it('new test contacts get distinct sample numbers', () => {
+    const { last } = renderEditor({ ...start, contacts: [] });
+    for (let i = 0; i < 3; i++) fireEvent.click(screen.getByTestId('add-contact'));
+    const contacts = last().contacts ?? [];
+    expect(contacts.map((c) => c.addresses?.sms)).toEqual(['+351910000001', '+351910000002', '+351910000003']);
+    expect(contacts.map((c) => c.addresses?.whatsapp)).toEqual(['+351910000001', '+351910000002', '+351910000003']);
+  });
+});
+
 describe('ScenarioEditor: the population form', () => {
   it('rates typed as percentages, weights, and removal', () => {
     const { last } = renderEditor({ ...start, contacts: [] });

@@ -4,7 +4,8 @@
  * delivery results), and the generated population's form. Edits go out as whole new
  * `ScenarioDoc`s through `onChange`; unknown fields are kept.
  */
-import { memo, useState } from 'react';
+import { Fragment, memo, useState, type ReactNode } from 'react';
+import { LOCAL_TIME_EXAMPLE, describeLocalValue } from './localTime';
 import type { ContactDoc, Json, ScenarioDoc, ScriptedEventDoc, ScriptedReplyDoc } from '../api/types';
 import {
   CHANNEL_LABELS,
@@ -14,6 +15,8 @@ import {
   formatLooseValue,
   freshContactId,
   newContactFor,
+  freshSampleNumber,
+  freshDataKey,
   parseLooseValue,
   removeContact,
   setContact,
@@ -132,6 +135,7 @@ export const ScenarioEditor = memo(function ScenarioEditor({ outline, scenario, 
                       setOpen(null);
                     }}
                     outline={outline}
+                    start={scenario.start ?? ''}
                   />
                 ))}
               </tbody>
@@ -142,7 +146,7 @@ export const ScenarioEditor = memo(function ScenarioEditor({ outline, scenario, 
             className="sim-button"
             data-testid="add-contact"
             onClick={() => {
-              onChange(addContact(scenario, newContactFor(outline, freshContactId(scenario))));
+              onChange(addContact(scenario, newContactFor(outline, freshContactId(scenario), freshSampleNumber(scenario))));
               setOpen(contacts.length);
             }}
           >
@@ -202,8 +206,10 @@ function ContactTableRow(props: {
   onChange: (c: ContactDoc) => void;
   onRemove: () => void;
   outline: JourneyOutline;
+  /** The scenario's `start`: event times relative to it are previewed from it. */
+  start: string;
 }) {
-  const { index, contact, open, onToggle, onChange, onRemove, outline } = props;
+  const { index, contact, open, onToggle, onChange, onRemove, outline, start } = props;
   const channels = channelsOf(outline, contact);
   const name = contact.attributes?.first_name;
   return (
@@ -277,7 +283,7 @@ function ContactTableRow(props: {
       {open && (
         <tr className="sim-detail-row">
           <td colSpan={5}>
-            <ContactDetail contact={contact} onChange={onChange} outline={outline} channels={channels} />
+            <ContactDetail contact={contact} onChange={onChange} outline={outline} channels={channels} start={start} />
           </td>
         </tr>
       )}
@@ -285,8 +291,9 @@ function ContactTableRow(props: {
   );
 }
 
-function ContactDetail(props: { contact: ContactDoc; onChange: (c: ContactDoc) => void; outline: JourneyOutline; channels: string[] }) {
-  const { contact, onChange, outline, channels } = props;
+function ContactDetail(props: { contact: ContactDoc; onChange: (c: ContactDoc) => void; outline: JourneyOutline; channels: string[]; start: string }) {
+  const { contact, onChange, outline, channels, start } = props;
+  const zone = contact.timezone || outline.defaultTimezone || 'UTC';
   const events = contact.events ?? [];
   const replies = contact.replies ?? [];
   const setEvent = (i: number, e: ScriptedEventDoc) => onChange({ ...contact, events: events.map((x, j) => (j === i ? e : x)) });
@@ -367,8 +374,20 @@ function ContactDetail(props: { contact: ContactDoc; onChange: (c: ContactDoc) =
             value={ev.data ?? {}}
             onChange={(data) => setEvent(i, { ...ev, data })}
             keyPlaceholder="starts_at"
-            valuePlaceholder="2026-03-03T15:00:00Z"
+            valuePlaceholder={`2026-03-03T15:00:00Z or ${LOCAL_TIME_EXAMPLE}`}
             addLabel="+ data"
+            describe={(v) => describeLocalValue(v, ev.at, start, zone)}
+            extra={
+              <button
+                type="button"
+                className="sim-button sim-quiet sim-small"
+                data-testid="add-local-time"
+                title={`A time relative to this event in the contact's own time zone (${zone})`}
+                onClick={() => setEvent(i, { ...ev, data: { ...(ev.data ?? {}), [freshDataKey(ev.data ?? {}, 'starts_at')]: LOCAL_TIME_EXAMPLE } })}
+              >
+                + local time
+              </button>
+            }
           />
         </div>
       ))}
@@ -493,8 +512,12 @@ export function KeyValueRows(props: {
   keyPlaceholder?: string;
   valuePlaceholder?: string;
   addLabel?: string;
+  /** A line under a value's row (a local time's resolution, or why it does not read). */
+  describe?: (value: Json) => { ok: boolean; text: string } | null;
+  /** More buttons next to the add button. */
+  extra?: ReactNode;
 }) {
-  const { testid, value, onChange, keyPlaceholder, valuePlaceholder, addLabel } = props;
+  const { testid, value, onChange, keyPlaceholder, valuePlaceholder, addLabel, describe, extra } = props;
   const entries = Object.entries(value);
   const rename = (from: string, to: string) => {
     if (to === from || to in value) return;
@@ -512,8 +535,10 @@ export function KeyValueRows(props: {
     <div className="sim-kv">
       {entries.map(([k, v]) => {
         const complex = v !== null && typeof v === 'object';
+        const note = describe ? describe(v) : null;
         return (
-          <div className="sim-row" key={k} data-testid={testid}>
+          <Fragment key={k}>
+          <div className="sim-row" data-testid={testid}>
             <input className="sim-input sim-w-key" aria-label="Name" defaultValue={k} placeholder={keyPlaceholder} onBlur={(e) => rename(k, e.target.value.trim())} />
             <input
               className="sim-input sim-grow"
@@ -545,11 +570,20 @@ export function KeyValueRows(props: {
               ×
             </button>
           </div>
+          {note && (
+            <p className={`sim-note sim-local-time${note.ok ? '' : ' sim-note-error'}`} data-testid={`${testid}-resolved`} data-ok={note.ok}>
+              {note.ok ? `→ ${note.text}` : note.text}
+            </p>
+          )}
+          </Fragment>
         );
       })}
-      <button type="button" className="sim-button sim-quiet sim-small" onClick={() => onChange({ ...value, [freshKey()]: '' })}>
-        {addLabel ?? '+ attribute'}
-      </button>
+      <div className="sim-row">
+        <button type="button" className="sim-button sim-quiet sim-small" onClick={() => onChange({ ...value, [freshKey()]: '' })}>
+          {addLabel ?? '+ attribute'}
+        </button>
+        {extra}
+      </div>
     </div>
   );
 }

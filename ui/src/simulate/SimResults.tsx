@@ -6,7 +6,7 @@ import { memo, useMemo, useState } from 'react';
 import type { SimContact, SimReport } from '../api/types';
 import { CHANNEL_LABELS } from './scenarioEdit';
 import { TIMELINE_LIMIT } from './results';
-import { OUTCOME_LABELS, filterContacts, formatAt, formatRate, messageRows, messageText, outcomeRows, stepText, stepTone } from './results';
+import { OUTCOME_LABELS, entriesText, entryCount, filterContacts, formatAt, formatRate, messageRows, messageText, outcomeRows, stepText, stepTone } from './results';
 
 interface SimResultsProps {
   report: SimReport;
@@ -17,17 +17,23 @@ interface SimResultsProps {
   timelinesOmitted: boolean;
   /** Time zone of each hand-written contact, for reading its timeline in local time. */
   zones: Record<string, string>;
+  /** Whether the journey that was run has a goal: without one there is no goal rate to show. */
+  hasGoal: boolean;
+  /** The trigger steps of the journey that was run (their arrivals are the entries). */
+  triggers: string[];
 }
 
 const PAGE = 200;
 
 export const SimResults = memo(function SimResults(props: SimResultsProps) {
-  const { report, selected, onSelectContact, onSelectNode, timelinesOmitted, zones } = props;
+  const { report, selected, onSelectContact, onSelectNode, timelinesOmitted, zones, hasGoal, triggers } = props;
   const [outcome, setOutcome] = useState<string>('all');
   const [query, setQuery] = useState('');
   const [shown, setShown] = useState(PAGE);
 
-  const rows = useMemo(() => outcomeRows(report), [report]);
+  // Without a goal nobody can reach it: its row only shows if the backend counted some anyway.
+  const rows = useMemo(() => outcomeRows(report).filter((r) => hasGoal || r.outcome !== 'goal' || r.count > 0), [report, hasGoal]);
+  const entries = useMemo(() => entryCount(report, triggers), [report, triggers]);
   const messages = useMemo(() => messageRows(report), [report]);
   const contacts = useMemo(() => filterContacts(report.contacts, outcome, query), [report, outcome, query]);
   const contact = selected ? report.contacts.find((c) => c.id === selected) ?? null : null;
@@ -51,11 +57,17 @@ export const SimResults = memo(function SimResults(props: SimResultsProps) {
             <span className="sim-stat-value" data-testid="sim-entered">{summary.entered.toLocaleString('en')}</span>
             <span className="sim-stat-label">entered</span>
           </div>
-          <div className="sim-stat">
-            <span className="sim-stat-value" data-testid="sim-goal-rate">{formatRate(summary.goal_rate)}</span>
-            <span className="sim-stat-label">goal rate</span>
-          </div>
+          {hasGoal && (
+            <div className="sim-stat">
+              <span className="sim-stat-value" data-testid="sim-goal-rate">{formatRate(summary.goal_rate)}</span>
+              <span className="sim-stat-label">goal rate</span>
+            </div>
+          )}
         </div>
+        <p className="sim-muted sim-entries" data-testid="sim-entries" data-entries={entries} data-contacts={summary.entered}>
+          {entriesText(entries, summary.entered)}
+          {!hasGoal && ' · no goal set, so no goal rate'}
+        </p>
         <ul className="sim-outcomes">
           {rows.map((r) => (
             <li key={r.outcome}>

@@ -369,6 +369,95 @@ describe('SimulatePanel staleness', () => {
   });
 });
 
+describe('SimulatePanel stale scenario', () => {
+  it('a run made before the scenario was edited is stale, and says it is the scenario', async () => {
+    renderPanel();
+    await ready();
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    await screen.findByTestId('sim-summary');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(screen.queryByTestId('sim-stale')).toBeNull();
+    fireEvent.click(screen.getByTestId('scenario-toggle'));
+    fireEvent.click(screen.getByTestId('contact-consent-1-whatsapp'));
+    const note = await screen.findByTestId('sim-stale');
+    expect(note.textContent).toContain('The scenario changed since this run.');
+    expect(note.getAttribute('data-journey-changed')).toBe('false');
+    // Running again makes the results current.
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    await waitFor(() => expect(screen.queryByTestId('sim-stale')).toBeNull());
+  });
+
+  it('a run is stale when both changed, and says so', async () => {
+    const { rerender, journey: j, onOverlay, onSelectNode } = renderPanel();
+    await ready();
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    await screen.findByTestId('sim-summary');
+    fireEvent.click(screen.getByTestId('scenario-toggle'));
+    fireEvent.click(screen.getByTestId('contact-consent-1-whatsapp'));
+    rerender(<SimulatePanel journey={{ ...j, name: 'Renamed' }} journeyFile="clinic/appointment.journey.json" valid={true} onOverlay={onOverlay} onSelectNode={onSelectNode} />);
+    await waitFor(() => expect(screen.getByTestId('sim-stale').textContent).toContain('The journey and the scenario changed'));
+  });
+});
+
+describe('SimulatePanel tells the editor its scenario', () => {
+  it('hands over the chosen scenario and each edit of it (for "Preview as")', async () => {
+    const onScenario = vi.fn<(s: ScenarioDoc | null) => void>();
+    renderPanel({ onScenario });
+    await ready();
+    await waitFor(() => expect(onScenario.mock.calls.at(-1)?.[0]?.contacts?.map((c) => c.id)).toEqual(['ana', 'ben']));
+    fireEvent.change(screen.getByTestId('contact-id-1'), { target: { value: 'bea' } });
+    await waitFor(() => expect(onScenario.mock.calls.at(-1)?.[0]?.contacts?.map((c) => c.id)).toEqual(['ana', 'bea']));
+  });
+
+  it('an untouched new scenario is nobody\'s choice: none is handed over until it is edited', async () => {
+    const onScenario = vi.fn<(s: ScenarioDoc | null) => void>();
+    renderPanel({ onScenario, journey: { ...journey, id: 'no-sample-for-this' } });
+    const select = await ready();
+    expect(select.value).toBe('new');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(onScenario.mock.calls.every((c) => c[0] === null)).toBe(true);
+    fireEvent.change(screen.getByTestId('contact-id-0'), { target: { value: 'zoe' } });
+    await waitFor(() => expect(onScenario.mock.calls.at(-1)?.[0]?.contacts?.[0].id).toBe('zoe'));
+  });
+});
+
+describe('SimulatePanel goal rate and entries', () => {
+  it('shows the goal rate of a journey with a goal', async () => {
+    renderPanel();
+    await ready();
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    await screen.findByTestId('sim-summary');
+    expect(screen.getByTestId('sim-goal-rate').textContent).toBe('0%');
+    expect(screen.getByTestId('sim-outcome-goal')).toBeTruthy();
+    expect(screen.getByTestId('sim-entries').textContent).toBe('1 contact entered');
+  });
+
+  it('shows no goal rate (and no goal outcome) when the journey has no goal', async () => {
+    const settings = { ...journey.settings };
+    delete settings.goal;
+    renderPanel({ journey: { ...journey, settings } });
+    await ready();
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    await screen.findByTestId('sim-summary');
+    expect(screen.queryByTestId('sim-goal-rate')).toBeNull();
+    expect(screen.queryByTestId('sim-outcome-goal')).toBeNull();
+    expect(screen.getByTestId('sim-entries').textContent).toContain('no goal set');
+  });
+
+  it('tells entries and contacts apart when contacts entered more than once', async () => {
+    simulate = async () => ({
+      ...report,
+      summary: { ...report.summary, contacts: 12, entered: 12, nodes: { ...report.summary.nodes, booked: { entered: 14 } } },
+    });
+    renderPanel();
+    await ready();
+    fireEvent.click(screen.getByTestId('run-simulation'));
+    await screen.findByTestId('sim-summary');
+    expect(screen.getByTestId('sim-entries').textContent).toBe('14 entries by 12 contacts');
+    expect(screen.getByTestId('sim-entered').textContent).toBe('12');
+  });
+});
+
 describe('SimulatePanel and the journey file', () => {
   it('the scenario file name follows the journey once it is saved', async () => {
     const { rerender, journey: j, onOverlay, onSelectNode } = renderPanel({ journeyFile: null });

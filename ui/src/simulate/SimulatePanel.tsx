@@ -5,7 +5,8 @@
  * The panel never simulates anything itself: it sends the journey being edited and the scenario
  * to `simulate_journey` and shows the report. The canvas overlay (per-node and per-edge counts,
  * the selected contact's path) goes out through `onOverlay`; the editor draws it and clears it
- * when the journey is edited. A run made before the journey changed is kept but marked stale.
+ * when the journey is edited. A run made before the journey or the scenario changed is kept but
+ * marked stale (saying which changed).
  *
  * An edited scenario or a run survives the panel being unmounted and mounted again for the same
  * journey file (remembered for the lifetime of the page); an untouched panel starts afresh, so
@@ -19,7 +20,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { BackendError, Cancelled, listScenarios, saveScenario, simulateJourney } from '../api/backend';
 import type { Diagnostic, JourneyDoc, ScenarioDoc, ScenarioListing, SimProgress, SimReport } from '../api/types';
 import { overlayForContact, overlayFromReport, type SimOverlay } from './overlay';
-import { TIMELINE_LIMIT } from './results';
+import { TIMELINE_LIMIT, staleText } from './results';
 import { contactTotal, blankScenario, outlineJourney, scenarioFileFor, scenarioProblems, type JourneyOutline } from './scenarioEdit';
 import { ScenarioEditor } from './ScenarioEditor';
 import { memory } from './panelMemory';
@@ -33,6 +34,8 @@ export interface SimulatePanelProps {
   valid: boolean;
   onOverlay: (overlay: SimOverlay | null) => void;
   onSelectNode: (id: string) => void;
+  /** The scenario being edited or chosen, as it changes (the inspector previews "as" its contacts). */
+  onScenario?: (scenario: ScenarioDoc | null) => void;
 }
 
 
@@ -75,7 +78,7 @@ function cloneScenario(s: ScenarioDoc): ScenarioDoc {
 }
 
 export default function SimulatePanel(props: SimulatePanelProps) {
-  const { journey, journeyFile, valid, onOverlay, onSelectNode } = props;
+  const { journey, journeyFile, valid, onOverlay, onSelectNode, onScenario } = props;
   const memoryKey = `${journeyFile ?? ''}|${journey.id}`;
   const [remembered] = useState(() => {
     const m = memory.get(memoryKey);
@@ -89,6 +92,7 @@ export default function SimulatePanel(props: SimulatePanelProps) {
   const [dirty, setDirty] = useState(remembered?.dirty ?? false);
   const [report, setReport] = useState<SimReport | null>(remembered?.report ?? null);
   const [reportJourney, setReportJourney] = useState<string | null>(remembered?.reportJourney ?? null);
+  const [reportScenario, setReportScenario] = useState<string | null>(remembered?.reportScenario ?? null);
   const [selected, setSelected] = useState<string | null>(remembered?.selected ?? null);
   const [saveName, setSaveName] = useState<string>(remembered?.saveName ?? scenarioFileFor(journeyFile, journey.id));
   const [saveNameTouched, setSaveNameTouched] = useState(remembered !== undefined);
@@ -113,8 +117,8 @@ export default function SimulatePanel(props: SimulatePanelProps) {
 
   // Remember the panel's state for when the tab is shown again.
   useEffect(() => {
-    memory.set(memoryKey, { source, scenario, dirty, report, reportJourney, selected, saveName });
-  }, [memoryKey, source, scenario, dirty, report, reportJourney, selected, saveName]);
+    memory.set(memoryKey, { source, scenario, dirty, report, reportJourney, reportScenario, selected, saveName });
+  }, [memoryKey, source, scenario, dirty, report, reportJourney, reportScenario, selected, saveName]);
 
   const loadListing = useCallback(async (): Promise<ScenarioListing[] | null> => {
     try {
@@ -205,6 +209,15 @@ export default function SimulatePanel(props: SimulatePanelProps) {
     if (src === NEW_SCENARIO && !d) setScenario(blankScenario(j));
   }, [outlineKey]);
 
+  // Tell the editor which scenario is chosen, once edits pause: a scenario file, or a new one
+  // once edited (the untouched blank one that follows the journey is nobody's choice).
+  const chosen = scenario && (source !== NEW_SCENARIO || dirty) ? scenario : null;
+  useEffect(() => {
+    if (!onScenario) return;
+    const timer = window.setTimeout(() => onScenario(chosen), STALE_CHECK_MS);
+    return () => window.clearTimeout(timer);
+  }, [chosen, onScenario]);
+
   const problems = useMemo(() => (scenario ? scenarioProblems(scenario) : []), [scenario]);
   const total = scenario ? contactTotal(scenario) : 0;
   const canRun = valid && !!scenario && problems.length === 0 && !running;
@@ -234,6 +247,7 @@ export default function SimulatePanel(props: SimulatePanelProps) {
       setReport(r);
       setZones(contactZones(scenario, outlineJourney(journeyAtRun).defaultTimezone));
       setReportJourney(journeyShape(journeyAtRun));
+      setReportScenario(JSON.stringify(scenario));
       setSelected(null);
       setEditorOpen(false);
       onOverlay(overlayFromReport(r));
@@ -265,17 +279,40 @@ export default function SimulatePanel(props: SimulatePanelProps) {
     [report],
   );
 
-  // Whether the journey changed since the run, worked out once edits pause (not on every frame
-  // of a node drag).
-  const [stale, setStale] = useState(false);
+  // Whether the journey or the scenario changed since the run, worked out once edits pause (not
+  // on every frame of a node drag or every key typed).
+  const [staleJourney, setStaleJourney] = useState(false);
+  const [staleScenario, setStaleScenario] = useState(false);
   useEffect(() => {
     if (!report) {
-      setStale(false);
+      setStaleJourney(false);
+      setStaleScenario(false);
       return;
     }
-    const timer = window.setTimeout(() => setStale(journeyShape(journey) !== reportJourney), STALE_CHECK_MS);
+    const timer = window.setTimeout(() => {
+      setStaleJourney(journeyShape(journey) !== reportJourney);
+      // A run remembered from before this check existed has no scenario text: not stale.
+      setStaleScenario(reportScenario !== null && JSON.stringify(scenario) !== reportScenario);
+    }, STALE_CHECK_MS);
     return () => window.clearTimeout(timer);
-  }, [journey, report, reportJourney]);
+  }, [journey, scenario, report, reportJourney, reportScenario]);
+  const stale = staleJourney || staleScenario;
+  const staleNote = staleText(staleJourney, staleScenario);
+
+  // What the results are read against: the journey as it was run (its goal, its triggers).
+  const ranWith = useMemo(() => {
+    let doc: Partial<JourneyDoc> | null = null;
+    try {
+      doc = reportJourney ? (JSON.parse(reportJourney) as Partial<JourneyDoc>) : null;
+    } catch {
+      doc = null;
+    }
+    const ran = doc ?? journey;
+    return {
+      hasGoal: !!ran.settings?.goal?.event,
+      triggers: (ran.nodes ?? []).filter((n) => n.type === 'trigger').map((n) => n.id),
+    };
+  }, [reportJourney, journey]);
 
   // Stable callbacks (the results list is memoised) reading the latest values through a ref.
   const latest = useRef({ report, stale, journey, reportJourney, onOverlay, onSelectNode, selected });
@@ -310,6 +347,7 @@ export default function SimulatePanel(props: SimulatePanelProps) {
   const clearResults = () => {
     setReport(null);
     setReportJourney(null);
+    setReportScenario(null);
     setSelected(null);
     onOverlay(null);
   };
@@ -498,8 +536,13 @@ export default function SimulatePanel(props: SimulatePanelProps) {
           </div>
         )}
         {stale && (
-          <p className="sim-note sim-note-warn" data-testid="sim-stale">
-            The journey changed since this run. Run again to update the results.
+          <p
+            className="sim-note sim-note-warn"
+            data-testid="sim-stale"
+            data-journey-changed={staleJourney}
+            data-scenario-changed={staleScenario}
+          >
+            {staleNote} Run again to update the results.
           </p>
         )}
       </section>
@@ -512,6 +555,8 @@ export default function SimulatePanel(props: SimulatePanelProps) {
           onSelectNode={selectNode}
           timelinesOmitted={timelinesOmitted}
           zones={zones}
+          hasGoal={ranWith.hasGoal}
+          triggers={ranWith.triggers}
         />
       )}
     </div>

@@ -11,6 +11,8 @@ export interface PanelMemory {
   report: SimReport | null;
   /** The journey the report was made from, as compared by the panel (positions left out). */
   reportJourney: string | null;
+  /** The scenario the report was made from, as text. */
+  reportScenario: string | null;
   selected: string | null;
   saveName: string;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { SimReport } from '../api/types';
-import { messageText, filterContacts, formatAt, formatRate, hasTimelines, messageRows, outcomeRows, stepText, stepTone } from './results';
+import { entriesText, entryCount, messageText, filterContacts, staleText, formatAt, formatRate, hasTimelines, messageRows, outcomeRows, stepText, stepTone } from './results';
 
 const report: SimReport = {
   journey: 'j',
@@ -101,4 +101,37 @@ describe('messageText', () => {
     );
   });
   it('a template named by a string', () => expect(messageText({ template: 'promo' })).toBe('Template promo'));
+});
+
+describe('entries and contacts', () => {
+  const keyed: SimReport = {
+    ...report,
+    summary: { ...report.summary, entered: 12, nodes: { booked: { entered: 14, ignored: 2 }, other: { entered: 40 } } },
+  };
+  it('counts the arrivals at the trigger steps as entries', () => {
+    expect(entryCount(keyed, ['booked'])).toBe(14);
+    expect(entryCount(keyed, ['booked', 'other'])).toBe(54);
+  });
+  it('never counts fewer entries than contacts that entered (no trigger counts in the report)', () => {
+    expect(entryCount(report, ['booked'])).toBe(3);
+    expect(entryCount(keyed, [])).toBe(12);
+  });
+  const cases: [number, number, string][] = [
+    [14, 12, '14 entries by 12 contacts'],
+    [2, 1, '2 entries by 1 contact'],
+    [12, 12, '12 contacts entered'],
+    [1, 1, '1 contact entered'],
+    [1200, 1000, '1,200 entries by 1,000 contacts'],
+    [0, 0, 'No contact entered'],
+  ];
+  for (const [entries, contacts, text] of cases) it(`${entries}/${contacts} → ${text}`, () => expect(entriesText(entries, contacts)).toBe(text));
+});
+
+describe('staleText', () => {
+  it('says what changed', () => {
+    expect(staleText(false, false)).toBeNull();
+    expect(staleText(true, false)).toBe('The journey changed since this run.');
+    expect(staleText(false, true)).toBe('The scenario changed since this run.');
+    expect(staleText(true, true)).toBe('The journey and the scenario changed since this run.');
+  });
 });

@@ -152,3 +152,32 @@ export function messageText(message: { text?: string | null; template?: unknown 
   }
   return '';
 }
+
+/**
+ * How many times contacts entered the journey: the arrivals at its trigger steps (a keyed journey
+ * or one with re-entry counts every flow), never fewer than the contacts that entered.
+ */
+export function entryCount(report: SimReport, triggers: string[]): number {
+  const nodes = report.summary.nodes ?? {};
+  const arrivals = triggers.reduce((sum, id) => sum + (Number(nodes[id]?.entered) || 0), 0);
+  return Math.max(arrivals, report.summary.entered || 0);
+}
+
+/**
+ * "14 entries by 12 contacts" when contacts entered more than once, else "12 contacts entered"
+ * ("No contact entered" when none did).
+ */
+export function entriesText(entries: number, contacts: number): string {
+  const people = `${contacts.toLocaleString('en')} contact${contacts === 1 ? '' : 's'}`;
+  if (contacts === 0) return 'No contact entered';
+  if (entries !== contacts) return `${entries.toLocaleString('en')} entr${entries === 1 ? 'y' : 'ies'} by ${people}`;
+  return `${people} entered`;
+}
+
+/** What changed since a run, in words ("The journey and the scenario changed"), or null. */
+export function staleText(journeyChanged: boolean, scenarioChanged: boolean): string | null {
+  if (journeyChanged && scenarioChanged) return 'The journey and the scenario changed since this run.';
+  if (journeyChanged) return 'The journey changed since this run.';
+  if (scenarioChanged) return 'The scenario changed since this run.';
+  return null;
+}

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { JourneyDoc, ScenarioDoc } from '../api/types';
 import {
+  freshDataKey,
+  freshSampleNumber,
   addContact,
   blankScenario,
   contactTotal,
@@ -60,6 +62,25 @@ describe('new scenarios and contacts', () => {
     expect(s.contacts?.map((c) => c.id)).toEqual(['contact-1', 'contact-2']);
     s = removeContact(s, 0);
     expect(freshContactId(s)).toBe('contact-1');
+  });
+
+  it('new test contacts get distinct sample numbers, never one in use', () => {
+    let s: ScenarioDoc = { format: 'itinera/scenario@1', start: 'x', run_for: '1d', contacts: [] };
+    expect(freshSampleNumber(s)).toBe('+351910000001');
+    for (let i = 0; i < 3; i++) s = addContact(s, newContact(journey, freshContactId(s), freshSampleNumber(s)));
+    expect(s.contacts?.map((c) => c.addresses?.sms)).toEqual(['+351910000001', '+351910000002', '+351910000003']);
+    expect(s.contacts?.map((c) => c.addresses?.whatsapp)).toEqual(['+351910000001', '+351910000002', '+351910000003']);
+    expect(new Set(s.contacts?.map((c) => c.addresses?.sms)).size).toBe(3);
+    // Removing one does not hand its number to the next contact; a number typed with spaces counts as used.
+    s = removeContact(s, 2);
+    s = addContact(s, { id: 'typed', addresses: { sms: '+351 91 000 0004' } });
+    expect(freshSampleNumber(s)).toBe('+351910000005');
+    expect(blankScenario(journey).contacts?.[0].addresses?.sms).toBe('+351910000001');
+  });
+
+  it('fresh data keys skip the ones in use', () => {
+    expect(freshDataKey({}, 'starts_at')).toBe('starts_at');
+    expect(freshDataKey({ starts_at: 1, starts_at_2: 2 }, 'starts_at')).toBe('starts_at_3');
   });
 
   it('edits leave the original document and unknown fields alone', () => {

@@ -100,18 +100,59 @@ export function freshContactId(scenario: ScenarioDoc, prefix = 'contact'): strin
   }
 }
 
-/** A test contact who enters the journey at the start, reachable and consenting on every channel it uses. */
-export function newContact(journey: JourneyDoc, id: string): ContactDoc {
-  return newContactFor(outlineJourney(journey), id);
+/** The sample phone numbers new test contacts get: +351 91 000 0001, 0002, ... (E.164). */
+export const SAMPLE_NUMBER_PREFIX = '+35191000';
+
+/** The sample number `n` (1-based): `+351910000001`. */
+export function sampleNumber(n: number): string {
+  return `${SAMPLE_NUMBER_PREFIX}${String(n).padStart(4, '0')}`;
 }
 
-/** `newContact` from the journey's outline. */
-export function newContactFor(outline: JourneyOutline, id: string): ContactDoc {
+/**
+ * The next sample phone number no contact of the scenario uses yet: one past the highest sample
+ * number in use (so removing a contact does not hand its number to the next one), skipping any
+ * number written by hand.
+ */
+export function freshSampleNumber(scenario: ScenarioDoc): string {
+  const used = new Set<string>();
+  let highest = 0;
+  for (const c of scenario.contacts ?? []) {
+    for (const a of Object.values(c.addresses ?? {})) {
+      if (typeof a !== 'string') continue;
+      const compact = a.replace(/[\s-]/g, '');
+      used.add(compact);
+      if (compact.startsWith(SAMPLE_NUMBER_PREFIX) && /^\d{4}$/.test(compact.slice(SAMPLE_NUMBER_PREFIX.length))) {
+        highest = Math.max(highest, Number(compact.slice(SAMPLE_NUMBER_PREFIX.length)));
+      }
+    }
+  }
+  for (let n = highest + 1; ; n++) {
+    const candidate = sampleNumber(n);
+    if (!used.has(candidate)) return candidate;
+  }
+}
+
+/** A data key not used yet: `starts_at`, then `starts_at_2`, ... */
+export function freshDataKey(data: Record<string, unknown>, base: string): string {
+  if (!(base in data)) return base;
+  for (let i = 2; ; i++) if (!(`${base}_${i}` in data)) return `${base}_${i}`;
+}
+
+/** A test contact who enters the journey at the start, reachable and consenting on every channel it uses. */
+export function newContact(journey: JourneyDoc, id: string, phone: string = sampleNumber(1)): ContactDoc {
+  return newContactFor(outlineJourney(journey), id, phone);
+}
+
+/**
+ * `newContact` from the journey's outline; `phone` is its SMS and WhatsApp number (give each
+ * contact its own: `freshSampleNumber`), its email is `ID@example.com`.
+ */
+export function newContactFor(outline: JourneyOutline, id: string, phone: string = sampleNumber(1)): ContactDoc {
   const channels = outline.channels.length > 0 ? outline.channels : ['sms'];
   const addresses: Record<string, string> = {};
   const consent: Record<string, boolean> = {};
   for (const ch of channels) {
-    addresses[ch] = ch === 'email' ? `${id}@example.com` : '+15550100000';
+    addresses[ch] = ch === 'email' ? `${id}@example.com` : phone;
     consent[ch] = true;
   }
   const contact: ContactDoc = {

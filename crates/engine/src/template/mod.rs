@@ -185,6 +185,12 @@ impl Template {
         &self.warnings
     }
 
+    /// Every `contact.*` / `event.*` path the template names, once each, in order of first
+    /// appearance (a path inside a string literal included): what a render may find missing.
+    pub fn referenced_paths(&self) -> &[crate::condition::FieldPath] {
+        &self.paths
+    }
+
     /// The template as written.
     pub fn source(&self) -> &str {
         &self.source

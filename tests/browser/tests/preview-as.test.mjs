@@ -1,0 +1,80 @@
+// "Preview as" a test contact: the appointment reminder's sample scenario gives the inspector's
+// previews its contacts; the WhatsApp reminder reads as Lea (Tokyo) would get it, on a phone,
+// with Confirm/Reschedule as quick replies; an email step shows an inbox card with its subject.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { browserTest, expectEventually, gotoRoute, nodeSel, openBrowser, screenshot, tid } from '../lib/app.mjs';
+
+let session;
+before(async () => {
+  session = await openBrowser();
+});
+after(async () => {
+  await session?.close();
+});
+const btest = (name, body, options) => browserTest(test, () => session, name, body, options);
+
+async function selectNode(page, id) {
+  await page.locator(`${nodeSel(id)} .step__id, ${nodeSel(id)}`).first().click();
+  await expectEventually(async () => (await page.locator(`${tid('inspector')} ${tid('field-id')}`).inputValue()) === id, `the inspector to show ${id}`);
+}
+
+btest("the WhatsApp reminder previewed as a test contact of the scenario, on a phone", async (page) => {
+  await gotoRoute(page, '/template/appointment-reminder');
+  await page.locator(nodeSel('wa_reminder')).waitFor();
+  // The Simulate panel picks the sample scenario made for this journey.
+  await page.locator(tid('tab-simulate')).click();
+  await expectEventually(
+    async () => (await page.locator(tid('scenario-select')).inputValue()).includes('appointment-reminder'),
+    'the sample scenario to be chosen',
+    10_000,
+  );
+  await page.locator(tid('tab-inspector')).click();
+  await selectNode(page, 'wa_reminder');
+  const chooser = page.locator(tid('preview-as'));
+  await chooser.waitFor();
+  const options = await chooser.locator('option').allInnerTexts();
+  assert.ok(options.includes('lea (Lea)') && options.includes('ana (Ana)'), `the scenario's contacts are offered: ${options.join(', ')}`);
+  await chooser.selectOption('contact:lea');
+  const text = page.locator(tid('liquid-preview'));
+  // Lea's appointment (2026-03-04T15:00:00Z in her event data) in her zone: 00:00 on Thursday 5 in Tokyo.
+  await expectEventually(async () => /^Lea\n.*/.test(await text.innerText()), 'the preview as Lea', 10_000);
+  const rendered = await text.innerText();
+  assert.match(await page.locator(tid('preview-as-contact')).innerText(), /As lea · Asia\/Tokyo · en/);
+  const phone = page.locator(tid('phone-preview'));
+  assert.equal(await phone.getAttribute('data-channel'), 'whatsapp');
+  assert.deepEqual(await page.locator(tid('phone-quick-reply')).allInnerTexts(), ['Confirm', 'Reschedule']);
+  // Another contact, another rendering (Ana writes in Portuguese, in Lisbon).
+  await chooser.selectOption('contact:ana');
+  await expectEventually(async () => (await text.innerText()).startsWith('Ana\n'), 'the preview as Ana', 10_000);
+  assert.notEqual(await text.innerText(), rendered.replace('Lea', 'Ana'), "the date reads in each contact's own zone");
+  await chooser.selectOption('contact:lea');
+  await expectEventually(async () => (await text.innerText()) === rendered, 'the preview as Lea again', 10_000);
+  await page.locator(tid('liquid-preview-box')).evaluate((e) => e.scrollIntoView({ block: 'center' }));
+  await screenshot(page, 'preview-as');
+});
+
+btest('a variable no test contact has is a warning on its field (unknown_variable)', async (page) => {
+  await gotoRoute(page, '/template/appointment-reminder');
+  await page.locator(nodeSel('reschedule_link')).waitFor();
+  await page.locator(tid('tab-simulate')).click();
+  await expectEventually(
+    async () => (await page.locator(tid('scenario-select')).inputValue()).includes('appointment-reminder'),
+    'the sample scenario to be chosen',
+    10_000,
+  );
+  await page.locator(tid('tab-inspector')).click();
+  await selectNode(page, 'reschedule_link');
+  assert.equal(await page.locator(tid('field-warning')).count(), 0, 'the template uses only what the contacts have');
+  const text = page.locator(tid('field-text'));
+  await text.fill('No problem {{ contact.first_nam }}. Pick a new time here: https://book.example.com');
+  const warning = page.locator(tid('field-warning'));
+  await expectEventually(async () => (await warning.count()) === 1, 'the warning under the message', 10_000);
+  assert.equal(await warning.getAttribute('data-field'), 'text');
+  assert.match(await warning.innerText(), /contact\.first_nam.*no contact of the scenario has.*did you mean .contact\.first_name/);
+  // A warning: the journey stays valid.
+  assert.equal((await page.locator(tid('validation-status')).innerText()).trim(), 'Valid');
+  // The Problems panel lists it too, with its code.
+  await expectEventually(async () => /first_nam/.test(await page.locator(tid('problems')).innerText()), 'the warning in the Problems panel', 10_000);
+  assert.match(await page.locator(tid('problems')).innerText(), /unknown_variable/);
+});
