@@ -165,12 +165,14 @@ export function useEditor(initial: JourneyDoc): Editor {
   // The journey document, re-derived only when the journey changes (not on selection).
   const journey = useMemo(() => canvasToJourney(state.canvas), [state.revision]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  // Live validation, debounced; stale answers are dropped.
+  // Live validation, debounced; stale answers are dropped. A journey just opened (or loaded) is
+  // validated at once: there is no typing to wait for, and a large one is checked while it is drawn.
   const validationSeq = useRef(0);
+  const validateNow = useRef(true);
   useEffect(() => {
     const seq = ++validationSeq.current;
     setValidating(true);
-    const timer = window.setTimeout(() => {
+    const run = () => {
       validateJourney(journey).then(
         (r) => {
           if (seq !== validationSeq.current) return;
@@ -190,7 +192,13 @@ export function useEditor(initial: JourneyDoc): Editor {
           setValidationError(e instanceof Error ? e.message : String(e));
         },
       );
-    }, VALIDATION_DEBOUNCE_MS);
+    };
+    if (validateNow.current) {
+      validateNow.current = false;
+      run();
+      return;
+    }
+    const timer = window.setTimeout(run, VALIDATION_DEBOUNCE_MS);
     return () => window.clearTimeout(timer);
   }, [journey, update]);
 
@@ -482,6 +490,7 @@ export function useEditor(initial: JourneyDoc): Editor {
       overlayRef.current = null;
       setOverlayState(null);
       problemsRef.current = nodeProblems([]);
+      validateNow.current = true;
       setReport(null);
       setState((s) => ({ ...H.initialState(journeyToCanvas(doc)), revision: s.revision + 1 }));
     },
