@@ -16,10 +16,15 @@ describe('estimated handles of unmeasured cards', () => {
       ['source', 'no'],
     ]);
     const centre = (h: (typeof handles)[number]) => h.x + (h.width ?? 0) / 2;
+    // As measured in chromium on a drawn card: target at x 114.5, y -8.5; yes/no at x 55 and 174, y 99.5; all 11 px.
+    expect(handles[0].x).toBeCloseTo(114.5, 0);
+    expect(handles[0].y).toBe(-8.5);
     expect(centre(handles[0])).toBe(NODE_WIDTH / 2);
-    expect(centre(handles[1])).toBe(NODE_WIDTH / 4);
-    expect(centre(handles[2])).toBe((3 * NODE_WIDTH) / 4);
-    expect(handles[1].y + HANDLE_SIZE / 2).toBe(NODE_HEIGHT);
+    expect(handles[1].x).toBeCloseTo(55, 0);
+    expect(handles[2].x).toBeCloseTo(174, 0);
+    expect(centre(handles[1])).toBeLessThan(centre(handles[2]));
+    expect(handles[1].y).toBe(NODE_HEIGHT - 0.5);
+    expect(handles[1].width).toBe(HANDLE_SIZE);
   });
 
   it('gives an exit (no output port) its target only', () => {

@@ -13,14 +13,19 @@ import type { StepNode } from '../model/canvas';
 import { NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import { outputPorts, TARGET_HANDLE } from '../model/ports';
 
-/** Size of a handle as drawn (11 px and a 2 px border, see `.step__source` in styles.css). */
-export const HANDLE_SIZE = 15;
+/** Size of a handle as drawn (`.step__source`, `.step__target` in styles.css; border-box). */
+export const HANDLE_SIZE = 11;
+/** The card's side border: handles are placed within it (`left: N%` of the padding box). */
+const BORDER = 1.5;
+/** How far the target handle's top sits above the card, and the sources' bottom below it (as measured). */
+const TARGET_TOP = -8.5;
+const SOURCE_BOTTOM = NODE_HEIGHT + 10.5;
 
 /** Where the card's handles are drawn, relative to its top-left corner. */
 export function estimatedHandles(node: StepNode): NodeHandle[] {
   const half = HANDLE_SIZE / 2;
   const handles: NodeHandle[] = [
-    { id: TARGET_HANDLE, type: 'target', position: Position.Top, x: NODE_WIDTH / 2 - half, y: -half, width: HANDLE_SIZE, height: HANDLE_SIZE },
+    { id: TARGET_HANDLE, type: 'target', position: Position.Top, x: NODE_WIDTH / 2 - half, y: TARGET_TOP, width: HANDLE_SIZE, height: HANDLE_SIZE },
   ];
   const ports = outputPorts(node.data.doc);
   ports.forEach((p, i) => {
@@ -28,8 +33,8 @@ export function estimatedHandles(node: StepNode): NodeHandle[] {
       id: p.port,
       type: 'source',
       position: Position.Bottom,
-      x: ((i + 0.5) / ports.length) * NODE_WIDTH - half,
-      y: NODE_HEIGHT - half,
+      x: BORDER + ((i + 0.5) / ports.length) * (NODE_WIDTH - 2 * BORDER) - half,
+      y: SOURCE_BOTTOM - HANDLE_SIZE,
       width: HANDLE_SIZE,
       height: HANDLE_SIZE,
     });
