@@ -125,6 +125,35 @@ export function docToCanvas(current: CanvasState, doc: JourneyDoc, select?: stri
   return { meta: sameJson(current.meta, fresh.meta) ? current.meta : fresh.meta, nodes, edges };
 }
 
+/**
+ * The journey as sent to the validator: without node positions, which only the editor reads
+ * (the backend ignores them), so that a 10,000-step journey is not 10,000 positions longer to send and parse.
+ */
+export function forValidation(doc: JourneyDoc): JourneyDoc {
+  return {
+    ...doc,
+    nodes: doc.nodes.map((n) => {
+      if (n.position === undefined) return n;
+      const { position: _position, ...rest } = n;
+      return rest as NodeDoc;
+    }),
+  };
+}
+
+/** Validations started before the editor for a journey is drawn (see `validateEarly`). */
+const early = new WeakMap<JourneyDoc, Promise<Report>>();
+
+/**
+ * Starts validating `doc`, a journey about to be opened with `useEditor(doc)`: the editor's
+ * first validation then takes this answer instead of asking once its first render is done.
+ */
+export function validateEarly(doc: JourneyDoc): void {
+  if (early.has(doc)) return;
+  const answer = validateJourney(forValidation(doc));
+  answer.catch(() => undefined); // reported by the editor, if it opens
+  early.set(doc, answer);
+}
+
 const buttonsOfDoc = (d: NodeDoc | undefined): Button[] => (d && d.type === 'send' && Array.isArray((d as SendNode).buttons) ? (d as SendNode).buttons! : []);
 
 /** The in-memory clipboard survives switching journeys within the page. */
@@ -133,6 +162,8 @@ let pasteCount = 0;
 
 export function useEditor(initial: JourneyDoc): Editor {
   const [state, setState] = useState(() => H.initialState(journeyToCanvas(initial)));
+  // The first revision is `initial` as opened: an early validation of it answers for it.
+  const [firstRevision] = useState(state.revision);
   const stateRef = useRef(state);
   stateRef.current = state;
   const [report, setReport] = useState<Report | null>(null);
@@ -172,8 +203,9 @@ export function useEditor(initial: JourneyDoc): Editor {
   useEffect(() => {
     const seq = ++validationSeq.current;
     setValidating(true);
+    const pending = state.revision === firstRevision ? early.get(initial) : undefined;
     const run = () => {
-      validateJourney(journey).then(
+      (pending ?? validateJourney(forValidation(journey))).then(
         (r) => {
           if (seq !== validationSeq.current) return;
           // A blank journey does not open with an error (the empty canvas says what to do).
@@ -200,7 +232,7 @@ export function useEditor(initial: JourneyDoc): Editor {
     }
     const timer = window.setTimeout(run, VALIDATION_DEBOUNCE_MS);
     return () => window.clearTimeout(timer);
-  }, [journey, update]);
+  }, [journey, update]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // New nodes (add, paste, undo) get the latest known status right away.
   const decorate = useCallback((nodes: StepNode[]) => overlayNodes(withStatuses(nodes, problemsRef.current), overlayRef.current), []);
