@@ -53,7 +53,7 @@ function HugeMiniMap({ nodes, nodeColor, maskColor, style, minZoom, maxZoom }: P
     const d = drag.current;
     if (!d || d.id !== e.pointerId) return;
     const vp = rf.getViewport();
-    const k = viewScale * vp.zoom;
+    const k = (width / style.width) * vp.zoom; // journey units per minimap pixel, times the zoom
     void rf.setViewport({ x: vp.x - (e.clientX - d.x) * k, y: vp.y - (e.clientY - d.y) * k, zoom: vp.zoom });
     drag.current = { id: d.id, x: e.clientX, y: e.clientY };
   };
