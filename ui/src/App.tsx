@@ -6,6 +6,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { isTauri, listTemplates, openFolder, readJourney, workspaceInfo } from './api/backend';
 import type { JourneyDoc, WorkspaceInfo } from './api/types';
 import EditorScreen from './editor/EditorScreen';
+import { validateEarly } from './editor/useEditor';
 import { FileDialog } from './files/FileDialog';
 import { confirmDiscard, nativeOpen, nativePickFolder } from './files/nativeDialogs';
 import { journeyRoute } from './files/paths';
@@ -108,7 +109,12 @@ export default function App() {
     };
     if (route.kind === 'journey') {
       readJourney(route.file)
-        .then((r) => done({ key, doc: check(r.journey), file: r.file ?? route.file, revision: r.revision }))
+        .then((r) => {
+          const doc = check(r.journey);
+          // Validated while the editor lays it out and draws it (a large journey takes the backend a moment).
+          if (live) validateEarly(doc);
+          done({ key, doc, file: r.file ?? route.file, revision: r.revision });
+        })
         .catch(fail);
     } else if (route.kind === 'template') {
       listTemplates()

@@ -211,6 +211,9 @@ async function openTimed(page, file, steps) {
 // branches ~2,500 wide. Each opens (no "Maximum call stack size exceeded"), is measured opening and
 // panning beside the 12-step template in the same run, and writes perf-10000-SHAPE.json. The
 // figures are reported, not asserted beyond generous sanity bounds (as above).
+const OPEN_GOAL_MS = 2000;
+/** One 60 Hz frame, as requestAnimationFrame reports it (16.67 ms, with some jitter). */
+const FRAME_60HZ_MS = 17;
 for (const [shape, make] of [
   ['deep', chainJourney],
   ['wide', treeJourney],
@@ -247,6 +250,19 @@ for (const [shape, make] of [
       userAgent: await page.evaluate(() => navigator.userAgent),
       loadAverage1m: loadavg()[0],
     };
+    // The goal of issue 10 (a 10,000-step journey opens in under 2 s and pans at 60 fps), read
+    // from the figures rather than asserted (a loaded CI machine would make it flake).
+    const within = (ms) => (ms < OPEN_GOAL_MS ? 'met' : 'NOT met');
+    figures.goal = {
+      openMs: OPEN_GOAL_MS,
+      drawnMet: open.drawnMs < OPEN_GOAL_MS,
+      validatedMet: open.validatedMs < OPEN_GOAL_MS,
+      panMedianMet: large.pan.median <= FRAME_60HZ_MS,
+    };
+    const goals =
+      `10,000-node ${shape} journey, goal < ${OPEN_GOAL_MS} ms to open: first cards drawn ${within(open.drawnMs)} (${open.drawnMs} ms), ` +
+      `validated ${within(open.validatedMs)} (${open.validatedMs} ms); 60 fps pan (median frame ≤ ${FRAME_60HZ_MS} ms): ` +
+      `${figures.goal.panMedianMet ? 'met' : 'NOT met'} (${large.pan.median.toFixed(1)} ms, p95 ${large.pan.p95.toFixed(1)} ms); machine load average ${loadavg()[0].toFixed(1)}`;
     await mkdir(ARTIFACT_DIR, { recursive: true });
     await writeFile(path.join(ARTIFACT_DIR, `perf-10000-${shape}.json`), JSON.stringify(figures, null, 2) + '\n');
     const ms = (x) => `${x.toFixed(1)} ms`;
@@ -259,9 +275,25 @@ for (const [shape, make] of [
       `pan zoomed out ${ms(large.panZoomedOut.median)}/${ms(large.panZoomedOut.p95)}; machine load average ${loadavg()[0].toFixed(1)}`;
     console.log(line);
     t.diagnostic(line);
+    console.log(goals);
+    t.diagnostic(goals);
     assert.ok(large.frames >= 30, `enough frames were measured (${large.frames})`);
     // Sanity bounds only (a shared CI machine): the goals (< 2 s, 60 fps) are read in the figures.
     assert.ok(open.drawnMs < 30_000, `opened in ${open.drawnMs} ms`);
     assert.ok(large.p95 < 200, `p95 frame time ${ms(large.p95)} must stay < 200 ms`);
+
+    // Its minimap is drawn as a few paths (one per colour, not one element per step) and
+    // moves the view when dragged, like React Flow's.
+    assert.ok((await page.locator('.react-flow__minimap-node').count()) <= 12, 'the minimap draws one path per colour');
+    const transform = () => page.evaluate(() => getComputedStyle(document.querySelector('.react-flow__viewport')).transform);
+    const before = await transform();
+    const mm = await page.locator('.react-flow__minimap-svg').boundingBox();
+    assert.ok(mm, 'the minimap is drawn');
+    await page.mouse.move(mm.x + mm.width / 2, mm.y + mm.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(mm.x + mm.width / 2 + 12, mm.y + mm.height / 2 + 12, { steps: 6 });
+    await page.mouse.up();
+    await expectEventually(async () => (await transform()) !== before, 'dragging the minimap to move the view', 5000);
+    assert.equal(await page.locator(tid('dirty-marker')).count(), 0, 'moving the view from the minimap is no edit');
   }, { timeout: 300_000 });
 }

@@ -30,7 +30,9 @@ import { KIND_COLORS } from './icons';
 import { InsertContext, type InsertRequest } from './insert';
 import InsertMenu from './InsertMenu';
 import { PALETTE_MIME } from './Palette';
+import HugeMiniMap from './HugeMiniMap';
 import StepNodeView from './StepNodeView';
+import { withEstimatedHandles } from './unmeasured';
 import WireEdgeView from './WireEdgeView';
 import { BIG_JOURNEY, cardBounds, HUGE_JOURNEY, HugeJourneyContext, MapZoomContext, zoomLevel, type ZoomLevel as ZoomLevelName } from './zoom';
 
@@ -48,6 +50,8 @@ const emptyViewport = { x: 60, y: 40, zoom: 0.8 };
 export const MINIMAP_FROM_NODES = 16;
 
 const minimapStyle = { width: 168, height: 120 };
+const MINIMAP_MASK = 'rgba(241,245,249,0.7)';
+const MAX_ZOOM = 2;
 
 const isValidConnection: IsValidConnection<WireEdge> = (c) => c.source !== c.target;
 
@@ -138,7 +142,8 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
     },
     [rf],
   );
-  const menuBox = box.current?.getBoundingClientRect();
+  // Only while the menu is open: reading the box forces a layout of the whole canvas.
+  const menuBox = menu ? box.current?.getBoundingClientRect() : undefined;
   const splitting = menu ? editor.edges.some((e) => e.source === menu.from && (e.sourceHandle ?? 'next') === menu.port) : false;
   // "Connect to" an existing step: offered for a port with no next step.
   const { journey, applyDoc } = editor;
@@ -160,6 +165,8 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
 
   const big = editor.nodes.length > BIG_JOURNEY;
   const huge = editor.nodes.length > HUGE_JOURNEY;
+  // A huge journey draws only the cards in view, which needs unmeasured cards' handles up front.
+  const flowNodes = useMemo(() => (huge ? editor.nodes.map(withEstimatedHandles) : editor.nodes), [huge, editor.nodes]);
   const [zoom, setZoom] = useState<ZoomLevelName>('near');
   const level: ZoomLevelName = big ? zoom : 'near';
   const updateNodeInternals = useUpdateNodeInternals();
@@ -194,7 +201,7 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
       <MapZoomContext.Provider value={level === 'map'}>
       <HugeJourneyContext.Provider value={huge}>
       {!waitForFit && <ReactFlow<StepNode, WireEdge>
-        nodes={editor.nodes}
+        nodes={flowNodes}
         edges={level === 'map' ? NO_EDGES : editor.edges}
         nodeTypes={nodeTypes}
         edgeTypes={edgeTypes}
@@ -219,7 +226,7 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
         defaultViewport={hugeViewport ?? emptyViewport}
         minZoom={MIN_ZOOM}
         onlyRenderVisibleElements={huge}
-        maxZoom={2}
+        maxZoom={MAX_ZOOM}
         elevateEdgesOnSelect
         connectionRadius={28}
         autoPanOnConnect={false}
@@ -228,9 +235,10 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
       >
         {big && <ZoomWatch onLevel={setZoom} />}
         <Background variant={BackgroundVariant.Dots} gap={20} size={1.2} color="#cbd5e1" />
-        {editor.nodes.length >= MINIMAP_FROM_NODES && (
-          <MiniMap<StepNode> pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor="rgba(241,245,249,0.7)" style={minimapStyle} />
+        {editor.nodes.length >= MINIMAP_FROM_NODES && !huge && (
+          <MiniMap<StepNode> pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={0} maskColor={MINIMAP_MASK} style={minimapStyle} />
         )}
+        {huge && <HugeMiniMap nodes={editor.nodes} nodeColor={minimapColor} maskColor={MINIMAP_MASK} style={minimapStyle} minZoom={MIN_ZOOM} maxZoom={MAX_ZOOM} />}
         <Controls showInteractive={false} />
         {editor.nodes.length === 0 && (
           <Panel position="top-center" className="canvas__empty" data-testid="canvas-empty">

@@ -2,7 +2,7 @@ import { act, renderHook } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { setTransport } from '../api/backend';
 import type { JourneyDoc, Report } from '../api/types';
-import { useEditor, VALIDATION_DEBOUNCE_MS } from './useEditor';
+import { useEditor, validateEarly, VALIDATION_DEBOUNCE_MS } from './useEditor';
 
 function journey(): JourneyDoc {
   return {
@@ -52,6 +52,11 @@ describe('useEditor', () => {
     const { result } = renderHook(() => useEditor(journey()));
     await settle();
     expect(calls).toHaveLength(1);
+    // Validated as written, without the positions only the editor reads.
+    expect(calls[0].nodes.map((n) => n.id)).toEqual(result.current.journey.nodes.map((n) => n.id));
+    expect(result.current.journey.nodes.every((n) => n.position !== undefined)).toBe(true);
+    expect(calls[0].nodes.some((n) => 'position' in n)).toBe(false);
+    expect(calls[0].edges).toEqual(result.current.journey.edges);
     expect(result.current.report?.valid).toBe(true);
     expect(result.current.dirty).toBe(false);
 
@@ -79,6 +84,33 @@ describe('useEditor', () => {
     expect(result.current.journey).toEqual(journey());
     expect(result.current.dirty).toBe(false);
     expect(result.current.nodes.find((n) => n.id === 't')?.data.status).toBe('ok');
+  });
+
+  it('validates a journey just opened at once, without the typing debounce', async () => {
+    const { result } = renderHook(() => useEditor(journey()));
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(0);
+    });
+    expect(calls).toHaveLength(1);
+    expect(result.current.report?.valid).toBe(true);
+  });
+
+  it('takes the answer of a validation started before it opened, and asks anew after an edit', async () => {
+    const doc = journey();
+    validateEarly(doc);
+    validateEarly(doc);
+    expect(calls).toHaveLength(1);
+    expect(calls[0].nodes.some((n) => 'position' in n)).toBe(false);
+    const { result } = renderHook(() => useEditor(doc));
+    await act(async () => {
+      await vi.advanceTimersByTimeAsync(0);
+    });
+    expect(calls).toHaveLength(1);
+    expect(result.current.report?.valid).toBe(true);
+    act(() => result.current.updateNode('t', { id: 't', type: 'trigger', event: 'other' }));
+    await settle();
+    expect(calls).toHaveLength(2);
+    expect((calls[1].nodes[0] as { event?: string }).event).toBe('other');
   });
 
   it('selection does not re-validate or dirty the journey', async () => {

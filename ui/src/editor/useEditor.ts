@@ -127,6 +127,35 @@ export function docToCanvas(current: CanvasState, doc: JourneyDoc, select?: stri
   return { meta: sameJson(current.meta, fresh.meta) ? current.meta : fresh.meta, nodes, edges };
 }
 
+/**
+ * The journey as sent to the validator: without node positions, which only the editor reads
+ * (the backend ignores them), so that a 10,000-step journey is not 10,000 positions longer to send and parse.
+ */
+export function forValidation(doc: JourneyDoc): JourneyDoc {
+  return {
+    ...doc,
+    nodes: doc.nodes.map((n) => {
+      if (n.position === undefined) return n;
+      const { position: _position, ...rest } = n;
+      return rest as NodeDoc;
+    }),
+  };
+}
+
+/** Validations started before the editor for a journey is drawn (see `validateEarly`). */
+const early = new WeakMap<JourneyDoc, Promise<Report>>();
+
+/**
+ * Starts validating `doc`, a journey about to be opened with `useEditor(doc)`: the editor's
+ * first validation then takes this answer instead of asking once its first render is done.
+ */
+export function validateEarly(doc: JourneyDoc): void {
+  if (early.has(doc)) return;
+  const answer = validateJourney(forValidation(doc));
+  answer.catch(() => undefined); // reported by the editor, if it opens
+  early.set(doc, answer);
+}
+
 const buttonsOfDoc = (d: NodeDoc | undefined): Button[] => (d && d.type === 'send' && Array.isArray((d as SendNode).buttons) ? (d as SendNode).buttons! : []);
 
 /** The in-memory clipboard survives switching journeys within the page. */
@@ -135,6 +164,8 @@ let pasteCount = 0;
 
 export function useEditor(initial: JourneyDoc): Editor {
   const [state, setState] = useState(() => H.initialState(journeyToCanvas(initial)));
+  // The first revision is `initial` as opened: an early validation of it answers for it.
+  const [firstRevision] = useState(state.revision);
   const stateRef = useRef(state);
   stateRef.current = state;
   const [report, setReport] = useState<Report | null>(null);
@@ -169,13 +200,17 @@ export function useEditor(initial: JourneyDoc): Editor {
   // The journey document, re-derived only when the journey changes (not on selection).
   const journey = useMemo(() => canvasToJourney(state.canvas), [state.revision]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  // Live validation, debounced; stale answers are dropped.
+  // Live validation, debounced; stale answers are dropped. A journey just opened (or loaded) is
+  // validated at once: there is no typing to wait for, and a large one is checked while it is drawn.
   const validationSeq = useRef(0);
+  const validateNow = useRef(true);
   useEffect(() => {
     const seq = ++validationSeq.current;
     setValidating(true);
-    const timer = window.setTimeout(() => {
-      validateJourney(journey, validationScenario).then(
+    // The early check of a journey just opened knows no scenario: with one chosen, ask again.
+    const pending = state.revision === firstRevision && !validationScenario ? early.get(initial) : undefined;
+    const run = () => {
+      (pending ?? validateJourney(forValidation(journey), validationScenario)).then(
         (r) => {
           if (seq !== validationSeq.current) return;
           // A blank journey does not open with an error (the empty canvas says what to do).
@@ -194,9 +229,15 @@ export function useEditor(initial: JourneyDoc): Editor {
           setValidationError(e instanceof Error ? e.message : String(e));
         },
       );
-    }, VALIDATION_DEBOUNCE_MS);
+    };
+    if (validateNow.current) {
+      validateNow.current = false;
+      run();
+      return;
+    }
+    const timer = window.setTimeout(run, VALIDATION_DEBOUNCE_MS);
     return () => window.clearTimeout(timer);
-  }, [journey, validationScenario, update]);
+  }, [journey, validationScenario, update]); // eslint-disable-line react-hooks/exhaustive-deps
 
   // New nodes (add, paste, undo) get the latest known status right away.
   const decorate = useCallback((nodes: StepNode[]) => overlayNodes(withStatuses(nodes, problemsRef.current), overlayRef.current), []);
@@ -486,6 +527,7 @@ export function useEditor(initial: JourneyDoc): Editor {
       overlayRef.current = null;
       setOverlayState(null);
       problemsRef.current = nodeProblems([]);
+      validateNow.current = true;
       setReport(null);
       setState((s) => ({ ...H.initialState(journeyToCanvas(doc)), revision: s.revision + 1 }));
     },
