@@ -10,10 +10,9 @@ fn main() {
     let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let assets = manifest.join("../../assets");
     let mut out = String::new();
-    for (constant, folder, suffix) in [
-        ("TEMPLATE_FILES", "journeys", ".journey.json"),
-        ("SAMPLE_SCENARIO_FILES", "scenarios", ".scenario.json"),
-    ] {
+    for (constant, folder, suffix) in
+        [("TEMPLATE_FILES", "journeys", ".journey.json"), ("SAMPLE_SCENARIO_FILES", "scenarios", ".scenario.json")]
+    {
         let dir = assets.join(folder);
         println!("cargo:rerun-if-changed={}", dir.display());
         out.push_str(&format!("/// `(file name, text)` of every `*{suffix}` in assets/{folder}, sorted by name.\n"));

@@ -6,16 +6,11 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn itinera(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_itinera"))
-        .args(args)
-        .output()
-        .expect("run itinera")
+    Command::new(env!("CARGO_BIN_EXE_itinera")).args(args).output().expect("run itinera")
 }
 
 fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .join(path)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(path)
 }
 
 /// A file in a temporary directory of this test process (left for the OS to clean up).
@@ -37,9 +32,7 @@ const BROKEN: &str = r#"{"format": "itinera/journey@1", "id": "broken", "nodes":
 fn json_lines(output: &Output) -> Vec<Value> {
     String::from_utf8_lossy(&output.stdout)
         .lines()
-        .map(|line| {
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"))
-        })
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}")))
         .collect()
 }
 
@@ -47,54 +40,29 @@ fn json_lines(output: &Output) -> Vec<Value> {
 fn exit_0_when_no_file_has_errors() {
     let valid = repo(VALID);
     let out = itinera(&["validate", valid.to_str().expect("utf-8 path")]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("valid"), "{stdout}");
-    assert!(
-        !stdout.contains('\x1b'),
-        "no colour when stdout is not a terminal: {stdout:?}"
-    );
+    assert!(!stdout.contains('\x1b'), "no colour when stdout is not a terminal: {stdout:?}");
 }
 
 #[test]
 fn exit_1_when_a_file_has_errors_with_one_line_per_diagnostic() {
     let broken = temp_file("broken.journey.json", BROKEN.as_bytes());
     let valid = repo(VALID);
-    let out = itinera(&[
-        "validate",
-        valid.to_str().expect("path"),
-        broken.to_str().expect("path"),
-    ]);
+    let out = itinera(&["validate", valid.to_str().expect("path"), broken.to_str().expect("path")]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let file = broken.display().to_string();
-    assert!(
-        stdout.contains(&format!("{file}: check: error dead_end: ")),
-        "{stdout}"
-    );
-    assert!(
-        stdout
-            .lines()
-            .any(|l| l.starts_with(&file) && l.contains("invalid (1 error")),
-        "{stdout}"
-    );
+    assert!(stdout.contains(&format!("{file}: check: error dead_end: ")), "{stdout}");
+    assert!(stdout.lines().any(|l| l.starts_with(&file) && l.contains("invalid (1 error")), "{stdout}");
 }
 
 #[test]
 fn json_lines_have_the_contract_shape() {
     let broken = temp_file("shape.journey.json", BROKEN.as_bytes());
     let valid = repo(VALID);
-    let out = itinera(&[
-        "validate",
-        "--json",
-        valid.to_str().expect("path"),
-        broken.to_str().expect("path"),
-    ]);
+    let out = itinera(&["validate", "--json", valid.to_str().expect("path"), broken.to_str().expect("path")]);
     assert_eq!(out.status.code(), Some(1));
     let lines = json_lines(&out);
     assert_eq!(lines.len(), 2, "one object per file");
@@ -121,17 +89,9 @@ fn json_lines_have_the_contract_shape() {
 #[test]
 fn exit_2_when_a_file_cannot_be_read_and_the_others_are_still_reported() {
     let valid = repo(VALID);
-    let out = itinera(&[
-        "validate",
-        "--json",
-        "/nonexistent/nowhere.journey.json",
-        valid.to_str().expect("path"),
-    ]);
+    let out = itinera(&["validate", "--json", "/nonexistent/nowhere.journey.json", valid.to_str().expect("path")]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("cannot read /nonexistent/nowhere.journey.json")
-    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read /nonexistent/nowhere.journey.json"));
     let lines = json_lines(&out);
     assert_eq!(lines.len(), 2);
     assert_eq!(lines[0]["valid"], false);
@@ -146,28 +106,16 @@ fn malformed_files_are_parse_errors_never_panics() {
         ("empty", b""),
         ("garbage", b"\x00\x01 not json at all {{{"),
         ("not utf-8", b"{\"format\": \"\xff\xfe\"}"),
-        (
-            "truncated",
-            b"{\"format\": \"itinera/journey@1\", \"nodes\": [{\"id\": \"a\"",
-        ),
+        ("truncated", b"{\"format\": \"itinera/journey@1\", \"nodes\": [{\"id\": \"a\""),
         ("deep nesting", deep.as_bytes()),
     ];
     for (name, bytes) in cases {
         let path = temp_file(&format!("{}.journey.json", name.replace(' ', "-")), bytes);
         let out = itinera(&["validate", "--json", path.to_str().expect("path")]);
-        assert_eq!(
-            out.status.code(),
-            Some(1),
-            "{name}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", String::from_utf8_lossy(&out.stderr));
         let lines = json_lines(&out);
         assert_eq!(lines[0]["diagnostics"][0]["code"], "parse_error", "{name}");
-        assert!(
-            lines[0]["diagnostics"][0]["line"].is_u64(),
-            "{name}: {}",
-            lines[0]
-        );
+        assert!(lines[0]["diagnostics"][0]["line"].is_u64(), "{name}: {}", lines[0]);
     }
 }
 
@@ -175,8 +123,7 @@ fn malformed_files_are_parse_errors_never_panics() {
 fn the_committed_journey_schema_is_the_generated_one() {
     let out = itinera(&["schema", "journey"]);
     assert_eq!(out.status.code(), Some(0));
-    let committed = std::fs::read_to_string(repo("docs/journey.schema.json"))
-        .expect("docs/journey.schema.json");
+    let committed = std::fs::read_to_string(repo("docs/journey.schema.json")).expect("docs/journey.schema.json");
     let generated = String::from_utf8(out.stdout).expect("utf-8");
     assert!(
         committed == generated,
@@ -190,23 +137,10 @@ fn the_committed_journey_schema_is_the_generated_one() {
 #[test]
 fn the_committed_scenario_schema_is_the_printed_one() {
     let out = itinera(&["schema", "scenario"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let committed = std::fs::read_to_string(repo("docs/scenario.schema.json"))
-        .expect("docs/scenario.schema.json");
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let committed = std::fs::read_to_string(repo("docs/scenario.schema.json")).expect("docs/scenario.schema.json");
     let printed = String::from_utf8(out.stdout).expect("utf-8");
-    assert!(
-        committed == printed,
-        "docs/scenario.schema.json differs from `itinera schema scenario`"
-    );
+    assert!(committed == printed, "docs/scenario.schema.json differs from `itinera schema scenario`");
     let schema: Value = serde_json::from_str(&printed).expect("schema is JSON");
-    assert!(
-        schema["title"]
-            .as_str()
-            .is_some_and(|t| t.contains("scenario"))
-    );
+    assert!(schema["title"].as_str().is_some_and(|t| t.contains("scenario")));
 }

@@ -18,17 +18,11 @@ const RUNS: usize = 25;
 /// One block: sms → wait → branch → (WhatsApp template with buttons → reply wait | email)
 /// → update → split → (webhook | wait until 09:00) → the next block.
 fn generate() -> String {
-    let mut nodes = vec![
-        json!({"id": "start", "type": "trigger", "event": "signed_up", "position": {"x": 0, "y": 0}}),
-    ];
+    let mut nodes = vec![json!({"id": "start", "type": "trigger", "event": "signed_up", "position": {"x": 0, "y": 0}})];
     let mut edges = vec![json!({"from": "start", "to": "b0_sms"})];
     for k in 0..BLOCKS {
         let id = |name: &str| format!("b{k}_{name}");
-        let next_block = if k + 1 == BLOCKS {
-            "end".to_string()
-        } else {
-            format!("b{}_sms", k + 1)
-        };
+        let next_block = if k + 1 == BLOCKS { "end".to_string() } else { format!("b{}_sms", k + 1) };
         let y = (k * 10) as f64 * 140.0;
         let at = |row: usize| json!({"x": 0, "y": y + row as f64 * 140.0});
         nodes.extend([
@@ -79,24 +73,16 @@ fn generate_reply_chain() -> String {
         json!({"id": "ask", "type": "send", "channel": "whatsapp", "template": {"name": "ask", "language": "en"},
                "buttons": [{"id": "yes", "title": "Yes"}]}),
     ];
-    let mut edges = vec![
-        json!({"from": "start", "to": "ask"}),
-        json!({"from": "ask", "to": "w0"}),
-    ];
+    let mut edges = vec![json!({"from": "start", "to": "ask"}), json!({"from": "ask", "to": "w0"})];
     for k in 0..WAITS {
-        let next = if k + 1 == WAITS {
-            "end".to_string()
-        } else {
-            format!("w{}", k + 1)
-        };
+        let next = if k + 1 == WAITS { "end".to_string() } else { format!("w{}", k + 1) };
         nodes.push(json!({"id": format!("w{k}"), "type": "wait_for", "reply": {"channel": "whatsapp"}, "timeout": "1h",
                           "branches": [{"port": "yes", "button": "yes"}]}));
         edges.push(json!({"from": format!("w{k}"), "port": "yes", "to": next}));
         edges.push(json!({"from": format!("w{k}"), "port": "timeout", "to": next}));
     }
     nodes.push(json!({"id": "end", "type": "exit"}));
-    let journey =
-        json!({"format": "itinera/journey@1", "id": "chain", "nodes": nodes, "edges": edges});
+    let journey = json!({"format": "itinera/journey@1", "id": "chain", "nodes": nodes, "edges": edges});
     serde_json::to_string(&journey).expect("serializes")
 }
 
@@ -122,20 +108,13 @@ fn main() {
     let text = generate();
     let journey = Journey::parse(&text).expect("the generated journey parses");
     let report = validate(&journey);
-    assert!(
-        report.valid,
-        "the generated journey must be valid: {:?}",
-        &report.diagnostics[..report.diagnostics.len().min(5)]
-    );
+    assert!(report.valid, "the generated journey must be valid: {:?}", &report.diagnostics[..report.diagnostics.len().min(5)]);
     println!(
         "journey: {} nodes, {} edges, {:.1} MB of JSON; facts: longest {}, {} messages max",
         journey.nodes.len(),
         journey.edges.len(),
         text.len() as f64 / 1e6,
-        report
-            .facts
-            .as_ref()
-            .map_or("-".into(), |f| f.longest_time.clone()),
+        report.facts.as_ref().map_or("-".into(), |f| f.longest_time.clone()),
         report.facts.as_ref().map_or(0, |f| f.max_messages_total),
     );
 
@@ -149,23 +128,13 @@ fn main() {
         black_box(validate(black_box(&journey)));
     });
     println!("{RUNS} runs each              min ms   median ms   median / baseline");
-    for (name, (min, median)) in [
-        ("baseline serde_json::Value", baseline),
-        ("check_source (parse+valid.)", check),
-        ("validate alone", only),
-    ] {
-        println!(
-            "{name:<28} {:>8.2} {:>10.2} {:>12.2}x",
-            ms(min),
-            ms(median),
-            median.as_secs_f64() / baseline.1.as_secs_f64()
-        );
+    for (name, (min, median)) in
+        [("baseline serde_json::Value", baseline), ("check_source (parse+valid.)", check), ("validate alone", only)]
+    {
+        println!("{name:<28} {:>8.2} {:>10.2} {:>12.2}x", ms(min), ms(median), median.as_secs_f64() / baseline.1.as_secs_f64());
     }
     let verdict = if ms(only.1) < 20.0 { "met" } else { "NOT met" };
-    println!(
-        "goal validate < 20 ms: {verdict} (median {:.2} ms)",
-        ms(only.1)
-    );
+    println!("goal validate < 20 ms: {verdict} (median {:.2} ms)", ms(only.1));
 
     let chain_text = generate_reply_chain();
     let chain = Journey::parse(&chain_text).expect("the chain parses");
@@ -176,19 +145,8 @@ fn main() {
     let chain_only = measure(|| {
         black_box(validate(black_box(&chain)));
     });
-    println!(
-        "\nworst case for reply buttons: {} chained wait_for replies",
-        chain.nodes.len() - 3
-    );
-    for (name, (min, median)) in [
-        ("baseline serde_json::Value", chain_baseline),
-        ("validate alone", chain_only),
-    ] {
-        println!(
-            "{name:<28} {:>8.2} {:>10.2} {:>12.2}x",
-            ms(min),
-            ms(median),
-            median.as_secs_f64() / chain_baseline.1.as_secs_f64()
-        );
+    println!("\nworst case for reply buttons: {} chained wait_for replies", chain.nodes.len() - 3);
+    for (name, (min, median)) in [("baseline serde_json::Value", chain_baseline), ("validate alone", chain_only)] {
+        println!("{name:<28} {:>8.2} {:>10.2} {:>12.2}x", ms(min), ms(median), median.as_secs_f64() / chain_baseline.1.as_secs_f64());
     }
 }

@@ -110,7 +110,17 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error with this code and message.
     pub fn error(code: Code, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Error, code, message: message.into(), node: None, port: None, nodes: None, field: None, line: None, column: None }
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            node: None,
+            port: None,
+            nodes: None,
+            field: None,
+            line: None,
+            column: None,
+        }
     }
 
     /// A warning with this code and message.

@@ -22,5 +22,5 @@ pub mod validate;
 
 pub use diagnostic::{Code, Diagnostic, Severity};
 pub use duration::{Duration, DurationError};
-pub use journey::{Journey, JOURNEY_FORMAT, Node, NodeKind, ParseError};
+pub use journey::{JOURNEY_FORMAT, Journey, Node, NodeKind, ParseError};
 pub use validate::{Facts, Report, check_source, validate};

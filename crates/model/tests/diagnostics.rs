@@ -29,10 +29,7 @@ fn summary(d: &Diagnostic) -> String {
 
 /// A journey around these nodes and edges (`[from, port, to]`).
 fn journey(nodes: Value, edges: &[[&str; 3]]) -> Value {
-    let edges: Vec<Value> = edges
-        .iter()
-        .map(|[from, port, to]| json!({"from": from, "port": port, "to": to}))
-        .collect();
+    let edges: Vec<Value> = edges.iter().map(|[from, port, to]| json!({"from": from, "port": port, "to": to})).collect();
     json!({"format": "itinera/journey@1", "id": "case", "name": "Case", "nodes": nodes, "edges": edges})
 }
 
@@ -63,11 +60,7 @@ fn with_settings(mut journey: Value, settings: Value) -> Value {
 fn report_of(value: &Value) -> Report {
     let text = serde_json::to_string_pretty(value).expect("json");
     let (parsed, report) = check_source(&text);
-    assert!(
-        parsed.is_some(),
-        "case should parse: {:?}",
-        report.diagnostics
-    );
+    assert!(parsed.is_some(), "case should parse: {:?}", report.diagnostics);
     report
 }
 
@@ -77,30 +70,16 @@ fn assert_case(name: &str, value: &Value, expected: &[&str]) {
     assert_eq!(got, expected, "case `{name}`: {:#?}", report.diagnostics);
     let has_error = expected.iter().any(|e| !e.starts_with("warning "));
     assert_eq!(report.valid, !has_error, "case `{name}`: valid");
-    assert_eq!(
-        report.facts.is_some(),
-        !has_error,
-        "case `{name}`: facts only when valid"
-    );
+    assert_eq!(report.facts.is_some(), !has_error, "case `{name}`: facts only when valid");
 }
 
 #[test]
 fn the_fixtures_of_this_file_are_valid() {
-    assert_case(
-        "minimal",
-        &journey(
-            json!([trigger(), sms("x"), exit()]),
-            &[["start", "next", "x"], ["x", "next", "end"]],
-        ),
-        &[],
-    );
+    assert_case("minimal", &journey(json!([trigger(), sms("x"), exit()]), &[["start", "next", "x"], ["x", "next", "end"]]), &[]);
     for key in ["event.appointment_id", "event.order.id"] {
         assert_case(
             key,
-            &journey(
-                json!([{"id": "start", "type": "trigger", "event": "booked", "key": key}, exit()]),
-                &[["start", "next", "end"]],
-            ),
+            &journey(json!([{"id": "start", "type": "trigger", "event": "booked", "key": key}, exit()]), &[["start", "next", "end"]]),
             &[],
         );
     }
@@ -109,15 +88,15 @@ fn the_fixtures_of_this_file_are_valid() {
 #[test]
 fn a_trigger_key_must_be_an_event_field() {
     let messages = |key: &str| -> Vec<String> {
-        let value = journey(
-            json!([{"id": "start", "type": "trigger", "event": "booked", "key": key}, exit()]),
-            &[["start", "next", "end"]],
-        );
+        let value =
+            journey(json!([{"id": "start", "type": "trigger", "event": "booked", "key": key}, exit()]), &[["start", "next", "end"]]);
         report_of(&value).diagnostics.into_iter().map(|d| d.message).collect()
     };
     assert_eq!(
         messages("contact.x"),
-        ["`key`: `contact.x` is not an event field; give the field of the event that tells one flow from another (e.g. `event.appointment_id`)"]
+        [
+            "`key`: `contact.x` is not an event field; give the field of the event that tells one flow from another (e.g. `event.appointment_id`)"
+        ]
     );
     assert_eq!(messages("event."), ["`key`: `event.` names no field after `event.` (e.g. `event.appointment_id`)"]);
     assert_eq!(
@@ -160,15 +139,8 @@ fn structural_codes() {
         ),
         (
             "edge_unknown_node: both ends, and what it leaves unreachable",
-            journey(
-                json!([trigger(), exit()]),
-                &[["start", "next", "ghost"], ["phantom", "next", "end"]],
-            ),
-            vec![
-                "edge_unknown_node @ghost (edges[0].to)",
-                "unreachable @end",
-                "edge_unknown_node @phantom (edges[1].from)",
-            ],
+            journey(json!([trigger(), exit()]), &[["start", "next", "ghost"], ["phantom", "next", "end"]]),
+            vec!["edge_unknown_node @ghost (edges[0].to)", "unreachable @end", "edge_unknown_node @phantom (edges[1].from)"],
         ),
         (
             "edge_unknown_port",
@@ -182,12 +154,7 @@ fn structural_codes() {
             "port_multiple_edges",
             journey(
                 json!([trigger(), sms("a"), sms("b"), exit()]),
-                &[
-                    ["start", "next", "a"],
-                    ["start", "next", "b"],
-                    ["a", "next", "end"],
-                    ["b", "next", "end"],
-                ],
+                &[["start", "next", "a"], ["start", "next", "b"], ["a", "next", "end"], ["b", "next", "end"]],
             ),
             vec!["port_multiple_edges @start.next"],
         ),
@@ -195,11 +162,7 @@ fn structural_codes() {
             "cycle",
             journey(
                 json!([trigger(), {"id": "w", "type": "wait", "for": "1d"}, sms("s")]),
-                &[
-                    ["start", "next", "w"],
-                    ["w", "next", "s"],
-                    ["s", "next", "w"],
-                ],
+                &[["start", "next", "w"], ["w", "next", "s"], ["s", "next", "w"]],
             ),
             vec!["cycle [s, w]"],
         ),
@@ -215,23 +178,13 @@ fn structural_codes() {
             "cycle: one per strongly connected component",
             journey(
                 json!([trigger(), {"id": "c", "type": "branch", "condition": {"field": "contact.vip", "op": "exists"}}, sms("p"), sms("q"), sms("r")]),
-                &[
-                    ["start", "next", "c"],
-                    ["c", "yes", "p"],
-                    ["p", "next", "c"],
-                    ["c", "no", "q"],
-                    ["q", "next", "r"],
-                    ["r", "next", "r"],
-                ],
+                &[["start", "next", "c"], ["c", "yes", "p"], ["p", "next", "c"], ["c", "no", "q"], ["q", "next", "r"], ["r", "next", "r"]],
             ),
             vec!["cycle [c, p]", "cycle [r]"],
         ),
         (
             "dead_end",
-            around(
-                json!({"id": "x", "type": "branch", "condition": {"field": "contact.tier", "op": "eq", "value": "gold"}}),
-                &["yes"],
-            ),
+            around(json!({"id": "x", "type": "branch", "condition": {"field": "contact.tier", "op": "eq", "value": "gold"}}), &["yes"]),
             vec!["dead_end @x.no"],
         ),
         (
@@ -245,10 +198,7 @@ fn structural_codes() {
         ),
         (
             "unreachable",
-            journey(
-                json!([trigger(), sms("lost"), exit()]),
-                &[["start", "next", "end"], ["lost", "next", "end"]],
-            ),
+            journey(json!([trigger(), sms("lost"), exit()]), &[["start", "next", "end"], ["lost", "next", "end"]]),
             vec!["unreachable @lost"],
         ),
     ];
@@ -260,16 +210,12 @@ fn structural_codes() {
 #[test]
 fn many_ported_nodes_are_checked_like_small_ones() {
     // 12 branches (the validator indexes nodes with more than 8 ports): p0..p10 and p3 again.
-    let mut branches: Vec<Value> = (0..11)
-        .map(|k| json!({"port": format!("p{k}"), "where": {"field": "event.kind", "op": "eq", "value": k}}))
-        .collect();
+    let mut branches: Vec<Value> =
+        (0..11).map(|k| json!({"port": format!("p{k}"), "where": {"field": "event.kind", "op": "eq", "value": k}})).collect();
     branches.push(json!({"port": "p3", "any": true}));
     let wait = json!({"id": "x", "type": "wait_for", "event": "clicked", "timeout": "1d", "branches": branches});
     // Wire every port but p7, one edge on a port that does not exist, p2 twice.
-    let mut ports: Vec<String> = (0..11)
-        .filter(|k| *k != 7)
-        .map(|k| format!("p{k}"))
-        .collect();
+    let mut ports: Vec<String> = (0..11).filter(|k| *k != 7).map(|k| format!("p{k}")).collect();
     ports.extend(["timeout".to_string(), "p99".to_string(), "p2".to_string()]);
     let refs: Vec<&str> = ports.iter().map(String::as_str).collect();
     assert_case(
@@ -290,57 +236,31 @@ fn invalid_config_cases_name_node_and_field() {
     let wa_buttons = json!({"id": "ask", "type": "send", "channel": "whatsapp", "template": {"name": "ask", "language": "en"},
                             "buttons": [{"id": "yes", "title": "Yes"}, {"id": "no", "title": "No"}]});
     let cases: Vec<(&str, Value, Vec<&str>)> = vec![
-        (
-            "wait: bad duration",
-            around(json!({"id": "x", "type": "wait", "for": "soon"}), &["next"]),
-            vec!["invalid_config @x (for)"],
-        ),
-        (
-            "wait: no mode",
-            around(json!({"id": "x", "type": "wait"}), &["next"]),
-            vec!["invalid_config @x (for)"],
-        ),
+        ("wait: bad duration", around(json!({"id": "x", "type": "wait", "for": "soon"}), &["next"]), vec!["invalid_config @x (for)"]),
+        ("wait: no mode", around(json!({"id": "x", "type": "wait"}), &["next"]), vec!["invalid_config @x (for)"]),
         (
             "wait: two modes",
-            around(
-                json!({"id": "x", "type": "wait", "for": "1d", "until_local_time": "09:00"}),
-                &["next"],
-            ),
+            around(json!({"id": "x", "type": "wait", "for": "1d", "until_local_time": "09:00"}), &["next"]),
             vec!["invalid_config @x (until_local_time)"],
         ),
         (
             "wait: bad HH:MM",
-            around(
-                json!({"id": "x", "type": "wait", "until_local_time": "25:00"}),
-                &["next"],
-            ),
+            around(json!({"id": "x", "type": "wait", "until_local_time": "25:00"}), &["next"]),
             vec!["invalid_config @x (until_local_time)"],
         ),
         (
             "wait: until field without prefix, bad offset",
-            around(
-                json!({"id": "x", "type": "wait", "until": {"field": "starts_at", "offset": "-1x"}}),
-                &["next"],
-            ),
-            vec![
-                "invalid_config @x (until.field)",
-                "invalid_config @x (until.offset)",
-            ],
+            around(json!({"id": "x", "type": "wait", "until": {"field": "starts_at", "offset": "-1x"}}), &["next"]),
+            vec!["invalid_config @x (until.field)", "invalid_config @x (until.offset)"],
         ),
         (
             "send: neither text nor template",
-            around(
-                json!({"id": "x", "type": "send", "channel": "sms"}),
-                &["next"],
-            ),
+            around(json!({"id": "x", "type": "send", "channel": "sms"}), &["next"]),
             vec!["invalid_config @x (text)"],
         ),
         (
             "send: template on sms",
-            around(
-                json!({"id": "x", "type": "send", "channel": "sms", "template": {"name": "t", "language": "en"}}),
-                &["next"],
-            ),
+            around(json!({"id": "x", "type": "send", "channel": "sms", "template": {"name": "t", "language": "en"}}), &["next"]),
             vec!["invalid_config @x (template)"],
         ),
         (
@@ -371,69 +291,37 @@ fn invalid_config_cases_name_node_and_field() {
         ),
         (
             "send: buttons on sms",
-            around(
-                json!({"id": "x", "type": "send", "channel": "sms", "text": "Hi", "buttons": [{"id": "a", "title": "A"}]}),
-                &["next"],
-            ),
+            around(json!({"id": "x", "type": "send", "channel": "sms", "text": "Hi", "buttons": [{"id": "a", "title": "A"}]}), &["next"]),
             vec!["invalid_config @x (buttons)"],
         ),
         (
             "send: unknown channel",
-            around(
-                json!({"id": "x", "type": "send", "channel": "pigeon", "text": "Hi"}),
-                &["next"],
-            ),
+            around(json!({"id": "x", "type": "send", "channel": "pigeon", "text": "Hi"}), &["next"]),
             vec!["invalid_config @x (channel)"],
         ),
         (
             "send: email without subject",
-            around(
-                json!({"id": "x", "type": "send", "channel": "email", "text": "Hi"}),
-                &["next"],
-            ),
+            around(json!({"id": "x", "type": "send", "channel": "email", "text": "Hi"}), &["next"]),
             vec!["invalid_config @x (subject)"],
         ),
-        (
-            "branch: no condition",
-            around(json!({"id": "x", "type": "branch"}), &["yes", "no"]),
-            vec!["invalid_config @x (condition)"],
-        ),
-        (
-            "condition: empty",
-            around(branch_on(json!({})), &["yes", "no"]),
-            vec!["invalid_config @x (condition)"],
-        ),
+        ("branch: no condition", around(json!({"id": "x", "type": "branch"}), &["yes", "no"]), vec!["invalid_config @x (condition)"]),
+        ("condition: empty", around(branch_on(json!({})), &["yes", "no"]), vec!["invalid_config @x (condition)"]),
         (
             "condition: unknown op",
-            around(
-                branch_on(json!({"field": "contact.tier", "op": "approx", "value": "gold"})),
-                &["yes", "no"],
-            ),
+            around(branch_on(json!({"field": "contact.tier", "op": "approx", "value": "gold"})), &["yes", "no"]),
             vec!["invalid_config @x (condition.op)"],
         ),
         (
             "condition: within_next without a duration",
-            around(
-                branch_on(json!({"field": "event.starts_at", "op": "within_next", "value": 5})),
-                &["yes", "no"],
-            ),
+            around(branch_on(json!({"field": "event.starts_at", "op": "within_next", "value": 5})), &["yes", "no"]),
             vec!["invalid_config @x (condition.value)"],
         ),
         (
             "condition: field without contact./event., nested",
-            around(
-                branch_on(
-                    json!({"not": {"all": [{"field": "tier", "op": "eq", "value": "gold"}]}}),
-                ),
-                &["yes", "no"],
-            ),
+            around(branch_on(json!({"not": {"all": [{"field": "tier", "op": "eq", "value": "gold"}]}})), &["yes", "no"]),
             vec!["invalid_config @x (condition.not.all[0].field)"],
         ),
-        (
-            "condition: empty all",
-            around(branch_on(json!({"all": []})), &["yes", "no"]),
-            vec!["invalid_config @x (condition.all)"],
-        ),
+        ("condition: empty all", around(branch_on(json!({"all": []})), &["yes", "no"]), vec!["invalid_config @x (condition.all)"]),
         (
             "wait_for: both reply and event",
             around(
@@ -444,18 +332,12 @@ fn invalid_config_cases_name_node_and_field() {
         ),
         (
             "wait_for: neither reply nor event",
-            around(
-                json!({"id": "x", "type": "wait_for", "timeout": "1d"}),
-                &["next", "timeout"],
-            ),
+            around(json!({"id": "x", "type": "wait_for", "timeout": "1d"}), &["next", "timeout"]),
             vec!["invalid_config @x (reply)"],
         ),
         (
             "wait_for: missing timeout",
-            around(
-                json!({"id": "x", "type": "wait_for", "event": "paid"}),
-                &["next", "timeout"],
-            ),
+            around(json!({"id": "x", "type": "wait_for", "event": "paid"}), &["next", "timeout"]),
             vec!["invalid_config @x (timeout)"],
         ),
         (
@@ -504,13 +386,7 @@ fn invalid_config_cases_name_node_and_field() {
                      "branches": [{"port": "yes", "button": "yes"}]},
                     exit()
                 ]),
-                &[
-                    ["start", "next", "ask"],
-                    ["ask", "next", "plain"],
-                    ["plain", "next", "x"],
-                    ["x", "yes", "end"],
-                    ["x", "timeout", "end"],
-                ],
+                &[["start", "next", "ask"], ["ask", "next", "plain"], ["plain", "next", "x"], ["x", "yes", "end"], ["x", "timeout", "end"]],
             ),
             vec!["invalid_config @x (branches[0].button)"],
         ),
@@ -542,10 +418,7 @@ fn invalid_config_cases_name_node_and_field() {
                     ["x", "timeout", "end"],
                 ],
             ),
-            vec![
-                "cycle [again, ask_b, x]",
-                "invalid_config @x (branches[2].button)",
-            ],
+            vec!["cycle [again, ask_b, x]", "invalid_config @x (branches[2].button)"],
         ),
         (
             "split: percents not 100",
@@ -557,18 +430,12 @@ fn invalid_config_cases_name_node_and_field() {
         ),
         (
             "split: duplicate variant port",
-            around(
-                json!({"id": "x", "type": "split", "variants": [{"port": "a", "percent": 50}, {"port": "a", "percent": 50}]}),
-                &["a"],
-            ),
+            around(json!({"id": "x", "type": "split", "variants": [{"port": "a", "percent": 50}, {"port": "a", "percent": 50}]}), &["a"]),
             vec!["invalid_config @x (variants[1].port)"],
         ),
         (
             "trigger without event",
-            journey(
-                json!([{"id": "start", "type": "trigger"}, exit()]),
-                &[["start", "next", "end"]],
-            ),
+            journey(json!([{"id": "start", "type": "trigger"}, exit()]), &[["start", "next", "end"]]),
             vec!["invalid_config @start (event)"],
         ),
         (
@@ -581,18 +448,12 @@ fn invalid_config_cases_name_node_and_field() {
         ),
         (
             "trigger key: no field after event.",
-            journey(
-                json!([{"id": "start", "type": "trigger", "event": "booked", "key": "event."}, exit()]),
-                &[["start", "next", "end"]],
-            ),
+            journey(json!([{"id": "start", "type": "trigger", "event": "booked", "key": "event."}, exit()]), &[["start", "next", "end"]]),
             vec!["invalid_config @start (key)"],
         ),
         (
             "trigger key: not a path",
-            journey(
-                json!([{"id": "start", "type": "trigger", "event": "booked", "key": "foo"}, exit()]),
-                &[["start", "next", "end"]],
-            ),
+            journey(json!([{"id": "start", "type": "trigger", "event": "booked", "key": "foo"}, exit()]), &[["start", "next", "end"]]),
             vec!["invalid_config @start (key)"],
         ),
         (
@@ -605,18 +466,12 @@ fn invalid_config_cases_name_node_and_field() {
         ),
         (
             "webhook: no url, unknown method",
-            around(
-                json!({"id": "x", "type": "webhook", "method": "FETCH"}),
-                &["next"],
-            ),
+            around(json!({"id": "x", "type": "webhook", "method": "FETCH"}), &["next"]),
             vec!["invalid_config @x (url)", "invalid_config @x (method)"],
         ),
         (
             "update: changes nothing / unknown consent channel",
-            around(
-                json!({"id": "x", "type": "update", "consent": {"pigeon": true}}),
-                &["next"],
-            ),
+            around(json!({"id": "x", "type": "update", "consent": {"pigeon": true}}), &["next"]),
             vec!["invalid_config @x (consent.pigeon)"],
         ),
         (
@@ -636,10 +491,7 @@ fn invalid_config_cases_name_node_and_field() {
         ),
         (
             "settings: reentry after a bad duration",
-            with_settings(
-                around(sms("x"), &["next"]),
-                json!({"reentry": {"after": "-3d"}, "default_timezone": "Europe/Paris"}),
-            ),
+            with_settings(around(sms("x"), &["next"]), json!({"reentry": {"after": "-3d"}, "default_timezone": "Europe/Paris"})),
             vec!["invalid_config (settings.reentry.after)"],
         ),
         (
@@ -657,17 +509,9 @@ fn invalid_config_cases_name_node_and_field() {
     }
     // Every message starts with the field it is about.
     for (_, value, _) in &cases {
-        for d in report_of(value)
-            .diagnostics
-            .into_iter()
-            .filter(|d| d.code == Code::InvalidConfig)
-        {
+        for d in report_of(value).diagnostics.into_iter().filter(|d| d.code == Code::InvalidConfig) {
             let field = d.field.clone().expect("invalid_config names a field");
-            assert!(
-                d.message.starts_with(&format!("`{field}`")),
-                "{}",
-                d.message
-            );
+            assert!(d.message.starts_with(&format!("`{field}`")), "{}", d.message);
         }
     }
 }
@@ -679,27 +523,12 @@ fn whatsapp_window() {
     let reply = json!({"id": "reply", "type": "wait_for", "reply": {"channel": "whatsapp"}, "timeout": "2d"});
     let wait = |id: &str, d: &str| json!({"id": id, "type": "wait", "for": d});
     let cases: Vec<(&str, Value, Vec<&str>)> = vec![
-        (
-            "first contact",
-            around(text("x"), &["next"]),
-            vec!["warning whatsapp_outside_window @x"],
-        ),
-        (
-            "templates are exempt",
-            around(template("x"), &["next"]),
-            vec![],
-        ),
+        ("first contact", around(text("x"), &["next"]), vec!["warning whatsapp_outside_window @x"]),
+        ("templates are exempt", around(template("x"), &["next"]), vec![]),
         (
             "right after a reply: fine; after its timeout: not",
             journey(
-                json!([
-                    trigger(),
-                    template("hello"),
-                    reply,
-                    text("after_reply"),
-                    text("after_timeout"),
-                    exit()
-                ]),
+                json!([trigger(), template("hello"), reply, text("after_reply"), text("after_timeout"), exit()]),
                 &[
                     ["start", "next", "hello"],
                     ["hello", "next", "reply"],
@@ -714,16 +543,7 @@ fn whatsapp_window() {
         (
             "waits after the reply add up: 23h is inside, 23h + 1h is not",
             journey(
-                json!([
-                    trigger(),
-                    template("hello"),
-                    reply,
-                    wait("w23", "23h"),
-                    text("inside"),
-                    wait("w1", "1h"),
-                    text("outside"),
-                    exit()
-                ]),
+                json!([trigger(), template("hello"), reply, wait("w23", "23h"), text("inside"), wait("w1", "1h"), text("outside"), exit()]),
                 &[
                     ["start", "next", "hello"],
                     ["hello", "next", "reply"],
@@ -838,45 +658,24 @@ fn parse_errors_give_line_column_and_field() {
     let (journey, report) = check_source(text);
     assert!(journey.is_none());
     assert!(!report.valid);
-    let [d] = report.diagnostics.as_slice() else {
-        panic!("one diagnostic: {:?}", report.diagnostics)
-    };
+    let [d] = report.diagnostics.as_slice() else { panic!("one diagnostic: {:?}", report.diagnostics) };
     assert_eq!(d.code.as_str(), "parse_error");
     assert_eq!(d.line, Some(6), "{}", d.message);
     assert!(d.column.is_some_and(|c| c > 1));
     assert!(d.message.contains("line 6"), "{}", d.message);
-    assert!(
-        d.message.contains("buttons"),
-        "the message names the field: {}",
-        d.message
-    );
+    assert!(d.message.contains("buttons"), "the message names the field: {}", d.message);
 
     let cases = [
         ("not json", "{\"format\": ", 1),
         ("wrong top-level type", "[1, 2]", 1),
-        (
-            "node without id",
-            "{\"format\": \"itinera/journey@1\", \"id\": \"x\",\n\"nodes\": [{\"type\": \"exit\"}]}",
-            2,
-        ),
-        (
-            "edges not a list",
-            "{\"format\": \"itinera/journey@1\", \"id\": \"x\", \"nodes\": [],\n\n\"edges\": 7}",
-            3,
-        ),
+        ("node without id", "{\"format\": \"itinera/journey@1\", \"id\": \"x\",\n\"nodes\": [{\"type\": \"exit\"}]}", 2),
+        ("edges not a list", "{\"format\": \"itinera/journey@1\", \"id\": \"x\", \"nodes\": [],\n\n\"edges\": 7}", 3),
     ];
     for (name, text, line) in cases {
         let (journey, report) = check_source(text);
         assert!(journey.is_none(), "{name}");
-        let [d] = report.diagnostics.as_slice() else {
-            panic!("{name}: {:?}", report.diagnostics)
-        };
-        assert_eq!(
-            (d.code.as_str(), d.line),
-            ("parse_error", Some(line)),
-            "{name}: {}",
-            d.message
-        );
+        let [d] = report.diagnostics.as_slice() else { panic!("{name}: {:?}", report.diagnostics) };
+        assert_eq!((d.code.as_str(), d.line), ("parse_error", Some(line)), "{name}: {}", d.message);
     }
     insta::assert_json_snapshot!("parse_error", report.diagnostics);
 }

@@ -59,10 +59,7 @@ impl Kind {
     }
 
     fn has_failed_port(self) -> bool {
-        matches!(
-            self,
-            Kind::Sms | Kind::WhatsAppTemplate | Kind::Email | Kind::Webhook
-        )
+        matches!(self, Kind::Sms | Kind::WhatsAppTemplate | Kind::Email | Kind::Webhook)
     }
 
     /// Seconds a contact may spend in it, worst case.
@@ -171,26 +168,14 @@ impl Dag {
     }
 
     fn to_journey(&self) -> Journey {
-        let nodes: Vec<Value> = self
-            .kinds
-            .iter()
-            .enumerate()
-            .map(|(i, k)| k.to_json(&id(i)))
-            .collect();
-        let edges: Vec<Value> = self
-            .edges
-            .iter()
-            .map(|(f, p, t)| json!({"from": id(*f), "port": p, "to": id(*t)}))
-            .collect();
+        let nodes: Vec<Value> = self.kinds.iter().enumerate().map(|(i, k)| k.to_json(&id(i))).collect();
+        let edges: Vec<Value> = self.edges.iter().map(|(f, p, t)| json!({"from": id(*f), "port": p, "to": id(*t)})).collect();
         let value = json!({"format": "itinera/journey@1", "id": "random", "name": "Random", "nodes": nodes, "edges": edges});
         serde_json::from_value(value).expect("generated journey parses")
     }
 
     fn successors(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
-        self.edges
-            .iter()
-            .filter(move |(f, _, _)| *f == i)
-            .map(|(_, _, t)| *t)
+        self.edges.iter().filter(move |(f, _, _)| *f == i).map(|(_, _, t)| *t)
     }
 
     fn reaches(&self, from: usize) -> BTreeSet<usize> {
@@ -216,8 +201,7 @@ impl Dag {
         let mut stack = vec![(0usize, 0i64, [0u32; 4])];
         while let Some((i, secs, msgs)) = stack.pop() {
             budget = budget.checked_sub(1)?;
-            let out: Vec<&(usize, String, usize)> =
-                self.edges.iter().filter(|(f, _, _)| *f == i).collect();
+            let out: Vec<&(usize, String, usize)> = self.edges.iter().filter(|(f, _, _)| *f == i).collect();
             if out.is_empty() {
                 best.0 = best.0.max(secs);
                 for (b, m) in best.1.iter_mut().zip(msgs) {
@@ -229,10 +213,7 @@ impl Dag {
             for (_, port, to) in out {
                 let mut m = msgs;
                 if let Some(channel) = self.kinds[i].message(port) {
-                    m[CHANNELS
-                        .iter()
-                        .position(|c| *c == channel)
-                        .expect("channel")] += 1;
+                    m[CHANNELS.iter().position(|c| *c == channel).expect("channel")] += 1;
                 }
                 stack.push((*to, secs + self.kinds[i].delay(), m));
             }
@@ -242,10 +223,7 @@ impl Dag {
 }
 
 fn dag_strategy() -> impl Strategy<Value = Dag> {
-    (
-        prop::collection::vec((any::<u8>(), any::<u32>()), 0..24),
-        prop::collection::vec(any::<u32>(), 1..64),
-    )
+    (prop::collection::vec((any::<u8>(), any::<u32>()), 0..24), prop::collection::vec(any::<u32>(), 1..64))
         .prop_map(|(types, picks)| Dag::generate(&types, &picks))
 }
 

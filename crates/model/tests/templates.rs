@@ -22,50 +22,27 @@ fn every_template_validates_without_errors() {
     for path in files {
         let text = std::fs::read_to_string(&path).expect("readable template");
         let (journey, report) = check_source(&text);
-        let journey = journey.unwrap_or_else(|| {
-            panic!(
-                "{} does not parse: {:?}",
-                path.display(),
-                report.diagnostics
-            )
-        });
+        let journey = journey.unwrap_or_else(|| panic!("{} does not parse: {:?}", path.display(), report.diagnostics));
         let errors: Vec<_> = report.diagnostics.iter().filter(|d| d.is_error()).collect();
         assert!(errors.is_empty(), "{}: {errors:#?}", path.display());
         assert!(report.valid);
         let facts = report.facts.as_ref().expect("a valid journey has facts");
         assert_eq!(facts.nodes, journey.nodes.len());
-        assert!(
-            facts.max_messages_total > 0,
-            "{}: a template sends messages",
-            path.display()
-        );
+        assert!(facts.max_messages_total > 0, "{}: a template sends messages", path.display());
         // Every template positions every node for the editor.
         for node in &journey.nodes {
-            assert!(
-                node.position.is_some(),
-                "{}: node `{}` has no position",
-                path.display(),
-                node.id
-            );
+            assert!(node.position.is_some(), "{}: node `{}` has no position", path.display(), node.id);
         }
     }
 }
 
 #[test]
 fn appointment_reminder_matches_the_article() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../assets/journeys/appointment-reminder.journey.json");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets/journeys/appointment-reminder.journey.json");
     let text = std::fs::read_to_string(path).expect("readable");
     let (_, report) = check_source(&text);
     // The texts after the reply branches are inside the window; the reminder is a template.
-    assert!(
-        report
-            .diagnostics
-            .iter()
-            .all(|d| d.code != Code::WhatsappOutsideWindow),
-        "{:#?}",
-        report.diagnostics
-    );
+    assert!(report.diagnostics.iter().all(|d| d.code != Code::WhatsappOutsideWindow), "{:#?}", report.diagnostics);
     assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
     let facts = report.facts.expect("facts");
     // The reminder waits until 24 h before the appointment: data-dependent.

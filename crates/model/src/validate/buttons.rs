@@ -20,14 +20,8 @@ fn named(button: &Option<String>) -> Option<&str> {
 /// of waits): each node gets the set of asked-about button ids that reach it, a bitset over
 /// the ids some branch names. A send passes on its own buttons, any other node what reaches
 /// it. One pass in topological order when the graph is acyclic; a monotone fixpoint otherwise.
-pub(crate) fn check_reply_buttons(
-    journey: &Journey,
-    graph: &JourneyGraph<'_>,
-    findings: &mut Findings,
-) {
-    let is_whatsapp_reply = |w: &WaitFor| {
-        w.event.is_none() && w.reply.as_ref().is_some_and(|r| r.channel == "whatsapp")
-    };
+pub(crate) fn check_reply_buttons(journey: &Journey, graph: &JourneyGraph<'_>, findings: &mut Findings) {
+    let is_whatsapp_reply = |w: &WaitFor| w.event.is_none() && w.reply.as_ref().is_some_and(|r| r.channel == "whatsapp");
     let mut bit_of: HashMap<&str, usize> = HashMap::new();
     let mut checked: Vec<usize> = Vec::new();
     for (i, node) in journey.nodes.iter().enumerate() {
@@ -112,9 +106,7 @@ pub(crate) fn check_reply_buttons(
             );
             findings.push(
                 Anchor::Node(i),
-                Diagnostic::error(Code::InvalidConfig, message)
-                    .at_node(&node.id)
-                    .at_field(format!("branches[{k}].button")),
+                Diagnostic::error(Code::InvalidConfig, message).at_node(&node.id).at_field(format!("branches[{k}].button")),
             );
         }
     }

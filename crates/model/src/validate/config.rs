@@ -8,8 +8,7 @@ use std::collections::HashSet;
 
 use super::{Anchor, Findings};
 use crate::journey::{
-    Branch, Condition, ConditionForm, OPERATORS, Reentry, Send, Split, Trigger, Update, Wait,
-    WaitFor, Webhook, parse_local_time,
+    Branch, Condition, ConditionForm, OPERATORS, Reentry, Send, Split, Trigger, Update, Wait, WaitFor, Webhook, parse_local_time,
 };
 use crate::{Code, Diagnostic, Duration, JOURNEY_FORMAT, Journey, Node, NodeKind};
 
@@ -31,11 +30,7 @@ struct Problems<'a> {
 
 impl Problems<'_> {
     fn bad(&mut self, field: &str, message: impl AsRef<str>) {
-        let mut diagnostic = Diagnostic::error(
-            Code::InvalidConfig,
-            format!("`{field}`: {}", message.as_ref()),
-        )
-        .at_field(field);
+        let mut diagnostic = Diagnostic::error(Code::InvalidConfig, format!("`{field}`: {}", message.as_ref())).at_field(field);
         if let Some(node) = self.node {
             diagnostic = diagnostic.at_node(node);
         }
@@ -59,10 +54,7 @@ impl Problems<'_> {
 
     fn local_time(&mut self, field: &str, text: &str) {
         if parse_local_time(text).is_none() {
-            self.bad(
-                field,
-                format!("`{text}` is not a time of day; write HH:MM, 24-hour, e.g. \"09:00\""),
-            );
+            self.bad(field, format!("`{text}` is not a time of day; write HH:MM, 24-hour, e.g. \"09:00\""));
         }
     }
 
@@ -73,10 +65,7 @@ impl Problems<'_> {
         if channel.is_empty() {
             self.bad(field, "no channel; use sms, whatsapp or email");
         } else {
-            self.bad(
-                field,
-                format!("unknown channel `{channel}`; use sms, whatsapp or email"),
-            );
+            self.bad(field, format!("unknown channel `{channel}`; use sms, whatsapp or email"));
         }
         false
     }
@@ -85,16 +74,9 @@ impl Problems<'_> {
         match condition.form() {
             Err(why) => self.bad(path, why),
             Ok(ConditionForm::All(items)) | Ok(ConditionForm::Any(items)) => {
-                let key = if condition.all.is_some() {
-                    "all"
-                } else {
-                    "any"
-                };
+                let key = if condition.all.is_some() { "all" } else { "any" };
                 if items.is_empty() {
-                    self.bad(
-                        &format!("{path}.{key}"),
-                        format!("empty `{key}`; list at least one condition"),
-                    );
+                    self.bad(&format!("{path}.{key}"), format!("empty `{key}`; list at least one condition"));
                 }
                 for (i, item) in items.iter().enumerate() {
                     self.condition(&format!("{path}.{key}[{i}]"), item);
@@ -103,21 +85,10 @@ impl Problems<'_> {
             Ok(ConditionForm::Not(inner)) => self.condition(&format!("{path}.not"), inner),
             Ok(ConditionForm::Compare { field, op, value }) => {
                 if !is_data_field(field) {
-                    self.bad(
-                        &format!("{path}.field"),
-                        format!(
-                            "`{field}` must start with `contact.` or `event.` (e.g. `contact.tier`)"
-                        ),
-                    );
+                    self.bad(&format!("{path}.field"), format!("`{field}` must start with `contact.` or `event.` (e.g. `contact.tier`)"));
                 }
                 if !OPERATORS.contains(&op) {
-                    self.bad(
-                        &format!("{path}.op"),
-                        format!(
-                            "unknown operator `{op}`; use one of {}",
-                            OPERATORS.join(", ")
-                        ),
-                    );
+                    self.bad(&format!("{path}.op"), format!("unknown operator `{op}`; use one of {}", OPERATORS.join(", ")));
                     return;
                 }
                 let value_path = format!("{path}.value");
@@ -128,18 +99,10 @@ impl Problems<'_> {
                             self.bad(&value_path, format!("`{op}` takes a duration: {err}"));
                         }
                     }
-                    ("within_next" | "within_last", _) => self.bad(
-                        &value_path,
-                        format!("`{op}` takes a duration string such as \"24h\""),
-                    ),
+                    ("within_next" | "within_last", _) => self.bad(&value_path, format!("`{op}` takes a duration string such as \"24h\"")),
                     ("in", Some(serde_json::Value::Array(_))) => {}
-                    ("in", _) => self.bad(
-                        &value_path,
-                        "`in` takes a list of values, e.g. [\"gold\", \"silver\"]",
-                    ),
-                    (_, None) => {
-                        self.bad(&value_path, format!("`{op}` needs a value to compare with"))
-                    }
+                    ("in", _) => self.bad(&value_path, "`in` takes a list of values, e.g. [\"gold\", \"silver\"]"),
+                    (_, None) => self.bad(&value_path, format!("`{op}` needs a value to compare with")),
                     _ => {}
                 }
             }
@@ -148,39 +111,21 @@ impl Problems<'_> {
 }
 
 fn is_data_field(field: &str) -> bool {
-    ["contact.", "event."].iter().any(|prefix| {
-        field
-            .strip_prefix(prefix)
-            .is_some_and(|rest| !rest.is_empty())
-    })
+    ["contact.", "event."].iter().any(|prefix| field.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty()))
 }
 
 /// Checks the `format`, `id`, the settings and every node's own fields.
 pub(crate) fn check_journey(journey: &Journey, findings: &mut Findings) {
-    let mut problems = Problems {
-        node: None,
-        anchor: Anchor::Journey,
-        findings,
-    };
+    let mut problems = Problems { node: None, anchor: Anchor::Journey, findings };
     if journey.format != JOURNEY_FORMAT {
-        problems.bad(
-            "format",
-            format!(
-                "`{}` is not a format this version reads; expected `{JOURNEY_FORMAT}`",
-                journey.format
-            ),
-        );
+        problems.bad("format", format!("`{}` is not a format this version reads; expected `{JOURNEY_FORMAT}`", journey.format));
     }
     if journey.id.trim().is_empty() {
         problems.bad("id", "the journey needs a non-empty `id`");
     }
     check_settings(journey, &mut problems);
     for (i, node) in journey.nodes.iter().enumerate() {
-        let mut problems = Problems {
-            node: Some(&node.id),
-            anchor: Anchor::Node(i),
-            findings: problems.findings,
-        };
+        let mut problems = Problems { node: Some(&node.id), anchor: Anchor::Node(i), findings: problems.findings };
         check_node(node, &mut problems);
     }
 }
@@ -191,18 +136,12 @@ fn check_settings(journey: &Journey, p: &mut Problems<'_>) {
         p.local_time("settings.quiet_hours.start", &quiet.start);
         p.local_time("settings.quiet_hours.end", &quiet.end);
         if quiet.start == quiet.end && parse_local_time(&quiet.start).is_some() {
-            p.bad(
-                "settings.quiet_hours",
-                "`start` and `end` are equal; give a window such as 21:00 to 08:00",
-            );
+            p.bad("settings.quiet_hours", "`start` and `end` are equal; give a window such as 21:00 to 08:00");
         }
     }
     if let Some(cap) = &settings.frequency_cap {
         if cap.max == 0 {
-            p.bad(
-                "settings.frequency_cap.max",
-                "0 would block every message; give at least 1",
-            );
+            p.bad("settings.frequency_cap.max", "0 would block every message; give at least 1");
         }
         p.positive_duration("settings.frequency_cap.per", &cap.per);
     }
@@ -232,24 +171,15 @@ fn check_settings(journey: &Journey, p: &mut Problems<'_>) {
     if let Some(zone) = &settings.default_timezone
         && jiff::tz::TimeZone::get(zone).is_err()
     {
-        p.bad(
-            "settings.default_timezone",
-            format!("`{zone}` is not an IANA time zone (e.g. \"Europe/Paris\", \"UTC\")"),
-        );
+        p.bad("settings.default_timezone", format!("`{zone}` is not an IANA time zone (e.g. \"Europe/Paris\", \"UTC\")"));
     }
     for (channel, channel_settings) in &settings.channels {
         if !CHANNELS.contains(&channel.as_str()) {
-            p.bad(
-                &format!("settings.channels.{channel}"),
-                format!("`{channel}` is not a channel; use sms, whatsapp or email"),
-            );
+            p.bad(&format!("settings.channels.{channel}"), format!("`{channel}` is not a channel; use sms, whatsapp or email"));
             continue;
         }
         if let Some(deadline) = &channel_settings.delivery_deadline {
-            p.positive_duration(
-                &format!("settings.channels.{channel}.delivery_deadline"),
-                deadline,
-            );
+            p.positive_duration(&format!("settings.channels.{channel}.delivery_deadline"), deadline);
         }
     }
 }
@@ -273,10 +203,7 @@ fn check_node(node: &Node, p: &mut Problems<'_>) {
 
 fn check_trigger(trigger: &Trigger, p: &mut Problems<'_>) {
     if trigger.event.trim().is_empty() {
-        p.bad(
-            "event",
-            "a trigger needs the `event` that starts the journey",
-        );
+        p.bad("event", "a trigger needs the `event` that starts the journey");
     }
     if let Some(filter) = &trigger.filter {
         p.condition("filter", filter);
@@ -292,9 +219,7 @@ fn check_trigger(trigger: &Trigger, p: &mut Problems<'_>) {
 fn key_problem(key: &str) -> Option<String> {
     let example = "e.g. `event.appointment_id`";
     let Some(rest) = key.strip_prefix("event.") else {
-        return Some(format!(
-            "`{key}` is not an event field; give the field of the event that tells one flow from another ({example})"
-        ));
+        return Some(format!("`{key}` is not an event field; give the field of the event that tells one flow from another ({example})"));
     };
     if rest.is_empty() {
         return Some(format!("`{key}` names no field after `event.` ({example})"));
@@ -309,72 +234,42 @@ fn check_send(send: &Send, p: &mut Problems<'_>) {
     let known_channel = p.channel("channel", &send.channel);
     let whatsapp = send.channel == "whatsapp";
     match (&send.text, &send.template) {
-        (None, None) => p.bad(
-            "text",
-            "a send needs `text` (or, on WhatsApp, a `template`)",
-        ),
+        (None, None) => p.bad("text", "a send needs `text` (or, on WhatsApp, a `template`)"),
         (Some(_), Some(_)) => p.bad("template", "give either `text` or `template`, not both"),
         (Some(text), None) if text.trim().is_empty() => p.bad("text", "the message text is empty"),
         _ => {}
     }
     if let Some(template) = &send.template {
         if known_channel && !whatsapp {
-            p.bad(
-                "template",
-                format!(
-                    "templates are WhatsApp only; on {} use `text`",
-                    send.channel
-                ),
-            );
+            p.bad("template", format!("templates are WhatsApp only; on {} use `text`", send.channel));
         }
         if template.name.trim().is_empty() {
             p.bad("template.name", "the template needs its approved `name`");
         }
         if template.language.trim().is_empty() {
-            p.bad(
-                "template.language",
-                "the template needs a `language`, e.g. \"en\"",
-            );
+            p.bad("template.language", "the template needs a `language`, e.g. \"en\"");
         }
     }
     if let Some(value) = &send.transactional
         && !value.is_boolean()
     {
-        p.bad(
-            "transactional",
-            format!("must be true or false, not {value}"),
-        );
+        p.bad("transactional", format!("must be true or false, not {value}"));
     }
     if send.channel == "email" && send.subject.as_deref().is_none_or(|s| s.trim().is_empty()) {
         p.bad("subject", "an email needs a `subject`");
     }
     if !send.buttons.is_empty() && known_channel && !whatsapp {
-        p.bad(
-            "buttons",
-            format!(
-                "quick-reply buttons are WhatsApp only, not {}",
-                send.channel
-            ),
-        );
+        p.bad("buttons", format!("quick-reply buttons are WhatsApp only, not {}", send.channel));
     }
     if send.buttons.len() > MAX_BUTTONS {
-        p.bad(
-            "buttons",
-            format!(
-                "{} buttons; WhatsApp allows at most {MAX_BUTTONS}",
-                send.buttons.len()
-            ),
-        );
+        p.bad("buttons", format!("{} buttons; WhatsApp allows at most {MAX_BUTTONS}", send.buttons.len()));
     }
     let mut ids = HashSet::new();
     for (i, button) in send.buttons.iter().enumerate() {
         if button.id.trim().is_empty() {
             p.bad(&format!("buttons[{i}].id"), "a button needs an `id`");
         } else if !ids.insert(button.id.as_str()) {
-            p.bad(
-                &format!("buttons[{i}].id"),
-                format!("button id `{}` is used twice", button.id),
-            );
+            p.bad(&format!("buttons[{i}].id"), format!("button id `{}` is used twice", button.id));
         }
         let length = button.title.chars().count();
         if button.title.trim().is_empty() {
@@ -382,39 +277,21 @@ fn check_send(send: &Send, p: &mut Problems<'_>) {
         } else if length > MAX_BUTTON_TITLE {
             p.bad(
                 &format!("buttons[{i}].title"),
-                format!(
-                    "\"{}\" is {length} characters; WhatsApp allows at most {MAX_BUTTON_TITLE}",
-                    button.title
-                ),
+                format!("\"{}\" is {length} characters; WhatsApp allows at most {MAX_BUTTON_TITLE}", button.title),
             );
         }
     }
 }
 
 fn check_wait(wait: &Wait, p: &mut Problems<'_>) {
-    let modes = [
-        ("for", wait.for_.is_some()),
-        ("until", wait.until.is_some()),
-        ("until_local_time", wait.until_local_time.is_some()),
-    ];
-    let given: Vec<&str> = modes
-        .iter()
-        .filter(|(_, on)| *on)
-        .map(|(name, _)| *name)
-        .collect();
+    let modes = [("for", wait.for_.is_some()), ("until", wait.until.is_some()), ("until_local_time", wait.until_local_time.is_some())];
+    let given: Vec<&str> = modes.iter().filter(|(_, on)| *on).map(|(name, _)| *name).collect();
     match given.as_slice() {
-        [] => p.bad(
-            "for",
-            "a wait needs exactly one of `for`, `until` or `until_local_time`",
-        ),
+        [] => p.bad("for", "a wait needs exactly one of `for`, `until` or `until_local_time`"),
         [_] => {}
-        [_, second, ..] => p.bad(
-            second,
-            format!(
-                "a wait takes exactly one of `for`, `until` or `until_local_time`, not {}",
-                given.join(" and ")
-            ),
-        ),
+        [_, second, ..] => {
+            p.bad(second, format!("a wait takes exactly one of `for`, `until` or `until_local_time`, not {}", given.join(" and ")))
+        }
     }
     if let Some(text) = &wait.for_
         && let Err(err) = Duration::parse(text)
@@ -423,13 +300,7 @@ fn check_wait(wait: &Wait, p: &mut Problems<'_>) {
     }
     if let Some(until) = &wait.until {
         if !is_data_field(&until.field) {
-            p.bad(
-                "until.field",
-                format!(
-                    "`{}` must be a `contact.` or `event.` field holding a timestamp",
-                    until.field
-                ),
-            );
+            p.bad("until.field", format!("`{}` must be a `contact.` or `event.` field holding a timestamp", until.field));
         }
         if let Some(offset) = &until.offset
             && let Err(err) = Duration::parse_signed(offset)
@@ -444,10 +315,7 @@ fn check_wait(wait: &Wait, p: &mut Problems<'_>) {
 
 fn check_wait_for(wait_for: &WaitFor, p: &mut Problems<'_>) {
     match (&wait_for.reply, &wait_for.event) {
-        (None, None) => p.bad(
-            "reply",
-            "a wait_for needs exactly one of `reply` or `event`",
-        ),
+        (None, None) => p.bad("reply", "a wait_for needs exactly one of `reply` or `event`"),
         (Some(_), Some(_)) => p.bad("event", "a wait_for takes `reply` or `event`, not both"),
         (Some(reply), None) => {
             p.channel("reply.channel", &reply.channel);
@@ -459,64 +327,41 @@ fn check_wait_for(wait_for: &WaitFor, p: &mut Problems<'_>) {
         }
     }
     match &wait_for.timeout {
-        None => p.bad(
-            "timeout",
-            "a wait_for needs a `timeout` (e.g. \"4h\"): contacts must not wait forever",
-        ),
+        None => p.bad("timeout", "a wait_for needs a `timeout` (e.g. \"4h\"): contacts must not wait forever"),
         Some(text) => {
             p.positive_duration("timeout", text);
         }
     }
     let is_reply = wait_for.reply.is_some();
-    let whatsapp_reply = wait_for
-        .reply
-        .as_ref()
-        .is_some_and(|r| r.channel == "whatsapp");
+    let whatsapp_reply = wait_for.reply.as_ref().is_some_and(|r| r.channel == "whatsapp");
     let mut ports = HashSet::new();
     for (i, branch) in wait_for.branches.iter().enumerate() {
         let at = |field: &str| format!("branches[{i}].{field}");
         if branch.port.trim().is_empty() {
             p.bad(&at("port"), "a branch needs the `port` it leaves on");
         } else if branch.port == "timeout" {
-            p.bad(
-                &at("port"),
-                "`timeout` is the port taken when nothing arrives; name this branch differently",
-            );
+            p.bad(&at("port"), "`timeout` is the port taken when nothing arrives; name this branch differently");
         } else if !ports.insert(branch.port.as_str()) {
-            p.bad(
-                &at("port"),
-                format!("port `{}` is used by two branches", branch.port),
-            );
+            p.bad(&at("port"), format!("port `{}` is used by two branches", branch.port));
         }
         let keywords = branch.keywords.as_ref();
-        let matches_something = branch.button.is_some()
-            || keywords.is_some_and(|k| !k.is_empty())
-            || branch.where_.is_some()
-            || branch.any == Some(true);
+        let matches_something =
+            branch.button.is_some() || keywords.is_some_and(|k| !k.is_empty()) || branch.where_.is_some() || branch.any == Some(true);
         if !matches_something {
-            p.bad(
-                &format!("branches[{i}]"),
-                "a branch needs one of `button`, `keywords`, `where` or `any: true`",
-            );
+            p.bad(&format!("branches[{i}]"), "a branch needs one of `button`, `keywords`, `where` or `any: true`");
         }
         if let Some(button) = &branch.button {
             if button.trim().is_empty() {
                 p.bad(&at("button"), "empty button id");
             } else if !is_reply {
-                p.bad(
-                    &at("button"),
-                    "buttons only match replies; this wait_for waits for an event",
-                );
+                p.bad(&at("button"), "buttons only match replies; this wait_for waits for an event");
             } else if !whatsapp_reply {
                 p.bad(&at("button"), "buttons only come with WhatsApp replies");
             }
         }
         if let Some(keywords) = keywords {
             if !is_reply {
-                p.bad(
-                    &at("keywords"),
-                    "keywords only match replies; this wait_for waits for an event",
-                );
+                p.bad(&at("keywords"), "keywords only match replies; this wait_for waits for an event");
             } else if keywords.is_empty() {
                 p.bad(&at("keywords"), "empty keyword list");
             } else if let Some(k) = keywords.iter().position(|k| k.trim().is_empty()) {
@@ -538,10 +383,7 @@ fn check_branch(branch: &Branch, p: &mut Problems<'_>) {
 
 fn check_split(split: &Split, p: &mut Problems<'_>) {
     if split.variants.is_empty() {
-        p.bad(
-            "variants",
-            "a split needs `variants` with percents summing to 100",
-        );
+        p.bad("variants", "a split needs `variants` with percents summing to 100");
         return;
     }
     let mut ports = HashSet::new();
@@ -549,21 +391,12 @@ fn check_split(split: &Split, p: &mut Problems<'_>) {
     let mut percents_ok = true;
     for (i, variant) in split.variants.iter().enumerate() {
         if variant.port.trim().is_empty() {
-            p.bad(
-                &format!("variants[{i}].port"),
-                "a variant needs the `port` it leaves on",
-            );
+            p.bad(&format!("variants[{i}].port"), "a variant needs the `port` it leaves on");
         } else if !ports.insert(variant.port.as_str()) {
-            p.bad(
-                &format!("variants[{i}].port"),
-                format!("port `{}` is used by two variants", variant.port),
-            );
+            p.bad(&format!("variants[{i}].port"), format!("port `{}` is used by two variants", variant.port));
         }
         if !(variant.percent.is_finite() && (0.0..=100.0).contains(&variant.percent)) {
-            p.bad(
-                &format!("variants[{i}].percent"),
-                format!("{} is not a percentage between 0 and 100", variant.percent),
-            );
+            p.bad(&format!("variants[{i}].percent"), format!("{} is not a percentage between 0 and 100", variant.percent));
             percents_ok = false;
         }
         total += variant.percent;
@@ -575,10 +408,7 @@ fn check_split(split: &Split, p: &mut Problems<'_>) {
 
 fn check_update(update: &Update, p: &mut Problems<'_>) {
     if update.set.is_empty() && update.consent.is_empty() {
-        p.bad(
-            "set",
-            "an update needs `set` or `consent`; this one changes nothing",
-        );
+        p.bad("set", "an update needs `set` or `consent`; this one changes nothing");
     }
     for key in update.set.keys() {
         if key.trim().is_empty() {
@@ -587,10 +417,7 @@ fn check_update(update: &Update, p: &mut Problems<'_>) {
     }
     for channel in update.consent.keys() {
         if !CHANNELS.contains(&channel.as_str()) {
-            p.bad(
-                &format!("consent.{channel}"),
-                format!("unknown channel `{channel}`; use sms, whatsapp or email"),
-            );
+            p.bad(&format!("consent.{channel}"), format!("unknown channel `{channel}`; use sms, whatsapp or email"));
         }
     }
 }
@@ -599,20 +426,13 @@ fn check_webhook(webhook: &Webhook, p: &mut Problems<'_>) {
     let url = webhook.url.trim();
     if url.is_empty() {
         p.bad("url", "a webhook needs a `url`");
-    } else if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with("{{"))
-    {
+    } else if !(url.starts_with("https://") || url.starts_with("http://") || url.starts_with("{{")) {
         p.bad("url", format!("`{url}` is not an http(s) URL"));
     }
     if let Some(method) = &webhook.method
         && !METHODS.contains(&method.as_str())
     {
-        p.bad(
-            "method",
-            format!(
-                "unknown method `{method}`; use one of {}",
-                METHODS.join(", ")
-            ),
-        );
+        p.bad("method", format!("unknown method `{method}`; use one of {}", METHODS.join(", ")));
     }
     for name in webhook.headers.keys() {
         if name.trim().is_empty() {

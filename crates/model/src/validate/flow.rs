@@ -89,15 +89,12 @@ pub(crate) struct Flow {
 
 fn duration_or_zero(text: Option<&String>) -> i64 {
     // A bad duration is already an `invalid_config`; count it as zero here.
-    text.and_then(|t| Duration::parse(t).ok())
-        .map_or(0, |d| d.as_secs())
+    text.and_then(|t| Duration::parse(t).ok()).map_or(0, |d| d.as_secs())
 }
 
 fn delay(kind: &NodeKind) -> Delay {
     match kind {
-        NodeKind::Wait(wait) if wait.for_.is_some() => {
-            Delay::Secs(duration_or_zero(wait.for_.as_ref()))
-        }
+        NodeKind::Wait(wait) if wait.for_.is_some() => Delay::Secs(duration_or_zero(wait.for_.as_ref())),
         NodeKind::Wait(wait) if wait.until.is_some() => Delay::Unbounded,
         NodeKind::Wait(wait) if wait.until_local_time.is_some() => Delay::Secs(DAY_SECS),
         NodeKind::WaitFor(wait_for) => Delay::Secs(duration_or_zero(wait_for.timeout.as_ref())),
@@ -107,19 +104,10 @@ fn delay(kind: &NodeKind) -> Delay {
 
 /// The state a node (holding contacts for `delay`) passes on along the edge leaving `port`.
 fn leave(kind: &NodeKind, delay: Delay, port: &str, entry: Entry) -> Entry {
-    let mut out = Entry {
-        elapsed: entry.elapsed.plus(delay),
-        since_reply: entry.since_reply.plus(delay),
-        ..entry
-    };
+    let mut out = Entry { elapsed: entry.elapsed.plus(delay), since_reply: entry.since_reply.plus(delay), ..entry };
     match kind {
         NodeKind::WaitFor(wait_for)
-            if port != "timeout"
-                && wait_for.event.is_none()
-                && wait_for
-                    .reply
-                    .as_ref()
-                    .is_some_and(|r| r.channel == "whatsapp") =>
+            if port != "timeout" && wait_for.event.is_none() && wait_for.reply.as_ref().is_some_and(|r| r.channel == "whatsapp") =>
         {
             // A WhatsApp reply arrived just now.
             out.since_reply = Since::Within(0);
@@ -130,9 +118,7 @@ fn leave(kind: &NodeKind, delay: Delay, port: &str, entry: Entry) -> Entry {
                 out.total = out.total.saturating_add(1);
             }
         }
-        NodeKind::Webhook(_) if port != "failed" => {
-            out.messages[WEBHOOK] = out.messages[WEBHOOK].saturating_add(1)
-        }
+        NodeKind::Webhook(_) if port != "failed" => out.messages[WEBHOOK] = out.messages[WEBHOOK].saturating_add(1),
         _ => {}
     }
     out
@@ -143,12 +129,7 @@ pub(crate) fn analyse(journey: &Journey, graph: &JourneyGraph<'_>) -> Flow {
     let n = journey.nodes.len();
     let mut entries: Vec<Option<Entry>> = vec![None; n];
     for &t in &graph.triggers {
-        entries[t] = Some(Entry {
-            elapsed: Since::Within(0),
-            since_reply: Since::Never,
-            messages: [0; 4],
-            total: 0,
-        });
+        entries[t] = Some(Entry { elapsed: Since::Within(0), since_reply: Since::Never, messages: [0; 4], total: 0 });
     }
     let mut longest = Since::Within(0);
     let mut max_messages = [0u32; 4];
@@ -180,12 +161,7 @@ pub(crate) fn analyse(journey: &Journey, graph: &JourneyGraph<'_>) -> Flow {
             });
         }
     }
-    Flow {
-        entries,
-        longest,
-        max_messages,
-        max_total,
-    }
+    Flow { entries, longest, max_messages, max_total }
 }
 
 impl Flow {
@@ -203,7 +179,9 @@ impl Flow {
             };
             let why = match entry.since_reply {
                 Since::Within(secs) if secs < WINDOW_SECS => continue,
-                Since::Within(secs) => format!("up to {} may have passed since the contact's last WhatsApp reply", Duration::from_secs(secs)),
+                Since::Within(secs) => {
+                    format!("up to {} may have passed since the contact's last WhatsApp reply", Duration::from_secs(secs))
+                }
                 Since::Unbounded => "a wait of data-dependent length (`wait.until`) comes after the last WhatsApp reply".to_string(),
                 Since::Never => "some path reaches it before the contact has replied on WhatsApp (first contact)".to_string(),
             };
@@ -226,11 +204,8 @@ impl Flow {
             Since::Within(secs) => (Duration::from_secs(secs).to_string(), Some(secs)),
             Since::Unbounded | Since::Never => ("unbounded".to_string(), None),
         };
-        let max_messages: BTreeMap<String, u32> = COUNTED
-            .iter()
-            .zip(self.max_messages)
-            .map(|(channel, n)| (channel.to_string(), n))
-            .collect();
+        let max_messages: BTreeMap<String, u32> =
+            COUNTED.iter().zip(self.max_messages).map(|(channel, n)| (channel.to_string(), n)).collect();
         let unbounded_waits = journey
             .nodes
             .iter()

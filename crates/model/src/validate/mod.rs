@@ -146,11 +146,7 @@ pub fn validate(journey: &Journey) -> Report {
         (Some(flow), true) => Some(flow.facts(journey)),
         _ => None,
     };
-    Report {
-        valid,
-        diagnostics: findings.into_sorted(),
-        facts,
-    }
+    Report { valid, diagnostics: findings.into_sorted(), facts }
 }
 
 /// Parses and validates journey text. A text that does not parse gives no journey and a report
@@ -174,14 +170,7 @@ pub fn check_source(text: &str) -> (Option<Journey>, Report) {
                 diagnostic.line = Some(err.line);
                 diagnostic.column = Some(err.column);
             }
-            (
-                None,
-                Report {
-                    valid: false,
-                    diagnostics: vec![diagnostic],
-                    facts: None,
-                },
-            )
+            (None, Report { valid: false, diagnostics: vec![diagnostic], facts: None })
         }
     }
 }

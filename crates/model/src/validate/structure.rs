@@ -121,7 +121,10 @@ fn triggers(journey: &Journey, duplicate: &[bool], findings: &mut Findings) -> V
                     Anchor::Node(i),
                     Diagnostic::error(
                         Code::MultipleTriggers,
-                        format!("a journey has exactly one trigger; `{}` is another besides `{}`", journey.nodes[i].id, journey.nodes[*first].id),
+                        format!(
+                            "a journey has exactly one trigger; `{}` is another besides `{}`",
+                            journey.nodes[i].id, journey.nodes[*first].id
+                        ),
                     )
                     .at_node(&journey.nodes[i].id)
                     .with_nodes(all.clone()),
@@ -198,9 +201,12 @@ fn edges<'j>(
         if from.is_none() {
             findings.push(
                 Anchor::Nowhere,
-                Diagnostic::error(Code::EdgeUnknownNode, format!("edge {e} leaves from `{}`, but there is no node with that id", edge.from))
-                    .at_node(&edge.from)
-                    .at_field(format!("edges[{e}].from")),
+                Diagnostic::error(
+                    Code::EdgeUnknownNode,
+                    format!("edge {e} leaves from `{}`, but there is no node with that id", edge.from),
+                )
+                .at_node(&edge.from)
+                .at_field(format!("edges[{e}].from")),
             );
         }
         if to.is_none() {
@@ -352,50 +358,32 @@ fn reachability(journey: &Journey, graph: &DiGraph<(), Wire<'_>, u32>, triggers:
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::journey::{
-        Branch, Exit, Send, Split, Trigger, Update, Variant, Wait, WaitBranch, WaitFor, Webhook,
-    };
+    use crate::journey::{Branch, Exit, Send, Split, Trigger, Update, Variant, Wait, WaitBranch, WaitFor, Webhook};
 
     #[test]
     fn each_node_type_has_its_ports_in_card_order() {
         use Required::{No, Yes};
-        let branch = |port: &str| WaitBranch {
-            port: port.into(),
-            any: Some(true),
-            ..WaitBranch::default()
-        };
+        let branch = |port: &str| WaitBranch { port: port.into(), any: Some(true), ..WaitBranch::default() };
         let cases: Vec<(NodeKind, Vec<(&str, Required)>)> = vec![
             (NodeKind::Trigger(Trigger::default()), vec![("next", Yes)]),
             (NodeKind::Send(Send::default()), vec![("next", Yes), ("failed", No)]),
             (NodeKind::Wait(Wait::default()), vec![("next", Yes)]),
             (NodeKind::WaitFor(WaitFor::default()), vec![("next", Yes), ("timeout", Yes)]),
             (
-                NodeKind::WaitFor(WaitFor {
-                    branches: vec![branch("a"), branch("b")],
-                    ..WaitFor::default()
-                }),
+                NodeKind::WaitFor(WaitFor { branches: vec![branch("a"), branch("b")], ..WaitFor::default() }),
                 vec![("a", Yes), ("b", Yes), ("timeout", Yes)],
             ),
             (NodeKind::Branch(Branch::default()), vec![("yes", Yes), ("no", Yes)]),
             (
                 NodeKind::Split(Split {
-                    variants: vec![
-                        Variant { port: "x".into(), percent: 50.0 },
-                        Variant { port: "y".into(), percent: 50.0 },
-                    ],
+                    variants: vec![Variant { port: "x".into(), percent: 50.0 }, Variant { port: "y".into(), percent: 50.0 }],
                 }),
                 vec![("x", Yes), ("y", Yes)],
             ),
             (NodeKind::Update(Update::default()), vec![("next", Yes)]),
             (NodeKind::Webhook(Webhook::default()), vec![("next", Yes), ("failed", No)]),
             (NodeKind::Exit(Exit::default()), vec![]),
-            (
-                NodeKind::Unknown {
-                    type_name: "mystery".into(),
-                    fields: serde_json::Map::new(),
-                },
-                vec![],
-            ),
+            (NodeKind::Unknown { type_name: "mystery".into(), fields: serde_json::Map::new() }, vec![]),
         ];
         for (kind, want) in &cases {
             let mut borrowed = Vec::new();
