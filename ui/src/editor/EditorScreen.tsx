@@ -15,7 +15,7 @@ import { rememberFile } from '../files/recent';
 import Inspector from '../inspector/Inspector';
 import { DefaultTimezoneContext, SampleProvider, TestContactsContext } from '../inspector/LiquidPreview';
 import { testContactsOf } from '../inspector/previewAs';
-import { slug } from '../model/ids';
+import { renamedJourney, slug } from '../model/ids';
 import { NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import type { PaletteKind } from '../model/palette';
 import { upstreamButtons } from '../model/upstream';
@@ -328,7 +328,7 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
               aria-label="Journey name"
               title={editor.meta.name || undefined}
               size={1}
-              onChange={(e) => editor.updateMeta({ ...editor.meta, name: e.target.value }, 'name')}
+              onChange={(e) => editor.updateMeta(renamedJourney(editor.meta, e.target.value, file === null), 'name')}
             />
           </span>
           <span className="topbar__file mono" title={file ?? 'Not saved yet'}>

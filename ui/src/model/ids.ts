@@ -20,3 +20,20 @@ export function uniqueId(base: string, taken: ReadonlySet<string>): string {
     if (!taken.has(candidate)) return candidate;
   }
 }
+
+/** The journey id a name suggests: `Appointment reminder` → `appointment-reminder` (files and URLs use dashes). */
+export function journeyIdFor(name: string): string {
+  const s = slug(name).replace(/_/g, '-');
+  return s === 'node' && !/node/i.test(name) ? 'new-journey' : s;
+}
+
+/**
+ * Renaming a journey: while its file is new (never saved), the id follows the name as long as
+ * the id is still the one the old name suggested (or the blank journey's `new-journey`); an id
+ * the marketer typed, or any id of a saved file, stays as it is (ids are the stable name in
+ * files, traces and reports).
+ */
+export function renamedJourney<M extends { id: string; name: string }>(meta: M, name: string, fileIsNew: boolean): M {
+  const following = fileIsNew && (meta.id === 'new-journey' || meta.id === '' || meta.id === journeyIdFor(meta.name));
+  return following ? { ...meta, name, id: journeyIdFor(name) } : { ...meta, name };
+}
