@@ -499,8 +499,8 @@ impl Store {
     }
 
     /// Moves WAL checkpoints (copying committed pages from the `-wal` file into the database)
-    /// off the writer: a thread with a connection of its own runs a `PASSIVE` checkpoint whenever
-    /// the WAL has grown past 16 MiB, while the writer goes on committing (a passive checkpoint
+    /// off the writer: a thread with a connection of its own looks once a second and runs a
+    /// `PASSIVE` checkpoint when the WAL file is past 16 MiB, while the writer goes on committing (a passive checkpoint
     /// never blocks it, and never loses a commit: it only copies what is committed). The writer
     /// still checkpoints itself past four times its usual threshold, should the thread fall
     /// behind. For the engine's long-lived store (`itinera run`, `serve`, `replay`); the thread
@@ -522,7 +522,9 @@ impl Store {
             .name("itinera-checkpoint".into())
             .spawn(move || {
                 while !stopping.load(std::sync::atomic::Ordering::Relaxed) {
-                    std::thread::sleep(std::time::Duration::from_millis(20));
+                    // Once a second, not more: pages a batch rewrites every time (index roots, the
+                    // inbox's and timers' pages) would be copied again at every checkpoint.
+                    std::thread::sleep(std::time::Duration::from_millis(1000));
                     if std::fs::metadata(&wal).is_ok_and(|m| m.len() >= BACKGROUND_CHECKPOINT_BYTES) {
                         // Busy or failed: the next round (or the writer's own safety net) tries again.
                         let _ = reader.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
