@@ -26,7 +26,7 @@ import type { StepNode, WireEdge } from '../model/canvas';
 import { NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import { kindOf, PALETTE_KINDS, type PaletteKind } from '../model/palette';
 import { connectCandidates, connectPort } from '../model/transform';
-import { KIND_COLORS } from './icons';
+import { KIND_COLORS } from './kinds';
 import { InsertContext, type InsertRequest } from './insert';
 import InsertMenu from './InsertMenu';
 import { PALETTE_MIME } from './Palette';

@@ -150,7 +150,7 @@ describe('inspector forms', () => {
 
 describe('Liquid preview', () => {
   it('waits for tags to be closed before asking the backend', async () => {
-    const { unfinishedTag } = await import('./LiquidPreview');
+    const { unfinishedTag } = await import('./previewShared');
     expect(unfinishedTag('Hi {{ contact.')).toBe(true);
     expect(unfinishedTag('Hi {% if x')).toBe(true);
     expect(unfinishedTag('Hi {{ contact.first_name }}')).toBe(false);

@@ -1,7 +1,8 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setTransport } from '../api/backend';
-import { DefaultTimezoneContext, LiquidPreview, SampleProvider, TestContactsContext } from './LiquidPreview';
+import { LiquidPreview, SampleProvider } from './LiquidPreview';
+import { DefaultTimezoneContext, TestContactsContext } from './previewShared';
 import type { ContactDoc } from '../api/types';
 
 afterEach(() => setTransport(null));
