@@ -45,6 +45,31 @@ describe('Liquid preview', () => {
   });
 });
 
+describe('Liquid preview while typing', () => {
+  it('keeps the last rendering while the next one is on its way, but not across an unfinished tag', async () => {
+    let answer = true;
+    setTransport(async (_command, args) => {
+      if (!answer) return new Promise(() => {}); // never answers
+      return { text: `rendered ${String((args as Record<string, unknown>).template)}`, missing: [] };
+    });
+    const view = (template: string) => (
+      <SampleProvider>
+        <LiquidPreview template={template} />
+      </SampleProvider>
+    );
+    const r = render(view('Hi {{ contact.first_name }}'));
+    expect((await screen.findByTestId('liquid-preview')).textContent).toBe('rendered Hi {{ contact.first_name }}');
+    answer = false;
+    r.rerender(view('Hi {{ contact.first_name }}!'));
+    expect(screen.getByTestId('liquid-preview').textContent).toBe('rendered Hi {{ contact.first_name }}');
+    r.rerender(view('Hi {{ contact.first_name }}! {{'));
+    expect(screen.getByText(/to see the preview/)).toBeTruthy();
+    r.rerender(view('Hi {{ contact.first_name }}! {{ contact.tier }}'));
+    expect(screen.queryByTestId('liquid-preview')).toBeNull();
+    expect(screen.getByText('Rendering…')).toBeTruthy();
+  });
+});
+
 describe('Preview as a test contact', () => {
   const contacts: ContactDoc[] = [
     {

@@ -97,14 +97,17 @@ function JsonBox({ label, value, onChange, testId }: { label: string; value: Rec
 
 type Rendered = { result: TemplatePreview | null; error: string | null };
 
+const NOTHING_RENDERED: Rendered = { result: null, error: null };
+
 /** The backend's rendering of `template` for `sample`, debounced; nothing for an empty or unfinished one. */
 function useRendered(template: string, sample: Sample, defaultTimezone: string | undefined): Rendered {
-  const [rendered, setRendered] = useState<Rendered>({ result: null, error: null });
+  const [rendered, setRendered] = useState<Rendered>(NOTHING_RENDERED);
+  const idle = !template.trim() || unfinishedTag(template);
+  // An empty or unfinished template forgets the last rendering (set while rendering, not in an
+  // effect: React re-renders at once, before anything is drawn).
+  if (idle && rendered !== NOTHING_RENDERED) setRendered(NOTHING_RENDERED);
   useEffect(() => {
-    if (!template.trim() || unfinishedTag(template)) {
-      setRendered({ result: null, error: null });
-      return;
-    }
+    if (idle) return;
     let live = true;
     const timer = window.setTimeout(() => {
       previewTemplate(template, sample.contact, sample.event, defaultTimezone).then(
@@ -120,8 +123,8 @@ function useRendered(template: string, sample: Sample, defaultTimezone: string |
       live = false;
       window.clearTimeout(timer);
     };
-  }, [template, sample, defaultTimezone]);
-  return rendered;
+  }, [idle, template, sample, defaultTimezone]);
+  return idle ? NOTHING_RENDERED : rendered;
 }
 
 /** How a send step's message is shown: on a phone (SMS, WhatsApp) or in an inbox (email). */
