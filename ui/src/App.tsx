@@ -126,13 +126,14 @@ export default function App() {
         .catch(fail);
     } else if (route.kind === 'new') {
       done({ key, doc: blankJourney(), file: null });
-    } else {
-      setLoaded(null);
     }
     return () => {
       live = false;
     };
   }, [key]); // eslint-disable-line react-hooks/exhaustive-deps
+  // The start screen drops the journey last opened (opening it again reads it afresh). Set while
+  // rendering, not in an effect: React re-renders at once, before anything is drawn.
+  if (route.kind === 'start' && loaded !== null) setLoaded(null);
 
   useEffect(() => {
     if (workspace && loaded && 'doc' in loaded && loaded.file) rememberFile(workspace.dir, loaded.file, loaded.doc.name || loaded.doc.id);

@@ -6,7 +6,7 @@ import { memo, useEffect, useMemo, useRef, useState } from 'react';
 import type { StepNode } from '../model/canvas';
 import { kindOf } from '../model/palette';
 import { nodeSummary } from '../model/summary';
-import { KIND_LABELS } from './icons';
+import { KIND_LABELS } from './kinds';
 
 const LIMIT = 8;
 

@@ -8,7 +8,8 @@ import { memo, useEffect, useRef } from 'react';
 import { PALETTE, type PaletteKind } from '../model/palette';
 import { insertableKinds, type ConnectCandidate } from '../model/transform';
 import './building.css';
-import { KIND_COLORS, KindIcon } from './icons';
+import { KindIcon } from './icons';
+import { KIND_COLORS } from './kinds';
 
 function InsertMenu({
   x,

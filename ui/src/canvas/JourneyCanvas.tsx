@@ -26,7 +26,7 @@ import type { StepNode, WireEdge } from '../model/canvas';
 import { NODE_HEIGHT, NODE_WIDTH } from '../model/layout';
 import { kindOf, PALETTE_KINDS, type PaletteKind } from '../model/palette';
 import { connectCandidates, connectPort } from '../model/transform';
-import { KIND_COLORS } from './icons';
+import { KIND_COLORS } from './kinds';
 import { InsertContext, type InsertRequest } from './insert';
 import InsertMenu from './InsertMenu';
 import { PALETTE_MIME } from './Palette';
@@ -98,7 +98,13 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
 
   // ---- the "+" menu: after a port, on a selected wire, or where a wire was dropped ----
   const [menu, setMenu] = useState<InsertRequest | null>(null);
-  const openInsert = useCallback((r: InsertRequest) => setMenu(r), []);
+  // The canvas's box as the menu opened, which places it (read then, not while rendering: reading
+  // it forces a layout of the whole canvas).
+  const [menuBox, setMenuBox] = useState<DOMRect | undefined>(undefined);
+  const openInsert = useCallback((r: InsertRequest) => {
+    setMenuBox(box.current?.getBoundingClientRect());
+    setMenu(r);
+  }, []);
   const closeMenu = useCallback(() => setMenu(null), []);
   const { insertAfter } = editor;
   const pick = useCallback(
@@ -133,17 +139,15 @@ function JourneyCanvas({ editor, onNodeClick, onPaneClick }: { editor: Editor; o
       const point = 'changedTouches' in event ? event.changedTouches[0] : (event as MouseEvent);
       if (!point) return;
       const p = rf.screenToFlowPosition({ x: point.clientX, y: point.clientY });
-      setMenu({
+      openInsert({
         from: state.fromNode.id,
         port: state.fromHandle.id ?? 'next',
         client: { x: point.clientX, y: point.clientY },
         at: { x: p.x - NODE_WIDTH / 2, y: p.y },
       });
     },
-    [rf],
+    [rf, openInsert],
   );
-  // Only while the menu is open: reading the box forces a layout of the whole canvas.
-  const menuBox = menu ? box.current?.getBoundingClientRect() : undefined;
   const splitting = menu ? editor.edges.some((e) => e.source === menu.from && (e.sourceHandle ?? 'next') === menu.port) : false;
   // "Connect to" an existing step: offered for a port with no next step.
   const { journey, applyDoc } = editor;

@@ -4,7 +4,8 @@
  */
 import { memo } from 'react';
 import { PALETTE, type PaletteKind } from '../model/palette';
-import { KIND_COLORS, KindIcon } from './icons';
+import { KindIcon } from './icons';
+import { KIND_COLORS } from './kinds';
 
 /** The drag payload type carrying a palette kind. */
 export const PALETTE_MIME = 'application/x-itinera-kind';

@@ -10,7 +10,8 @@ import type { StepNode } from '../model/canvas';
 import { kindOf } from '../model/palette';
 import { outputPorts, TARGET_HANDLE } from '../model/ports';
 import { nodeSummary } from '../model/summary';
-import { KIND_COLORS, KIND_LABELS, KindIcon } from './icons';
+import { KindIcon } from './icons';
+import { KIND_COLORS, KIND_LABELS } from './kinds';
 import { InsertContext } from './insert';
 import { HugeJourneyContext, MapZoomContext } from './zoom';
 

@@ -1,38 +1,6 @@
-/** Icons and colours per step kind (palette and canvas share them). */
+/** Icons per step kind (palette and canvas share them; colours and names are in kinds.ts). */
 import type { ReactElement } from 'react';
-import type { PaletteKind } from '../model/palette';
-
-type Kind = PaletteKind | 'unknown';
-
-export const KIND_COLORS: Record<Kind, string> = {
-  trigger: '#7c3aed',
-  'send-sms': '#0284c7',
-  'send-whatsapp': '#16a34a',
-  'send-email': '#2563eb',
-  wait: '#64748b',
-  wait_for: '#0d9488',
-  branch: '#db2777',
-  split: '#9333ea',
-  update: '#4f46e5',
-  webhook: '#ea580c',
-  exit: '#475569',
-  unknown: '#9ca3af',
-};
-
-export const KIND_LABELS: Record<Kind, string> = {
-  trigger: 'Trigger',
-  'send-sms': 'SMS',
-  'send-whatsapp': 'WhatsApp',
-  'send-email': 'Email',
-  wait: 'Wait',
-  wait_for: 'Wait for',
-  branch: 'Branch',
-  split: 'A/B split',
-  update: 'Update contact',
-  webhook: 'Webhook',
-  exit: 'Exit',
-  unknown: 'Unknown',
-};
+import type { Kind } from './kinds';
 
 const PATHS: Record<Kind, ReactElement> = {
   trigger: <path d="M13 2 4 14h7l-1 8 9-12h-7z" />,

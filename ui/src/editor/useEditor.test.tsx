@@ -1,7 +1,7 @@
 import { act, renderHook } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { setTransport } from '../api/backend';
-import type { JourneyDoc, Report } from '../api/types';
+import type { JourneyDoc, Report, ScenarioDoc } from '../api/types';
 import { useEditor, validateEarly, VALIDATION_DEBOUNCE_MS } from './useEditor';
 
 function journey(): JourneyDoc {
@@ -111,6 +111,28 @@ describe('useEditor', () => {
     await settle();
     expect(calls).toHaveLength(2);
     expect((calls[1].nodes[0] as { event?: string }).event).toBe('other');
+  });
+
+  it('is validating from an edit, or a scenario chosen, until the answer for it comes, and after a failure no more', async () => {
+    const { result } = renderHook(() => useEditor(journey()));
+    expect(result.current.validating).toBe(true);
+    await settle();
+    expect(result.current.validating).toBe(false);
+    act(() => result.current.updateNode('t', { id: 't', type: 'trigger', event: 'other' }));
+    expect(result.current.validating).toBe(true);
+    await settle();
+    expect(result.current.validating).toBe(false);
+    act(() => result.current.selectNode('x'));
+    expect(result.current.validating).toBe(false);
+    setTransport(async () => {
+      throw new Error('backend gone');
+    });
+    const scenario: ScenarioDoc = { format: 'itinera/scenario@1', start: '2026-03-02T08:00:00Z', run_for: '1d', contacts: [] };
+    act(() => result.current.setValidationScenario(scenario));
+    expect(result.current.validating).toBe(true);
+    await settle();
+    expect(result.current.validating).toBe(false);
+    expect(result.current.validationError).toBe('backend gone');
   });
 
   it('selection does not re-validate or dirty the journey', async () => {

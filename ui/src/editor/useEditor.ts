@@ -11,7 +11,7 @@ import {
   type NodeChange,
   type OnBeforeDelete,
 } from '@xyflow/react';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { validateJourney } from '../api/backend';
 import type { Button, JourneyDoc, NodeDoc, Position, Report, ScenarioDoc, SendNode } from '../api/types';
 import { canvasToJourney, journeyToCanvas, type CanvasState, type JourneyMeta, type StepNode, type WireEdge } from '../model/canvas';
@@ -166,10 +166,15 @@ export function useEditor(initial: JourneyDoc): Editor {
   const [state, setState] = useState(() => H.initialState(journeyToCanvas(initial)));
   // The first revision is `initial` as opened: an early validation of it answers for it.
   const [firstRevision] = useState(state.revision);
+  // The committed state, for the actions (event handlers) that read it.
   const stateRef = useRef(state);
-  stateRef.current = state;
+  useLayoutEffect(() => {
+    stateRef.current = state;
+  }, [state]);
   const [report, setReport] = useState<Report | null>(null);
-  const [validating, setValidating] = useState(false);
+  // What the last validation answer (or failure) was for: validating while that is not the journey
+  // and scenario shown.
+  const [checked, setChecked] = useState<{ journey: JourneyDoc; scenario: ScenarioDoc | null } | null>(null);
   const [validationError, setValidationError] = useState<string | null>(null);
   const [overlay, setOverlayState] = useState<SimOverlay | null>(null);
   // The scenario chosen in Simulate: validation also says which variables none of its contacts has.
@@ -199,6 +204,7 @@ export function useEditor(initial: JourneyDoc): Editor {
 
   // The journey document, re-derived only when the journey changes (not on selection).
   const journey = useMemo(() => canvasToJourney(state.canvas), [state.revision]); // eslint-disable-line react-hooks/exhaustive-deps
+  const validating = checked?.journey !== journey || checked.scenario !== validationScenario;
 
   // Live validation, debounced; stale answers are dropped. A journey just opened (or loaded) is
   // validated at once: there is no typing to wait for, and a large one is checked while it is drawn.
@@ -206,7 +212,7 @@ export function useEditor(initial: JourneyDoc): Editor {
   const validateNow = useRef(true);
   useEffect(() => {
     const seq = ++validationSeq.current;
-    setValidating(true);
+    const asked = { journey, scenario: validationScenario };
     // The early check of a journey just opened knows no scenario: with one chosen, ask again.
     const pending = state.revision === firstRevision && !validationScenario ? early.get(initial) : undefined;
     const run = () => {
@@ -216,7 +222,7 @@ export function useEditor(initial: JourneyDoc): Editor {
           // A blank journey does not open with an error (the empty canvas says what to do).
           setReport(r.diagnostics.length > 0 && journey.nodes.length === 0 ? { ...r, diagnostics: shownDiagnostics(r.diagnostics, journey) } : r);
           setValidationError(null);
-          setValidating(false);
+          setChecked(asked);
           problemsRef.current = nodeProblems(r.diagnostics);
           update((s) => {
             const nodes = withStatuses(s.canvas.nodes, problemsRef.current);
@@ -225,7 +231,7 @@ export function useEditor(initial: JourneyDoc): Editor {
         },
         (e: unknown) => {
           if (seq !== validationSeq.current) return;
-          setValidating(false);
+          setChecked(asked);
           setValidationError(e instanceof Error ? e.message : String(e));
         },
       );
@@ -279,21 +285,6 @@ export function useEditor(initial: JourneyDoc): Editor {
       });
     },
     [update],
-  );
-
-  const onBeforeDelete: OnBeforeDelete<StepNode, WireEdge> = useCallback(
-    async ({ nodes, edges }) => {
-      if (nodes.length === 0 && edges.length === 0) return false;
-      if (overlayRef.current) setOverlay(null);
-      // One step (with its own wires): a healing delete instead of React Flow's.
-      if (nodes.length === 1 && edges.every((e) => e.source === nodes[0].id || e.target === nodes[0].id)) {
-        deleteNodeRef.current(nodes[0].id);
-        return false;
-      }
-      update((s) => H.checkpoint(s));
-      return true;
-    },
-    [update, setOverlay],
   );
 
   const onConnect = useCallback(
@@ -397,8 +388,20 @@ export function useEditor(initial: JourneyDoc): Editor {
     },
     [applyDoc],
   );
-  const deleteNodeRef = useRef(deleteNode);
-  deleteNodeRef.current = deleteNode;
+  const onBeforeDelete: OnBeforeDelete<StepNode, WireEdge> = useCallback(
+    async ({ nodes, edges }) => {
+      if (nodes.length === 0 && edges.length === 0) return false;
+      if (overlayRef.current) setOverlay(null);
+      // One step (with its own wires): a healing delete instead of React Flow's.
+      if (nodes.length === 1 && edges.every((e) => e.source === nodes[0].id || e.target === nodes[0].id)) {
+        deleteNode(nodes[0].id);
+        return false;
+      }
+      update((s) => H.checkpoint(s));
+      return true;
+    },
+    [update, setOverlay, deleteNode],
+  );
 
   const resolveDelete = useCallback(
     (keep: string | null) => {

@@ -25,7 +25,7 @@ const OP_LABELS: Record<string, string> = {
 };
 
 /** Suggestions for the field input. */
-export const COMMON_FIELDS = [
+const COMMON_FIELDS = [
   'contact.first_name',
   'contact.last_name',
   'contact.tier',

@@ -32,7 +32,12 @@ function mount(node: NodeDoc, otherIds: string[] = []) {
     </SampleProvider>
   );
   const r = render(view());
-  return { changes, renames, latest: () => current };
+  /** A change from outside the inspector (an undo). */
+  const replace = (doc: NodeDoc) => {
+    current = doc;
+    r.rerender(view());
+  };
+  return { changes, renames, latest: () => current, replace };
 }
 
 const byId = (id: string) => screen.getByTestId(id) as HTMLInputElement;
@@ -47,6 +52,20 @@ beforeEach(() => {
 afterEach(() => setTransport(null));
 
 describe('inspector forms', () => {
+  it('an update keeps a row not named yet while it is typed, and an outside change (undo) resets the rows', () => {
+    const { latest, replace } = mount({ id: 'u', type: 'update', set: { tier: 'gold' } });
+    fireEvent.click(screen.getByTestId('add-set'));
+    expect(byId('field-set-1-key').value).toBe('');
+    fireEvent.change(byId('field-set-0-value'), { target: { value: 'silver' } });
+    fireEvent.blur(byId('field-set-0-value'));
+    expect((latest() as { set?: Record<string, unknown> }).set).toEqual({ tier: 'silver' });
+    // The document took the named rows only; the row being typed is still there.
+    expect(byId('field-set-1-key').value).toBe('');
+    replace({ id: 'u', type: 'update', set: { tier: 'gold' } });
+    expect(screen.queryByTestId('field-set-1-key')).toBeNull();
+    expect(byId('field-set-0-value').value).toBe('gold');
+  });
+
   it('a send can be marked transactional, with a one-line explanation; unticking removes the field', () => {
     const { latest } = mount({ id: 'confirm', type: 'send', channel: 'sms', text: 'Booked' });
     expect(byId('field-transactional').checked).toBe(false);
@@ -150,7 +169,7 @@ describe('inspector forms', () => {
 
 describe('Liquid preview', () => {
   it('waits for tags to be closed before asking the backend', async () => {
-    const { unfinishedTag } = await import('./LiquidPreview');
+    const { unfinishedTag } = await import('./previewShared');
     expect(unfinishedTag('Hi {{ contact.')).toBe(true);
     expect(unfinishedTag('Hi {% if x')).toBe(true);
     expect(unfinishedTag('Hi {{ contact.first_name }}')).toBe(false);

@@ -15,12 +15,13 @@ import type {
   WaitNode,
   WebhookNode,
 } from '../api/types';
-import { KIND_COLORS, KIND_LABELS, KindIcon } from '../canvas/icons';
+import { KindIcon } from '../canvas/icons';
+import { KIND_COLORS, KIND_LABELS } from '../canvas/kinds';
 import { kindOf } from '../model/palette';
 import { TextField } from './controls';
 import { nodeIdError } from './formRules';
 import { BranchForm, SendForm, SplitForm, TriggerForm, UpdateForm, WaitForForm, WaitForm, WebhookForm } from './NodeForms';
-import { NodeDiagnosticsContext } from './fieldWarnings';
+import { NodeDiagnosticsContext } from './fieldDiagnostics';
 
 export interface InspectorProps {
   node: NodeDoc | null;

@@ -1,7 +1,8 @@
 import { fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setTransport } from '../api/backend';
-import { DefaultTimezoneContext, LiquidPreview, SampleProvider, TestContactsContext } from './LiquidPreview';
+import { LiquidPreview, SampleProvider } from './LiquidPreview';
+import { DefaultTimezoneContext, TestContactsContext } from './previewShared';
 import type { ContactDoc } from '../api/types';
 
 afterEach(() => setTransport(null));
@@ -41,6 +42,31 @@ describe('Liquid preview', () => {
     expect((await screen.findByTestId('liquid-preview')).textContent).toBe('Wednesday');
     expect('default_timezone' in calls[0]).toBe(false);
     expect(screen.queryByTestId('liquid-problems')).toBeNull();
+  });
+});
+
+describe('Liquid preview while typing', () => {
+  it('keeps the last rendering while the next one is on its way, but not across an unfinished tag', async () => {
+    let answer = true;
+    setTransport(async (_command, args) => {
+      if (!answer) return new Promise(() => {}); // never answers
+      return { text: `rendered ${String((args as Record<string, unknown>).template)}`, missing: [] };
+    });
+    const view = (template: string) => (
+      <SampleProvider>
+        <LiquidPreview template={template} />
+      </SampleProvider>
+    );
+    const r = render(view('Hi {{ contact.first_name }}'));
+    expect((await screen.findByTestId('liquid-preview')).textContent).toBe('rendered Hi {{ contact.first_name }}');
+    answer = false;
+    r.rerender(view('Hi {{ contact.first_name }}!'));
+    expect(screen.getByTestId('liquid-preview').textContent).toBe('rendered Hi {{ contact.first_name }}');
+    r.rerender(view('Hi {{ contact.first_name }}! {{'));
+    expect(screen.getByText(/to see the preview/)).toBeTruthy();
+    r.rerender(view('Hi {{ contact.first_name }}! {{ contact.tier }}'));
+    expect(screen.queryByTestId('liquid-preview')).toBeNull();
+    expect(screen.getByText('Rendering…')).toBeTruthy();
   });
 });
 

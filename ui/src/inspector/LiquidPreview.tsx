@@ -10,12 +10,13 @@
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { previewTemplate } from '../api/backend';
 import type { Button, TemplatePreview } from '../api/types';
-import { SAMPLE_CHOICE, choiceFor, contactLabel, resolveChoice, type Sample, type TestContacts } from './previewAs';
+import { SAMPLE_CHOICE, choiceFor, contactLabel, resolveChoice, type Sample } from './previewAs';
+import { DefaultTimezoneContext, TestContactsContext, unfinishedTag } from './previewShared';
 
 export type { Sample } from './previewAs';
 
 const STORAGE_KEY = 'itinera.sample';
-export const DEFAULT_SAMPLE: Sample = {
+const DEFAULT_SAMPLE: Sample = {
   contact: { id: 'sample', first_name: 'Ana', last_name: 'Silva', tier: 'gold', language: 'en', timezone: 'Europe/Lisbon' },
   event: { starts_at: '2026-03-03T15:00:00Z', location: 'Lisbon Central Clinic' },
 };
@@ -32,12 +33,6 @@ function loadSample(): Sample {
   }
   return DEFAULT_SAMPLE;
 }
-
-/** The journey's `settings.default_timezone`: dates in a preview are written as the contact would get them. */
-export const DefaultTimezoneContext = createContext<string | undefined>(undefined);
-
-/** The test contacts of the scenario chosen in the Simulate panel (none until one is loaded). */
-export const TestContactsContext = createContext<TestContacts>({ contacts: [], triggerEvents: [] });
 
 interface SampleState {
   sample: Sample;
@@ -100,22 +95,19 @@ function JsonBox({ label, value, onChange, testId }: { label: string; value: Rec
   );
 }
 
-/** A tag still being typed (`{{ contact.` with no `}}`): not worth a round trip yet. */
-export function unfinishedTag(template: string): boolean {
-  const count = (re: RegExp) => (template.match(re) ?? []).length;
-  return count(/\{\{/g) !== count(/\}\}/g) || count(/\{%/g) !== count(/%\}/g);
-}
-
 type Rendered = { result: TemplatePreview | null; error: string | null };
+
+const NOTHING_RENDERED: Rendered = { result: null, error: null };
 
 /** The backend's rendering of `template` for `sample`, debounced; nothing for an empty or unfinished one. */
 function useRendered(template: string, sample: Sample, defaultTimezone: string | undefined): Rendered {
-  const [rendered, setRendered] = useState<Rendered>({ result: null, error: null });
+  const [rendered, setRendered] = useState<Rendered>(NOTHING_RENDERED);
+  const idle = !template.trim() || unfinishedTag(template);
+  // An empty or unfinished template forgets the last rendering (set while rendering, not in an
+  // effect: React re-renders at once, before anything is drawn).
+  if (idle && rendered !== NOTHING_RENDERED) setRendered(NOTHING_RENDERED);
   useEffect(() => {
-    if (!template.trim() || unfinishedTag(template)) {
-      setRendered({ result: null, error: null });
-      return;
-    }
+    if (idle) return;
     let live = true;
     const timer = window.setTimeout(() => {
       previewTemplate(template, sample.contact, sample.event, defaultTimezone).then(
@@ -131,8 +123,8 @@ function useRendered(template: string, sample: Sample, defaultTimezone: string |
       live = false;
       window.clearTimeout(timer);
     };
-  }, [template, sample, defaultTimezone]);
-  return rendered;
+  }, [idle, template, sample, defaultTimezone]);
+  return idle ? NOTHING_RENDERED : rendered;
 }
 
 /** How a send step's message is shown: on a phone (SMS, WhatsApp) or in an inbox (email). */

@@ -2,7 +2,7 @@
  * One form per node type. Each edits the node's journey document and hands back a new one;
  * every field the form does not show is kept as it was.
  */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type {
   Button,
   Condition,
@@ -656,9 +656,12 @@ function KeyValueRows({
   const [rows, setRows] = useState(docRows);
   const named = (r: [string, string][]) => r.filter(([k]) => k.trim() !== '');
   const docKey = JSON.stringify(docRows);
-  useEffect(() => {
-    setRows((current) => (JSON.stringify(named(current)) === docKey ? current : (JSON.parse(docKey) as [string, string][])));
-  }, [docKey]);
+  // Adjusted while rendering when the document's rows change (React re-renders at once).
+  const [seenDocKey, setSeenDocKey] = useState(docKey);
+  if (docKey !== seenDocKey) {
+    setSeenDocKey(docKey);
+    if (JSON.stringify(named(rows)) !== docKey) setRows(JSON.parse(docKey) as [string, string][]);
+  }
   const update = (r: [string, string][]) => {
     setRows(r);
     if (JSON.stringify(named(r)) !== docKey) onChange(named(r));

@@ -4,7 +4,7 @@ import { setTransport, validateJourney } from '../api/backend';
 import type { Diagnostic, JourneyDoc, NodeDoc, ScenarioDoc } from '../api/types';
 import Inspector from './Inspector';
 import { SampleProvider } from './LiquidPreview';
-import { fieldWarnings, withinField } from './fieldWarnings';
+import { fieldWarnings, withinField } from './fieldDiagnostics';
 
 const warn = (node: string, field: string, message: string): Diagnostic => ({ severity: 'warning', code: 'unknown_variable', node, field, message });
 

@@ -33,7 +33,7 @@ function Toggle({ label, on, onChange, testId }: { label: string; on: boolean; o
 
 function SettingsPanel({ meta, onChange }: { meta: JourneyMeta; onChange: (meta: JourneyMeta, key: string) => void }) {
   const settings: Settings = meta.settings ?? {};
-  const zones = useMemo(timeZones, []);
+  const zones = useMemo(() => timeZones(), []);
   const set = (s: Settings, key: string) => {
     const next = { ...meta } as JourneyMeta;
     if (Object.keys(s).length === 0) delete next.settings;

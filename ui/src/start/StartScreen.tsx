@@ -5,7 +5,8 @@
 import { useEffect, useState } from 'react';
 import { listJourneys, listTemplates } from '../api/backend';
 import type { JourneyListing, TemplateListing, WorkspaceInfo } from '../api/types';
-import { KIND_COLORS, KindIcon } from '../canvas/icons';
+import { KindIcon } from '../canvas/icons';
+import { KIND_COLORS } from '../canvas/kinds';
 import { journeyRoute } from '../files/paths';
 import { recentFiles, RECENT_LIMIT } from '../files/recent';
 import { kindOf } from '../model/palette';
