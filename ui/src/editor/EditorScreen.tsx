@@ -463,6 +463,7 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
                   otherIds={otherIds}
                   upstreamButtons={upstream}
                   diagnostics={nodeDiagnostics}
+                  journey={editor.journey}
                   onChange={onInspectorChange}
                   onRename={onInspectorRename}
                   onDelete={onDeleteSelected}

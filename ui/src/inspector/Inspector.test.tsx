@@ -176,3 +176,42 @@ describe('Liquid preview', () => {
     expect(unfinishedTag('plain')).toBe(false);
   });
 });
+
+describe("the step's problems", () => {
+  it("read in the marketer's words, with the code kept as a tag", () => {
+    const sms: NodeDoc = { id: 'sms', type: 'send', channel: 'sms', text: 'Hi', label: 'SMS confirmation' } as NodeDoc;
+    const journey = {
+      format: 'itinera/journey@1',
+      id: 'j',
+      name: 'J',
+      nodes: [{ id: 't', type: 'trigger', event: 'booked' } as NodeDoc, sms],
+      edges: [{ from: 't', to: 'sms' }],
+    };
+    const diagnostic = {
+      code: 'dead_end',
+      severity: 'error',
+      message: 'port `next` of `sms` leads nowhere; connect it to a node (an `exit` if the journey ends there)',
+      node: 'sms',
+      port: 'next',
+    };
+    render(
+      <SampleProvider>
+        <Inspector
+          node={sms}
+          selectionCount={1}
+          otherIds={['t']}
+          upstreamButtons={[]}
+          diagnostics={[diagnostic] as never}
+          journey={journey as never}
+          onChange={() => {}}
+          onRename={() => true}
+          onDelete={() => {}}
+        />
+      </SampleProvider>,
+    );
+    const problems = screen.getByTestId('inspector-problems');
+    expect(problems.textContent).toContain('‘SMS confirmation’ has no next step');
+    expect(problems.textContent).toContain('dead_end');
+    expect(problems.textContent).not.toContain('leads nowhere');
+  });
+});

@@ -6,6 +6,7 @@ import type {
   BranchNode,
   Button,
   Diagnostic,
+  JourneyDoc,
   NodeDoc,
   SendNode,
   SplitNode,
@@ -19,6 +20,7 @@ import { KindIcon } from '../canvas/icons';
 import { KIND_COLORS, KIND_LABELS } from '../canvas/kinds';
 import { kindOf } from '../model/palette';
 import { TextField } from './controls';
+import { describeProblem } from '../problems/wording';
 import { nodeIdError } from './formRules';
 import { BranchForm, SendForm, SplitForm, TriggerForm, UpdateForm, WaitForForm, WaitForm, WebhookForm } from './NodeForms';
 import { NodeDiagnosticsContext } from './fieldDiagnostics';
@@ -29,6 +31,8 @@ export interface InspectorProps {
   otherIds: string[];
   upstreamButtons: Button[];
   diagnostics: Diagnostic[];
+  /** The journey being edited: problems read in the marketer's words, as in the problems panel. */
+  journey?: JourneyDoc;
   onChange: (id: string, doc: NodeDoc, key: string) => void;
   onRename: (from: string, to: string) => boolean;
   onDelete: () => void;
@@ -69,7 +73,7 @@ function IdField({ id, otherIds, onRename }: { id: string; otherIds: string[]; o
 
 const SHOWN_PROBLEMS = 2;
 
-function NodeProblems({ diagnostics }: { diagnostics: Diagnostic[] }) {
+function NodeProblems({ diagnostics, journey }: { diagnostics: Diagnostic[]; journey?: JourneyDoc }) {
   const [all, setAll] = useState(false);
   if (diagnostics.length === 0) return null;
   const shown = all ? diagnostics : diagnostics.slice(0, SHOWN_PROBLEMS);
@@ -77,7 +81,7 @@ function NodeProblems({ diagnostics }: { diagnostics: Diagnostic[] }) {
     <ul className="inspector__problems" data-testid="inspector-problems">
       {shown.map((d, i) => (
         <li key={i} className={`problem-chip problem-chip--${d.severity}`}>
-          <span className="problem-chip__code">{d.code}</span> {d.message}
+          <span className="problem-chip__code">{d.code}</span> {journey ? describeProblem(d, journey, diagnostics).text : d.message}
         </li>
       ))}
       {diagnostics.length > SHOWN_PROBLEMS && (
@@ -91,7 +95,7 @@ function NodeProblems({ diagnostics }: { diagnostics: Diagnostic[] }) {
   );
 }
 
-function Inspector({ node, selectionCount, otherIds, upstreamButtons, diagnostics, onChange, onRename, onDelete }: InspectorProps) {
+function Inspector({ node, selectionCount, otherIds, upstreamButtons, diagnostics, journey, onChange, onRename, onDelete }: InspectorProps) {
   if (!node) {
     return (
       <div className="inspector inspector--empty" data-testid="inspector">
@@ -160,7 +164,7 @@ function Inspector({ node, selectionCount, otherIds, upstreamButtons, diagnostic
           Delete
         </button>
       </header>
-      <NodeProblems diagnostics={diagnostics} />
+      <NodeProblems diagnostics={diagnostics} journey={journey} />
       <TextField
         label="Name on the canvas"
         testId="field-label"
