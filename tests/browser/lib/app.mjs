@@ -215,6 +215,23 @@ export async function expectEventually(check, what, timeout = 8000) {
  * a screenshot when it fails, and fails it on any console error, uncaught exception or failed
  * request seen while it ran.
  */
+/**
+ * One browser for a test file: opened before its first test, closed after its last (`onOpen`
+ * gets the session once it is open). Returns `btest(name, body, options)`: a [`browserTest`]
+ * on that session.
+ */
+export function withBrowser({ test, before, after }, onOpen = () => {}) {
+  let session;
+  before(async () => {
+    session = await openBrowser();
+    onOpen(session);
+  });
+  after(async () => {
+    await session?.close();
+  });
+  return (name, body, options) => browserTest(test, () => session, name, body, options);
+}
+
 export function browserTest(test, getSession, name, body, options = {}) {
   test(name, options, async (t) => {
     const session = getSession();

@@ -12,16 +12,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { WORK_DIR, api, browserTest, expectEventually, gotoRoute, nodeSel, openBrowser, screenshot, tid } from '../lib/app.mjs';
+import { api, expectEventually, gotoRoute, nodeSel, screenshot, tid, withBrowser, WORK_DIR } from '../lib/app.mjs';
 
-let session;
-before(async () => {
-  session = await openBrowser();
-});
-after(async () => {
-  await session?.close();
-});
-const btest = (name, body, options) => browserTest(test, () => session, name, body, options);
+const btest = withBrowser({ test, before, after });
 
 /** The budget for building the appointment reminder from blank. */
 const MAX_ACTIONS = 35;

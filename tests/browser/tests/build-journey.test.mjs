@@ -9,28 +9,20 @@ import assert from 'node:assert/strict';
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
-  WORK_DIR,
   api,
-  browserTest,
   connect,
   dragFromPalette,
   expectEventually,
   fillField,
   gotoRoute,
   nodeSel,
-  openBrowser,
   screenshot,
   tid,
+  withBrowser,
+  WORK_DIR,
 } from '../lib/app.mjs';
 
-let session;
-before(async () => {
-  session = await openBrowser();
-});
-after(async () => {
-  await session?.close();
-});
-const btest = (name, body, options) => browserTest(test, () => session, name, body, options);
+const btest = withBrowser({ test, before, after });
 
 const FILE = 'appointment.journey.json';
 

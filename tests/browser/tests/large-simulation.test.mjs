@@ -5,16 +5,9 @@
 // contact, the server answers `simulated: 1`, and it takes a fraction of the full run's time.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, browserTest, expectEventually, gotoRoute, openBrowser, tid } from '../lib/app.mjs';
+import { api, expectEventually, gotoRoute, tid, withBrowser } from '../lib/app.mjs';
 
-let session;
-before(async () => {
-  session = await openBrowser();
-});
-after(async () => {
-  await session?.close();
-});
-const btest = (name, body, options) => browserTest(test, () => session, name, body, options);
+const btest = withBrowser({ test, before, after });
 
 const COUNT = 100_000;
 

@@ -10,19 +10,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { api, ARTIFACT_DIR, browserTest, expectEventually, gotoRoute, openBrowser, screenshot, tid, WORK_DIR } from '../lib/app.mjs';
+import { api, ARTIFACT_DIR, expectEventually, gotoRoute, screenshot, tid, withBrowser, WORK_DIR } from '../lib/app.mjs';
 import { generatedJourney } from '../lib/generate.mjs';
 
-let session;
-before(async () => {
-  session = await openBrowser();
+const btest = withBrowser({ test, before, after }, (s) => {
   // Leaving a laid-out (so unsaved) journey asks first: yes, discard it.
-  session.page.on('dialog', (d) => void d.accept());
+  s.page.on('dialog', (d) => void d.accept());
 });
-after(async () => {
-  await session?.close();
-});
-const btest = (name, body, options) => browserTest(test, () => session, name, body, options);
 
 /** Presses Auto-layout and waits until it has been applied; returns the button's figures. */
 async function autoLayout(page) {

@@ -5,16 +5,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { access } from 'node:fs/promises';
-import { api, browserTest, expectEventually, gotoRoute, nodeSel, openBrowser, screenshot, tid } from '../lib/app.mjs';
+import { api, expectEventually, gotoRoute, nodeSel, screenshot, tid, withBrowser } from '../lib/app.mjs';
 
-let session;
-before(async () => {
-  session = await openBrowser();
-});
-after(async () => {
-  await session?.close();
-});
-const btest = (name, body, options) => browserTest(test, () => session, name, body, options);
+const btest = withBrowser({ test, before, after });
 
 const JOURNEY = 'appointment-reminder';
 

@@ -8,17 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import path from 'node:path';
-import { ARTIFACT_DIR, WORK_DIR, browserTest, expectEventually, gotoRoute, openBrowser, tid } from '../lib/app.mjs';
+import { ARTIFACT_DIR, expectEventually, gotoRoute, tid, withBrowser, WORK_DIR } from '../lib/app.mjs';
 import { chainJourney, generatedJourney, treeJourney } from '../lib/generate.mjs';
 
-let session;
-before(async () => {
-  session = await openBrowser();
-});
-after(async () => {
-  await session?.close();
-});
-const btest = (name, body, options) => browserTest(test, () => session, name, body, options);
+const btest = withBrowser({ test, before, after });
 
 function stats(deltas) {
   const s = [...deltas].sort((a, b) => a - b);

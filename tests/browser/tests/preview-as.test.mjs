@@ -3,16 +3,9 @@
 // with Confirm/Reschedule as quick replies; an email step shows an inbox card with its subject.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserTest, expectEventually, gotoRoute, nodeSel, openBrowser, screenshot, tid } from '../lib/app.mjs';
+import { expectEventually, gotoRoute, nodeSel, screenshot, tid, withBrowser } from '../lib/app.mjs';
 
-let session;
-before(async () => {
-  session = await openBrowser();
-});
-after(async () => {
-  await session?.close();
-});
-const btest = (name, body, options) => browserTest(test, () => session, name, body, options);
+const btest = withBrowser({ test, before, after });
 
 async function selectNode(page, id) {
   await page.locator(`${nodeSel(id)} .step__id, ${nodeSel(id)}`).first().click();

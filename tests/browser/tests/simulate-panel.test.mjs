@@ -5,16 +5,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { WORK_DIR, api, browserTest, expectEventually, gotoRoute, nodeSel, openBrowser, tid } from '../lib/app.mjs';
+import { api, expectEventually, gotoRoute, nodeSel, tid, withBrowser, WORK_DIR } from '../lib/app.mjs';
 
-let session;
-before(async () => {
-  session = await openBrowser();
-});
-after(async () => {
-  await session?.close();
-});
-const btest = (name, body, options) => browserTest(test, () => session, name, body, options);
+const btest = withBrowser({ test, before, after });
 
 async function outcomesShown(page) {
   const rows = await page.locator('[data-testid^="sim-outcome-"]').evaluateAll((els) =>

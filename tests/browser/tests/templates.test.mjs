@@ -1,16 +1,9 @@
 // The start screen and the template gallery: every template opens valid, no console error.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { api, browserTest, expectEventually, gotoRoute, nodeSel, openBrowser, screenshot, tid } from '../lib/app.mjs';
+import { api, expectEventually, gotoRoute, nodeSel, screenshot, tid, withBrowser } from '../lib/app.mjs';
 
-let session;
-before(async () => {
-  session = await openBrowser();
-});
-after(async () => {
-  await session?.close();
-});
-const btest = (name, body, options) => browserTest(test, () => session, name, body, options);
+const btest = withBrowser({ test, before, after });
 
 btest('the start screen offers a new journey and the five templates', async (page) => {
   await gotoRoute(page, '/');
