@@ -25,6 +25,7 @@ const COMMANDS: &[&str] = &[
     "read_scenario",
     "save_scenario",
     "preview_template",
+    "resolve_local_times",
     // The Live view's commands: no engine here, so past their arguments each is a 400.
     "engine_info",
     "publish_journey",

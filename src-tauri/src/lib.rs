@@ -28,9 +28,9 @@ use std::sync::{Mutex, OnceLock};
 
 use itinera_service::{
     Cancel, ContactSelection, ContactTimeline, EngineInfo, EnrollmentPage, Error, JourneyFile, JourneyListing, JourneyTemplate,
-    KeyringTokens, LiveCounts, LiveEngine, NO_ENGINE, OutboxEntry, Preview, ProgressSink, PublishAnswer, Report, SavedFile, ScenarioFile,
-    ScenarioListing, SentEvent, ServerArgs, ServerTokens, SimProgress, SimulateOptions, TestContact, VersionChange, VersionReport,
-    Workspace, WorkspaceInfo,
+    KeyringTokens, LiveCounts, LiveEngine, LocalTimes, NO_ENGINE, OutboxEntry, Preview, ProgressSink, PublishAnswer, Report, SavedFile,
+    ScenarioFile, ScenarioListing, SentEvent, ServerArgs, ServerTokens, SimProgress, SimulateOptions, TestContact, VersionChange,
+    VersionReport, Workspace, WorkspaceInfo,
 };
 use serde_json::Value;
 use tauri::{Emitter, Manager, State};
@@ -209,13 +209,28 @@ async fn preview_template(
     contact: Option<Value>,
     event: Option<Value>,
     default_timezone: Option<String>,
+    start: Option<String>,
+    event_at: Option<String>,
 ) -> Result<Preview, Error> {
-    itinera_service::preview_template_in(
+    let event_time = start.as_deref().zip(event_at.as_deref()).map(|(start, at)| itinera_service::EventTime { start, at });
+    itinera_service::preview_template_for(
         &template,
         &contact.unwrap_or(Value::Null),
         &event.unwrap_or(Value::Null),
         default_timezone.as_deref(),
+        event_time,
     )
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn resolve_local_times(
+    start: String,
+    at: String,
+    data: Option<Value>,
+    timezone: Option<String>,
+    default_timezone: Option<String>,
+) -> Result<LocalTimes, Error> {
+    itinera_service::resolve_local_times(&start, &at, &data.unwrap_or(Value::Null), timezone.as_deref(), default_timezone.as_deref())
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -361,6 +376,7 @@ pub fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>, folder: Work
             read_scenario,
             save_scenario,
             preview_template,
+            resolve_local_times,
             engine_info,
             publish_journey,
             live_status,

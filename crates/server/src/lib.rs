@@ -821,8 +821,13 @@ fn run_command(state: &AppState, command: &str, body: &[u8], cancel: &Cancel, pr
             answer(workspace()?.save_scenario_text(&file, scenario.get(), expected.as_deref())?)
         }
         "preview_template" => {
-            let args::PreviewTemplate { template, contact, event, default_timezone } = parse(command, args)?;
-            answer(itinera_service::preview_template_in(&template, &contact, &event, default_timezone.as_deref())?)
+            let args::PreviewTemplate { template, contact, event, default_timezone, start, event_at } = parse(command, args)?;
+            let event_time = start.as_deref().zip(event_at.as_deref()).map(|(start, at)| itinera_service::EventTime { start, at });
+            answer(itinera_service::preview_template_for(&template, &contact, &event, default_timezone.as_deref(), event_time)?)
+        }
+        "resolve_local_times" => {
+            let args::ResolveLocalTimes { start, at, data, timezone, default_timezone } = parse(command, args)?;
+            answer(itinera_service::resolve_local_times(&start, &at, &data, timezone.as_deref(), default_timezone.as_deref())?)
         }
         "engine_info" => answer(state.live.as_deref().map_or_else(EngineInfo::none, LiveEngine::info)),
         "publish_journey" => {

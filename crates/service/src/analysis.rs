@@ -257,6 +257,37 @@ pub fn preview_template(template: &str, contact: &Value, event: &Value) -> Resul
 /// `default_timezone` (the journey's), else UTC; day and month names in its `locale` attribute.
 /// An unknown `default_timezone` is bad input. `now` has no time in a preview.
 pub fn preview_template_in(template: &str, contact: &Value, event: &Value, default_timezone: Option<&str>) -> Result<Preview, Error> {
+    preview_template_for(template, contact, event, default_timezone, None)
+}
+
+/// Where a preview's event sits in a scenario, so that its local times (`"in 2 days at 09:00
+/// local"`) read as the simulator reads them.
+#[derive(Debug, Clone, Copy)]
+pub struct EventTime<'a> {
+    /// The scenario's `start` (RFC 3339).
+    pub start: &'a str,
+    /// The event's `at` (`+2h` after the start, or RFC 3339).
+    pub at: &'a str,
+}
+
+/// [`preview_template_in`] for a scenario's event: with `event_time`, the event's local times
+/// are first resolved in the contact's zone ([`resolve_local_times`]'s `data`).
+pub fn preview_template_for(
+    template: &str,
+    contact: &Value,
+    event: &Value,
+    default_timezone: Option<&str>,
+    event_time: Option<EventTime<'_>>,
+) -> Result<Preview, Error> {
+    let resolved;
+    let event = match (event_time, event) {
+        (Some(EventTime { start, at }), Value::Object(_)) => {
+            let timezone = contact.get("timezone").and_then(Value::as_str);
+            resolved = Value::Object(resolve_local_times(start, at, event, timezone, default_timezone)?.data);
+            &resolved
+        }
+        _ => event,
+    };
     let mut attributes = match contact {
         Value::Object(map) => map.clone(),
         Value::Null => Map::new(),
@@ -291,6 +322,47 @@ pub fn preview_template_in(template: &str, contact: &Value, event: &Value, defau
         .render_in(&contact, &event, &context, itinera_engine::template::limits::MAX_OUTPUT_BYTES)
         .map_err(|e| Error::BadInput(format!("template: {e}")))?;
     Ok(Preview { text: rendered.text, missing: rendered.missing, problems: rendered.problems })
+}
+
+/// `resolve_local_times` result: what an event's data reads as for one contact.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LocalTimes {
+    /// The event's instant (RFC 3339), when `start` and `at` read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<String>,
+    /// The zone the local times are read in: the contact's, else the journey's default, else UTC.
+    pub zone: String,
+    /// The data as the simulator puts it in `event.*`: each local time that resolves replaced by
+    /// its instant, everything else as written.
+    pub data: Map<String, Value>,
+    /// Each top-level field written as a local time, by field name.
+    pub fields: Vec<itinera_sim::local_time::FieldTime>,
+}
+
+/// `resolve_local_times`: an event's data (`"in 2 days at 09:00 local"`, docs/scenario-format.md)
+/// read for a contact in `timezone` (else `default_timezone`, else UTC), by the simulator's own
+/// parser and rule, so that the scenario editor's note under a field and the inspector's
+/// preview show what a simulation will use. A bad `start`/`at`, an unknown zone or a badly
+/// written local time is reported on the field, not as an error; data that is not an object is
+/// bad input.
+pub fn resolve_local_times(
+    start: &str,
+    at: &str,
+    data: &Value,
+    timezone: Option<&str>,
+    default_timezone: Option<&str>,
+) -> Result<LocalTimes, Error> {
+    let mut data = match data {
+        Value::Object(map) => map.clone(),
+        Value::Null => Map::new(),
+        _ => return Err(Error::BadInput("data: expected an object".into())),
+    };
+    let zone_name = [timezone, default_timezone].into_iter().flatten().map(str::trim).find(|z| !z.is_empty()).unwrap_or("UTC");
+    let zone = jiff::tz::TimeZone::get(zone_name).ok();
+    let instant = itinera_sim::scenario::event_instant(start, at);
+    let fields =
+        itinera_sim::local_time::describe_data(&mut data, instant.as_ref().copied().map_err(String::as_str), zone_name, zone.as_ref());
+    Ok(LocalTimes { at: instant.ok().map(|t| t.to_string()), zone: zone_name.to_owned(), data, fields })
 }
 
 #[cfg(test)]

@@ -42,8 +42,9 @@ mod remote;
 mod workspace;
 
 pub use analysis::{
-    Cancel, ContactSelection, PROGRESS_INTERVAL, Preview, ProgressSink, SimProgress, SimulateOptions, preview_template,
-    preview_template_in, simulate_journey, simulate_journey_json, validate_journey, validate_journey_with,
+    Cancel, ContactSelection, EventTime, LocalTimes, PROGRESS_INTERVAL, Preview, ProgressSink, SimProgress, SimulateOptions,
+    preview_template, preview_template_for, preview_template_in, resolve_local_times, simulate_journey, simulate_journey_json,
+    validate_journey, validate_journey_with,
 };
 pub use api::{
     Api, ApiError, ContactSaved, ContactTimelines, ContactView, EventIn, EventsAccepted, EventsBody, JourneyDetail, JourneySummary,
@@ -155,6 +156,31 @@ pub mod args {
         #[serde(default)]
         pub event: Value,
         /// The journey's `settings.default_timezone`, for dates when the contact names no zone.
+        #[serde(default)]
+        pub default_timezone: Option<String>,
+        /// With `event_at`: the scenario's `start`, so that local times in `event` resolve.
+        #[serde(default)]
+        pub start: Option<String>,
+        /// With `start`: the event's `at` in the scenario (`+2h` or RFC 3339).
+        #[serde(default)]
+        pub event_at: Option<String>,
+    }
+
+    /// `resolve_local_times`.
+    #[derive(Debug, Clone, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ResolveLocalTimes {
+        /// The scenario's `start` (RFC 3339).
+        pub start: String,
+        /// The event's `at` (`+2h` or RFC 3339).
+        pub at: String,
+        /// The event's data.
+        #[serde(default)]
+        pub data: Value,
+        /// The contact's `timezone`.
+        #[serde(default)]
+        pub timezone: Option<String>,
+        /// The journey's `settings.default_timezone`.
         #[serde(default)]
         pub default_timezone: Option<String>,
     }

@@ -212,3 +212,83 @@ fn progress_is_reported_from_zero_to_every_contact_without_changing_the_report()
     let pairs: Vec<(usize, usize)> = heard.lock().expect("lock").iter().map(|p| (p.done, p.total)).collect();
     assert_eq!(pairs, [(0, 1), (1, 1)]);
 }
+
+#[test]
+fn local_times_resolve_for_the_contact_with_the_simulators_reading() {
+    use itinera_service::resolve_local_times;
+    let data = json!({"starts_at": "in 2 days at 09:00 local", "n": 1, "at": "2026-03-04T15:00:00Z", "bad": "in 2 dayz at 09:00 local"});
+    // 2 March 09:00 UTC is 18:00 in Tokyo: two days later at 09:00 Tokyo time.
+    let answer = resolve_local_times("2026-03-02T09:00:00Z", "+0m", &data, Some("Asia/Tokyo"), Some("Europe/Lisbon")).expect("answers");
+    let fields = serde_json::to_value(&answer.fields).expect("JSON");
+    assert_eq!(
+        fields,
+        json!([
+            {"field": "bad", "ok": false, "text": answer.fields[0].text},
+            {"field": "starts_at", "ok": true, "value": "2026-03-04T00:00:00Z", "text": "2026-03-04T00:00:00Z (Wed 4 Mar 09:00 Asia/Tokyo)"},
+        ])
+    );
+    assert!(answer.fields[0].text.contains("is not a local time"), "{}", answer.fields[0].text);
+    assert_eq!((answer.at.as_deref(), answer.zone.as_str()), (Some("2026-03-02T09:00:00Z"), "Asia/Tokyo"));
+    // The data as the simulator reads it: resolved where it resolves, the rest as written.
+    assert_eq!(
+        Value::Object(answer.data),
+        json!({"starts_at": "2026-03-04T00:00:00Z", "n": 1, "at": "2026-03-04T15:00:00Z", "bad": "in 2 dayz at 09:00 local"})
+    );
+
+    // No zone of its own: the journey's; neither: UTC. A spring-forward gap reads with the offset before it.
+    let lisbon = resolve_local_times("2026-03-27T12:00:00Z", "+0m", &json!({"t": "in 2 days at 01:30 local"}), None, Some("Europe/Lisbon"));
+    assert_eq!(lisbon.expect("answers").fields[0].value.as_deref(), Some("2026-03-29T01:30:00Z"));
+    let utc = resolve_local_times("2026-03-02T09:00:00Z", "+1d", &json!({"t": "in 1 week at 18:00 local"}), None, None).expect("answers");
+    assert_eq!((utc.zone.as_str(), utc.fields[0].text.as_str()), ("UTC", "2026-03-10T18:00:00Z (Tue 10 Mar 18:00 UTC)"));
+
+    // What keeps a field from resolving is said on the field, never an error of the call.
+    let why = |start: &str, at: &str, zone: Option<&str>| {
+        let answer = resolve_local_times(start, at, &json!({"t": "in 1 day at 09:00 local"}), zone, None).expect("answers");
+        assert!(!answer.fields[0].ok);
+        assert_eq!(answer.data["t"], "in 1 day at 09:00 local", "kept as written");
+        answer.fields[0].text.clone()
+    };
+    assert!(why("2026-03-02T09:00:00Z", "soon", None).starts_with("resolves once the event has a valid time (at: "));
+    assert!(why("yesterday", "+0m", None).contains("start: "));
+    assert_eq!(why("2026-03-02T09:00:00Z", "+0m", Some("Mars/Base")), "unknown time zone \"Mars/Base\"");
+    let error = resolve_local_times("2026-03-02T09:00:00Z", "+0m", &json!([1]), None, None).expect_err("data not an object");
+    assert_eq!(error.kind(), ErrorKind::BadInput);
+}
+
+/// The preview of a scenario contact's message and the simulation of that contact give the same
+/// text, local times in its event data included: both read them with crates/sim's code.
+#[test]
+fn a_preview_as_a_scenario_contact_renders_what_the_simulation_sends() {
+    use itinera_service::{EventTime, preview_template_for};
+    let (_, journey) = appointment();
+    let mut scenario: Value = serde_json::from_str(&asset("scenarios/appointment-reminder.scenario.json")).expect("JSON");
+    let contact = scenario["contacts"].as_array().expect("contacts").iter().find(|c| c["id"] == "ben").expect("ben").clone();
+    let mut contact = contact;
+    contact["timezone"] = json!("America/New_York");
+    contact["events"][0]["at"] = json!("+3h");
+    contact["events"][0]["data"]["starts_at"] = json!("in 2 days at 08:30 local");
+    scenario["contacts"] = json!([contact.clone()]);
+    let report = simulate_journey(&journey, &scenario, Some(&ContactSelection::Keyword("all".into())), &SimulateOptions::default())
+        .expect("simulates");
+    let report = serde_json::to_value(&report).expect("JSON");
+    let sent = report["contacts"][0]["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .find(|m| m["node"] == "confirm_sms")
+        .expect("confirmation sent");
+    let node = journey["nodes"].as_array().expect("nodes").iter().find(|n| n["id"] == "confirm_sms").expect("node");
+    let mut sample = contact["attributes"].clone();
+    sample["id"] = contact["id"].clone();
+    sample["timezone"] = contact["timezone"].clone();
+    let event_time = EventTime { start: scenario["start"].as_str().expect("start"), at: "+3h" };
+    let preview =
+        preview_template_for(node["text"].as_str().expect("text"), &sample, &contact["events"][0]["data"], None, Some(event_time))
+            .expect("renders");
+    assert_eq!(Some(preview.text.as_str()), sent["text"].as_str());
+    assert!(preview.text.contains("08:30") || preview.text.contains("8:30"), "{}", preview.text);
+    // Without its place in the scenario the local time is only text, and the preview says so.
+    let unplaced =
+        preview_template_for(node["text"].as_str().expect("text"), &sample, &contact["events"][0]["data"], None, None).expect("renders");
+    assert_ne!(unplaced.text, preview.text);
+}

@@ -14,6 +14,7 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use serde::Serialize;
 use serde_json::{Map, Value};
 
 /// The most days a local time may lie after its event (about 270 years).
@@ -127,4 +128,55 @@ pub fn resolve_data(data: &mut Map<String, Value>, event_at: Timestamp, zone: &T
             *value = Value::String(at.to_string());
         }
     }
+}
+
+/// What one event data field written as a local time reads as ([`describe_data`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldTime {
+    /// The field of the event's `data`.
+    pub field: String,
+    /// Whether it resolves.
+    pub ok: bool,
+    /// The RFC 3339 instant it resolves to (what the simulator puts in `event.*`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// For a person: `2026-03-04T09:00:00Z (Wed 4 Mar 09:00 Europe/Lisbon)`, or why it does
+    /// not resolve.
+    pub text: String,
+}
+
+/// Every top-level field of `data` written as a local time, in the map's order, described for
+/// an event at `event_at` (`Err`: why the event has no time) and a contact in `zone` (its name,
+/// and the zone when known); `data` comes back with each that resolves replaced by its instant,
+/// as [`resolve_data`] does for the simulator.
+pub fn describe_data(
+    data: &mut Map<String, Value>,
+    event_at: Result<Timestamp, &str>,
+    zone_name: &str,
+    zone: Option<&TimeZone>,
+) -> Vec<FieldTime> {
+    let mut fields = Vec::new();
+    for (field, value) in data.iter_mut() {
+        let Value::String(text) = value else { continue };
+        let Some(parsed) = LocalTime::parse(text) else { continue };
+        let described = match (parsed, event_at, zone) {
+            (Err(message), _, _) => Err(message),
+            (Ok(_), Err(why), _) => Err(format!("resolves once the event has a valid time ({why})")),
+            (Ok(_), Ok(_), None) => Err(format!("unknown time zone \"{zone_name}\"")),
+            (Ok(local), Ok(at), Some(zone)) => match local.resolve(at, zone) {
+                Some(instant) => Ok(instant),
+                None => Err(format!("\"{text}\" lands past the latest time the simulator can represent")),
+            },
+        };
+        fields.push(match described {
+            Ok(instant) => {
+                let wall = zone.map(|z| z.to_datetime(instant).strftime("%a %-d %b %H:%M").to_string()).unwrap_or_default();
+                let value_text = instant.to_string();
+                *value = Value::String(value_text.clone());
+                FieldTime { field: field.clone(), ok: true, text: format!("{value_text} ({wall} {zone_name})"), value: Some(value_text) }
+            }
+            Err(text) => FieldTime { field: field.clone(), ok: false, value: None, text },
+        });
+    }
+    fields
 }

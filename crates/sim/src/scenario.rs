@@ -916,6 +916,15 @@ checked_string!(OffsetText, "Offset", {
     Duration::parse_signed(&s).map(OffsetText).map_err(|_| format!("\"{s}\" is not a duration (write e.g. \"+2h\", \"-1d\", \"+1d2h\")"))
 });
 
+/// The instant of an event written `at` (`+2h` after `start`, or RFC 3339) in a scenario that
+/// starts at `start` (RFC 3339), read exactly as the scenario parser reads them; the error is
+/// the parser's sentence (naming `start` or `at`).
+pub fn event_instant(start: &str, at: &str) -> Result<Timestamp, String> {
+    let start = parse_timestamp(start).map_err(|e| format!("start: {e}"))?;
+    let at = parse_time(at).map_err(|e| format!("at: {e}"))?;
+    at.resolve(start).ok_or_else(|| format!("at: {}", past_the_end("the event")))
+}
+
 /// A point in time: relative to `start` or absolute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum At {

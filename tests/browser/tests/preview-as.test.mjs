@@ -71,3 +71,35 @@ btest('a variable no test contact has is a warning on its field (unknown_variabl
   await expectEventually(async () => /first_nam/.test(await page.locator(tid('problems')).innerText()), 'the warning in the Problems panel', 10_000);
   assert.match(await page.locator(tid('problems')).innerText(), /unknown_variable/);
 });
+
+btest('a local time in event data reads as the backend resolves it, in the scenario editor and in the preview', async (page) => {
+  await gotoRoute(page, '/template/appointment-reminder');
+  await page.locator(nodeSel('confirm_sms')).waitFor();
+  await page.locator(tid('tab-simulate')).click();
+  await expectEventually(
+    async () => (await page.locator(tid('scenario-select')).inputValue()).includes('appointment-reminder'),
+    'the sample scenario to be chosen',
+    10_000,
+  );
+  if ((await page.locator(tid('scenario-editor')).count()) === 0) await page.locator(tid('scenario-toggle')).click();
+  // Lea (Asia/Tokyo) books at +2h, 2 March 11:00 UTC (20:00 in Tokyo): "in 2 days at 09:00 local" is 4 March 09:00 there.
+  await page.locator(tid('contact-edit-11')).click();
+  const detail = page.locator(tid('contact-detail'));
+  const value = detail.locator(tid('contact-event')).first().getByLabel('Value of starts_at');
+  await value.fill('in 2 days at 09:00 local');
+  const note = detail.locator(tid('event-data-resolved')).first();
+  await expectEventually(async () => (await note.count()) === 1 && (await note.innerText()) === '→ 2026-03-04T00:00:00Z (Wed 4 Mar 09:00 Asia/Tokyo)', 'the resolved time under the field', 10_000);
+  assert.equal(await note.getAttribute('data-ok'), 'true');
+  await value.fill('in 2 dayz at 09:00 local');
+  await expectEventually(async () => (await note.getAttribute('data-ok')) === 'false', 'the bad form said so', 10_000);
+  assert.match(await note.innerText(), /is not a local time/);
+  await value.fill('in 2 days at 09:00 local');
+  await expectEventually(async () => (await note.getAttribute('data-ok')) === 'true', 'the good form again', 10_000);
+
+  // The inspector's preview as Lea shows the same instant, in her zone.
+  await page.locator(tid('tab-inspector')).click();
+  await selectNode(page, 'confirm_sms');
+  await page.locator(tid('preview-as')).selectOption('contact:lea');
+  const text = page.locator(tid('liquid-preview'));
+  await expectEventually(async () => /Wednesday 4 March at 09:00/.test(await text.innerText()), 'the preview as Lea with the resolved time', 10_000);
+});

@@ -9,6 +9,9 @@
 import { invoke } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 import type {
+  EventTime,
+  LocalTimes,
+  LocalTimesQuery,
   CommandErrorBody,
   Diagnostic,
   EngineInfo,
@@ -266,9 +269,25 @@ export const listScenarios = () => call<ScenarioListing[]>('list_scenarios');
 export const readScenario = (file: string) => call<ScenarioFile>('read_scenario', { file });
 export const saveScenario = (file: string, scenario: ScenarioDoc, expected?: string) =>
   call<SavedFile>('save_scenario', expected === undefined ? { file, scenario } : { file, scenario, expected });
-/** `contact.timezone` is the sample contact's zone; `defaultTimezone` the journey's `settings.default_timezone`. */
-export const previewTemplate = (template: string, contact: Record<string, unknown>, event: Record<string, unknown>, defaultTimezone?: string) =>
-  call<TemplatePreview>('preview_template', defaultTimezone ? { template, contact, event, default_timezone: defaultTimezone } : { template, contact, event });
+/**
+ * `contact.timezone` is the sample contact's zone; `defaultTimezone` the journey's `settings.default_timezone`;
+ * `eventTime` places the event in its scenario, so that local times in its data ("in 2 days at 09:00 local")
+ * read as the simulator reads them.
+ */
+export const previewTemplate = (
+  template: string,
+  contact: Record<string, unknown>,
+  event: Record<string, unknown>,
+  defaultTimezone?: string,
+  eventTime?: EventTime,
+) => {
+  const args: Record<string, unknown> = { template, contact, event };
+  if (defaultTimezone) args.default_timezone = defaultTimezone;
+  if (eventTime) Object.assign(args, { start: eventTime.start, event_at: eventTime.at });
+  return call<TemplatePreview>('preview_template', args);
+};
+/** An event's data as the simulator reads it for a contact: its local times resolved (docs/backend-api.md). */
+export const resolveLocalTimes = (query: LocalTimesQuery) => call<LocalTimes>('resolve_local_times', { ...query });
 
 // ---- the bundled engine (the Live view) ----
 

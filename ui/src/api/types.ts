@@ -324,6 +324,41 @@ export interface TemplatePreview {
   problems?: string[];
 }
 
+/** Where an event sits in its scenario: the scenario's `start` and the event's `at` (`+2h` or RFC 3339). */
+export interface EventTime {
+  start: string;
+  at: string;
+}
+
+/** `resolve_local_times`'s arguments. */
+export interface LocalTimesQuery extends EventTime {
+  data: Record<string, Json>;
+  /** The contact's own zone. */
+  timezone?: string;
+  /** The journey's `settings.default_timezone`. */
+  default_timezone?: string;
+}
+
+/** One event data field written as a local time. */
+export interface FieldTime {
+  field: string;
+  ok: boolean;
+  /** The RFC 3339 instant the simulator puts in `event.*`. */
+  value?: string;
+  /** `2026-03-04T09:00:00Z (Wed 4 Mar 09:00 Europe/Lisbon)`, or why it does not resolve. */
+  text: string;
+}
+
+/** `resolve_local_times`'s answer. */
+export interface LocalTimes {
+  /** The event's instant, when its time reads. */
+  at?: string;
+  zone: string;
+  /** The data as the simulator reads it. */
+  data: Record<string, Json>;
+  fields: FieldTime[];
+}
+
 // ---- scenarios (issue 3 §2) ----
 
 export interface ScriptedEventDoc extends Extra {

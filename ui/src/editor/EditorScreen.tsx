@@ -86,9 +86,8 @@ function Editor({ initial, file: initialFile, revision: initialRevision, workspa
       contacts: testContactsOf(simScenario),
       triggerEvents: triggerEventsKey ? triggerEventsKey.split('\n').filter(Boolean) : [],
       start: simScenario?.start,
-      defaultTimezone: editor.meta.settings?.default_timezone,
     }),
-    [simScenario, triggerEventsKey, editor.meta.settings?.default_timezone],
+    [simScenario, triggerEventsKey],
   );
   const [dialog, setDialog] = useState<null | 'save' | 'open'>(null);
   const [help, setHelp] = useState(false);

@@ -95,7 +95,7 @@ describe('Preview as a test contact', () => {
     const calls: Record<string, unknown>[] = [];
     echo(calls);
     render(
-      <TestContactsContext.Provider value={{ contacts, triggerEvents: ['appointment_booked'] }}>
+      <TestContactsContext.Provider value={{ contacts, triggerEvents: ['appointment_booked'], start: '2026-03-02T09:00:00Z' }}>
         <SampleProvider>
           <LiquidPreview template="Hi {{ contact.first_name }}" frame={{ channel: 'sms' }} />
         </SampleProvider>
@@ -108,6 +108,8 @@ describe('Preview as a test contact', () => {
     const last = calls[calls.length - 1];
     expect(last.contact).toEqual({ first_name: 'Kenji', locale: 'ja', id: 'kenji', timezone: 'Asia/Tokyo' });
     expect(last.event).toEqual({ starts_at: '2026-03-04T15:00:00Z' });
+    // The event's place in the scenario goes too: the backend resolves local times in its data.
+    expect([last.start, last.event_at]).toEqual(['2026-03-02T09:00:00Z', '+0m']);
     expect(screen.getByTestId('preview-as-contact').textContent).toBe('As kenji · Asia/Tokyo · ja');
     // The sample's editor is for the sample only.
     expect(screen.queryByTestId('edit-sample')).toBeNull();

@@ -110,7 +110,7 @@ function useRendered(template: string, sample: Sample, defaultTimezone: string |
     if (idle) return;
     let live = true;
     const timer = window.setTimeout(() => {
-      previewTemplate(template, sample.contact, sample.event, defaultTimezone).then(
+      previewTemplate(template, sample.contact, sample.event, defaultTimezone, sample.eventTime).then(
         (r) => {
           if (live) setRendered({ result: r, error: null });
         },

@@ -20,13 +20,15 @@ describe('sampleFromContact', () => {
       event: { starts_at: '2026-03-04T15:00:00Z' },
     });
   });
-  it('shows local times of the event data resolved for the contact, as the simulator reads them', () => {
-    const c: ContactDoc = { id: 'k', timezone: 'Asia/Tokyo', events: [{ at: '+0m', name: 'b', data: { starts_at: 'in 2 days at 09:00 local', n: 1 } }] };
-    expect(sampleFromContact(c, ['b'], '2026-03-02T09:00:00Z', 'UTC').event).toEqual({ starts_at: '2026-03-04T00:00:00Z', n: 1 });
-    // Without a zone of its own: the journey default.
-    expect(sampleFromContact({ ...c, timezone: undefined }, ['b'], '2026-03-02T09:00:00Z', 'Europe/Berlin').event.starts_at).toBe('2026-03-04T08:00:00Z');
-    // No start known: as written.
-    expect(sampleFromContact(c, ['b']).event.starts_at).toBe('in 2 days at 09:00 local');
+  it('places the trigger event in its scenario, so that the backend resolves its local times (data kept as written)', () => {
+    const c: ContactDoc = { id: 'k', timezone: 'Asia/Tokyo', events: [{ at: '+1d', name: 'b', data: { starts_at: 'in 2 days at 09:00 local', n: 1 } }] };
+    expect(sampleFromContact(c, ['b'], '2026-03-02T09:00:00Z')).toEqual({
+      contact: { id: 'k', timezone: 'Asia/Tokyo' },
+      event: { starts_at: 'in 2 days at 09:00 local', n: 1 },
+      eventTime: { start: '2026-03-02T09:00:00Z', at: '+1d' },
+    });
+    // No start known: no place, the data as written.
+    expect(sampleFromContact(c, ['b'])).not.toHaveProperty('eventTime');
   });
   it('takes the first event when the journey has no trigger event names, none when nothing matches', () => {
     expect(sampleFromContact(ana, []).event).toEqual({ page: '/' });

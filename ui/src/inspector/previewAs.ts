@@ -1,15 +1,18 @@
 /**
  * "Preview as" a test contact: the scenario's hand-written contacts turned into what the Liquid
  * preview renders against (the contact's attributes, `id`, `timezone` — `locale` is an attribute —
- * and the data of its trigger event). Pure: no backend call here.
+ * and the data of its trigger event). Pure: no backend call here; the preview sends the event's
+ * place in the scenario (`eventTime`) so that the backend reads its local times as the simulator does.
  */
-import type { ContactDoc, Json, ScenarioDoc } from '../api/types';
-import { eventInstant, parseLocalTime, resolveLocalTime, rfc3339 } from '../simulate/localTime';
+import type { ContactDoc, EventTime, Json, ScenarioDoc } from '../api/types';
 
 /** What a preview renders against: `contact.*` and `event.*`. */
 export interface Sample {
   contact: Record<string, unknown>;
   event: Record<string, unknown>;
+  /** A scenario event's `at` and the scenario's `start`: local times in `event` ("in 2 days at
+   * 09:00 local") are resolved by the backend for the contact's zone. */
+  eventTime?: EventTime;
 }
 
 /** The id the chooser uses for the editable sample contact (never a scenario contact's id: those are prefixed). */
@@ -25,10 +28,9 @@ export interface TestContacts {
   contacts: ContactDoc[];
   /** The journey's trigger event names: the first such event of a contact gives `event.*`. */
   triggerEvents: string[];
-  /** The scenario's `start` (event times relative to it) and the journey's default zone: local
-   * times in event data ("in 2 days at 09:00 local") are shown resolved, as the simulator reads them. */
+  /** The scenario's `start` (event times relative to it): local times in event data ("in 2 days
+   * at 09:00 local") are shown resolved, as the simulator reads them. */
   start?: string;
-  defaultTimezone?: string;
 }
 
 /** The hand-written contacts of a scenario (generated ones have no fixed attributes to show). */
@@ -51,25 +53,16 @@ export function triggerEventOf(contact: ContactDoc, triggerEvents: string[]) {
   return triggerEvents.length > 0 ? events.find((e) => triggerEvents.includes(e.name)) : events[0];
 }
 
-/** A test contact as a preview sample: attributes, `id`, `timezone` (when set) and its trigger event's data. */
-export function sampleFromContact(contact: ContactDoc, triggerEvents: string[], start?: string, defaultTimezone?: string): Sample {
+/** A test contact as a preview sample: attributes, `id`, `timezone` (when set) and its trigger event's data and time. */
+export function sampleFromContact(contact: ContactDoc, triggerEvents: string[], start?: string): Sample {
   const attributes: Record<string, Json> = contact.attributes && typeof contact.attributes === 'object' ? contact.attributes : {};
   const sample: Record<string, unknown> = { ...attributes, id: contact.id };
   if (contact.timezone) sample.timezone = contact.timezone;
   else delete sample.timezone;
   const event = triggerEventOf(contact, triggerEvents);
   const data = event?.data && typeof event.data === 'object' && !Array.isArray(event.data) ? event.data : {};
-  const resolved: Record<string, unknown> = { ...data };
-  const at = event && start !== undefined ? eventInstant(event.at, start) : null;
-  if (at) {
-    const zone = contact.timezone || defaultTimezone || 'UTC';
-    for (const [key, value] of Object.entries(resolved)) {
-      const local = typeof value === 'string' ? parseLocalTime(value) : null;
-      const when = local && !('error' in local) ? resolveLocalTime(local, at, zone) : null;
-      if (when) resolved[key] = rfc3339(when);
-    }
-  }
-  return { contact: sample, event: resolved };
+  const eventTime = event && typeof event.at === 'string' && start !== undefined ? { start, at: event.at } : undefined;
+  return eventTime ? { contact: sample, event: { ...data }, eventTime } : { contact: sample, event: { ...data } };
 }
 
 /** How the chooser names a test contact: "ana (Ana Silva)", or the id alone. */
@@ -86,7 +79,7 @@ export function contactLabel(contact: ContactDoc): string {
 export function resolveChoice(choice: string, sample: Sample, tests: TestContacts): { sample: Sample; contact: ContactDoc | null } {
   if (choice !== SAMPLE_CHOICE) {
     const contact = tests.contacts.find((c) => choiceFor(c.id) === choice);
-    if (contact) return { sample: sampleFromContact(contact, tests.triggerEvents, tests.start, tests.defaultTimezone), contact };
+    if (contact) return { sample: sampleFromContact(contact, tests.triggerEvents, tests.start), contact };
   }
   return { sample, contact: null };
 }

@@ -1,5 +1,6 @@
-import { describe, expect, it, vi } from 'vitest';
-import { fireEvent, render, screen, within } from '@testing-library/react';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import { setTransport } from '../api/backend';
 import { useState } from 'react';
 import type { JourneyDoc, ScenarioDoc } from '../api/types';
 import appointment from '../../../assets/journeys/appointment-reminder.journey.json';
@@ -92,32 +93,65 @@ describe('ScenarioEditor: a test contact in detail', () => {
 });
 
 describe('ScenarioEditor: local times and sample numbers', () => {
-  it('a time written "in 2 days at 09:00 local" is stored as written and previewed for the contact', () => {
+  /** A backend that answers `resolve_local_times` with what it was asked (the real reading is crates/sim's, tested there and in the browser tests). */
+  function fakeBackend() {
+    const asked: Record<string, unknown>[] = [];
+    setTransport(async (command, args) => {
+      if (command !== 'resolve_local_times') throw new Error(`unexpected ${command}`);
+      asked.push(args);
+      const data = args.data as Record<string, unknown>;
+      const fields = Object.entries(data)
+        .filter(([, v]) => typeof v === 'string' && v.startsWith('in '))
+        .map(([field, v]) => ({ field, ok: !String(v).includes('dayz'), text: `${String(v)} at ${String(args.at)} in ${String(args.timezone ?? args.default_timezone)}` }));
+      return { zone: 'Z', data, fields };
+    });
+    return asked;
+  }
+  afterEach(() => setTransport(null));
+
+  it('a time written "in 2 days at 09:00 local" is stored as written and shown as the backend resolves it for the contact', async () => {
+    const asked = fakeBackend();
     const { last } = renderEditor({ ...start, contacts: [{ ...start.contacts![0], timezone: 'Asia/Tokyo' }] });
     fireEvent.click(screen.getByTestId('contact-edit-0'));
     const event = within(screen.getByTestId('contact-detail')).getByTestId('contact-event');
     fireEvent.click(within(event).getByTestId('add-local-time'));
     expect(last().contacts?.[0].events?.[0].data).toEqual({ starts_at: 'in 2 days at 09:00 local' });
-    // The event is at the start (2 March 09:00 UTC, 18:00 in Tokyo): two days later at 09:00 Tokyo time.
-    const resolved = within(event).getByTestId('event-data-resolved');
-    expect(resolved.textContent).toBe('→ 2026-03-04T00:00:00Z (Wed 4 Mar 09:00 Asia/Tokyo)');
+    const resolved = await within(event).findByTestId('event-data-resolved');
+    expect(resolved.textContent).toBe('→ in 2 days at 09:00 local at +0m in Asia/Tokyo');
     expect(resolved.getAttribute('data-ok')).toBe('true');
+    // Asked with the scenario's start, the event's time, its data, the contact's zone and the journey's.
+    expect(asked.at(-1)).toEqual({
+      start: '2026-03-02T09:00:00Z',
+      at: '+0m',
+      data: { starts_at: 'in 2 days at 09:00 local' },
+      timezone: 'Asia/Tokyo',
+      default_timezone: outline.defaultTimezone,
+    });
 
     fireEvent.change(within(event).getByLabelText('Value of starts_at'), { target: { value: 'in 3 days at 18:30 local' } });
     expect(last().contacts?.[0].events?.[0].data).toEqual({ starts_at: 'in 3 days at 18:30 local' });
-    expect(within(event).getByTestId('event-data-resolved').textContent).toBe('→ 2026-03-05T09:30:00Z (Thu 5 Mar 18:30 Asia/Tokyo)');
+    await waitFor(() => expect(within(event).getByTestId('event-data-resolved').textContent).toBe('→ in 3 days at 18:30 local at +0m in Asia/Tokyo'));
 
-    // A bad form says so under the field; an RFC 3339 time needs no preview.
+    // What the backend says is wrong is shown as an error; a value it does not describe has no note.
     fireEvent.change(within(event).getByLabelText('Value of starts_at'), { target: { value: 'in 3 dayz at 18:30 local' } });
-    expect(within(event).getByTestId('event-data-resolved').getAttribute('data-ok')).toBe('false');
+    await waitFor(() => expect(within(event).getByTestId('event-data-resolved').getAttribute('data-ok')).toBe('false'));
+    expect(within(event).getByTestId('event-data-resolved').textContent).toBe('in 3 dayz at 18:30 local at +0m in Asia/Tokyo');
     fireEvent.change(within(event).getByLabelText('Value of starts_at'), { target: { value: '2026-03-03T15:00:00Z' } });
-    expect(within(event).queryByTestId('event-data-resolved')).toBeNull();
+    await waitFor(() => expect(within(event).queryByTestId('event-data-resolved')).toBeNull());
   });
 
-  it('a contact without a zone previews in the journey default zone', () => {
-    renderEditor({ ...start, contacts: [{ ...start.contacts![0], events: [{ at: '+1d', name: 'appointment_booked', data: { starts_at: 'in 1 day at 09:00 local' } }] }] });
+  it('a contact without a zone is asked about in the journey default zone; data without text is not asked about', async () => {
+    const asked = fakeBackend();
+    renderEditor({
+      ...start,
+      contacts: [
+        { ...start.contacts![0], events: [{ at: '+1d', name: 'appointment_booked', data: { starts_at: 'in 1 day at 09:00 local' } }, { at: '+2d', name: 'x', data: { n: 1 } }] },
+      ],
+    });
     fireEvent.click(screen.getByTestId('contact-edit-0'));
-    expect(screen.getByTestId('event-data-resolved').textContent).toBe(`→ 2026-03-04T09:00:00Z (Wed 4 Mar 09:00 ${outline.defaultTimezone})`);
+    expect((await screen.findByTestId('event-data-resolved')).textContent).toBe(`→ in 1 day at 09:00 local at +1d in ${outline.defaultTimezone}`);
+    expect(asked.map((a) => a.at)).toEqual(['+1d']);
+    expect(asked[0]).not.toHaveProperty('timezone');
   });
 
   it('new test contacts get distinct sample numbers', () => {

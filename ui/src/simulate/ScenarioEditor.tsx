@@ -5,7 +5,7 @@
  * `ScenarioDoc`s through `onChange`; unknown fields are kept.
  */
 import { Fragment, memo, useState, type ReactNode } from 'react';
-import { LOCAL_TIME_EXAMPLE, describeLocalValue } from './localTime';
+import { LOCAL_TIME_EXAMPLE, useLocalTimes } from './localTimes';
 import type { ContactDoc, Json, ScenarioDoc, ScriptedEventDoc, ScriptedReplyDoc } from '../api/types';
 import {
   CHANNEL_LABELS,
@@ -293,7 +293,6 @@ function ContactTableRow(props: {
 
 function ContactDetail(props: { contact: ContactDoc; onChange: (c: ContactDoc) => void; outline: JourneyOutline; channels: string[]; start: string }) {
   const { contact, onChange, outline, channels, start } = props;
-  const zone = contact.timezone || outline.defaultTimezone || 'UTC';
   const events = contact.events ?? [];
   const replies = contact.replies ?? [];
   const setEvent = (i: number, e: ScriptedEventDoc) => onChange({ ...contact, events: events.map((x, j) => (j === i ? e : x)) });
@@ -369,26 +368,7 @@ function ContactDetail(props: { contact: ContactDoc; onChange: (c: ContactDoc) =
               ×
             </button>
           </div>
-          <KeyValueRows
-            testid="event-data"
-            value={ev.data ?? {}}
-            onChange={(data) => setEvent(i, { ...ev, data })}
-            keyPlaceholder="starts_at"
-            valuePlaceholder={`2026-03-03T15:00:00Z or ${LOCAL_TIME_EXAMPLE}`}
-            addLabel="+ data"
-            describe={(v) => describeLocalValue(v, ev.at, start, zone)}
-            extra={
-              <button
-                type="button"
-                className="sim-button sim-quiet sim-small"
-                data-testid="add-local-time"
-                title={`A time relative to this event in the contact's own time zone (${zone})`}
-                onClick={() => setEvent(i, { ...ev, data: { ...(ev.data ?? {}), [freshDataKey(ev.data ?? {}, 'starts_at')]: LOCAL_TIME_EXAMPLE } })}
-              >
-                + local time
-              </button>
-            }
-          />
+          <EventData event={ev} onChange={(data) => setEvent(i, { ...ev, data })} start={start} timezone={contact.timezone} defaultTimezone={outline.defaultTimezone} />
         </div>
       ))}
       <button
@@ -502,6 +482,49 @@ function ReplyRow(props: { reply: ScriptedReplyDoc; outline: JourneyOutline; onC
 }
 
 /**
+ * A scripted event's data, each local time ("in 2 days at 09:00 local") with what the backend
+ * resolves it to for this contact under its row.
+ */
+function EventData(props: {
+  event: ScriptedEventDoc;
+  onChange: (data: Record<string, Json>) => void;
+  start: string;
+  timezone?: string;
+  defaultTimezone?: string;
+}) {
+  const { event, onChange, start, timezone, defaultTimezone } = props;
+  const data = event.data ?? {};
+  const zone = timezone || defaultTimezone || 'UTC';
+  const query = { start, at: event.at, data, ...(timezone ? { timezone } : {}), ...(defaultTimezone ? { default_timezone: defaultTimezone } : {}) };
+  const times = useLocalTimes(query);
+  return (
+    <KeyValueRows
+      testid="event-data"
+      value={data}
+      onChange={onChange}
+      keyPlaceholder="starts_at"
+      valuePlaceholder={`2026-03-03T15:00:00Z or ${LOCAL_TIME_EXAMPLE}`}
+      addLabel="+ data"
+      describe={(key, value) => {
+        const field = typeof value === 'string' ? times?.get(key) : undefined;
+        return field ? { ok: field.ok, text: field.text } : null;
+      }}
+      extra={
+        <button
+          type="button"
+          className="sim-button sim-quiet sim-small"
+          data-testid="add-local-time"
+          title={`A time relative to this event in the contact's own time zone (${zone})`}
+          onClick={() => onChange({ ...data, [freshDataKey(data, 'starts_at')]: LOCAL_TIME_EXAMPLE })}
+        >
+          + local time
+        </button>
+      }
+    />
+  );
+}
+
+/**
  * Rows of key → value for a JSON object of scalars. Values are typed as text: numbers, true,
  * false and null become JSON values, anything else stays a string (see `parseLooseValue`).
  */
@@ -513,7 +536,7 @@ export function KeyValueRows(props: {
   valuePlaceholder?: string;
   addLabel?: string;
   /** A line under a value's row (a local time's resolution, or why it does not read). */
-  describe?: (value: Json) => { ok: boolean; text: string } | null;
+  describe?: (key: string, value: Json) => { ok: boolean; text: string } | null;
   /** More buttons next to the add button. */
   extra?: ReactNode;
 }) {
@@ -535,7 +558,7 @@ export function KeyValueRows(props: {
     <div className="sim-kv">
       {entries.map(([k, v]) => {
         const complex = v !== null && typeof v === 'object';
-        const note = describe ? describe(v) : null;
+        const note = describe ? describe(k, v) : null;
         return (
           <Fragment key={k}>
           <div className="sim-row" data-testid={testid}>
