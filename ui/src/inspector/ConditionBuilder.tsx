@@ -5,7 +5,7 @@
 import { useId } from 'react';
 import type { Condition } from '../api/types';
 import { OPERATORS } from '../api/types';
-import { DraftInput } from './controls';
+import { DraftInput } from '../controls';
 import { conditionFieldError, DURATION_OPS, formatConditionValue, parseConditionValue, VALUELESS_OPS } from './formRules';
 import { fromGroup, isGroup, newRule, toGroup, type Group } from './conditionTree';
 

@@ -2,27 +2,14 @@
  * The inspector: the form of the selected step (id, type-specific fields, its problems).
  */
 import { memo, useState } from 'react';
-import type {
-  BranchNode,
-  Button,
-  Diagnostic,
-  JourneyDoc,
-  NodeDoc,
-  SendNode,
-  SplitNode,
-  TriggerNode,
-  UpdateNode,
-  WaitForNode,
-  WaitNode,
-  WebhookNode,
-} from '../api/types';
+import type { Button, Diagnostic, JourneyDoc, NodeDoc } from '../api/types';
 import { KindIcon } from '../canvas/icons';
 import { KIND_COLORS, KIND_LABELS } from '../canvas/kinds';
 import { kindOf } from '../model/palette';
-import { TextField } from './controls';
+import { TextField } from '../controls';
 import { describeProblem } from '../problems/wording';
 import { nodeIdError } from './formRules';
-import { BranchForm, SendForm, SplitForm, TriggerForm, UpdateForm, WaitForForm, WaitForm, WebhookForm } from './NodeForms';
+import { NODE_FORMS } from './forms';
 import { NodeDiagnosticsContext } from './fieldDiagnostics';
 
 export interface InspectorProps {
@@ -113,43 +100,15 @@ function Inspector({ node, selectionCount, otherIds, upstreamButtons, diagnostic
   const kind = kindOf(node as { type: string; channel?: unknown });
   const change = (doc: NodeDoc, key: string) => onChange(node.id, doc, key);
   const props = { onChange: change, upstreamButtons };
-  let form;
-  switch (node.type) {
-    case 'trigger':
-      form = <TriggerForm node={node as TriggerNode} {...props} />;
-      break;
-    case 'send':
-      form = <SendForm node={node as SendNode} {...props} />;
-      break;
-    case 'wait':
-      form = <WaitForm node={node as WaitNode} {...props} />;
-      break;
-    case 'wait_for':
-      form = <WaitForForm node={node as WaitForNode} {...props} />;
-      break;
-    case 'branch':
-      form = <BranchForm node={node as BranchNode} {...props} />;
-      break;
-    case 'split':
-      form = <SplitForm node={node as SplitNode} {...props} />;
-      break;
-    case 'update':
-      form = <UpdateForm node={node as UpdateNode} {...props} />;
-      break;
-    case 'webhook':
-      form = <WebhookForm node={node as WebhookNode} {...props} />;
-      break;
-    case 'exit':
-      form = <p className="muted">Contacts who reach this step leave the journey. Nothing to configure.</p>;
-      break;
-    default:
-      form = (
-        <>
-          <p className="muted">This version of Itinera does not know the step type “{node.type}”. Its settings are kept as written:</p>
-          <pre className="code">{JSON.stringify(node, null, 2)}</pre>
-        </>
-      );
-  }
+  const renderForm = NODE_FORMS.get(node.type);
+  const form = renderForm ? (
+    renderForm({ node, ...props })
+  ) : (
+    <>
+      <p className="muted">This version of Itinera does not know the step type “{node.type}”. Its settings are kept as written:</p>
+      <pre className="code">{JSON.stringify(node, null, 2)}</pre>
+    </>
+  );
   return (
     <div className="inspector" data-testid="inspector" data-node={node.id}>
       <header className="inspector__head">

@@ -4,8 +4,8 @@
  */
 import { memo, useMemo } from 'react';
 import type { Settings } from '../api/types';
-import { DraftInput, DurationField, Field, Section, TextField } from '../inspector/controls';
-import { timeError } from '../inspector/formRules';
+import { DraftInput, DurationField, Field, Section, TextField } from '../controls';
+import { timeError } from '../controls/timeRules';
 import type { JourneyMeta } from '../model/canvas';
 
 function withoutKey<T extends object>(o: T, key: string): T {
