@@ -5,6 +5,7 @@
  * validation remains the judge of the journey.
  */
 import type { Button, Json, Variant } from '../api/types';
+import { formatScalar, parseScalar } from '../controls/scalars';
 
 // ---- WhatsApp buttons ----
 
@@ -106,17 +107,6 @@ export const VALUELESS_OPS = new Set(['exists', 'not_exists']);
 /** Operators whose value is a duration. */
 export const DURATION_OPS = new Set(['within_next', 'within_last']);
 
-/** A scalar as typed: true/false/null, numbers, quoted text, else the text itself. */
-export function parseScalar(text: string): Json {
-  const t = text.trim();
-  if (t === 'true') return true;
-  if (t === 'false') return false;
-  if (t === 'null') return null;
-  if (/^-?(0|[1-9]\d*)(\.\d+)?$/.test(t)) return Number(t);
-  if (t.length >= 2 && t.startsWith('"') && t.endsWith('"')) return t.slice(1, -1);
-  return text;
-}
-
 /** The value of a condition row as typed, for operator `op`. */
 export function parseConditionValue(op: string, text: string): Json | undefined {
   if (VALUELESS_OPS.has(op)) return undefined;
@@ -134,18 +124,8 @@ export function parseConditionValue(op: string, text: string): Json | undefined 
 /** Text shown for a condition value (inverse of parseConditionValue for what it produces). */
 export function formatConditionValue(value: unknown): string {
   if (value === undefined) return '';
-  if (Array.isArray(value)) return value.map((v) => formatScalar(v)).join(', ');
-  return formatScalar(value);
-}
-
-function formatScalar(v: unknown): string {
-  if (typeof v === 'string') {
-    // Quote strings that would otherwise read back as another type.
-    return parseScalar(v) === v ? v : `"${v}"`;
-  }
-  if (v === null) return 'null';
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
+  if (Array.isArray(value)) return value.map((v) => formatScalar(v as Json)).join(', ');
+  return formatScalar(value as Json);
 }
 
 /** Problem with a condition field path, or null. */

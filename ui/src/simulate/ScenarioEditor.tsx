@@ -4,7 +4,9 @@
  * delivery results), and the generated population's form. Edits go out as whole new
  * `ScenarioDoc`s through `onChange`; unknown fields are kept.
  */
-import { Fragment, memo, useState, type ReactNode } from 'react';
+import { memo, useState } from 'react';
+import { KeyValueRows } from '../controls';
+import { formatScalar } from '../controls/scalars';
 import { LOCAL_TIME_EXAMPLE, useLocalTimes } from './localTimes';
 import type { ContactDoc, Json, ScenarioDoc, ScriptedEventDoc, ScriptedReplyDoc } from '../api/types';
 import {
@@ -12,12 +14,10 @@ import {
   COMMON_TIMEZONES,
   SCENARIO_CHANNELS,
   addContact,
-  formatLooseValue,
   freshContactId,
   newContactFor,
   freshSampleNumber,
   freshDataKey,
-  parseLooseValue,
   removeContact,
   setContact,
   setMapEntry,
@@ -229,7 +229,7 @@ function ContactTableRow(props: {
             className="sim-input"
             data-testid={`contact-name-${index}`}
             aria-label="First name"
-            value={typeof name === 'string' ? name : formatLooseValue(name)}
+            value={typeof name === 'string' ? name : formatScalar(name)}
             onChange={(e) => onChange({ ...contact, attributes: setMapEntry<Json>(contact.attributes, 'first_name', e.target.value) })}
           />
         </td>
@@ -331,11 +331,14 @@ function ContactDetail(props: { contact: ContactDoc; onChange: (c: ContactDoc) =
 
       <h4 className="sim-subheading">Attributes</h4>
       <KeyValueRows
+        look="sim"
+        newRows="named"
         testid="contact-attribute"
         value={contact.attributes ?? {}}
         onChange={(attributes) => onChange({ ...contact, attributes })}
         keyPlaceholder="tier"
         valuePlaceholder="gold"
+        addLabel="+ attribute"
       />
 
       <h4 className="sim-subheading">Events</h4>
@@ -499,6 +502,8 @@ function EventData(props: {
   const times = useLocalTimes(query);
   return (
     <KeyValueRows
+      look="sim"
+      newRows="named"
       testid="event-data"
       value={data}
       onChange={onChange}
@@ -521,92 +526,5 @@ function EventData(props: {
         </button>
       }
     />
-  );
-}
-
-/**
- * Rows of key → value for a JSON object of scalars. Values are typed as text: numbers, true,
- * false and null become JSON values, anything else stays a string (see `parseLooseValue`).
- */
-export function KeyValueRows(props: {
-  testid: string;
-  value: Record<string, Json>;
-  onChange: (v: Record<string, Json>) => void;
-  keyPlaceholder?: string;
-  valuePlaceholder?: string;
-  addLabel?: string;
-  /** A line under a value's row (a local time's resolution, or why it does not read). */
-  describe?: (key: string, value: Json) => { ok: boolean; text: string } | null;
-  /** More buttons next to the add button. */
-  extra?: ReactNode;
-}) {
-  const { testid, value, onChange, keyPlaceholder, valuePlaceholder, addLabel, describe, extra } = props;
-  const entries = Object.entries(value);
-  const rename = (from: string, to: string) => {
-    if (to === from || to in value) return;
-    const next: Record<string, Json> = {};
-    for (const [k, v] of entries) next[k === from ? to : k] = v;
-    onChange(next);
-  };
-  const freshKey = () => {
-    for (let i = 1; ; i++) {
-      const k = i === 1 ? 'key' : `key${i}`;
-      if (!(k in value)) return k;
-    }
-  };
-  return (
-    <div className="sim-kv">
-      {entries.map(([k, v]) => {
-        const complex = v !== null && typeof v === 'object';
-        const note = describe ? describe(k, v) : null;
-        return (
-          <Fragment key={k}>
-          <div className="sim-row" data-testid={testid}>
-            <input className="sim-input sim-w-key" aria-label="Name" defaultValue={k} placeholder={keyPlaceholder} onBlur={(e) => rename(k, e.target.value.trim())} />
-            <input
-              className="sim-input sim-grow"
-              aria-label={`Value of ${k}`}
-              value={complex ? JSON.stringify(v) : formatLooseValue(v)}
-              placeholder={valuePlaceholder}
-              onChange={(e) => {
-                let nv: Json = parseLooseValue(e.target.value);
-                if (complex) {
-                  try {
-                    nv = JSON.parse(e.target.value) as Json;
-                  } catch {
-                    nv = e.target.value;
-                  }
-                }
-                onChange({ ...value, [k]: nv });
-              }}
-            />
-            <button
-              type="button"
-              className="sim-icon-button"
-              aria-label={`Remove ${k}`}
-              onClick={() => {
-                const next = { ...value };
-                delete next[k];
-                onChange(next);
-              }}
-            >
-              ×
-            </button>
-          </div>
-          {note && (
-            <p className={`sim-note sim-local-time${note.ok ? '' : ' sim-note-error'}`} data-testid={`${testid}-resolved`} data-ok={note.ok}>
-              {note.ok ? `→ ${note.text}` : note.text}
-            </p>
-          )}
-          </Fragment>
-        );
-      })}
-      <div className="sim-row">
-        <button type="button" className="sim-button sim-quiet sim-small" onClick={() => onChange({ ...value, [freshKey()]: '' })}>
-          {addLabel ?? '+ attribute'}
-        </button>
-        {extra}
-      </div>
-    </div>
   );
 }

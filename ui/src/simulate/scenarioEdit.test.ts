@@ -7,11 +7,9 @@ import {
   blankScenario,
   contactTotal,
   defaultStart,
-  formatLooseValue,
   freshContactId,
   newContact,
   outlineJourney,
-  parseLooseValue,
   removeContact,
   scenarioFileFor,
   scenarioProblems,
@@ -97,16 +95,6 @@ describe('new scenarios and contacts', () => {
 });
 
 describe('form values', () => {
-  const cases: [string, unknown][] = [
-    ['42', 42], ['-3.5', -3.5], ['true', true], ['false', false], ['null', null],
-    ['gold', 'gold'], ['01234', '01234'], ['+351912000001', '+351912000001'], ['', ''], ['1e3', 1000],
-  ];
-  for (const [text, value] of cases) {
-    it(`"${text}" → ${JSON.stringify(value)}`, () => expect(parseLooseValue(text)).toEqual(value));
-  }
-  it('formats values back to the text that parses to them', () => {
-    for (const v of [42, true, null, 'gold', '01234']) expect(parseLooseValue(formatLooseValue(v))).toEqual(v);
-  });
   it('setMapEntry removes a key set to empty', () => {
     expect(setMapEntry({ sms: '+1', email: 'a@b' }, 'sms', '')).toEqual({ email: 'a@b' });
     expect(setMapEntry(undefined, 'sms', '+1')).toEqual({ sms: '+1' });

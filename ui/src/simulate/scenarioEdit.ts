@@ -7,7 +7,7 @@
  * when it runs (errors name the field); the few checks here only keep the form from offering a
  * Run that cannot work (duplicate or empty contact ids, a reply with neither button nor text).
  */
-import type { ContactDoc, Json, JourneyDoc, NodeDoc, ScenarioDoc, ScriptedReplyDoc } from '../api/types';
+import type { ContactDoc, JourneyDoc, NodeDoc, ScenarioDoc, ScriptedReplyDoc } from '../api/types';
 import { SCENARIO_FORMAT } from '../api/types';
 
 /** The channels a scenario knows. */
@@ -201,26 +201,6 @@ export function setMapEntry<V>(map: Record<string, V> | undefined, key: string, 
   if (value === undefined || value === '') delete next[key];
   else next[key] = value;
   return next;
-}
-
-/**
- * A form value as JSON: `42` → 42, `true`/`false` → booleans, `null` → null, anything else the
- * text itself (so `01234` and `gold` stay strings).
- */
-export function parseLooseValue(text: string): Json {
-  const t = text.trim();
-  if (t === 'true') return true;
-  if (t === 'false') return false;
-  if (t === 'null') return null;
-  if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(t)) return Number(t);
-  return text;
-}
-
-/** The text a JSON value shows in a form field (the inverse of `parseLooseValue`). */
-export function formatLooseValue(value: Json | undefined): string {
-  if (value === undefined) return '';
-  if (typeof value === 'string') return value;
-  return JSON.stringify(value);
 }
 
 /** `a/b.journey.json` → `a/b.scenario.json`; a journey never saved uses its id. */

@@ -1,28 +1,21 @@
 /** An update of the contact: attributes set and consent granted or revoked. */
-import type { Json, UpdateNode } from '../../api/types';
+import type { UpdateNode } from '../../api/types';
 import { KeyValueRows, Section } from '../../controls';
-import { formatConditionValue, parseScalar } from '../formRules';
 import { CHANNEL_OPTIONS, without, type FormProps } from './common';
 
 export function UpdateForm({ node, onChange }: FormProps<UpdateNode>) {
-  const set = node.set ?? {};
-  const rows = Object.entries(set).map(([k, v]) => [k, formatConditionValue(v)] as [string, string]);
   const consent = node.consent ?? {};
   return (
     <>
       <Section title="Set attributes">
         <KeyValueRows
-          rows={rows}
-          testPrefix="field-set"
+          value={node.set ?? {}}
+          testid="field-set"
           keyPlaceholder="tier"
           valuePlaceholder="gold"
           addLabel="+ Add attribute"
           addTestId="add-set"
-          onChange={(r) => {
-            const next: Record<string, Json> = {};
-            for (const [k, v] of r) next[k] = parseScalar(v);
-            onChange(r.length > 0 ? { ...node, set: next } : without(node, 'set'), 'set');
-          }}
+          onChange={(set) => onChange(Object.keys(set).length > 0 ? { ...node, set } : without(node, 'set'), 'set')}
         />
       </Section>
       <Section title="Consent">

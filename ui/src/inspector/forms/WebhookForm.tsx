@@ -7,7 +7,6 @@ import { LiquidPreview } from '../LiquidPreview';
 import { without, type FormProps } from './common';
 
 export function WebhookForm({ node, onChange }: FormProps<WebhookNode>) {
-  const headers = Object.entries(node.headers ?? {}) as [string, string][];
   return (
     <>
       <TextField
@@ -29,16 +28,14 @@ export function WebhookForm({ node, onChange }: FormProps<WebhookNode>) {
       />
       <Section title="Headers">
         <KeyValueRows
-          rows={headers}
-          testPrefix="field-header"
+          value={node.headers ?? {}}
+          values="text"
+          testid="field-header"
           keyPlaceholder="Authorization"
           valuePlaceholder="Bearer …"
           addLabel="+ Add header"
           addTestId="add-header"
-          onChange={(r) => {
-            const next = Object.fromEntries(r);
-            onChange(r.length > 0 ? { ...node, headers: next } : without(node, 'headers'), 'headers');
-          }}
+          onChange={(headers) => onChange(Object.keys(headers).length > 0 ? { ...node, headers: headers as Record<string, string> } : without(node, 'headers'), 'headers')}
         />
       </Section>
       <TextArea
