@@ -5,7 +5,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { isTauri, listTemplates, openFolder, readJourney, workspaceInfo } from './api/backend';
 import type { JourneyDoc, WorkspaceInfo } from './api/types';
-import EditorScreen from './editor/EditorScreen';
+import EditorScreen from './screens/EditorScreen';
 import { validateEarly } from './editor/useEditor';
 import { FileDialog } from './files/FileDialog';
 import { confirmDiscard, nativeOpen, nativePickFolder } from './files/nativeDialogs';
@@ -13,7 +13,7 @@ import { journeyRoute } from './files/paths';
 import { rememberFile } from './files/recent';
 import { blankJourney, checkJourneyShape } from './model/canvas';
 import { parseRoute, routeKey, type Route } from './routes';
-import StartScreen from './start/StartScreen';
+import StartScreen from './screens/StartScreen';
 
 const DISCARD = 'You have unsaved changes. Discard them?';
 

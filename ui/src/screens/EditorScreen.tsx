@@ -27,7 +27,7 @@ import SimulatePanel from '../simulate/SimulatePanel';
 import LivePanel from '../live/LivePanel';
 import PublishDialog from '../live/PublishDialog';
 import HelpOverlay from './HelpOverlay';
-import { useEditor } from './useEditor';
+import { useEditor } from '../editor/useEditor';
 
 type Tab = 'inspector' | 'settings' | 'simulate' | 'live';
 
