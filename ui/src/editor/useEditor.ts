@@ -22,9 +22,9 @@ import { newNodeDoc, PALETTE, type PaletteKind } from '../model/palette';
 import * as T from '../model/transform';
 import { nodeProblems, withStatuses } from '../problems/status';
 import { shownDiagnostics } from '../problems/wording';
-import type { SimOverlay } from '../simulate/overlay';
+import type { SimOverlay } from '../simulate/trafficOverlay';
 import * as H from './history';
-import { overlayEdges, overlayNodes } from './overlay';
+import { overlayEdges, overlayNodes } from './drawOverlay';
 
 export const VALIDATION_DEBOUNCE_MS = 300;
 

@@ -4,7 +4,7 @@ import { setTransport } from '../api/backend';
 import type { JourneyDoc } from '../api/types';
 import appointment from '../../../assets/journeys/appointment-reminder.journey.json';
 import LivePanel from './LivePanel';
-import type { SimOverlay } from '../simulate/overlay';
+import type { SimOverlay } from '../simulate/trafficOverlay';
 
 const journey = appointment as unknown as JourneyDoc;
 const engine = { db: '/tmp/engine.db', records: '/tmp/engine.db.records.jsonl', running: true };

@@ -19,7 +19,7 @@ import {
   setVersionStatus,
 } from '../api/backend';
 import type { EngineInfo, EnrollmentPage, JourneyDoc, LiveTimeline, OutboxEntry, SentEvent, VersionReport } from '../api/types';
-import { overlayFromLive, type SimOverlay } from '../simulate/overlay';
+import { overlayFromLive, type SimOverlay } from '../simulate/trafficOverlay';
 import { OUTCOMES, OUTCOME_LABELS, formatAt } from '../simulate/results';
 import { Timeline } from '../simulate/SimResults';
 import '../simulate/simulate.css';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JourneyDoc, ScenarioListing } from '../api/types';
 import appointment from '../../../assets/journeys/appointment-reminder.journey.json';
-import { overlayFromLive } from '../simulate/overlay';
+import { overlayFromLive } from '../simulate/trafficOverlay';
 import {
   canMigrate,
   enrollmentText,

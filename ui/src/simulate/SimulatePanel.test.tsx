@@ -5,7 +5,7 @@ import type { JourneyDoc, ScenarioDoc, ScenarioListing, SimReport } from '../api
 import appointment from '../../../assets/journeys/appointment-reminder.journey.json';
 import SimulatePanel from './SimulatePanel';
 import { forgetSimulations } from './panelMemory';
-import type { SimOverlay } from './overlay';
+import type { SimOverlay } from './trafficOverlay';
 
 const journey = appointment as unknown as JourneyDoc;
 

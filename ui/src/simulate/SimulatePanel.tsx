@@ -19,7 +19,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { BackendError, Cancelled, listScenarios, saveScenario, simulateJourney } from '../api/backend';
 import type { Diagnostic, JourneyDoc, ScenarioDoc, ScenarioListing, SimProgress, SimReport } from '../api/types';
-import { overlayForContact, overlayFromReport, type SimOverlay } from './overlay';
+import { overlayForContact, overlayFromReport, type SimOverlay } from './trafficOverlay';
 import { TIMELINE_LIMIT, staleText } from './results';
 import { contactTotal, blankScenario, outlineJourney, scenarioFileFor, scenarioProblems, type JourneyOutline } from './scenarioEdit';
 import { ScenarioEditor } from './ScenarioEditor';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { overlayForContact, overlayFromReport, pathEdgesOfSteps, pathOfSteps, type OverlayReport } from './overlay';
+import { overlayForContact, overlayFromReport, pathEdgesOfSteps, pathOfSteps, type OverlayReport } from './trafficOverlay';
 
 // A report shaped like `itinera simulate --json` for the appointment journey: ana confirms,
 // ben's WhatsApp fails and he gets the SMS fallback, cleo never entered.

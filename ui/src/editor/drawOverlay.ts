@@ -1,5 +1,5 @@
 /** Drawing a simulation (or live) overlay onto canvas nodes and edges (view data only). */
-import type { SimOverlay } from '../simulate/overlay';
+import type { SimOverlay } from '../simulate/trafficOverlay';
 import type { StepNode, WireEdge } from '../model/canvas';
 import { DEFAULT_PORT } from '../api/types';
 
