@@ -292,3 +292,28 @@ fn a_preview_as_a_scenario_contact_renders_what_the_simulation_sends() {
         preview_template_for(node["text"].as_str().expect("text"), &sample, &contact["events"][0]["data"], None, None).expect("renders");
     assert_ne!(unplaced.text, preview.text);
 }
+
+/// The sample journey's simulation report, as a fixture the editor's tests read too
+/// (tests/fixtures/reports/appointment-reminder.report.json; ui/src/simulate/reportFixture.test.ts):
+/// the results panel and the canvas overlay are tested against what the backend really answers.
+/// Fails when the file is stale; `ITINERA_UPDATE_FIXTURES=1 cargo test -p itinera-service
+/// --test analysis` rewrites it.
+#[test]
+fn the_shared_report_fixture_is_the_simulators() {
+    let (_, journey) = appointment();
+    let scenario: Value = serde_json::from_str(&asset("scenarios/appointment-reminder.scenario.json")).expect("JSON");
+    let report = simulate_journey(&journey, &scenario, Some(&ContactSelection::Keyword("all".into())), &SimulateOptions::default())
+        .expect("simulates");
+    let text = serde_json::to_string_pretty(&report).expect("JSON") + "\n";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/reports/appointment-reminder.report.json");
+    if std::env::var_os("ITINERA_UPDATE_FIXTURES").is_some() {
+        fs::create_dir_all(path.parent().expect("a folder")).expect("creates the folder");
+        fs::write(&path, &text).expect("writes the fixture");
+        return;
+    }
+    let committed = fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == text,
+        "tests/fixtures/reports/appointment-reminder.report.json is stale: rerun with ITINERA_UPDATE_FIXTURES=1 and check the editor's tests still pass"
+    );
+}
