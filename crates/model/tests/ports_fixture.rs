@@ -1,4 +1,4 @@
-//! The output ports of every node type, as a fixture the editor's tests read too
+//! The output ports of every node type (and the channels), as a fixture the editor's tests read too
 //! (tests/fixtures/ports.json; ui/src/model/ports.test.ts): the editor draws one handle per port
 //! and must agree with [`NodeKind::output_ports`], the one list. This test fails when the file
 //! is stale; `ITINERA_UPDATE_FIXTURES=1 cargo test -p itinera-model --test ports_fixture`
@@ -33,11 +33,15 @@ fn the_shared_ports_fixture_is_the_models() {
         assert!(kinds.contains(kind), "the fixture has no `{kind}` node");
     }
     let want = Value::Object(ports);
+    // The channels a send can use, the editor's `CHANNELS` (ui/src/api/types.ts).
+    let channels = json!(itinera_model::journey::CHANNELS);
     if std::env::var_os("ITINERA_UPDATE_FIXTURES").is_some() {
         fixture["ports"] = want;
+        fixture["channels"] = channels;
         std::fs::write(&path, serde_json::to_string_pretty(&fixture).unwrap() + "\n").expect("writes the fixture");
         return;
     }
+    assert_eq!(fixture["channels"], channels, "tests/fixtures/ports.json is stale: rerun with ITINERA_UPDATE_FIXTURES=1");
     assert_eq!(
         fixture["ports"], want,
         "tests/fixtures/ports.json is stale: rerun with ITINERA_UPDATE_FIXTURES=1 and check the editor (ui/src/model/ports.ts) still agrees"

@@ -10,6 +10,7 @@
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { previewTemplate } from '../api/backend';
 import type { Button, TemplatePreview } from '../api/types';
+import { channelName } from '../model/channels';
 import { SAMPLE_CHOICE, choiceFor, contactLabel, resolveChoice, type Sample } from './previewAs';
 import { DefaultTimezoneContext, TestContactsContext, unfinishedTag } from './previewShared';
 
@@ -138,7 +139,6 @@ export interface MessageFrame {
   template?: string;
 }
 
-const CHANNEL_NAMES: Record<string, string> = { sms: 'SMS', whatsapp: 'WhatsApp', email: 'Email' };
 
 export function LiquidPreview({ template, label = 'Preview', frame }: { template: string; label?: string; frame?: MessageFrame }) {
   const { sample: editable, setSample, choice, setChoice } = useContext(SampleContext);
@@ -169,7 +169,7 @@ export function LiquidPreview({ template, label = 'Preview', frame }: { template
             {who.slice(0, 1).toUpperCase()}
           </span>
           <span className="phone__who">{who}</span>
-          <span className="phone__channel">{CHANNEL_NAMES[channel]}</span>
+          <span className="phone__channel">{channelName(channel)}</span>
         </div>
         <div className="phone__screen">
           <div className="phone__bubble">

@@ -7,6 +7,7 @@
  *
  * Everything comes from the backend and is asked again every two seconds while the tab is open.
  */
+import { CHANNELS, channelName } from '../model/channels';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import {
   contactTimeline,
@@ -29,7 +30,6 @@ import {
   ACTION_STATUS,
   POLL_MS,
   STATUS_LABELS,
-  channelLabel,
   enrollmentText,
   formatWhen,
   outboxStatus,
@@ -310,7 +310,7 @@ function Outbox(props: { entries: OutboxEntry[]; now: number; records: string | 
             return (
               <li key={m.key} className="sim-message" data-testid="live-outbox-row" data-channel={m.channel} data-status={m.status} data-node={m.node}>
                 <div className="sim-message-head">
-                  <span className={`sim-chip sim-channel-${m.channel}`}>{channelLabel(m.channel)}</span>
+                  <span className={`sim-chip sim-channel-${m.channel}`}>{channelName(m.channel)}</span>
                   <span className="sim-mono">{m.contact}</span>
                   <button type="button" className="sim-link" onClick={() => onSelectNode(m.node)}>
                     {m.node}
@@ -414,7 +414,7 @@ function TestEvent(props: { journey: JourneyDoc; onSent: () => void }) {
             </label>
             <fieldset className="sim-field live-consent">
               <legend className="sim-label">Agreed to receive</legend>
-              {(['sms', 'whatsapp', 'email'] as const).map((c) => (
+              {CHANNELS.map((c) => (
                 <label key={c}>
                   <input
                     type="checkbox"
@@ -422,7 +422,7 @@ function TestEvent(props: { journey: JourneyDoc; onSent: () => void }) {
                     checked={form.consent[c]}
                     onChange={(e) => edit({ consent: { ...form.consent, [c]: e.target.checked } })}
                   />{' '}
-                  {channelLabel(c)}
+                  {channelName(c)}
                 </label>
               ))}
             </fieldset>

@@ -10,7 +10,8 @@ import { serverStats, serverTimeline, serverTokens } from '../api/backend';
 import type { JourneyDoc, JourneyStats, LiveTimeline, ServerTarget, ServerTokens } from '../api/types';
 import { stepName } from '../model/transform';
 import { Timeline } from '../simulate/SimResults';
-import { SERVER_URL_KEY, STATUS_LABELS, channelLabel, percent } from './live';
+import { channelName } from '../model/channels';
+import { SERVER_URL_KEY, STATUS_LABELS, percent } from './live';
 
 function savedUrl(): string {
   try {
@@ -139,7 +140,7 @@ export default function ServerView(props: { journey: JourneyDoc; onSelectNode: (
               {Object.keys(v.messages).length > 0 && (
                 <p className="sim-small">
                   {Object.entries(v.messages)
-                    .map(([ch, m]) => `${channelLabel(ch)}: ${m.sent} sent, ${m.delivered} delivered, ${m.read} read, ${m.failed} failed`)
+                    .map(([ch, m]) => `${channelName(ch)}: ${m.sent} sent, ${m.delivered} delivered, ${m.read} read, ${m.failed} failed`)
                     .join(' · ')}
                 </p>
               )}

@@ -17,7 +17,6 @@ import type {
 } from '../api/types';
 import { stepName } from '../model/transform';
 import { OUTCOME_LABELS, formatAt, messageText } from '../simulate/results';
-import { CHANNEL_LABELS } from '../simulate/scenarioEdit';
 
 /** Where the editor remembers the server it publishes to (its URL only, never a token). */
 export const SERVER_URL_KEY = 'itinera.server.url';
@@ -111,9 +110,6 @@ export function outboxText(entry: Pick<OutboxEntry, 'channel' | 'text' | 'templa
   return entry.subject ? `${entry.subject} — ${body}` : body;
 }
 
-export function channelLabel(channel: string): string {
-  return channel === 'webhook' ? 'Webhook' : (CHANNEL_LABELS[channel] ?? channel);
-}
 
 /** One sentence per row of publish's change impact, in the marketer's words. */
 export function impactLines(impact: ImpactRow[], current: JourneyDoc, migrate: boolean): string[] {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { NodeDoc } from '../api/types';
+import { CHANNELS } from './channels';
 import { outputPorts } from './ports';
 import { slug, uniqueId } from './ids';
 import { kindOf, newNodeDoc, PALETTE_KINDS } from './palette';
@@ -14,7 +15,11 @@ describe('output ports: the shared fixture', () => {
   const fixture = JSON.parse(readFileSync(resolve(__dirname, '../../../tests/fixtures/ports.json'), 'utf8')) as {
     nodes: NodeDoc[];
     ports: Record<string, { port: string; required: boolean }[]>;
+    channels: string[];
   };
+  it("names the model's channels, the editor's CHANNELS", () => {
+    expect([...CHANNELS]).toEqual(fixture.channels);
+  });
   it('covers every node', () => {
     expect(Object.keys(fixture.ports).sort()).toEqual(fixture.nodes.map((n) => n.id).sort());
   });

@@ -2,6 +2,7 @@
  * What the validation report means for the canvas and the header: a status per node, the
  * header's summary text and the journey's facts in plain words.
  */
+import { channelName } from '../model/channels';
 import type { Diagnostic, Facts, NodeDoc, Report, WaitNode } from '../api/types';
 import type { NodeStatus, StepNode } from '../model/canvas';
 
@@ -70,11 +71,7 @@ export function statusText(report: Report): string {
   return warnings > 0 ? `${plural(errors, 'error')}, ${plural(warnings, 'warning')}` : plural(errors, 'error');
 }
 
-const CHANNEL_NAMES: Record<string, string> = { sms: 'SMS', whatsapp: 'WhatsApp', email: 'Email', webhook: 'Webhook' };
-
-export function channelName(channel: string): string {
-  return CHANNEL_NAMES[channel] ?? channel;
-}
+export { channelName };
 
 /** The facts in plain words, most useful first: longest stay, messages per channel, size. */
 export function factsPhrases(facts: Facts | null | undefined, nodeById?: (id: string) => NodeDoc | undefined): string[] {

@@ -3,8 +3,9 @@
  * address and consent rates per channel, generated events (time range, probability), replies
  * (probability, delay range, button weights) and undeliverable rates per channel.
  */
+import { CHANNELS, channelName } from '../model/channels';
 import type { JourneyOutline } from './scenarioEdit';
-import { CHANNEL_LABELS, COMMON_TIMEZONES, SCENARIO_CHANNELS } from './scenarioEdit';
+import { COMMON_TIMEZONES } from './scenarioEdit';
 import {
   asDelayRange,
   asTimeRange,
@@ -60,7 +61,7 @@ export function PopulationEditor({ population, outline, onChange, onRemove }: Po
   const events = population.events ?? [];
   const replies = population.replies ?? [];
   const delivery = population.delivery ?? {};
-  const shownChannels = SCENARIO_CHANNELS.filter((c) => outline.channels.includes(c) || c in channels);
+  const shownChannels = CHANNELS.filter((c) => outline.channels.includes(c) || c in channels);
 
   return (
     <div className="sim-population" data-testid="population-editor">
@@ -127,17 +128,17 @@ export function PopulationEditor({ population, outline, onChange, onRemove }: Po
         <tbody>
           {shownChannels.map((ch) => (
             <tr key={ch} data-testid={`population-channel-${ch}`}>
-              <th scope="row">{CHANNEL_LABELS[ch]}</th>
+              <th scope="row">{channelName(ch)}</th>
               <td>
-                <PercentInput label={`${CHANNEL_LABELS[ch]} address rate`} testid={`population-${ch}-address`} value={channels[ch]?.address}
+                <PercentInput label={`${channelName(ch)} address rate`} testid={`population-${ch}-address`} value={channels[ch]?.address}
                   onChange={(v) => set('channels', { ...channels, [ch]: { ...(channels[ch] ?? {}), address: v } })} />
               </td>
               <td>
-                <PercentInput label={`${CHANNEL_LABELS[ch]} consent rate`} testid={`population-${ch}-consent`} value={channels[ch]?.consent}
+                <PercentInput label={`${channelName(ch)} consent rate`} testid={`population-${ch}-consent`} value={channels[ch]?.consent}
                   onChange={(v) => set('channels', { ...channels, [ch]: { ...(channels[ch] ?? {}), consent: v } })} />
               </td>
               <td>
-                <PercentInput label={`${CHANNEL_LABELS[ch]} undeliverable rate`} testid={`population-${ch}-undeliverable`} value={delivery[ch]?.undeliverable}
+                <PercentInput label={`${channelName(ch)} undeliverable rate`} testid={`population-${ch}-undeliverable`} value={delivery[ch]?.undeliverable}
                   onChange={(v) => {
                     const entry = { ...(delivery[ch] ?? {}) };
                     if (v === undefined) delete entry.undeliverable;

@@ -4,15 +4,14 @@
  * delivery results), and the generated population's form. Edits go out as whole new
  * `ScenarioDoc`s through `onChange`; unknown fields are kept.
  */
+import { CHANNELS, channelName } from '../model/channels';
 import { memo, useState } from 'react';
 import { KeyValueRows } from '../controls';
 import { formatScalar } from '../controls/scalars';
 import { LOCAL_TIME_EXAMPLE, useLocalTimes } from './localTimes';
 import type { ContactDoc, Json, ScenarioDoc, ScriptedEventDoc, ScriptedReplyDoc } from '../api/types';
 import {
-  CHANNEL_LABELS,
   COMMON_TIMEZONES,
-  SCENARIO_CHANNELS,
   addContact,
   freshContactId,
   newContactFor,
@@ -191,11 +190,11 @@ export const ScenarioEditor = memo(function ScenarioEditor({ outline, scenario, 
 });
 
 function channelsOf(outline: JourneyOutline, contact: ContactDoc): string[] {
-  const out: string[] = [...SCENARIO_CHANNELS.filter((c) => outline.channels.includes(c))];
-  for (const c of SCENARIO_CHANNELS) {
+  const out: string[] = [...CHANNELS.filter((c) => outline.channels.includes(c))];
+  for (const c of CHANNELS) {
     if (!out.includes(c) && (contact.consent?.[c] !== undefined || contact.addresses?.[c] !== undefined)) out.push(c);
   }
-  return out.length > 0 ? out : [...SCENARIO_CHANNELS];
+  return out.length > 0 ? out : [...CHANNELS];
 }
 
 function ContactTableRow(props: {
@@ -252,7 +251,7 @@ function ContactTableRow(props: {
         </td>
         <td className="sim-consents">
           {channels.map((ch) => (
-            <label key={ch} className="sim-toggle" title={`${CHANNEL_LABELS[ch] ?? ch} consent`}>
+            <label key={ch} className="sim-toggle" title={`${channelName(ch)} consent`}>
               <input
                 type="checkbox"
                 data-testid={`contact-consent-${index}-${ch}`}
@@ -302,11 +301,11 @@ function ContactDetail(props: { contact: ContactDoc; onChange: (c: ContactDoc) =
       <h4 className="sim-subheading">Addresses and delivery</h4>
       {channels.map((ch) => (
         <div className="sim-row" key={ch}>
-          <span className="sim-label sim-w-label">{CHANNEL_LABELS[ch] ?? ch}</span>
+          <span className="sim-label sim-w-label">{channelName(ch)}</span>
           <input
             className="sim-input sim-grow"
             data-testid={`contact-address-${ch}`}
-            aria-label={`${CHANNEL_LABELS[ch] ?? ch} address`}
+            aria-label={`${channelName(ch)} address`}
             placeholder={ch === 'email' ? 'name@example.com' : '+351912000001'}
             value={contact.addresses?.[ch] ?? ''}
             onChange={(e) => onChange({ ...contact, addresses: setMapEntry(contact.addresses, ch, e.target.value) })}
@@ -314,7 +313,7 @@ function ContactDetail(props: { contact: ContactDoc; onChange: (c: ContactDoc) =
           <select
             className="sim-select"
             data-testid={`contact-delivery-${ch}`}
-            aria-label={`${CHANNEL_LABELS[ch] ?? ch} delivery`}
+            aria-label={`${channelName(ch)} delivery`}
             value={contact.delivery?.[ch] ?? 'delivered'}
             onChange={(e) =>
               onChange({ ...contact, delivery: setMapEntry(contact.delivery, ch, e.target.value === 'delivered' ? undefined : e.target.value) })
@@ -441,7 +440,7 @@ function ReplyRow(props: { reply: ScriptedReplyDoc; outline: JourneyOutline; onC
           {!target && <option value={reply.to}>{reply.to || '(choose a message)'}</option>}
           {outline.replyTargets.map((t) => (
             <option key={t.node} value={t.node}>
-              {t.node} ({CHANNEL_LABELS[t.channel] ?? t.channel})
+              {t.node} ({channelName(t.channel)})
             </option>
           ))}
         </select>
@@ -453,9 +452,9 @@ function ReplyRow(props: { reply: ScriptedReplyDoc; outline: JourneyOutline; onC
       </div>
       <div className="sim-row">
         <select className="sim-select" aria-label="Reply channel" data-testid="reply-channel" value={reply.channel} onChange={(e) => onChange({ ...reply, channel: e.target.value })}>
-          {SCENARIO_CHANNELS.map((c) => (
+          {CHANNELS.map((c) => (
             <option key={c} value={c}>
-              {CHANNEL_LABELS[c]}
+              {channelName(c)}
             </option>
           ))}
         </select>

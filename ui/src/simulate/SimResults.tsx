@@ -2,9 +2,9 @@
  * The results of a simulation: outcome totals and goal rate, messages per channel, the contact
  * list (filterable by outcome and id) and the selected contact's timeline and messages.
  */
+import { channelName } from '../model/channels';
 import { memo, useMemo, useState } from 'react';
 import type { SimContact, SimReport } from '../api/types';
-import { CHANNEL_LABELS } from './scenarioEdit';
 import { TIMELINE_LIMIT } from './results';
 import { OUTCOME_LABELS, entriesText, entryCount, filterContacts, formatAt, formatRate, messageRows, messageText, outcomeRows, stepText, stepTone } from './results';
 
@@ -280,7 +280,7 @@ export function Timeline(props: { contact: SimContact; zone: string | null; onSe
             {messages.map((m, i) => (
               <li key={i} className="sim-message">
                 <div className="sim-message-head">
-                  <span className={`sim-chip sim-channel-${m.channel}`}>{CHANNEL_LABELS[m.channel] ?? m.channel}</span>
+                  <span className={`sim-chip sim-channel-${m.channel}`}>{channelName(m.channel)}</span>
                   <time className="sim-muted" dateTime={m.at}>
                     {formatAt(m.at, shownZone)}
                   </time>

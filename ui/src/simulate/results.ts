@@ -3,8 +3,8 @@
  * a fixed order, the goal rate, messages per channel, the filtered contact list and times.
  * Nothing here simulates: every number comes from the backend's report.
  */
+import { CHANNELS, channelName } from '../model/channels';
 import type { Outcome, SimContact, SimReport, SimStep } from '../api/types';
-import { CHANNEL_LABELS } from './scenarioEdit';
 
 /** Populations up to this size are simulated with every contact's timeline. */
 export const TIMELINE_LIMIT = 2000;
@@ -51,10 +51,10 @@ export function formatRate(rate: number | null | undefined): string {
 /** Messages per channel that sent any, in a stable order (sms, whatsapp, email, then others). */
 export function messageRows(report: SimReport): { channel: string; label: string; count: number }[] {
   const messages = report.summary.messages ?? {};
-  const known = ['sms', 'whatsapp', 'email'];
+  const known: string[] = CHANNELS;
   const names = [...known.filter((c) => c in messages), ...Object.keys(messages).filter((c) => !known.includes(c)).sort()];
   return names
-    .map((channel) => ({ channel, label: CHANNEL_LABELS[channel] ?? channel, count: messages[channel] ?? 0 }))
+    .map((channel) => ({ channel, label: channelName(channel), count: messages[channel] ?? 0 }))
     .filter((row) => row.count > 0);
 }
 

@@ -11,11 +11,6 @@ import type { ContactDoc, JourneyDoc, NodeDoc, ScenarioDoc, ScriptedReplyDoc } f
 import { SCENARIO_FORMAT } from '../api/types';
 
 /** The channels a scenario knows. */
-export const SCENARIO_CHANNELS = ['sms', 'whatsapp', 'email'] as const;
-export type ScenarioChannel = (typeof SCENARIO_CHANNELS)[number];
-
-/** Channel names for people. */
-export const CHANNEL_LABELS: Record<string, string> = { sms: 'SMS', whatsapp: 'WhatsApp', email: 'Email' };
 
 /** Time zones offered in the pickers (any IANA name may be typed). */
 export const COMMON_TIMEZONES = [

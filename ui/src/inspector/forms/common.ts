@@ -16,8 +16,4 @@ export function without<T extends object>(o: T, ...keys: string[]): T {
   return c as T;
 }
 
-export const CHANNEL_OPTIONS = [
-  { value: 'sms', label: 'SMS' },
-  { value: 'whatsapp', label: 'WhatsApp' },
-  { value: 'email', label: 'Email' },
-];
+export { CHANNEL_OPTIONS } from '../../model/channels';
