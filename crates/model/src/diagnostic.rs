@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// How bad a diagnostic is. Errors make a journey invalid; warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// The journey cannot be published or simulated.
@@ -17,6 +18,7 @@ pub enum Severity {
 
 /// Stable diagnostic codes. These strings are a public contract: add codes, never rename.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
     /// Bad JSON or a value of the wrong shape.
@@ -80,6 +82,7 @@ impl fmt::Display for Code {
 
 /// One finding about a journey.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Diagnostic {
     /// `error` or `warning`.
     pub severity: Severity,

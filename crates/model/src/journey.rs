@@ -18,6 +18,7 @@ pub const JOURNEY_FORMAT: &str = "itinera/journey@1";
 
 /// One customer journey: a trigger and a graph of steps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Journey {
     /// Always `itinera/journey@1`.
     pub format: String,
@@ -38,6 +39,7 @@ pub struct Journey {
 
 /// Journey-wide settings; every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Settings {
     /// No message is sent between `start` and `end` in the contact's local time; sends are deferred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -67,6 +69,7 @@ pub const DEFAULT_DELIVERY_DEADLINE: &str = "1m";
 
 /// Settings of one channel.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChannelSettings {
     /// How long a sent message waits for its delivery result (default `1m`); no result by then
     /// counts as delivered, so a lost receipt never strands a contact.
@@ -148,6 +151,7 @@ pub fn parse_local_time(text: &str) -> Option<(u8, u8)> {
 
 /// Quiet hours as local `HH:MM` times; `start` > `end` spans midnight.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct QuietHours {
     /// Local time quiet hours begin, `HH:MM`.
     pub start: String,
@@ -157,6 +161,7 @@ pub struct QuietHours {
 
 /// A rolling frequency cap.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FrequencyCap {
     /// Most messages in the window.
     pub max: u32,
@@ -166,6 +171,7 @@ pub struct FrequencyCap {
 
 /// Re-entry policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(untagged)]
 pub enum Reentry {
     /// `"never"` or `"always"` (any other word is reported by validation).
@@ -179,6 +185,7 @@ pub enum Reentry {
 
 /// The journey's conversion goal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Goal {
     /// Event name that counts as a conversion.
     pub event: String,
@@ -189,6 +196,7 @@ pub struct Goal {
 
 /// Canvas position; used by the editor, ignored everywhere else.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Position {
     /// Horizontal canvas coordinate.
     pub x: f64,
@@ -198,6 +206,7 @@ pub struct Position {
 
 /// An edge from `from`'s output `port` (default `next`) to `to`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Edge {
     /// Source node id.
     pub from: String,
@@ -221,20 +230,25 @@ fn is_default_port(port: &str) -> bool {
 
 /// One step of a journey.
 #[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Node {
     /// Unique id within the journey.
     pub id: String,
     /// Canvas position (editor only).
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub position: Option<Position>,
     /// Human label shown on the canvas (editor only); the id stays the step's name everywhere else.
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub label: Option<String>,
     /// What the step does.
     #[schemars(flatten)]
+    #[cfg_attr(feature = "ts", ts(flatten))]
     pub kind: NodeKind,
 }
 
 /// The node types of format v1 and their settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum NodeKind {
     /// Entry point: a contact enters when `event` arrives and `filter` holds.
@@ -332,6 +346,7 @@ pub enum Required {
 
 /// `trigger` settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Trigger {
     /// Event name that starts the journey.
     #[serde(default)]
@@ -348,6 +363,7 @@ pub struct Trigger {
 
 /// `send` settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Send {
     /// `sms`, `whatsapp` or `email`.
     #[serde(default)]
@@ -371,6 +387,7 @@ pub struct Send {
     /// [`Send::is_transactional`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<bool>")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>"))]
     pub transactional: Option<Value>,
 }
 
@@ -383,6 +400,7 @@ impl Send {
 
 /// A WhatsApp approved template reference.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WhatsAppTemplate {
     /// Template name as approved by WhatsApp.
     #[serde(default)]
@@ -397,6 +415,7 @@ pub struct WhatsAppTemplate {
 
 /// A quick-reply button.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Button {
     /// Id a reply carries when the button is tapped.
     pub id: String,
@@ -406,6 +425,7 @@ pub struct Button {
 
 /// `wait` settings: exactly one of the three modes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Wait {
     /// Wait this long.
     #[serde(default, rename = "for", skip_serializing_if = "Option::is_none")]
@@ -420,6 +440,7 @@ pub struct Wait {
 
 /// The target of `wait.until`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WaitUntil {
     /// `contact.*` or `event.*` field holding an RFC 3339 timestamp.
     #[serde(default)]
@@ -431,6 +452,7 @@ pub struct WaitUntil {
 
 /// `wait_for` settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WaitFor {
     /// Wait for an inbound reply on this channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -448,6 +470,7 @@ pub struct WaitFor {
 
 /// Which replies a `wait_for` listens to.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReplySpec {
     /// `sms`, `whatsapp` or `email`.
     #[serde(default)]
@@ -456,6 +479,7 @@ pub struct ReplySpec {
 
 /// One outcome of a `wait_for`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WaitBranch {
     /// Output port taken when this branch matches.
     #[serde(default)]
@@ -476,6 +500,7 @@ pub struct WaitBranch {
 
 /// `branch` settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Branch {
     /// `yes` when it holds, else `no`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -484,6 +509,7 @@ pub struct Branch {
 
 /// `split` settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Split {
     /// Variants with percentages summing to 100.
     #[serde(default)]
@@ -492,6 +518,7 @@ pub struct Split {
 
 /// One arm of a split.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Variant {
     /// Output port.
     #[serde(default)]
@@ -503,6 +530,7 @@ pub struct Variant {
 
 /// `update` settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Update {
     /// Attributes to set on the contact.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -514,6 +542,7 @@ pub struct Update {
 
 /// `webhook` settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Webhook {
     /// Endpoint (Liquid allowed).
     #[serde(default)]
@@ -531,11 +560,13 @@ pub struct Webhook {
 
 /// `exit` has no settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Exit {}
 
 /// A condition, kept as written: exactly one of a comparison (`field`, `op`, `value`),
 /// `all`, `any` or `not`. [`Condition::form`] says which, or why it is none.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Condition {
     /// `contact.*` or `event.*` path.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -48,6 +48,8 @@ pub trait Channel: Send + Sync {
 
 /// One line of a record sink: exactly what would have gone out.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "OutboxRecord"))]
 pub struct Record {
     /// The idempotency key.
     pub key: String,
@@ -86,6 +88,7 @@ pub struct Record {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// When it was handed over.
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
     pub at: Timestamp,
 }
 

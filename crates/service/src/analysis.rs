@@ -14,6 +14,7 @@ use crate::error::Error;
 
 /// `preview_template` result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Preview {
     /// The rendered text.
     pub text: String,
@@ -84,6 +85,7 @@ pub struct SimulateOptions {
 
 /// How far a simulation is (`simulate-progress` events in the app, progress lines over HTTP).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SimProgress {
     /// Contacts simulated so far (in contact order).
     pub done: usize,
@@ -326,9 +328,11 @@ pub fn preview_template_for(
 
 /// `resolve_local_times` result: what an event's data reads as for one contact.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LocalTimes {
     /// The event's instant (RFC 3339), when `start` and `at` read.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub at: Option<String>,
     /// The zone the local times are read in: the contact's, else the journey's default, else UTC.
     pub zone: String,
