@@ -131,14 +131,17 @@ pub struct StepRecord {
     /// The key of the enrollment that took the step, in a journey whose trigger has a `key`;
     /// absent for a keyless enrollment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub key: Option<String>,
     /// Result word (`sent`, `deferred`, `matched`, ...).
     pub result: String,
     /// Reason code when a send was stopped or deferred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub reason: Option<String>,
     /// Port taken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub port: Option<String>,
     /// Plain-words sentence.
     pub detail: String,

@@ -92,21 +92,27 @@ pub struct Diagnostic {
     pub message: String,
     /// The node it is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub node: Option<String>,
     /// The output port it is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub port: Option<String>,
     /// The nodes it is about (e.g. the members of a cycle).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub nodes: Option<Vec<String>>,
     /// The setting it is about, as a path within the node or journey (e.g. `for`, `settings.goal.within`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub field: Option<String>,
     /// For `parse_error`: 1-based line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub line: Option<usize>,
     /// For `parse_error`: 1-based column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub column: Option<usize>,
 }
 

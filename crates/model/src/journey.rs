@@ -43,21 +43,26 @@ pub struct Journey {
 pub struct Settings {
     /// No message is sent between `start` and `end` in the contact's local time; sends are deferred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub quiet_hours: Option<QuietHours>,
     /// At most `max` messages (any channel) per rolling `per` window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub frequency_cap: Option<FrequencyCap>,
     /// Whether a contact may enter again: `never` (default), `always` or `{"after": "30d"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub reentry: Option<Reentry>,
     /// Events that make a contact leave the journey from any waiting point.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exit_on: Vec<String>,
     /// The conversion event; reaching it within the window ends the journey with outcome `goal`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub goal: Option<Goal>,
     /// IANA time zone for contacts without one (default `UTC`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub default_timezone: Option<String>,
     /// Per-channel settings, keyed by `sms`, `whatsapp` or `email`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -74,6 +79,7 @@ pub struct ChannelSettings {
     /// How long a sent message waits for its delivery result (default `1m`); no result by then
     /// counts as delivered, so a lost receipt never strands a contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub delivery_deadline: Option<String>,
 }
 
@@ -86,6 +92,7 @@ impl Settings {
 
 /// A message channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// SMS.
@@ -191,6 +198,7 @@ pub struct Goal {
     pub event: String,
     /// Window after entry in which the event counts (unbounded when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub within: Option<String>,
 }
 
@@ -353,11 +361,13 @@ pub struct Trigger {
     pub event: String,
     /// Optional condition on the contact and the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub filter: Option<Condition>,
     /// Optional `event.<field>` that names one flow (`event.appointment_id`): a contact is then
     /// in the journey at most once per value of that field at the same time, re-entry applies
     /// per value, and an event carrying the field reaches only the flow with that value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub key: Option<String>,
 }
 
@@ -370,12 +380,15 @@ pub struct Send {
     pub channel: String,
     /// Liquid template of the message body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub text: Option<String>,
     /// Email subject (Liquid).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub subject: Option<String>,
     /// WhatsApp approved template, instead of `text`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub template: Option<WhatsAppTemplate>,
     /// WhatsApp quick-reply buttons (at most 3, titles of at most 20 characters).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -387,7 +400,7 @@ pub struct Send {
     /// [`Send::is_transactional`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<bool>")]
-    #[cfg_attr(feature = "ts", ts(as = "Option<bool>"))]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     pub transactional: Option<Value>,
 }
 
@@ -429,12 +442,15 @@ pub struct Button {
 pub struct Wait {
     /// Wait this long.
     #[serde(default, rename = "for", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub for_: Option<String>,
     /// Wait until a timestamp in contact or event data, ± offset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub until: Option<WaitUntil>,
     /// Wait until the next such local time (`HH:MM`) in the contact's zone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub until_local_time: Option<String>,
 }
 
@@ -447,6 +463,7 @@ pub struct WaitUntil {
     pub field: String,
     /// Signed duration added to the timestamp, e.g. `-24h`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub offset: Option<String>,
 }
 
@@ -456,12 +473,15 @@ pub struct WaitUntil {
 pub struct WaitFor {
     /// Wait for an inbound reply on this channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub reply: Option<ReplySpec>,
     /// Or wait for this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub event: Option<String>,
     /// Give up after this long and leave on `timeout`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub timeout: Option<String>,
     /// Tried in order; without branches, any match leaves on `next`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -486,15 +506,19 @@ pub struct WaitBranch {
     pub port: String,
     /// Matches a reply carrying this button id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub button: Option<String>,
     /// Matches a reply containing one of these whole words (case-insensitive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub keywords: Option<Vec<String>>,
     /// Matches when this condition holds (on `event.*` of the arriving event or reply).
     #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub where_: Option<Condition>,
     /// Matches anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub any: Option<bool>,
 }
 
@@ -504,6 +528,7 @@ pub struct WaitBranch {
 pub struct Branch {
     /// `yes` when it holds, else `no`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub condition: Option<Condition>,
 }
 
@@ -549,12 +574,14 @@ pub struct Webhook {
     pub url: String,
     /// HTTP method, default `POST`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub method: Option<String>,
     /// Extra request headers.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
     /// Request body (Liquid).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub body: Option<String>,
 }
 
@@ -570,21 +597,27 @@ pub struct Exit {}
 pub struct Condition {
     /// `contact.*` or `event.*` path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub field: Option<String>,
     /// One of [`OPERATORS`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub op: Option<String>,
     /// Operand (a duration string for `within_next` / `within_last`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub value: Option<Value>,
     /// All of these hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub all: Option<Vec<Condition>>,
     /// Any of these holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub any: Option<Vec<Condition>>,
     /// This does not hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub not: Option<Box<Condition>>,
 }
 

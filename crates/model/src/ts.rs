@@ -9,8 +9,8 @@ use ts_rs::{Config, TS};
 
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::journey::{
-    Branch, Button, ChannelSettings, Condition, Edge, Exit, FrequencyCap, Goal, Journey, Node, NodeKind, Position, QuietHours, Reentry,
-    ReplySpec, Send, Settings, Split, Trigger, Update, Variant, Wait, WaitBranch, WaitFor, WaitUntil, Webhook, WhatsAppTemplate,
+    Branch, Button, Channel, ChannelSettings, Condition, Edge, Exit, FrequencyCap, Goal, Journey, Node, NodeKind, Position, QuietHours,
+    Reentry, ReplySpec, Send, Settings, Split, Trigger, Update, Variant, Wait, WaitBranch, WaitFor, WaitUntil, Webhook, WhatsAppTemplate,
 };
 use crate::validate::{Facts, Report};
 
@@ -26,12 +26,34 @@ pub fn declaration<T: TS + ?Sized + 'static>(cfg: &Config) -> String {
     format!("{docs}export {}\n", T::decl(cfg))
 }
 
+/// The format's constants as TypeScript `const`s: the journey format tag, the default port, the
+/// channel words and the comparison operators (the editor reads these, never a copy).
+pub fn constants() -> Vec<String> {
+    let list = |items: &[&str]| items.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(", ");
+    vec![
+        format!("/**\n * The `format` of every v1 journey.\n */\nexport const JOURNEY_FORMAT = {:?};\n", crate::JOURNEY_FORMAT),
+        format!(
+            "/**\n * The port an edge leaves from when it names none.\n */\nexport const DEFAULT_PORT = {:?};\n",
+            crate::journey::DEFAULT_PORT
+        ),
+        format!(
+            "/**\n * The channel words, in report order.\n */\nexport const CHANNELS = [{}] as const;\n",
+            list(&crate::journey::CHANNELS)
+        ),
+        format!(
+            "/**\n * The comparison operators of format v1.\n */\nexport const OPERATORS = [{}] as const;\n",
+            list(crate::journey::OPERATORS)
+        ),
+    ]
+}
+
 /// The declarations of this crate's wire types, in a fixed order.
 pub fn declarations(cfg: &Config) -> Vec<String> {
     vec![
         declaration::<serde_json::Value>(cfg),
         declaration::<Journey>(cfg),
         declaration::<Settings>(cfg),
+        declaration::<Channel>(cfg),
         declaration::<ChannelSettings>(cfg),
         declaration::<QuietHours>(cfg),
         declaration::<FrequencyCap>(cfg),

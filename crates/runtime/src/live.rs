@@ -166,6 +166,7 @@ pub struct EnrollmentItem {
     /// `waiting`, `done` or `not_entered`.
     pub status: String,
     /// The outcome word (`waiting`, `exited`, `goal`, `left`, `not_entered`).
+    #[cfg_attr(feature = "ts", ts(as = "itinera_engine::ContactOutcome"))]
     pub outcome: String,
     /// The node it waits at or finished at.
     pub node: Option<String>,
@@ -303,6 +304,7 @@ pub struct TimelineEntry {
     /// The key's value (`null` for a flow started by an event without the key field).
     pub key: Option<String>,
     /// How it stands.
+    #[cfg_attr(feature = "ts", ts(as = "itinera_engine::ContactOutcome"))]
     pub outcome: String,
     /// The node it waits at or finished at.
     pub exit_node: Option<String>,
@@ -320,6 +322,7 @@ pub struct ContactTimeline {
     pub id: String,
     /// `waiting`, `exited`, `goal`, `left` or `not_entered` (the latest flow's, in a keyed
     /// journey).
+    #[cfg_attr(feature = "ts", ts(as = "itinera_engine::ContactOutcome"))]
     pub outcome: String,
     /// The node it waits at or finished at.
     pub exit_node: Option<String>,

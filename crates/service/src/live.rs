@@ -103,15 +103,19 @@ pub struct TestContact {
     pub id: String,
     /// IANA time zone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub timezone: Option<String>,
     /// Attributes (`contact.first_name` ...); replace the stored ones when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub attributes: Option<Map<String, Value>>,
     /// Addresses per channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub addresses: Option<BTreeMap<String, String>>,
     /// Consent per channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub consent: Option<BTreeMap<String, bool>>,
 }
 

@@ -187,6 +187,7 @@ pub struct ServerArgs {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ServerTokens {
     /// `keyring` or `none`.
+    #[cfg_attr(feature = "ts", ts(type = "\"keyring\" | \"none\""))]
     pub store: &'static str,
     /// A publish token is kept for this server.
     pub publish: bool,

@@ -86,9 +86,11 @@ pub struct JourneyListing {
     pub modified: Option<String>,
     /// Why the file cannot be read or parsed, when it cannot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub error: Option<String>,
     /// The file's [`revision`](JourneyFile::revision), when it could be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub revision: Option<String>,
 }
 

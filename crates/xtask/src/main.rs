@@ -32,9 +32,15 @@ fn main() -> anyhow::Result<()> {
 fn wire_ts() -> String {
     let cfg = itinera_model::ts::config();
     let sections = [
-        ("itinera-model: the journey format and the validation report", itinera_model::ts::declarations(&cfg)),
+        (
+            "itinera-model: the journey format and the validation report",
+            [itinera_model::ts::constants(), itinera_model::ts::declarations(&cfg)].concat(),
+        ),
         ("itinera-engine: a contact's outcome and steps", itinera_engine::ts::declarations(&cfg)),
-        ("itinera-sim: the scenario document and the simulation report", itinera_sim::ts::declarations(&cfg)),
+        (
+            "itinera-sim: the scenario document and the simulation report",
+            [itinera_sim::ts::constants(), itinera_sim::ts::declarations(&cfg)].concat(),
+        ),
         ("itinera-runtime: the durable engine's versions, counts, enrollments, outbox and stats", itinera_runtime::ts::declarations(&cfg)),
         ("itinera-service: the commands' answers and arguments", itinera_service::ts::declarations(&cfg)),
     ];

@@ -4,6 +4,22 @@
 
 // ---- itinera-model: the journey format and the validation report ----
 
+/**
+ * The `format` of every v1 journey.
+ */
+export const JOURNEY_FORMAT = "itinera/journey@1";
+/**
+ * The port an edge leaves from when it names none.
+ */
+export const DEFAULT_PORT = "next";
+/**
+ * The channel words, in report order.
+ */
+export const CHANNELS = ["sms", "whatsapp", "email"] as const;
+/**
+ * The comparison operators of format v1.
+ */
+export const OPERATORS = ["eq", "ne", "gt", "gte", "lt", "lte", "contains", "in", "exists", "not_exists", "within_next", "within_last"] as const;
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 /**
  * One customer journey: a trigger and a graph of steps.
@@ -40,15 +56,15 @@ export type Settings = {
 /**
  * No message is sent between `start` and `end` in the contact's local time; sends are deferred.
  */
-quiet_hours?: QuietHours | null,
+quiet_hours?: QuietHours,
 /**
  * At most `max` messages (any channel) per rolling `per` window.
  */
-frequency_cap?: FrequencyCap | null,
+frequency_cap?: FrequencyCap,
 /**
  * Whether a contact may enter again: `never` (default), `always` or `{"after": "30d"}`.
  */
-reentry?: Reentry | null,
+reentry?: Reentry,
 /**
  * Events that make a contact leave the journey from any waiting point.
  */
@@ -56,15 +72,19 @@ exit_on?: Array<string>,
 /**
  * The conversion event; reaching it within the window ends the journey with outcome `goal`.
  */
-goal?: Goal | null,
+goal?: Goal,
 /**
  * IANA time zone for contacts without one (default `UTC`).
  */
-default_timezone?: string | null,
+default_timezone?: string,
 /**
  * Per-channel settings, keyed by `sms`, `whatsapp` or `email`.
  */
 channels?: { [key in string]: ChannelSettings }, };
+/**
+ * A message channel.
+ */
+export type Channel = "sms" | "whatsapp" | "email";
 /**
  * Settings of one channel.
  */
@@ -73,7 +93,7 @@ export type ChannelSettings = {
  * How long a sent message waits for its delivery result (default `1m`); no result by then
  * counts as delivered, so a lost receipt never strands a contact.
  */
-delivery_deadline?: string | null, };
+delivery_deadline?: string, };
 /**
  * Quiet hours as local `HH:MM` times; `start` > `end` spans midnight.
  */
@@ -117,7 +137,7 @@ event: string,
 /**
  * Window after entry in which the event counts (unbounded when absent).
  */
-within?: string | null, };
+within?: string, };
 /**
  * Canvas position; used by the editor, ignored everywhere else.
  */
@@ -177,13 +197,13 @@ event: string,
 /**
  * Optional condition on the contact and the event.
  */
-filter?: Condition | null,
+filter?: Condition,
 /**
  * Optional `event.<field>` that names one flow (`event.appointment_id`): a contact is then
  * in the journey at most once per value of that field at the same time, re-entry applies
  * per value, and an event carrying the field reaches only the flow with that value.
  */
-key?: string | null, };
+key?: string, };
 /**
  * `send` settings.
  */
@@ -195,15 +215,15 @@ channel: string,
 /**
  * Liquid template of the message body.
  */
-text?: string | null,
+text?: string,
 /**
  * Email subject (Liquid).
  */
-subject?: string | null,
+subject?: string,
 /**
  * WhatsApp approved template, instead of `text`.
  */
-template?: WhatsAppTemplate | null,
+template?: WhatsAppTemplate,
 /**
  * WhatsApp quick-reply buttons (at most 3, titles of at most 20 characters).
  */
@@ -215,7 +235,7 @@ buttons?: Array<Button>,
  * is an `invalid_config` naming the field rather than a parse error; read it with
  * [`Send::is_transactional`].
  */
-transactional?: boolean | null, };
+transactional?: boolean, };
 /**
  * A WhatsApp approved template reference.
  */
@@ -251,15 +271,15 @@ export type Wait = {
 /**
  * Wait this long.
  */
-for?: string | null,
+for?: string,
 /**
  * Wait until a timestamp in contact or event data, ± offset.
  */
-until?: WaitUntil | null,
+until?: WaitUntil,
 /**
  * Wait until the next such local time (`HH:MM`) in the contact's zone.
  */
-until_local_time?: string | null, };
+until_local_time?: string, };
 /**
  * The target of `wait.until`.
  */
@@ -271,7 +291,7 @@ field: string,
 /**
  * Signed duration added to the timestamp, e.g. `-24h`.
  */
-offset?: string | null, };
+offset?: string, };
 /**
  * `wait_for` settings.
  */
@@ -279,15 +299,15 @@ export type WaitFor = {
 /**
  * Wait for an inbound reply on this channel.
  */
-reply?: ReplySpec | null,
+reply?: ReplySpec,
 /**
  * Or wait for this event.
  */
-event?: string | null,
+event?: string,
 /**
  * Give up after this long and leave on `timeout`.
  */
-timeout?: string | null,
+timeout?: string,
 /**
  * Tried in order; without branches, any match leaves on `next`.
  */
@@ -311,19 +331,19 @@ port: string,
 /**
  * Matches a reply carrying this button id.
  */
-button?: string | null,
+button?: string,
 /**
  * Matches a reply containing one of these whole words (case-insensitive).
  */
-keywords?: Array<string> | null,
+keywords?: Array<string>,
 /**
  * Matches when this condition holds (on `event.*` of the arriving event or reply).
  */
-where?: Condition | null,
+where?: Condition,
 /**
  * Matches anything.
  */
-any?: boolean | null, };
+any?: boolean, };
 /**
  * `branch` settings.
  */
@@ -331,7 +351,7 @@ export type Branch = {
 /**
  * `yes` when it holds, else `no`.
  */
-condition?: Condition | null, };
+condition?: Condition, };
 /**
  * `split` settings.
  */
@@ -375,7 +395,7 @@ url: string,
 /**
  * HTTP method, default `POST`.
  */
-method?: string | null,
+method?: string,
 /**
  * Extra request headers.
  */
@@ -383,7 +403,7 @@ headers?: { [key in string]: string },
 /**
  * Request body (Liquid).
  */
-body?: string | null, };
+body?: string, };
 /**
  * `exit` has no settings.
  */
@@ -396,27 +416,27 @@ export type Condition = {
 /**
  * `contact.*` or `event.*` path.
  */
-field?: string | null,
+field?: string,
 /**
  * One of [`OPERATORS`].
  */
-op?: string | null,
+op?: string,
 /**
  * Operand (a duration string for `within_next` / `within_last`).
  */
-value?: JsonValue | null,
+value?: JsonValue,
 /**
  * All of these hold.
  */
-all?: Array<Condition> | null,
+all?: Array<Condition>,
 /**
  * Any of these holds.
  */
-any?: Array<Condition> | null,
+any?: Array<Condition>,
 /**
  * This does not hold.
  */
-not?: Condition | null, };
+not?: Condition, };
 /**
  * How bad a diagnostic is. Errors make a journey invalid; warnings do not.
  */
@@ -444,27 +464,27 @@ message: string,
 /**
  * The node it is about.
  */
-node?: string | null,
+node?: string,
 /**
  * The output port it is about.
  */
-port?: string | null,
+port?: string,
 /**
  * The nodes it is about (e.g. the members of a cycle).
  */
-nodes?: Array<string> | null,
+nodes?: Array<string>,
 /**
  * The setting it is about, as a path within the node or journey (e.g. `for`, `settings.goal.within`).
  */
-field?: string | null,
+field?: string,
 /**
  * For `parse_error`: 1-based line.
  */
-line?: number | null,
+line?: number,
 /**
  * For `parse_error`: 1-based column.
  */
-column?: number | null, };
+column?: number, };
 /**
  * Facts about a valid journey: how big it is, how long a contact can stay in it, and how many
  * messages one contact can receive at most.
@@ -547,7 +567,7 @@ type: string,
  * The key of the enrollment that took the step, in a journey whose trigger has a `key`;
  * absent for a keyless enrollment.
  */
-key?: string | null,
+key?: string,
 /**
  * Result word (`sent`, `deferred`, `matched`, ...).
  */
@@ -555,11 +575,11 @@ result: string,
 /**
  * Reason code when a send was stopped or deferred.
  */
-reason?: string | null,
+reason?: string,
 /**
  * Port taken.
  */
-port?: string | null,
+port?: string,
 /**
  * Plain-words sentence.
  */
@@ -599,6 +619,10 @@ title: string, };
 
 // ---- itinera-sim: the scenario document and the simulation report ----
 
+/**
+ * The `format` of every v1 scenario.
+ */
+export const SCENARIO_FORMAT = "itinera/scenario@1";
 /**
  * A simulation scenario: test contacts (hand-written and/or generated) replayed on a virtual clock.
  */
@@ -1181,7 +1205,7 @@ status: string,
 /**
  * The outcome word (`waiting`, `exited`, `goal`, `left`, `not_entered`).
  */
-outcome: string,
+outcome: ContactOutcome,
 /**
  * The node it waits at or finished at.
  */
@@ -1208,7 +1232,7 @@ id: string,
  * `waiting`, `exited`, `goal`, `left` or `not_entered` (the latest flow's, in a keyed
  * journey).
  */
-outcome: string,
+outcome: ContactOutcome,
 /**
  * The node it waits at or finished at.
  */
@@ -1245,7 +1269,7 @@ key: string | null,
 /**
  * How it stands.
  */
-outcome: string,
+outcome: ContactOutcome,
 /**
  * The node it waits at or finished at.
  */
@@ -1346,19 +1370,19 @@ channel: string,
 /**
  * The address (messages).
  */
-to?: string | null,
+to?: string,
 /**
  * Text.
  */
-text?: string | null,
+text?: string,
 /**
  * Email subject.
  */
-subject?: string | null,
+subject?: string,
 /**
  * WhatsApp template.
  */
-template?: MessageTemplate | null,
+template?: MessageTemplate,
 /**
  * Buttons.
  */
@@ -1366,15 +1390,15 @@ buttons?: Array<SentButton>,
 /**
  * Webhook method.
  */
-method?: string | null,
+method?: string,
 /**
  * Webhook URL.
  */
-url?: string | null,
+url?: string,
 /**
  * Webhook body.
  */
-body?: string | null,
+body?: string,
 /**
  * When it was handed over.
  */
@@ -1410,19 +1434,19 @@ channel: string,
 /**
  * The address (messages).
  */
-to?: string | null,
+to?: string,
 /**
  * Text.
  */
-text?: string | null,
+text?: string,
 /**
  * Email subject.
  */
-subject?: string | null,
+subject?: string,
 /**
  * WhatsApp template.
  */
-template?: MessageTemplate | null,
+template?: MessageTemplate,
 /**
  * Buttons.
  */
@@ -1430,15 +1454,15 @@ buttons?: Array<SentButton>,
 /**
  * Webhook method.
  */
-method?: string | null,
+method?: string,
 /**
  * Webhook URL.
  */
-url?: string | null,
+url?: string,
 /**
  * Webhook body.
  */
-body?: string | null,
+body?: string,
 /**
  * When it was handed over.
  */
@@ -1597,11 +1621,11 @@ modified: string | null,
 /**
  * Why the file cannot be read or parsed, when it cannot.
  */
-error?: string | null,
+error?: string,
 /**
  * The file's [`revision`](JourneyFile::revision), when it could be read.
  */
-revision?: string | null, };
+revision?: string, };
 /**
  * `read_journey` result.
  */
@@ -1889,19 +1913,19 @@ id: string,
 /**
  * IANA time zone.
  */
-timezone?: string | null,
+timezone?: string,
 /**
  * Attributes (`contact.first_name` ...); replace the stored ones when given.
  */
-attributes?: { [key in string]: JsonValue } | null,
+attributes?: { [key in string]: JsonValue },
 /**
  * Addresses per channel.
  */
-addresses?: { [key in string]: string } | null,
+addresses?: { [key in string]: string },
 /**
  * Consent per channel.
  */
-consent?: { [key in string]: boolean } | null, };
+consent?: { [key in string]: boolean }, };
 /**
  * `send_test_event`.
  */
@@ -1954,7 +1978,7 @@ export type ServerTokens = {
 /**
  * `keyring` or `none`.
  */
-store: string,
+store: "keyring" | "none",
 /**
  * A publish token is kept for this server.
  */
