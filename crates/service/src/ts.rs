@@ -2,9 +2,9 @@
 //! editor by `scripts/gen-types` (see `itinera_model::ts`).
 
 use itinera_model::Diagnostic;
-use itinera_model::ts::declaration;
+use itinera_model::ts::Declarations;
 use itinera_sim::SimReport;
-use ts_rs::{Config, TS};
+use ts_rs::TS;
 
 use crate::args::ResolveLocalTimes;
 use crate::{
@@ -36,31 +36,31 @@ struct CommandErrorBody {
     diagnostics: Option<Vec<Diagnostic>>,
 }
 
-/// The declarations of this crate's wire types, in a fixed order.
-pub fn declarations(cfg: &Config) -> Vec<String> {
-    let mut out = vec![
-        declaration::<WorkspaceInfo>(cfg),
-        declaration::<JourneyListing>(cfg),
-        declaration::<JourneyFile>(cfg),
-        declaration::<SavedFile>(cfg),
-        declaration::<ScenarioListing>(cfg),
-        declaration::<ScenarioFile>(cfg),
-        declaration::<JourneyTemplate>(cfg),
-        declaration::<Preview>(cfg),
-        declaration::<ResolveLocalTimes>(cfg),
-        declaration::<LocalTimes>(cfg),
-        declaration::<SimulateAnswer>(cfg),
-        declaration::<SimProgress>(cfg),
-        declaration::<CommandErrorBody>(cfg),
-        declaration::<EngineInfo>(cfg),
-        declaration::<PublishAnswer>(cfg),
-        declaration::<VersionChange>(cfg),
-        declaration::<TestContact>(cfg),
-        declaration::<SentEvent>(cfg),
-    ];
+/// This crate's wire types: the commands' answers and arguments.
+pub fn declare(d: &mut Declarations) {
+    d.add::<WorkspaceInfo>();
+    d.add::<JourneyListing>();
+    d.add::<JourneyFile>();
+    d.add::<SavedFile>();
+    d.add::<ScenarioListing>();
+    d.add::<ScenarioFile>();
+    d.add::<JourneyTemplate>();
+    d.add::<Preview>();
+    d.add::<ResolveLocalTimes>();
+    d.add::<LocalTimes>();
+    d.add::<SimulateAnswer>();
+    d.add::<SimProgress>();
+    d.add::<CommandErrorBody>();
+    d.add::<EngineInfo>();
+    d.add::<PublishAnswer>();
+    d.add::<VersionChange>();
+    d.add::<TestContact>();
+    d.add::<SentEvent>();
     #[cfg(feature = "http")]
-    out.extend([declaration::<crate::ServerArgs>(cfg), declaration::<crate::ServerTokens>(cfg)]);
-    out
+    {
+        d.add::<crate::ServerArgs>();
+        d.add::<crate::ServerTokens>();
+    }
 }
 
 #[cfg(test)]
@@ -73,7 +73,7 @@ mod tests {
         let value = serde_json::to_value(&error).unwrap();
         let keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
         assert_eq!(keys, ["diagnostics", "error"]);
-        let body = declaration::<CommandErrorBody>(&itinera_model::ts::config());
+        let body = itinera_model::ts::declaration::<CommandErrorBody>(Declarations::new().config());
         assert!(body.contains("error: string") && body.contains("diagnostics?: Array<Diagnostic>"), "{body}");
     }
 }

@@ -1143,15 +1143,13 @@ mod tests {
     }
 }
 
-/// The population's TypeScript declarations (feature `ts`; see [`crate::ts`]).
+/// `TS` for the population's checked fields (feature `ts`; see [`crate::ts`]): the population
+/// itself is declared with the scenario that holds it.
 #[cfg(feature = "ts")]
 pub(crate) mod ts_types {
     use ts_rs::{Config, TS};
 
-    use super::{
-        ChannelSpec, ChoiceSpec, DelaySpec, DeliveryRates, EventFields, PopulationSpec, Probability, ReplyFields, TimeSpec, ValueSpec,
-    };
-    use itinera_model::ts::declaration;
+    use super::{ChoiceSpec, DelaySpec, DeliveryRates, Probability, TimeSpec, ValueSpec};
 
     ts_inline! {
         Probability => "number",
@@ -1188,15 +1186,5 @@ pub(crate) mod ts_types {
                 "string | number | boolean | null | Array<JsonValue> | {{ min: number, max: number, }} | {{ from: string, to: string, }}{event} | {{ [key in string]: number }}"
             )
         }
-    }
-
-    /// The population and its parts.
-    pub(crate) fn declarations(cfg: &Config) -> Vec<String> {
-        vec![
-            declaration::<PopulationSpec>(cfg),
-            declaration::<ChannelSpec>(cfg),
-            declaration::<EventFields>(cfg),
-            declaration::<ReplyFields>(cfg),
-        ]
     }
 }

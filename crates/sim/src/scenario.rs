@@ -1040,11 +1040,11 @@ checked_string!(DeliveryText, "Delivery", {
 /// The scenario file's TypeScript declarations (feature `ts`; see [`crate::ts`]).
 #[cfg(feature = "ts")]
 pub(crate) mod ts_types {
-    use ts_rs::Config;
+    use itinera_model::ts::Declarations;
 
-    use super::{ChannelName, DeliveryText, DurationText, FormatTag, NonEmptyText, OffsetText, RawContact, RawEvent, ReplyFields};
-    use super::{ScenarioFile, TimeText, TimeZoneName, TimestampText};
-    use itinera_model::ts::declaration;
+    use super::{
+        ChannelName, DeliveryText, DurationText, FormatTag, NonEmptyText, OffsetText, ScenarioFile, TimeText, TimeZoneName, TimestampText,
+    };
 
     ts_inline! {
         FormatTag => "string",
@@ -1058,13 +1058,8 @@ pub(crate) mod ts_types {
         DeliveryText => "string",
     }
 
-    /// The scenario document, its contacts, events and replies.
-    pub(crate) fn declarations(cfg: &Config) -> Vec<String> {
-        vec![
-            declaration::<ScenarioFile>(cfg),
-            declaration::<RawContact>(cfg),
-            declaration::<RawEvent>(cfg),
-            declaration::<ReplyFields>(cfg),
-        ]
+    /// The scenario document (its contacts, events, replies and population come with it).
+    pub(crate) fn declare(d: &mut Declarations) {
+        d.add::<ScenarioFile>();
     }
 }

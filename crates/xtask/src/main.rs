@@ -28,21 +28,20 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-/// The whole generated file: every crate's declarations, innermost crate first.
+/// The whole generated file: every crate's declarations, innermost crate first, each type once
+/// (in the section of the first crate that refers to it).
 fn wire_ts() -> String {
-    let cfg = itinera_model::ts::config();
+    let mut d = itinera_model::ts::Declarations::new();
+    let mut section = |title: &str, declare: fn(&mut itinera_model::ts::Declarations)| {
+        declare(&mut d);
+        (title.to_string(), d.take())
+    };
     let sections = [
-        (
-            "itinera-model: the journey format and the validation report",
-            [itinera_model::ts::constants(), itinera_model::ts::declarations(&cfg)].concat(),
-        ),
-        ("itinera-engine: a contact's outcome and steps", itinera_engine::ts::declarations(&cfg)),
-        (
-            "itinera-sim: the scenario document and the simulation report",
-            [itinera_sim::ts::constants(), itinera_sim::ts::declarations(&cfg)].concat(),
-        ),
-        ("itinera-runtime: the durable engine's versions, counts, enrollments, outbox and stats", itinera_runtime::ts::declarations(&cfg)),
-        ("itinera-service: the commands' answers and arguments", itinera_service::ts::declarations(&cfg)),
+        section("itinera-model: the journey format and the validation report", itinera_model::ts::declare),
+        section("itinera-engine: a contact's outcome and steps", itinera_engine::ts::declare),
+        section("itinera-sim: the scenario document and the simulation report", itinera_sim::ts::declare),
+        section("itinera-runtime: the durable engine's versions, counts, enrollments, outbox and stats", itinera_runtime::ts::declare),
+        section("itinera-service: the commands' answers and arguments", itinera_service::ts::declare),
     ];
     let mut out = String::from(HEADER);
     for (title, declarations) in sections {

@@ -16,7 +16,7 @@
 
 import type * as W from './generated/wire';
 
-export { CHANNELS, DEFAULT_PORT, JOURNEY_FORMAT, OPERATORS, SCENARIO_FORMAT } from './generated/wire';
+export { CHANNELS, DEFAULT_PORT, JOURNEY_FORMAT, NODE_TYPES, OPERATORS, SCENARIO_FORMAT } from './generated/wire';
 
 /** Any JSON value. */
 export type Json = W.JsonValue;
@@ -64,12 +64,12 @@ export type UpdateNode = NodeOf<'update'>;
 export type WebhookNode = NodeOf<'webhook'>;
 export type ExitNode = NodeOf<'exit'>;
 
-/** The node types of format v1 (the generated `NodeKind`'s tags; the check below keeps them equal). */
-export const NODE_TYPES = ['trigger', 'send', 'wait', 'wait_for', 'branch', 'split', 'update', 'webhook', 'exit'] as const;
+/** A node type of format v1: a tag of the generated `NodeKind`. */
 export type NodeType = W.NodeKind['type'];
-// Fails to compile when NODE_TYPES and the generated node types differ, either way.
-type SameTypes = [NodeType] extends [(typeof NODE_TYPES)[number]]
-  ? [(typeof NODE_TYPES)[number]] extends [NodeType]
+// Fails to compile when the generated NODE_TYPES (read from NodeKind's schema) and NodeKind's
+// tags differ, either way.
+type SameTypes = [NodeType] extends [(typeof W.NODE_TYPES)[number]]
+  ? [(typeof W.NODE_TYPES)[number]] extends [NodeType]
     ? true
     : never
   : never;

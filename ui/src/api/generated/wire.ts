@@ -20,7 +20,10 @@ export const CHANNELS = ["sms", "whatsapp", "email"] as const;
  * The comparison operators of format v1.
  */
 export const OPERATORS = ["eq", "ne", "gt", "gte", "lt", "lte", "contains", "in", "exists", "not_exists", "within_next", "within_last"] as const;
-export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+/**
+ * The node types of format v1.
+ */
+export const NODE_TYPES = ["trigger", "send", "wait", "wait_for", "branch", "split", "update", "webhook", "exit"] as const;
 /**
  * One customer journey: a trigger and a graph of steps.
  */
@@ -49,6 +52,22 @@ nodes: Array<Node>,
  * Wires from an output port of one node to another node.
  */
 edges: Array<Edge>, };
+/**
+ * An edge from `from`'s output `port` (default `next`) to `to`.
+ */
+export type Edge = {
+/**
+ * Source node id.
+ */
+from: string,
+/**
+ * Output port of the source node.
+ */
+port?: string,
+/**
+ * Target node id.
+ */
+to: string, };
 /**
  * Journey-wide settings; every field is optional.
  */
@@ -82,19 +101,6 @@ default_timezone?: string,
  */
 channels?: { [key in string]: ChannelSettings }, };
 /**
- * A message channel.
- */
-export type Channel = "sms" | "whatsapp" | "email";
-/**
- * Settings of one channel.
- */
-export type ChannelSettings = {
-/**
- * How long a sent message waits for its delivery result (default `1m`); no result by then
- * counts as delivered, so a lost receipt never strands a contact.
- */
-delivery_deadline?: string, };
-/**
  * Quiet hours as local `HH:MM` times; `start` > `end` spans midnight.
  */
 export type QuietHours = {
@@ -107,25 +113,14 @@ start: string,
  */
 end: string, };
 /**
- * A rolling frequency cap.
+ * Settings of one channel.
  */
-export type FrequencyCap = {
+export type ChannelSettings = {
 /**
- * Most messages in the window.
+ * How long a sent message waits for its delivery result (default `1m`); no result by then
+ * counts as delivered, so a lost receipt never strands a contact.
  */
-max: number,
-/**
- * The window, a duration such as `1d`.
- */
-per: string, };
-/**
- * Re-entry policy.
- */
-export type Reentry = string | {
-/**
- * Minimum time since the last entry.
- */
-after: string, };
+delivery_deadline?: string, };
 /**
  * The journey's conversion goal.
  */
@@ -139,33 +134,25 @@ event: string,
  */
 within?: string, };
 /**
- * Canvas position; used by the editor, ignored everywhere else.
+ * Re-entry policy.
  */
-export type Position = {
+export type Reentry = string | {
 /**
- * Horizontal canvas coordinate.
+ * Minimum time since the last entry.
  */
-x: number,
+after: string, };
 /**
- * Vertical canvas coordinate.
+ * A rolling frequency cap.
  */
-y: number, };
+export type FrequencyCap = {
 /**
- * An edge from `from`'s output `port` (default `next`) to `to`.
+ * Most messages in the window.
  */
-export type Edge = {
+max: number,
 /**
- * Source node id.
+ * The window, a duration such as `1d`.
  */
-from: string,
-/**
- * Output port of the source node.
- */
-port?: string,
-/**
- * Target node id.
- */
-to: string, };
+per: string, };
 /**
  * One step of a journey.
  */
@@ -182,116 +169,6 @@ position?: Position,
  * Human label shown on the canvas (editor only); the id stays the step's name everywhere else.
  */
 label?: string, } & ({ "type": "trigger" } & Trigger | { "type": "send" } & Send | { "type": "wait" } & Wait | { "type": "wait_for" } & WaitFor | { "type": "branch" } & Branch | { "type": "split" } & Split | { "type": "update" } & Update | { "type": "webhook" } & Webhook | { "type": "exit" } & Exit);
-/**
- * The node types of format v1 and their settings.
- */
-export type NodeKind = { "type": "trigger" } & Trigger | { "type": "send" } & Send | { "type": "wait" } & Wait | { "type": "wait_for" } & WaitFor | { "type": "branch" } & Branch | { "type": "split" } & Split | { "type": "update" } & Update | { "type": "webhook" } & Webhook | { "type": "exit" } & Exit;
-/**
- * `trigger` settings.
- */
-export type Trigger = {
-/**
- * Event name that starts the journey.
- */
-event: string,
-/**
- * Optional condition on the contact and the event.
- */
-filter?: Condition,
-/**
- * Optional `event.<field>` that names one flow (`event.appointment_id`): a contact is then
- * in the journey at most once per value of that field at the same time, re-entry applies
- * per value, and an event carrying the field reaches only the flow with that value.
- */
-key?: string, };
-/**
- * `send` settings.
- */
-export type Send = {
-/**
- * `sms`, `whatsapp` or `email`.
- */
-channel: string,
-/**
- * Liquid template of the message body.
- */
-text?: string,
-/**
- * Email subject (Liquid).
- */
-subject?: string,
-/**
- * WhatsApp approved template, instead of `text`.
- */
-template?: WhatsAppTemplate,
-/**
- * WhatsApp quick-reply buttons (at most 3, titles of at most 20 characters).
- */
-buttons?: Array<Button>,
-/**
- * A message the contact asked for (a booking confirmation, a receipt): exempt from quiet
- * hours and the frequency cap, and not counted toward it; never from consent or the
- * WhatsApp window. Default `false`. Kept as written so that a value that is not a boolean
- * is an `invalid_config` naming the field rather than a parse error; read it with
- * [`Send::is_transactional`].
- */
-transactional?: boolean, };
-/**
- * A WhatsApp approved template reference.
- */
-export type WhatsAppTemplate = {
-/**
- * Template name as approved by WhatsApp.
- */
-name: string,
-/**
- * Language code, e.g. `en`.
- */
-language: string,
-/**
- * Positional parameters (Liquid).
- */
-params: Array<string>, };
-/**
- * A quick-reply button.
- */
-export type Button = {
-/**
- * Id a reply carries when the button is tapped.
- */
-id: string,
-/**
- * Label shown (≤ 20 characters).
- */
-title: string, };
-/**
- * `wait` settings: exactly one of the three modes.
- */
-export type Wait = {
-/**
- * Wait this long.
- */
-for?: string,
-/**
- * Wait until a timestamp in contact or event data, ± offset.
- */
-until?: WaitUntil,
-/**
- * Wait until the next such local time (`HH:MM`) in the contact's zone.
- */
-until_local_time?: string, };
-/**
- * The target of `wait.until`.
- */
-export type WaitUntil = {
-/**
- * `contact.*` or `event.*` field holding an RFC 3339 timestamp.
- */
-field: string,
-/**
- * Signed duration added to the timestamp, e.g. `-24h`.
- */
-offset?: string, };
 /**
  * `wait_for` settings.
  */
@@ -345,70 +222,6 @@ where?: Condition,
  */
 any?: boolean, };
 /**
- * `branch` settings.
- */
-export type Branch = {
-/**
- * `yes` when it holds, else `no`.
- */
-condition?: Condition, };
-/**
- * `split` settings.
- */
-export type Split = {
-/**
- * Variants with percentages summing to 100.
- */
-variants: Array<Variant>, };
-/**
- * One arm of a split.
- */
-export type Variant = {
-/**
- * Output port.
- */
-port: string,
-/**
- * Share of contacts, 0–100.
- */
-percent: number, };
-/**
- * `update` settings.
- */
-export type Update = {
-/**
- * Attributes to set on the contact.
- */
-set?: { [key in string]: JsonValue },
-/**
- * Consent per channel to grant (`true`) or revoke (`false`).
- */
-consent?: { [key in string]: boolean }, };
-/**
- * `webhook` settings.
- */
-export type Webhook = {
-/**
- * Endpoint (Liquid allowed).
- */
-url: string,
-/**
- * HTTP method, default `POST`.
- */
-method?: string,
-/**
- * Extra request headers.
- */
-headers?: { [key in string]: string },
-/**
- * Request body (Liquid).
- */
-body?: string, };
-/**
- * `exit` has no settings.
- */
-export type Exit = Record<symbol, never>;
-/**
  * A condition, kept as written: exactly one of a comparison (`field`, `op`, `value`),
  * `all`, `any` or `not`. [`Condition::form`] says which, or why it is none.
  */
@@ -437,14 +250,252 @@ any?: Array<Condition>,
  * This does not hold.
  */
 not?: Condition, };
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 /**
- * How bad a diagnostic is. Errors make a journey invalid; warnings do not.
+ * `send` settings.
  */
-export type Severity = "error" | "warning";
+export type Send = {
 /**
- * Stable diagnostic codes. These strings are a public contract: add codes, never rename.
+ * `sms`, `whatsapp` or `email`.
  */
-export type Code = "parse_error" | "unknown_node_type" | "duplicate_node_id" | "missing_trigger" | "multiple_triggers" | "edge_unknown_node" | "edge_unknown_port" | "port_multiple_edges" | "cycle" | "dead_end" | "unreachable" | "invalid_config" | "whatsapp_outside_window" | "unknown_variable";
+channel: string,
+/**
+ * Liquid template of the message body.
+ */
+text?: string,
+/**
+ * Email subject (Liquid).
+ */
+subject?: string,
+/**
+ * WhatsApp approved template, instead of `text`.
+ */
+template?: WhatsAppTemplate,
+/**
+ * WhatsApp quick-reply buttons (at most 3, titles of at most 20 characters).
+ */
+buttons?: Array<Button>,
+/**
+ * A message the contact asked for (a booking confirmation, a receipt): exempt from quiet
+ * hours and the frequency cap, and not counted toward it; never from consent or the
+ * WhatsApp window. Default `false`. Kept as written so that a value that is not a boolean
+ * is an `invalid_config` naming the field rather than a parse error; read it with
+ * [`Send::is_transactional`].
+ */
+transactional?: boolean, };
+/**
+ * A quick-reply button.
+ */
+export type Button = {
+/**
+ * Id a reply carries when the button is tapped.
+ */
+id: string,
+/**
+ * Label shown (≤ 20 characters).
+ */
+title: string, };
+/**
+ * A WhatsApp approved template reference.
+ */
+export type WhatsAppTemplate = {
+/**
+ * Template name as approved by WhatsApp.
+ */
+name: string,
+/**
+ * Language code, e.g. `en`.
+ */
+language: string,
+/**
+ * Positional parameters (Liquid).
+ */
+params: Array<string>, };
+/**
+ * `branch` settings.
+ */
+export type Branch = {
+/**
+ * `yes` when it holds, else `no`.
+ */
+condition?: Condition, };
+/**
+ * `webhook` settings.
+ */
+export type Webhook = {
+/**
+ * Endpoint (Liquid allowed).
+ */
+url: string,
+/**
+ * HTTP method, default `POST`.
+ */
+method?: string,
+/**
+ * Extra request headers.
+ */
+headers?: { [key in string]: string },
+/**
+ * Request body (Liquid).
+ */
+body?: string, };
+/**
+ * `exit` has no settings.
+ */
+export type Exit = Record<symbol, never>;
+/**
+ * `split` settings.
+ */
+export type Split = {
+/**
+ * Variants with percentages summing to 100.
+ */
+variants: Array<Variant>, };
+/**
+ * One arm of a split.
+ */
+export type Variant = {
+/**
+ * Output port.
+ */
+port: string,
+/**
+ * Share of contacts, 0–100.
+ */
+percent: number, };
+/**
+ * `wait` settings: exactly one of the three modes.
+ */
+export type Wait = {
+/**
+ * Wait this long.
+ */
+for?: string,
+/**
+ * Wait until a timestamp in contact or event data, ± offset.
+ */
+until?: WaitUntil,
+/**
+ * Wait until the next such local time (`HH:MM`) in the contact's zone.
+ */
+until_local_time?: string, };
+/**
+ * The target of `wait.until`.
+ */
+export type WaitUntil = {
+/**
+ * `contact.*` or `event.*` field holding an RFC 3339 timestamp.
+ */
+field: string,
+/**
+ * Signed duration added to the timestamp, e.g. `-24h`.
+ */
+offset?: string, };
+/**
+ * `update` settings.
+ */
+export type Update = {
+/**
+ * Attributes to set on the contact.
+ */
+set?: { [key in string]: JsonValue },
+/**
+ * Consent per channel to grant (`true`) or revoke (`false`).
+ */
+consent?: { [key in string]: boolean }, };
+/**
+ * `trigger` settings.
+ */
+export type Trigger = {
+/**
+ * Event name that starts the journey.
+ */
+event: string,
+/**
+ * Optional condition on the contact and the event.
+ */
+filter?: Condition,
+/**
+ * Optional `event.<field>` that names one flow (`event.appointment_id`): a contact is then
+ * in the journey at most once per value of that field at the same time, re-entry applies
+ * per value, and an event carrying the field reaches only the flow with that value.
+ */
+key?: string, };
+/**
+ * Canvas position; used by the editor, ignored everywhere else.
+ */
+export type Position = {
+/**
+ * Horizontal canvas coordinate.
+ */
+x: number,
+/**
+ * Vertical canvas coordinate.
+ */
+y: number, };
+/**
+ * The node types of format v1 and their settings.
+ */
+export type NodeKind = { "type": "trigger" } & Trigger | { "type": "send" } & Send | { "type": "wait" } & Wait | { "type": "wait_for" } & WaitFor | { "type": "branch" } & Branch | { "type": "split" } & Split | { "type": "update" } & Update | { "type": "webhook" } & Webhook | { "type": "exit" } & Exit;
+/**
+ * A message channel.
+ */
+export type Channel = "sms" | "whatsapp" | "email";
+/**
+ * The result of validating one journey.
+ */
+export type Report = {
+/**
+ * No error-severity diagnostic.
+ */
+valid: boolean,
+/**
+ * Every diagnostic, in a stable order (journey-level first, then by node position in the
+ * file, then by code).
+ */
+diagnostics: Array<Diagnostic>,
+/**
+ * Facts, for a valid journey.
+ */
+facts: Facts | null, };
+/**
+ * Facts about a valid journey: how big it is, how long a contact can stay in it, and how many
+ * messages one contact can receive at most.
+ */
+export type Facts = {
+/**
+ * Number of nodes.
+ */
+nodes: number,
+/**
+ * Number of edges.
+ */
+edges: number,
+/**
+ * The longest time a contact can spend in the journey over its worst path, e.g. `9d4h`,
+ * or `unbounded` when a path holds a wait whose end depends on data (`wait.until`).
+ * `wait_for` counts its full timeout, `until_local_time` counts 24 h; quiet-hour
+ * deferrals and frequency-cap delays are not counted.
+ */
+longest_time: string,
+/**
+ * [`Facts::longest_time`] in seconds; `null` when unbounded.
+ */
+longest_seconds: number | null,
+/**
+ * Per channel (`sms`, `whatsapp`, `email`, and `webhook` for webhook calls), the most
+ * messages one contact can receive, each over that channel's own worst path. A send that
+ * leaves on `failed` is not counted as received.
+ */
+max_messages: { [key in string]: number },
+/**
+ * The most messages (all channels, webhooks excluded) along one single path.
+ */
+max_messages_total: number,
+/**
+ * Ids of the waits whose end depends on data (`wait.until`), in file order.
+ */
+unbounded_waits: Array<string>, };
 /**
  * One finding about a journey.
  */
@@ -486,60 +537,13 @@ line?: number,
  */
 column?: number, };
 /**
- * Facts about a valid journey: how big it is, how long a contact can stay in it, and how many
- * messages one contact can receive at most.
+ * Stable diagnostic codes. These strings are a public contract: add codes, never rename.
  */
-export type Facts = {
+export type Code = "parse_error" | "unknown_node_type" | "duplicate_node_id" | "missing_trigger" | "multiple_triggers" | "edge_unknown_node" | "edge_unknown_port" | "port_multiple_edges" | "cycle" | "dead_end" | "unreachable" | "invalid_config" | "whatsapp_outside_window" | "unknown_variable";
 /**
- * Number of nodes.
+ * How bad a diagnostic is. Errors make a journey invalid; warnings do not.
  */
-nodes: number,
-/**
- * Number of edges.
- */
-edges: number,
-/**
- * The longest time a contact can spend in the journey over its worst path, e.g. `9d4h`,
- * or `unbounded` when a path holds a wait whose end depends on data (`wait.until`).
- * `wait_for` counts its full timeout, `until_local_time` counts 24 h; quiet-hour
- * deferrals and frequency-cap delays are not counted.
- */
-longest_time: string,
-/**
- * [`Facts::longest_time`] in seconds; `null` when unbounded.
- */
-longest_seconds: number | null,
-/**
- * Per channel (`sms`, `whatsapp`, `email`, and `webhook` for webhook calls), the most
- * messages one contact can receive, each over that channel's own worst path. A send that
- * leaves on `failed` is not counted as received.
- */
-max_messages: { [key in string]: number },
-/**
- * The most messages (all channels, webhooks excluded) along one single path.
- */
-max_messages_total: number,
-/**
- * Ids of the waits whose end depends on data (`wait.until`), in file order.
- */
-unbounded_waits: Array<string>, };
-/**
- * The result of validating one journey.
- */
-export type Report = {
-/**
- * No error-severity diagnostic.
- */
-valid: boolean,
-/**
- * Every diagnostic, in a stable order (journey-level first, then by node position in the
- * file, then by code).
- */
-diagnostics: Array<Diagnostic>,
-/**
- * Facts, for a valid journey.
- */
-facts: Facts | null, };
+export type Severity = "error" | "warning";
 
 // ---- itinera-engine: a contact's outcome and steps ----
 
@@ -702,24 +706,6 @@ replies?: Array<ScenarioReply>,
  */
 delivery?: { [key in string]: string }, };
 /**
- * An event the contact produces.
- */
-export type ScenarioEvent = {
-/**
- * When: relative to `start` (`+0m`, `+2h`, `+1d2h`) or absolute RFC 3339.
- */
-at: string,
-/**
- * Event name, as in the journey's trigger or `wait_for`.
- */
-name: string,
-/**
- * Event data, `event.*` in conditions and templates. A top-level text value written
- * `in N days at HH:MM local` (or `weeks`) is a time relative to this event in the contact's
- * local time, resolved to RFC 3339 when the contact is simulated (docs/scenario-format.md).
- */
-data?: { [key in string]: JsonValue }, };
-/**
  * A reply: sent `after` the message of node `to` was sent to this contact (never if it is not).
  */
 export type ScenarioReply = {
@@ -743,6 +729,24 @@ button?: string,
  * Text typed.
  */
 text?: string, };
+/**
+ * An event the contact produces.
+ */
+export type ScenarioEvent = {
+/**
+ * When: relative to `start` (`+0m`, `+2h`, `+1d2h`) or absolute RFC 3339.
+ */
+at: string,
+/**
+ * Event name, as in the journey's trigger or `wait_for`.
+ */
+name: string,
+/**
+ * Event data, `event.*` in conditions and templates. A top-level text value written
+ * `in N days at HH:MM local` (or `weeks`) is a time relative to this event in the contact's
+ * local time, resolved to RFC 3339 when the contact is simulated (docs/scenario-format.md).
+ */
+data?: { [key in string]: JsonValue }, };
 /**
  * Generated contacts: `count` contacts drawn from these distributions, seeded by the
  * scenario's `seed`. Contact `g` has id `{id_prefix}{g}` and depends only on (seed, g).
@@ -783,18 +787,6 @@ replies?: Array<GeneratedReply>,
  */
 delivery?: { [key in string]: { [key in string]: number } }, };
 /**
- * Address and consent rates of one channel.
- */
-export type ChannelRates = {
-/**
- * Share of contacts with an address on this channel (default 1).
- */
-address?: number,
-/**
- * Share of contacts *with an address* who consented (default 1).
- */
-consent?: number, };
-/**
  * An event each generated contact may produce.
  */
 export type GeneratedEvent = {
@@ -814,6 +806,18 @@ at: string | { from: string, to: string, },
  * Data generators by field name: like attributes, plus `{"from_event", "to_event"}`.
  */
 data?: { [key in string]: string | number | boolean | null | Array<JsonValue> | { min: number, max: number, } | { from: string, to: string, } | { from_event: string, to_event: string, } | { [key in string]: number } }, };
+/**
+ * Address and consent rates of one channel.
+ */
+export type ChannelRates = {
+/**
+ * Share of contacts with an address on this channel (default 1).
+ */
+address?: number,
+/**
+ * Share of contacts *with an address* who consented (default 1).
+ */
+consent?: number, };
 /**
  * A reply each generated contact may send after the message of node `to`.
  */
@@ -897,22 +901,6 @@ messages?: Array<MessageRecord>,
  */
 truncated?: boolean, };
 /**
- * One flow of a contact in a journey whose trigger has a `key`.
- */
-export type EntryReport = {
-/**
- * The key value (`null` for the flow a trigger event without the key field started).
- */
-key: string | null,
-/**
- * How it stands.
- */
-outcome: ContactOutcome,
-/**
- * As [`ContactReport::exit_node`], for this flow.
- */
-exit_node: string | null, };
-/**
  * A message the contact received.
  */
 export type MessageRecord = {
@@ -960,6 +948,22 @@ language: string,
  * Rendered parameters.
  */
 params: Array<string>, };
+/**
+ * One flow of a contact in a journey whose trigger has a `key`.
+ */
+export type EntryReport = {
+/**
+ * The key value (`null` for the flow a trigger event without the key field started).
+ */
+key: string | null,
+/**
+ * How it stands.
+ */
+outcome: ContactOutcome,
+/**
+ * As [`ContactReport::exit_node`], for this flow.
+ */
+exit_node: string | null, };
 /**
  * Counts over all contacts.
  */
@@ -1036,10 +1040,6 @@ text: string, };
 
 // ---- itinera-runtime: the durable engine's versions, counts, enrollments, outbox and stats ----
 
-/**
- * A published version's status.
- */
-export type VersionStatus = "active" | "paused" | "archived";
 /**
  * What publishing did (`itinera publish --json`).
  */
@@ -1137,6 +1137,10 @@ outcomes: { [key in string]: number },
  * `pending`.
  */
 messages: { [key in string]: { [key in string]: number } }, };
+/**
+ * A published version's status.
+ */
+export type VersionStatus = "active" | "paused" | "archived";
 /**
  * The canvas numbers of one version.
  */
@@ -1259,26 +1263,6 @@ messages: Array<TimelineMessage>,
  */
 truncated?: boolean, };
 /**
- * One flow of a contact in a journey whose trigger has a `key` (the simulation report's entry).
- */
-export type TimelineEntry = {
-/**
- * The key's value (`null` for a flow started by an event without the key field).
- */
-key: string | null,
-/**
- * How it stands.
- */
-outcome: ContactOutcome,
-/**
- * The node it waits at or finished at.
- */
-exit_node: string | null,
-/**
- * The version it is on.
- */
-version: number, };
-/**
  * A message of a contact's timeline: the simulation report's message, with its outbox state.
  */
 export type TimelineMessage = {
@@ -1315,6 +1299,26 @@ status: string,
  */
 delivered: boolean, };
 /**
+ * One flow of a contact in a journey whose trigger has a `key` (the simulation report's entry).
+ */
+export type TimelineEntry = {
+/**
+ * The key's value (`null` for a flow started by an event without the key field).
+ */
+key: string | null,
+/**
+ * How it stands.
+ */
+outcome: ContactOutcome,
+/**
+ * The node it waits at or finished at.
+ */
+exit_node: string | null,
+/**
+ * The version it is on.
+ */
+version: number, };
+/**
  * A message or webhook call of the outbox — exactly what went (or will go) out, as the record
  * sink writes it — with what became of it.
  */
@@ -1343,70 +1347,6 @@ sent_at: string | null,
  * When it counted as delivered.
  */
 delivered_at: string | null,
-/**
- * The idempotency key.
- */
-key: string,
-/**
- * Journey id.
- */
-journey: string,
-/**
- * Version.
- */
-version: number,
-/**
- * Contact id.
- */
-contact: string,
-/**
- * Node id.
- */
-node: string,
-/**
- * `sms`, `whatsapp`, `email` or `webhook`.
- */
-channel: string,
-/**
- * The address (messages).
- */
-to?: string,
-/**
- * Text.
- */
-text?: string,
-/**
- * Email subject.
- */
-subject?: string,
-/**
- * WhatsApp template.
- */
-template?: MessageTemplate,
-/**
- * Buttons.
- */
-buttons?: Array<SentButton>,
-/**
- * Webhook method.
- */
-method?: string,
-/**
- * Webhook URL.
- */
-url?: string,
-/**
- * Webhook body.
- */
-body?: string,
-/**
- * When it was handed over.
- */
-at: string, };
-/**
- * One line of a record sink: exactly what would have gone out.
- */
-export type OutboxRecord = {
 /**
  * The idempotency key.
  */
@@ -1520,30 +1460,6 @@ messages: { [key in string]: MessageCounts },
  */
 nodes: { [key in string]: NodeStats }, };
 /**
- * One node of one version.
- */
-export type NodeStats = {
-/**
- * Flows (contacts, or contact × key) that took at least one step here.
- */
-entered: number,
-/**
- * Flows waiting here now.
- */
-waiting: number,
-/**
- * Step records here per result word (`sent`, `matched`, `timeout`, `goal`, ...).
- */
-results: { [key in string]: number },
-/**
- * Messages sent from this node, per channel.
- */
-messages: { [key in string]: MessageCounts },
-/**
- * Replies that matched a branch of this node (a wait for a reply), per branch port.
- */
-replies: { [key in string]: number }, };
-/**
  * Message counts of one channel.
  */
 export type MessageCounts = {
@@ -1567,6 +1483,30 @@ read: number,
  * Not yet performed.
  */
 pending: number, };
+/**
+ * One node of one version.
+ */
+export type NodeStats = {
+/**
+ * Flows (contacts, or contact × key) that took at least one step here.
+ */
+entered: number,
+/**
+ * Flows waiting here now.
+ */
+waiting: number,
+/**
+ * Step records here per result word (`sent`, `matched`, `timeout`, `goal`, ...).
+ */
+results: { [key in string]: number },
+/**
+ * Messages sent from this node, per channel.
+ */
+messages: { [key in string]: MessageCounts },
+/**
+ * Replies that matched a branch of this node (a wait for a reply), per branch port.
+ */
+replies: { [key in string]: number }, };
 
 // ---- itinera-service: the commands' answers and arguments ----
 
