@@ -159,9 +159,11 @@ pub fn simulate_journey(
 
 /// The report of a run that followed chosen contacts: the report plus how many were simulated.
 #[derive(Serialize)]
-struct Followed<'a> {
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub(crate) struct Followed<'a> {
     #[serde(flatten)]
     report: &'a SimReport,
+    /// How many contacts were simulated (the followed ones, never the population).
     simulated: usize,
 }
 

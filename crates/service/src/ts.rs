@@ -3,7 +3,6 @@
 
 use itinera_model::Diagnostic;
 use itinera_model::ts::Declarations;
-use itinera_sim::SimReport;
 use ts_rs::TS;
 
 use crate::args::ResolveLocalTimes;
@@ -12,20 +11,9 @@ use crate::{
     SentEvent, SimProgress, TestContact, VersionChange, WorkspaceInfo,
 };
 
-/// `simulate_journey`'s answer: the report, plus `simulated` when chosen contacts were followed
-/// (the `Followed` wrapper of analysis.rs).
-#[derive(TS)]
-#[allow(dead_code)]
-struct SimulateAnswer {
-    #[ts(flatten)]
-    report: SimReport,
-    /// Present when chosen contacts were followed: how many were simulated (never the population).
-    #[ts(optional)]
-    simulated: Option<usize>,
-}
-
-/// The error body of a failed command (HTTP 4xx/5xx or a rejected Tauri invoke): what
-/// `Error`'s `Serialize` writes.
+/// The error body of a failed command (HTTP 4xx/5xx or a rejected Tauri invoke). The one type
+/// here that is not the Rust type itself, because `Error` serializes by hand: the test below holds
+/// the two to the same keys.
 #[derive(TS)]
 #[allow(dead_code)]
 struct CommandErrorBody {
@@ -48,7 +36,7 @@ pub fn declare(d: &mut Declarations) {
     d.add::<Preview>();
     d.add::<ResolveLocalTimes>();
     d.add::<LocalTimes>();
-    d.add::<SimulateAnswer>();
+    d.add::<crate::analysis::Followed<'static>>();
     d.add::<SimProgress>();
     d.add::<CommandErrorBody>();
     d.add::<EngineInfo>();

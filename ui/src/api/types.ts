@@ -162,7 +162,7 @@ export type SimContact = W.ContactReport;
 export type SimEdgeCount = W.EdgeCount;
 export type SimSummary = W.Summary;
 /** `simulate_journey`'s answer: the report, and `simulated` when chosen contacts were followed. */
-export type SimReport = W.SimulateAnswer;
+export type SimReport = W.SimReport & Partial<Pick<W.Followed, 'simulated'>>;
 /** How far a running simulation is (progress lines over HTTP, `simulate-progress` events in the app). */
 export type SimProgress = W.SimProgress;
 /** The error body of a failed command (HTTP 4xx/5xx or a rejected Tauri invoke). */

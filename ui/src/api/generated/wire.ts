@@ -1728,14 +1728,13 @@ data: { [key in string]: JsonValue },
  */
 fields: Array<FieldTime>, };
 /**
- * `simulate_journey`'s answer: the report, plus `simulated` when chosen contacts were followed
- * (the `Followed` wrapper of analysis.rs).
+ * The report of a run that followed chosen contacts: the report plus how many were simulated.
  */
-export type SimulateAnswer = {
+export type Followed = {
 /**
- * Present when chosen contacts were followed: how many were simulated (never the population).
+ * How many contacts were simulated (the followed ones, never the population).
  */
-simulated?: number,
+simulated: number,
 /**
  * The journey id.
  */
@@ -1765,8 +1764,9 @@ total: number,
  */
 elapsed_ms: number, };
 /**
- * The error body of a failed command (HTTP 4xx/5xx or a rejected Tauri invoke): what
- * `Error`'s `Serialize` writes.
+ * The error body of a failed command (HTTP 4xx/5xx or a rejected Tauri invoke). The one type
+ * here that is not the Rust type itself, because `Error` serializes by hand: the test below holds
+ * the two to the same keys.
  */
 export type CommandErrorBody = {
 /**
