@@ -67,6 +67,8 @@ pub mod program;
 pub mod protocol;
 pub mod state;
 pub mod template;
+#[cfg(feature = "ts")]
+pub mod ts;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use effects::{DeliveryResult, Effects, Input, OutgoingMessage, Reason, Step, StepResult, WebhookCall, WebhookOutcome};

@@ -71,6 +71,7 @@ pub struct Message {
 
 /// A WhatsApp template as sent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MessageTemplate {
     /// Template name.
     pub name: String,
@@ -82,6 +83,8 @@ pub struct MessageTemplate {
 
 /// A quick-reply button.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "SentButton"))]
 pub struct Button {
     /// Button id (what a tap replies with).
     pub id: String,
@@ -115,8 +118,10 @@ pub struct WebhookRequest {
 
 /// One step of a contact's trace: exactly a step of the simulation report (`--json`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StepRecord {
     /// When (UTC, RFC 3339).
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
     pub at: Timestamp,
     /// Node id.
     pub node: String,
@@ -126,14 +131,17 @@ pub struct StepRecord {
     /// The key of the enrollment that took the step, in a journey whose trigger has a `key`;
     /// absent for a keyless enrollment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub key: Option<String>,
     /// Result word (`sent`, `deferred`, `matched`, ...).
     pub result: String,
     /// Reason code when a send was stopped or deferred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub reason: Option<String>,
     /// Port taken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub port: Option<String>,
     /// Plain-words sentence.
     pub detail: String,

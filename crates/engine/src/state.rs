@@ -193,6 +193,7 @@ pub enum Status {
 
 /// How a contact stands at the end of a run (or now): the report's outcome word.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ContactOutcome {
     /// Reached an exit.

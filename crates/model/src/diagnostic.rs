@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// How bad a diagnostic is. Errors make a journey invalid; warnings do not.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// The journey cannot be published or simulated.
@@ -17,6 +18,7 @@ pub enum Severity {
 
 /// Stable diagnostic codes. These strings are a public contract: add codes, never rename.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Code {
     /// Bad JSON or a value of the wrong shape.
@@ -80,6 +82,7 @@ impl fmt::Display for Code {
 
 /// One finding about a journey.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Diagnostic {
     /// `error` or `warning`.
     pub severity: Severity,
@@ -89,21 +92,27 @@ pub struct Diagnostic {
     pub message: String,
     /// The node it is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub node: Option<String>,
     /// The output port it is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub port: Option<String>,
     /// The nodes it is about (e.g. the members of a cycle).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub nodes: Option<Vec<String>>,
     /// The setting it is about, as a path within the node or journey (e.g. `for`, `settings.goal.within`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub field: Option<String>,
     /// For `parse_error`: 1-based line.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub line: Option<usize>,
     /// For `parse_error`: 1-based column.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub column: Option<usize>,
 }
 

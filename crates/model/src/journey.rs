@@ -18,6 +18,7 @@ pub const JOURNEY_FORMAT: &str = "itinera/journey@1";
 
 /// One customer journey: a trigger and a graph of steps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Journey {
     /// Always `itinera/journey@1`.
     pub format: String,
@@ -38,24 +39,30 @@ pub struct Journey {
 
 /// Journey-wide settings; every field is optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Settings {
     /// No message is sent between `start` and `end` in the contact's local time; sends are deferred.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub quiet_hours: Option<QuietHours>,
     /// At most `max` messages (any channel) per rolling `per` window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub frequency_cap: Option<FrequencyCap>,
     /// Whether a contact may enter again: `never` (default), `always` or `{"after": "30d"}`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub reentry: Option<Reentry>,
     /// Events that make a contact leave the journey from any waiting point.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exit_on: Vec<String>,
     /// The conversion event; reaching it within the window ends the journey with outcome `goal`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub goal: Option<Goal>,
     /// IANA time zone for contacts without one (default `UTC`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub default_timezone: Option<String>,
     /// Per-channel settings, keyed by `sms`, `whatsapp` or `email`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -67,10 +74,12 @@ pub const DEFAULT_DELIVERY_DEADLINE: &str = "1m";
 
 /// Settings of one channel.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ChannelSettings {
     /// How long a sent message waits for its delivery result (default `1m`); no result by then
     /// counts as delivered, so a lost receipt never strands a contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub delivery_deadline: Option<String>,
 }
 
@@ -83,6 +92,7 @@ impl Settings {
 
 /// A message channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
     /// SMS.
@@ -148,6 +158,7 @@ pub fn parse_local_time(text: &str) -> Option<(u8, u8)> {
 
 /// Quiet hours as local `HH:MM` times; `start` > `end` spans midnight.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct QuietHours {
     /// Local time quiet hours begin, `HH:MM`.
     pub start: String,
@@ -157,6 +168,7 @@ pub struct QuietHours {
 
 /// A rolling frequency cap.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FrequencyCap {
     /// Most messages in the window.
     pub max: u32,
@@ -166,6 +178,7 @@ pub struct FrequencyCap {
 
 /// Re-entry policy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(untagged)]
 pub enum Reentry {
     /// `"never"` or `"always"` (any other word is reported by validation).
@@ -179,16 +192,19 @@ pub enum Reentry {
 
 /// The journey's conversion goal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Goal {
     /// Event name that counts as a conversion.
     pub event: String,
     /// Window after entry in which the event counts (unbounded when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub within: Option<String>,
 }
 
 /// Canvas position; used by the editor, ignored everywhere else.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Position {
     /// Horizontal canvas coordinate.
     pub x: f64,
@@ -198,6 +214,7 @@ pub struct Position {
 
 /// An edge from `from`'s output `port` (default `next`) to `to`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Edge {
     /// Source node id.
     pub from: String,
@@ -221,20 +238,25 @@ fn is_default_port(port: &str) -> bool {
 
 /// One step of a journey.
 #[derive(Debug, Clone, PartialEq, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Node {
     /// Unique id within the journey.
     pub id: String,
     /// Canvas position (editor only).
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub position: Option<Position>,
     /// Human label shown on the canvas (editor only); the id stays the step's name everywhere else.
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub label: Option<String>,
     /// What the step does.
     #[schemars(flatten)]
+    #[cfg_attr(feature = "ts", ts(flatten))]
     pub kind: NodeKind,
 }
 
 /// The node types of format v1 and their settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum NodeKind {
     /// Entry point: a contact enters when `event` arrives and `filter` holds.
@@ -332,34 +354,41 @@ pub enum Required {
 
 /// `trigger` settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Trigger {
     /// Event name that starts the journey.
     #[serde(default)]
     pub event: String,
     /// Optional condition on the contact and the event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub filter: Option<Condition>,
     /// Optional `event.<field>` that names one flow (`event.appointment_id`): a contact is then
     /// in the journey at most once per value of that field at the same time, re-entry applies
     /// per value, and an event carrying the field reaches only the flow with that value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub key: Option<String>,
 }
 
 /// `send` settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Send {
     /// `sms`, `whatsapp` or `email`.
     #[serde(default)]
     pub channel: String,
     /// Liquid template of the message body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub text: Option<String>,
     /// Email subject (Liquid).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub subject: Option<String>,
     /// WhatsApp approved template, instead of `text`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub template: Option<WhatsAppTemplate>,
     /// WhatsApp quick-reply buttons (at most 3, titles of at most 20 characters).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -371,6 +400,7 @@ pub struct Send {
     /// [`Send::is_transactional`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<bool>")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     pub transactional: Option<Value>,
 }
 
@@ -383,6 +413,7 @@ impl Send {
 
 /// A WhatsApp approved template reference.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WhatsAppTemplate {
     /// Template name as approved by WhatsApp.
     #[serde(default)]
@@ -397,6 +428,7 @@ pub struct WhatsAppTemplate {
 
 /// A quick-reply button.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Button {
     /// Id a reply carries when the button is tapped.
     pub id: String,
@@ -406,40 +438,50 @@ pub struct Button {
 
 /// `wait` settings: exactly one of the three modes.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Wait {
     /// Wait this long.
     #[serde(default, rename = "for", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub for_: Option<String>,
     /// Wait until a timestamp in contact or event data, ± offset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub until: Option<WaitUntil>,
     /// Wait until the next such local time (`HH:MM`) in the contact's zone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub until_local_time: Option<String>,
 }
 
 /// The target of `wait.until`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WaitUntil {
     /// `contact.*` or `event.*` field holding an RFC 3339 timestamp.
     #[serde(default)]
     pub field: String,
     /// Signed duration added to the timestamp, e.g. `-24h`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub offset: Option<String>,
 }
 
 /// `wait_for` settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WaitFor {
     /// Wait for an inbound reply on this channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub reply: Option<ReplySpec>,
     /// Or wait for this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub event: Option<String>,
     /// Give up after this long and leave on `timeout`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub timeout: Option<String>,
     /// Tried in order; without branches, any match leaves on `next`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -448,6 +490,7 @@ pub struct WaitFor {
 
 /// Which replies a `wait_for` listens to.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ReplySpec {
     /// `sms`, `whatsapp` or `email`.
     #[serde(default)]
@@ -456,34 +499,42 @@ pub struct ReplySpec {
 
 /// One outcome of a `wait_for`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WaitBranch {
     /// Output port taken when this branch matches.
     #[serde(default)]
     pub port: String,
     /// Matches a reply carrying this button id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub button: Option<String>,
     /// Matches a reply containing one of these whole words (case-insensitive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub keywords: Option<Vec<String>>,
     /// Matches when this condition holds (on `event.*` of the arriving event or reply).
     #[serde(default, rename = "where", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub where_: Option<Condition>,
     /// Matches anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub any: Option<bool>,
 }
 
 /// `branch` settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Branch {
     /// `yes` when it holds, else `no`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub condition: Option<Condition>,
 }
 
 /// `split` settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Split {
     /// Variants with percentages summing to 100.
     #[serde(default)]
@@ -492,6 +543,7 @@ pub struct Split {
 
 /// One arm of a split.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Variant {
     /// Output port.
     #[serde(default)]
@@ -503,6 +555,7 @@ pub struct Variant {
 
 /// `update` settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Update {
     /// Attributes to set on the contact.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -514,46 +567,57 @@ pub struct Update {
 
 /// `webhook` settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Webhook {
     /// Endpoint (Liquid allowed).
     #[serde(default)]
     pub url: String,
     /// HTTP method, default `POST`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub method: Option<String>,
     /// Extra request headers.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
     /// Request body (Liquid).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub body: Option<String>,
 }
 
 /// `exit` has no settings.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Exit {}
 
 /// A condition, kept as written: exactly one of a comparison (`field`, `op`, `value`),
 /// `all`, `any` or `not`. [`Condition::form`] says which, or why it is none.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Condition {
     /// `contact.*` or `event.*` path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub field: Option<String>,
     /// One of [`OPERATORS`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub op: Option<String>,
     /// Operand (a duration string for `within_next` / `within_last`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub value: Option<Value>,
     /// All of these hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub all: Option<Vec<Condition>>,
     /// Any of these holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub any: Option<Vec<Condition>>,
     /// This does not hold.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub not: Option<Box<Condition>>,
 }
 

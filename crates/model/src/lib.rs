@@ -18,6 +18,8 @@ pub mod diagnostic;
 pub mod duration;
 pub mod journey;
 pub mod json;
+#[cfg(feature = "ts")]
+pub mod ts;
 pub mod validate;
 
 pub use diagnostic::{Code, Diagnostic, Severity};

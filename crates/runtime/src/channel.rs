@@ -48,6 +48,8 @@ pub trait Channel: Send + Sync {
 
 /// One line of a record sink: exactly what would have gone out.
 #[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "ts", ts(rename = "OutboxRecord"))]
 pub struct Record {
     /// The idempotency key.
     pub key: String,
@@ -63,29 +65,37 @@ pub struct Record {
     pub channel: String,
     /// The address (messages).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub to: Option<String>,
     /// Text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub text: Option<String>,
     /// Email subject.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub subject: Option<String>,
     /// WhatsApp template.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub template: Option<itinera_engine::MessageTemplate>,
     /// Buttons.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub buttons: Vec<itinera_engine::Button>,
     /// Webhook method.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub method: Option<String>,
     /// Webhook URL.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub url: Option<String>,
     /// Webhook body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub body: Option<String>,
     /// When it was handed over.
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
     pub at: Timestamp,
 }
 

@@ -39,6 +39,7 @@ pub struct PublishOptions {
 
 /// What publishing did (`itinera publish --json`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Published {
     /// Journey id.
     pub journey: String,
@@ -52,11 +53,13 @@ pub struct Published {
     pub migrated: u64,
     /// A dry run: nothing was stored.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     pub dry_run: bool,
 }
 
 /// Contacts waiting at one node of a running version.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Impact {
     /// The running version.
     pub version: u32,
@@ -71,6 +74,7 @@ pub struct Impact {
     pub kept: bool,
     /// Of those, how many wait for a delivery or webhook result (they never migrate).
     #[serde(skip_serializing_if = "is_zero")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<u64>", optional))]
     pub in_flight: u64,
 }
 

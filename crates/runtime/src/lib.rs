@@ -33,6 +33,8 @@ pub mod replay;
 pub mod service;
 pub mod stats;
 pub mod status;
+#[cfg(feature = "ts")]
+pub mod ts;
 
 #[cfg(feature = "http")]
 pub use crate::channel::HttpWebhook;

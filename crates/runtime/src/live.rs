@@ -70,6 +70,7 @@ fn internal(e: impl std::fmt::Display) -> Error {
 
 /// Live counts of one node.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NodeCounts {
     /// Arrivals (every pass counted), as the simulation summary's `entered`.
     pub entered: u64,
@@ -79,6 +80,7 @@ pub struct NodeCounts {
 
 /// The canvas numbers of one version.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LiveCounts {
     /// Journey id.
     pub journey: String,
@@ -152,6 +154,7 @@ fn sql(path: &str, source: rusqlite::Error) -> Error {
 
 /// One enrollment of the list.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EnrollmentItem {
     /// Contact id.
     pub contact: String,
@@ -163,12 +166,14 @@ pub struct EnrollmentItem {
     /// `waiting`, `done` or `not_entered`.
     pub status: String,
     /// The outcome word (`waiting`, `exited`, `goal`, `left`, `not_entered`).
+    #[cfg_attr(feature = "ts", ts(as = "itinera_engine::ContactOutcome"))]
     pub outcome: String,
     /// The node it waits at or finished at.
     pub node: Option<String>,
     /// Entries so far.
     pub entries: u32,
     /// When its latest input was applied.
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
     pub updated_at: Timestamp,
 }
 
@@ -198,6 +203,7 @@ impl From<EnrollmentRow> for EnrollmentItem {
 
 /// A page of enrollments.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EnrollmentPage {
     /// How many match the search in all.
     pub total: u64,
@@ -216,6 +222,7 @@ pub fn enrollments(store: &mut Store, journey: &str, search: &str, limit: usize,
 /// A message or webhook call of the outbox — exactly what went (or will go) out, as the record
 /// sink writes it — with what became of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OutboxEntry {
     /// What goes out: key, journey, version, contact, node, channel, `at` (the message's own
     /// time), address, rendered text/subject/template/buttons or webhook method/url/body.
@@ -227,12 +234,16 @@ pub struct OutboxEntry {
     pub attempts: u32,
     /// The last attempt's error.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub last_error: Option<String>,
     /// When it was written to the outbox.
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
     pub created_at: Timestamp,
     /// When a channel took it (or finally refused it).
+    #[cfg_attr(feature = "ts", ts(as = "Option<String>"))]
     pub sent_at: Option<Timestamp>,
     /// When it counted as delivered.
+    #[cfg_attr(feature = "ts", ts(as = "Option<String>"))]
     pub delivered_at: Option<Timestamp>,
 }
 
@@ -259,21 +270,26 @@ pub fn outbox(store: &mut Store, journey: &str, limit: usize) -> Result<Vec<Outb
 
 /// A message of a contact's timeline: the simulation report's message, with its outbox state.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TimelineMessage {
     /// Send node id.
     pub node: String,
     /// Channel.
     pub channel: String,
     /// When it was sent.
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
     pub at: Timestamp,
     /// Rendered text.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub text: Option<String>,
     /// WhatsApp template.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub template: Option<MessageTemplate>,
     /// Email subject.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub subject: Option<String>,
     /// `pending`, `sent` or `failed`.
     pub status: String,
@@ -283,10 +299,12 @@ pub struct TimelineMessage {
 
 /// One flow of a contact in a journey whose trigger has a `key` (the simulation report's entry).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TimelineEntry {
     /// The key's value (`null` for a flow started by an event without the key field).
     pub key: Option<String>,
     /// How it stands.
+    #[cfg_attr(feature = "ts", ts(as = "itinera_engine::ContactOutcome"))]
     pub outcome: String,
     /// The node it waits at or finished at.
     pub exit_node: Option<String>,
@@ -298,11 +316,13 @@ pub struct TimelineEntry {
 /// `exit_node`, `entries`, `steps`, `messages`), from the engine's enrollments, step log and
 /// outbox.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ContactTimeline {
     /// Contact id.
     pub id: String,
     /// `waiting`, `exited`, `goal`, `left` or `not_entered` (the latest flow's, in a keyed
     /// journey).
+    #[cfg_attr(feature = "ts", ts(as = "itinera_engine::ContactOutcome"))]
     pub outcome: String,
     /// The node it waits at or finished at.
     pub exit_node: Option<String>,
@@ -311,6 +331,7 @@ pub struct ContactTimeline {
     /// In a journey whose trigger has a `key`: each flow, in the order they started. Omitted
     /// when empty (always so without `key`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<TimelineEntry>>", optional))]
     pub entries: Vec<TimelineEntry>,
     /// Every step, in order (the first [`MAX_TIMELINE`]).
     pub steps: Vec<StepRecord>,
@@ -318,6 +339,7 @@ pub struct ContactTimeline {
     pub messages: Vec<TimelineMessage>,
     /// True when `steps` or `messages` stop early. Omitted when false.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     pub truncated: bool,
 }
 

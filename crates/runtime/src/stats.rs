@@ -17,6 +17,7 @@ use crate::Error;
 
 /// Message counts of one channel.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MessageCounts {
     /// Taken by the channel.
     pub sent: u64,
@@ -32,6 +33,7 @@ pub struct MessageCounts {
 
 /// One node of one version.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NodeStats {
     /// Flows (contacts, or contact × key) that took at least one step here.
     pub entered: u64,
@@ -47,12 +49,14 @@ pub struct NodeStats {
 
 /// One version of the journey.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VersionStats {
     /// The version.
     pub version: u32,
     /// `active`, `paused` or `archived`.
     pub status: VersionStatus,
     /// When it was published.
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
     pub published_at: Timestamp,
     /// Flows on this version that entered.
     pub entered: u64,
@@ -70,6 +74,7 @@ pub struct VersionStats {
 
 /// The stats of every version of a journey, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct JourneyStats {
     /// Journey id.
     pub journey: String,

@@ -11,6 +11,7 @@ use crate::Error;
 
 /// One journey version.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VersionReport {
     /// Journey id.
     pub journey: String,
@@ -21,6 +22,7 @@ pub struct VersionReport {
     /// Whether it is the journey's latest version (the one new entries go to).
     pub latest: bool,
     /// When it was published.
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
     pub published_at: Timestamp,
     /// Contacts on this version that entered at least once.
     pub entered: u64,

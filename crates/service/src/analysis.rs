@@ -14,6 +14,7 @@ use crate::error::Error;
 
 /// `preview_template` result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Preview {
     /// The rendered text.
     pub text: String,
@@ -84,6 +85,7 @@ pub struct SimulateOptions {
 
 /// How far a simulation is (`simulate-progress` events in the app, progress lines over HTTP).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SimProgress {
     /// Contacts simulated so far (in contact order).
     pub done: usize,
@@ -157,9 +159,11 @@ pub fn simulate_journey(
 
 /// The report of a run that followed chosen contacts: the report plus how many were simulated.
 #[derive(Serialize)]
-struct Followed<'a> {
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub(crate) struct Followed<'a> {
     #[serde(flatten)]
     report: &'a SimReport,
+    /// How many contacts were simulated (the followed ones, never the population).
     simulated: usize,
 }
 
@@ -326,9 +330,11 @@ pub fn preview_template_for(
 
 /// `resolve_local_times` result: what an event's data reads as for one contact.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LocalTimes {
     /// The event's instant (RFC 3339), when `start` and `at` read.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub at: Option<String>,
     /// The zone the local times are read in: the contact's, else the journey's default, else UTC.
     pub zone: String,

@@ -32,6 +32,7 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
 /// One card of the template gallery (`list_templates`): a template *journey*, not to be
 /// confused with a Liquid message template (`itinera_engine::Template`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct JourneyTemplate {
     /// The journey's `id`.
     pub id: String,
@@ -42,6 +43,7 @@ pub struct JourneyTemplate {
     /// The file name in assets/journeys.
     pub file: String,
     /// The journey's JSON.
+    #[cfg_attr(feature = "ts", ts(as = "itinera_model::Journey"))]
     pub journey: Value,
 }
 

@@ -41,6 +41,9 @@ mod live;
 mod remote;
 mod workspace;
 
+#[cfg(feature = "ts")]
+pub mod ts;
+
 pub use analysis::{
     Cancel, ContactSelection, EventTime, LocalTimes, PROGRESS_INTERVAL, Preview, ProgressSink, SimProgress, SimulateOptions,
     preview_template, preview_template_for, preview_template_in, resolve_local_times, simulate_journey, simulate_journey_json,
@@ -168,6 +171,7 @@ pub mod args {
 
     /// `resolve_local_times`.
     #[derive(Debug, Clone, Deserialize)]
+    #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
     #[serde(deny_unknown_fields)]
     pub struct ResolveLocalTimes {
         /// The scenario's `start` (RFC 3339).
@@ -176,12 +180,15 @@ pub mod args {
         pub at: String,
         /// The event's data.
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(as = "Option<serde_json::Map<String, Value>>", optional))]
         pub data: Value,
         /// The contact's `timezone`.
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
         pub timezone: Option<String>,
         /// The journey's `settings.default_timezone`.
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
         pub default_timezone: Option<String>,
     }
 

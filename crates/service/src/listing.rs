@@ -13,6 +13,7 @@ pub const SCENARIO_SUFFIX: &str = ".scenario.json";
 
 /// One row of `list_scenarios`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ScenarioListing {
     /// Relative to the folder; samples are `samples/NAME.scenario.json`.
     pub file: String,
@@ -23,6 +24,7 @@ pub struct ScenarioListing {
     /// True for the samples embedded in the binary.
     pub sample: bool,
     /// The scenario's JSON.
+    #[cfg_attr(feature = "ts", ts(type = "Scenario"))]
     pub scenario: Value,
 }
 

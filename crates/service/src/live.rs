@@ -53,6 +53,7 @@ pub struct LiveEngine {
 
 /// `engine_info`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EngineInfo {
     /// The database file (absolute when it was given so), `null` without an engine.
     pub db: Option<String>,
@@ -72,6 +73,7 @@ impl EngineInfo {
 /// `publish_journey`: the runtime's answer, plus whether the journey is the latest version as
 /// it is (nothing to publish).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PublishAnswer {
     /// What publishing did (or would do, in a dry run).
     #[serde(flatten)]
@@ -82,6 +84,7 @@ pub struct PublishAnswer {
 
 /// `set_version_status`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct VersionChange {
     /// Journey id.
     pub journey: String,
@@ -93,26 +96,32 @@ pub struct VersionChange {
 
 /// The test contact of `send_test_event`: the scenario's contact shape, without events.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct TestContact {
     /// Contact id.
     pub id: String,
     /// IANA time zone.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub timezone: Option<String>,
     /// Attributes (`contact.first_name` ...); replace the stored ones when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub attributes: Option<Map<String, Value>>,
     /// Addresses per channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub addresses: Option<BTreeMap<String, String>>,
     /// Consent per channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub consent: Option<BTreeMap<String, bool>>,
 }
 
 /// `send_test_event`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SentEvent {
     /// Journey id.
     pub journey: String,

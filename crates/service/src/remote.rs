@@ -168,21 +168,26 @@ impl TokenStore for KeyringTokens {
 /// Which server, and the token when the caller gives one (`remember`: keep it in the front
 /// end's [`TokenStore`]).
 #[derive(Debug, Clone, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ServerArgs {
     /// The server's URL.
     pub url: String,
     /// A token; `None` or empty: the one kept for this server.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub token: Option<String>,
     /// Keep `token` for next time.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     pub remember: bool,
 }
 
 /// `server_tokens`: whether tokens can be kept, and which are.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ServerTokens {
     /// `keyring` or `none`.
+    #[cfg_attr(feature = "ts", ts(type = "\"keyring\" | \"none\""))]
     pub store: &'static str,
     /// A publish token is kept for this server.
     pub publish: bool,

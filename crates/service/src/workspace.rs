@@ -56,6 +56,7 @@ pub struct Workspace {
 
 /// `workspace_info` / `open_folder` result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct WorkspaceInfo {
     /// Absolute path of the folder.
     pub dir: String,
@@ -67,6 +68,7 @@ pub struct WorkspaceInfo {
 
 /// One row of `list_journeys`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct JourneyListing {
     /// Relative to the folder, `/`-separated.
     pub file: String,
@@ -84,19 +86,23 @@ pub struct JourneyListing {
     pub modified: Option<String>,
     /// Why the file cannot be read or parsed, when it cannot.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub error: Option<String>,
     /// The file's [`revision`](JourneyFile::revision), when it could be read.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub revision: Option<String>,
 }
 
 /// `read_journey` result.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct JourneyFile {
     /// As asked.
     pub file: String,
     /// The file's JSON exactly as written (unknown fields included, numbers digit for digit);
     /// [`JourneyFile::value`] parses it.
+    #[cfg_attr(feature = "ts", ts(as = "itinera_model::Journey"))]
     pub journey: Box<RawValue>,
     /// A digest of the file's bytes: pass it as `expected` when saving, so that a save over a
     /// file that changed since it was read is refused instead of losing the other change.
@@ -105,6 +111,7 @@ pub struct JourneyFile {
 
 /// `save_journey` / `save_scenario` result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SavedFile {
     /// As asked.
     pub file: String,
@@ -116,10 +123,12 @@ pub struct SavedFile {
 
 /// `read_scenario` result.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ScenarioFile {
     /// As asked.
     pub file: String,
     /// The file's JSON exactly as written; [`ScenarioFile::value`] parses it.
+    #[cfg_attr(feature = "ts", ts(type = "Scenario"))]
     pub scenario: Box<RawValue>,
     /// As [`JourneyFile::revision`] (for an embedded sample, the digest of its text).
     pub revision: String,

@@ -31,10 +31,30 @@
 //! so [`Detail`] says whose steps and messages to keep; the summary counts every contact always.
 #![deny(missing_docs)]
 
+/// `impl ts_rs::TS` for a type the scenario file writes as plain JSON but reads through its own
+/// checks (`NonEmptyText` is a string, `Probability` a number): its TypeScript is `$ts`.
+#[cfg(feature = "ts")]
+macro_rules! ts_inline {
+    ($($ty:ty => $ts:literal),* $(,)?) => {$(
+        impl ts_rs::TS for $ty {
+            type WithoutGenerics = Self;
+            type OptionInnerType = Self;
+            fn name(_: &ts_rs::Config) -> String {
+                $ts.to_string()
+            }
+            fn inline(_: &ts_rs::Config) -> String {
+                $ts.to_string()
+            }
+        }
+    )*};
+}
+
 pub mod local_time;
 pub mod population;
 pub mod report;
 pub mod scenario;
+#[cfg(feature = "ts")]
+pub mod ts;
 pub mod variables;
 
 mod driver;

@@ -132,6 +132,7 @@ pub fn resolve_data(data: &mut Map<String, Value>, event_at: Timestamp, zone: &T
 
 /// What one event data field written as a local time reads as ([`describe_data`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldTime {
     /// The field of the event's `data`.
     pub field: String,
@@ -139,6 +140,7 @@ pub struct FieldTime {
     pub ok: bool,
     /// The RFC 3339 instant it resolves to (what the simulator puts in `event.*`).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub value: Option<String>,
     /// For a person: `2026-03-04T09:00:00Z (Wed 4 Mar 09:00 Europe/Lisbon)`, or why it does
     /// not resolve.

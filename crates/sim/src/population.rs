@@ -533,34 +533,44 @@ struct DeliveryGen {
 /// Generated contacts: `count` contacts drawn from these distributions, seeded by the
 /// scenario's `seed`. Contact `g` has id `{id_prefix}{g}` and depends only on (seed, g).
 #[derive(Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Population")]
-struct PopulationSpec {
+#[cfg_attr(feature = "ts", ts(rename = "Population"))]
+pub(crate) struct PopulationSpec {
     /// How many contacts to generate (default 0; at most 100,000,000).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<usize>", optional))]
     count: usize,
     /// Prefix of generated ids (default `p`: `p0`, `p1`, ...).
     #[serde(default = "default_prefix")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<NonEmptyText>", optional))]
     id_prefix: NonEmptyText,
     /// Time zone weights (`{"Europe/Lisbon": 0.5, ...}`) or a list to choose from uniformly.
     /// Absent: the journey's `default_timezone`.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     timezones: Option<ChoiceSpec<TimeZoneName>>,
     /// Attribute generators by attribute name.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<BTreeMap<String, ValueSpec<false>>>", optional))]
     attributes: BTreeMap<String, ValueSpec<false>>,
     /// Per channel: the share of contacts with an address and the share of those who consented.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<BTreeMap<ChannelName, ChannelSpec>>", optional))]
     channels: BTreeMap<ChannelName, ChannelSpec>,
     /// Events each contact may produce.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<EventFields>>", optional))]
     events: Vec<EventSpec>,
     /// Replies each contact may send.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<ReplyFields>>", optional))]
     replies: Vec<ReplySpec>,
     /// Per channel or node id: probability of each failure reason (`{"undeliverable": 0.05}`);
     /// the rest is delivered.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<BTreeMap<String, DeliveryRates>>", optional))]
     delivery: BTreeMap<String, DeliveryRates>,
 }
 
@@ -680,14 +690,18 @@ impl JsonSchema for DeliveryRates {
 
 /// Address and consent rates of one channel.
 #[derive(Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "ChannelRates")]
+#[cfg_attr(feature = "ts", ts(rename = "ChannelRates"))]
 struct ChannelSpec {
     /// Share of contacts with an address on this channel (default 1).
     #[serde(default = "certain")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Probability>", optional))]
     address: Probability,
     /// Share of contacts *with an address* who consented (default 1).
     #[serde(default = "certain")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Probability>", optional))]
     consent: Probability,
 }
 
@@ -888,18 +902,22 @@ impl<const IN_EVENT: bool> JsonSchema for ValueSpec<IN_EVENT> {
 
 /// An event each generated contact may produce.
 #[derive(Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "GeneratedEvent")]
+#[cfg_attr(feature = "ts", ts(rename = "GeneratedEvent"))]
 struct EventFields {
     /// Event name.
     name: NonEmptyText,
     /// Probability that a contact produces it (default 1).
     #[serde(default = "certain")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Probability>", optional))]
     probability: Probability,
     /// When: a time (`+2h`, RFC 3339) or a range `{"from": "+0m", "to": "+3d"}`, uniform to the second.
     at: TimeSpec,
     /// Data generators by field name: like attributes, plus `{"from_event", "to_event"}`.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<BTreeMap<String, ValueSpec<true>>>", optional))]
     data: BTreeMap<String, ValueSpec<true>>,
 }
 
@@ -1026,13 +1044,16 @@ impl JsonSchema for DelaySpec {
 
 /// A reply each generated contact may send after the message of node `to`.
 #[derive(Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "GeneratedReply")]
+#[cfg_attr(feature = "ts", ts(rename = "GeneratedReply"))]
 struct ReplyFields {
     /// Node id of the send whose message this answers.
     to: NonEmptyText,
     /// Probability that a contact replies (default 1).
     #[serde(default = "certain")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Probability>", optional))]
     probability: Probability,
     /// Delay after the message: `"30m"` or `{"min": "5m", "max": "6h"}`, uniform to the second.
     after: DelaySpec,
@@ -1041,9 +1062,11 @@ struct ReplyFields {
     /// Button ids tapped: weights (`{"confirm": 0.7, "reschedule": 0.3}`) or a list. Give
     /// `buttons` or `texts`.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     buttons: Option<ChoiceSpec<String>>,
     /// Texts typed: weights (`{"YES": 0.8, "STOP": 0.2}`) or a list.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     texts: Option<ChoiceSpec<String>>,
 }
 
@@ -1117,5 +1140,51 @@ mod tests {
         // The whole i64 range does not overflow.
         let _ = between(&mut rng, i64::MIN, i64::MAX);
         assert_eq!(between(&mut rng, 5, 5), 5);
+    }
+}
+
+/// `TS` for the population's checked fields (feature `ts`; see [`crate::ts`]): the population
+/// itself is declared with the scenario that holds it.
+#[cfg(feature = "ts")]
+pub(crate) mod ts_types {
+    use ts_rs::{Config, TS};
+
+    use super::{ChoiceSpec, DelaySpec, DeliveryRates, Probability, TimeSpec, ValueSpec};
+
+    ts_inline! {
+        Probability => "number",
+        DeliveryRates => "{ [key in string]: number }",
+        TimeSpec => "string | { from: string, to: string, }",
+        DelaySpec => "string | { min: string, max: string, }",
+    }
+
+    /// A weighted choice (`{"a": 0.7}`) or a uniform one (`["a", "b"]`).
+    const CHOICE: &str = "{ [key in string]: number } | Array<string>";
+
+    impl<K> TS for ChoiceSpec<K> {
+        type WithoutGenerics = Self;
+        type OptionInnerType = Self;
+        fn name(_: &Config) -> String {
+            CHOICE.to_string()
+        }
+        fn inline(_: &Config) -> String {
+            CHOICE.to_string()
+        }
+    }
+
+    impl<const IN_EVENT: bool> TS for ValueSpec<IN_EVENT> {
+        type WithoutGenerics = Self;
+        type OptionInnerType = Self;
+        fn name(cfg: &Config) -> String {
+            Self::inline(cfg)
+        }
+        fn inline(_: &Config) -> String {
+            // The forms of ValueSpec's JSON Schema: a constant, a uniform choice, a number range,
+            // a time range (and, in event data, a range after the event), a weighted choice.
+            let event = if IN_EVENT { " | { from_event: string, to_event: string, }" } else { "" };
+            format!(
+                "string | number | boolean | null | Array<JsonValue> | {{ min: number, max: number, }} | {{ from: string, to: string, }}{event} | {{ [key in string]: number }}"
+            )
+        }
     }
 }

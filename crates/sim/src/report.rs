@@ -7,6 +7,7 @@ use serde::Serialize;
 
 /// The whole report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SimReport {
     /// The journey id.
     pub journey: String,
@@ -23,6 +24,7 @@ pub use itinera_engine::StepRecord;
 
 /// One contact's result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ContactReport {
     /// Contact id.
     pub id: String,
@@ -35,22 +37,27 @@ pub struct ContactReport {
     /// the order they started, with its key and how it stands. `outcome` and `exit_node` above
     /// are then the latest entry's. Omitted when empty (always so without `key`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<EntryReport>>", optional))]
     pub entries: Vec<EntryReport>,
     /// Every decision, in order (omitted when details are not asked for).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub steps: Option<Vec<StepRecord>>,
     /// Messages the contact received, in order (omitted with the steps).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub messages: Option<Vec<MessageRecord>>,
     /// True when `steps` or `messages` stop early: a contact keeps at most
     /// [`MAX_KEPT_STEPS`](crate::MAX_KEPT_STEPS) of each (the summary still counts every
     /// step). Omitted when false.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<bool>", optional))]
     pub truncated: bool,
 }
 
 /// One flow of a contact in a journey whose trigger has a `key`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EntryReport {
     /// The key value (`null` for the flow a trigger event without the key field started).
     pub key: Option<String>,
@@ -62,6 +69,7 @@ pub struct EntryReport {
 
 /// A message the contact received.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MessageRecord {
     /// Send node id.
     pub node: String,
@@ -69,22 +77,28 @@ pub struct MessageRecord {
     pub channel: String,
     /// The key of the flow that sent it (journeys whose trigger has a `key`); omitted otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub key: Option<String>,
     /// When it was sent (UTC, RFC 3339).
+    #[cfg_attr(feature = "ts", ts(as = "String"))]
     pub at: Timestamp,
     /// Rendered text.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub text: Option<String>,
     /// WhatsApp template.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub template: Option<TemplateRecord>,
     /// Email subject.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub subject: Option<String>,
 }
 
 /// A WhatsApp template as sent.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TemplateRecord {
     /// Template name.
     pub name: String,
@@ -96,6 +110,7 @@ pub struct TemplateRecord {
 
 /// Counts over all contacts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Summary {
     /// Contacts simulated.
     pub contacts: usize,
@@ -115,6 +130,7 @@ pub struct Summary {
 
 /// Traversals of one edge.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct EdgeCount {
     /// Source node.
     pub from: String,

@@ -555,11 +555,14 @@ pub(crate) use schema_as;
 
 /// A simulation scenario: test contacts (hand-written and/or generated) replayed on a virtual clock.
 #[derive(Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ts", ts(rename = "Scenario"))]
 struct ScenarioFile {
     /// Optional link to this schema, for editors; ignored by Itinera.
     #[serde(rename = "$schema", default)]
     #[allow(dead_code)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     schema: Option<String>,
     /// Always `itinera/scenario@1`.
     #[allow(dead_code)]
@@ -567,11 +570,13 @@ struct ScenarioFile {
     /// Display name for editors (the scenario list); ignored by the simulator.
     #[serde(default)]
     #[allow(dead_code)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     name: Option<String>,
     /// Id of the journey this scenario was written for; the editor preselects it for that
     /// journey. Ignored by the simulator (any journey can be simulated with any scenario).
     #[serde(default)]
     #[allow(dead_code)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     journey: Option<String>,
     /// Virtual time at which the simulation starts (RFC 3339).
     start: TimestampText,
@@ -579,12 +584,15 @@ struct ScenarioFile {
     run_for: DurationText,
     /// Seed for splits and the population generator (default 0).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<u64>", optional))]
     seed: u64,
     /// Hand-written contacts, simulated first in this order. Ids must be unique.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<RawContact>>", optional))]
     contacts: ContactList,
     /// Generated contacts (see docs/scenario-format.md).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Option<crate::population::PopulationSpec>>", optional))]
     population: Option<Population>,
 }
 
@@ -629,32 +637,41 @@ impl ScenarioFile {
 
 /// A hand-written contact.
 #[derive(Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Contact")]
+#[cfg_attr(feature = "ts", ts(rename = "ScenarioContact"))]
 struct RawContact {
     /// Unique id in the scenario (non-empty).
     id: NonEmptyText,
     /// IANA time zone, e.g. `Europe/Lisbon`; absent: the journey's `default_timezone`.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     timezone: Option<TimeZoneName>,
     /// Attributes, `contact.*` in conditions and templates.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Map<String, Value>>", optional))]
     attributes: Map<String, Value>,
     /// Address per channel.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<BTreeMap<ChannelName, String>>", optional))]
     addresses: BTreeMap<ChannelName, String>,
     /// Consent per channel; a channel not listed has no consent.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<BTreeMap<ChannelName, bool>>", optional))]
     consent: BTreeMap<ChannelName, bool>,
     /// Events this contact produces.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<RawEvent>>", optional))]
     events: Vec<RawEvent>,
     /// Replies this contact sends after given messages.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Vec<ReplyFields>>", optional))]
     replies: Vec<RawReply>,
     /// Delivery result per channel or node id: `delivered` (default), `undeliverable`, or a
     /// provider reason. A node id wins over its channel.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<BTreeMap<String, DeliveryText>>", optional))]
     delivery: BTreeMap<String, DeliveryText>,
 }
 
@@ -677,8 +694,10 @@ impl RawContact {
 
 /// An event the contact produces.
 #[derive(Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Event")]
+#[cfg_attr(feature = "ts", ts(rename = "ScenarioEvent"))]
 struct RawEvent {
     /// When: relative to `start` (`+0m`, `+2h`, `+1d2h`) or absolute RFC 3339.
     at: TimeText,
@@ -688,13 +707,16 @@ struct RawEvent {
     /// `in N days at HH:MM local` (or `weeks`) is a time relative to this event in the contact's
     /// local time, resolved to RFC 3339 when the contact is simulated (docs/scenario-format.md).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(as = "Option<Map<String, Value>>", optional))]
     data: Map<String, Value>,
 }
 
 /// A reply: sent `after` the message of node `to` was sent to this contact (never if it is not).
 #[derive(Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Reply")]
+#[cfg_attr(feature = "ts", ts(rename = "ScenarioReply"))]
 struct ReplyFields {
     /// Node id of the send whose message this answers.
     to: NonEmptyText,
@@ -704,9 +726,11 @@ struct ReplyFields {
     channel: ChannelName,
     /// Button id tapped (a reply needs `button`, `text`, or both).
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     button: Option<String>,
     /// Text typed.
     #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
     text: Option<String>,
 }
 
@@ -1012,3 +1036,30 @@ checked_string!(DeliveryText, "Delivery", {
     "minLength": 1,
     "description": "`delivered` (default), `lost` (no result: delivered at the channel's delivery deadline), `undeliverable`, or any other provider reason."
 }, |s| Delivery::from_text(&s).map(DeliveryText).ok_or_else(|| "a delivery result must not be empty".to_string()));
+
+/// The scenario file's TypeScript declarations (feature `ts`; see [`crate::ts`]).
+#[cfg(feature = "ts")]
+pub(crate) mod ts_types {
+    use itinera_model::ts::Declarations;
+
+    use super::{
+        ChannelName, DeliveryText, DurationText, FormatTag, NonEmptyText, OffsetText, ScenarioFile, TimeText, TimeZoneName, TimestampText,
+    };
+
+    ts_inline! {
+        FormatTag => "string",
+        NonEmptyText => "string",
+        TimestampText => "string",
+        DurationText => "string",
+        OffsetText => "string",
+        TimeText => "string",
+        ChannelName => "string",
+        TimeZoneName => "string",
+        DeliveryText => "string",
+    }
+
+    /// The scenario document (its contacts, events, replies and population come with it).
+    pub(crate) fn declare(d: &mut Declarations) {
+        d.add::<ScenarioFile>();
+    }
+}

@@ -262,6 +262,7 @@ pub fn content_hash(definition: &str) -> String {
 
 /// A published version's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum VersionStatus {
     /// Takes new entries (when it is the latest version); in-flight contacts run.

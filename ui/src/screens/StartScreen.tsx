@@ -11,7 +11,7 @@ import { journeyRoute } from '../files/paths';
 import { recentFiles, RECENT_LIMIT } from '../files/recent';
 import { kindOf } from '../model/palette';
 
-function when(iso: string | undefined): string {
+function when(iso: string | null | undefined): string {
   if (!iso) return '';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return '';

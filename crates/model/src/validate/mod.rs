@@ -48,6 +48,7 @@ use crate::{Code, Diagnostic, Journey};
 /// Facts about a valid journey: how big it is, how long a contact can stay in it, and how many
 /// messages one contact can receive at most.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub struct Facts {
     /// Number of nodes.
@@ -73,6 +74,7 @@ pub struct Facts {
 
 /// The result of validating one journey.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Report {
     /// No error-severity diagnostic.
     pub valid: bool,
