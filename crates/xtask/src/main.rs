@@ -44,8 +44,11 @@ fn wire_ts() -> String {
         section("itinera-service: the commands' answers and arguments", itinera_service::ts::declare),
     ];
     let mut out = String::from(HEADER);
-    for (title, declarations) in sections {
+    for (title, mut declarations) in sections {
         out.push_str(&format!("\n// ---- {title} ----\n\n"));
+        // By name: the order in which ts-rs visits a type's dependencies differs from one build of
+        // its derive macro to the next, and the file must not.
+        declarations.sort_by_cached_key(|d| declared_name(d).to_string());
         for declaration in declarations {
             // ts-rs leaves a space after each `{`: trimmed, so that the file is as an editor saves it.
             for line in declaration.lines() {
@@ -55,4 +58,12 @@ fn wire_ts() -> String {
         }
     }
     out
+}
+
+/// The name a declaration exports (`export type Name<T> = …` gives `Name`), after its doc comment.
+fn declared_name(declaration: &str) -> &str {
+    let Some(at) = declaration.find("export type ") else { return "" };
+    let rest = &declaration[at + "export type ".len()..];
+    let end = rest.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(rest.len());
+    &rest[..end]
 }

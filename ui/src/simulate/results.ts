@@ -51,7 +51,7 @@ export function formatRate(rate: number | null | undefined): string {
 /** Messages per channel that sent any, in a stable order (sms, whatsapp, email, then others). */
 export function messageRows(report: SimReport): { channel: string; label: string; count: number }[] {
   const messages = report.summary.messages ?? {};
-  const known: string[] = CHANNELS;
+  const known: readonly string[] = CHANNELS;
   const names = [...known.filter((c) => c in messages), ...Object.keys(messages).filter((c) => !known.includes(c)).sort()];
   return names
     .map((channel) => ({ channel, label: channelName(channel), count: messages[channel] ?? 0 }))

@@ -25,93 +25,29 @@ export const OPERATORS = ["eq", "ne", "gt", "gte", "lt", "lte", "contains", "in"
  */
 export const NODE_TYPES = ["trigger", "send", "wait", "wait_for", "branch", "split", "update", "webhook", "exit"] as const;
 /**
- * One customer journey: a trigger and a graph of steps.
+ * `branch` settings.
  */
-export type Journey = {
+export type Branch = {
 /**
- * Always `itinera/journey@1`.
+ * `yes` when it holds, else `no`.
  */
-format: string,
+condition?: Condition, };
 /**
- * Stable identifier (used for re-entry bookkeeping and seeding).
+ * A quick-reply button.
+ */
+export type Button = {
+/**
+ * Id a reply carries when the button is tapped.
  */
 id: string,
 /**
- * Human name.
+ * Label shown (≤ 20 characters).
  */
-name: string,
+title: string, };
 /**
- * Journey-wide sending rules and lifecycle settings.
+ * A message channel.
  */
-settings?: Settings,
-/**
- * The steps.
- */
-nodes: Array<Node>,
-/**
- * Wires from an output port of one node to another node.
- */
-edges: Array<Edge>, };
-/**
- * An edge from `from`'s output `port` (default `next`) to `to`.
- */
-export type Edge = {
-/**
- * Source node id.
- */
-from: string,
-/**
- * Output port of the source node.
- */
-port?: string,
-/**
- * Target node id.
- */
-to: string, };
-/**
- * Journey-wide settings; every field is optional.
- */
-export type Settings = {
-/**
- * No message is sent between `start` and `end` in the contact's local time; sends are deferred.
- */
-quiet_hours?: QuietHours,
-/**
- * At most `max` messages (any channel) per rolling `per` window.
- */
-frequency_cap?: FrequencyCap,
-/**
- * Whether a contact may enter again: `never` (default), `always` or `{"after": "30d"}`.
- */
-reentry?: Reentry,
-/**
- * Events that make a contact leave the journey from any waiting point.
- */
-exit_on?: Array<string>,
-/**
- * The conversion event; reaching it within the window ends the journey with outcome `goal`.
- */
-goal?: Goal,
-/**
- * IANA time zone for contacts without one (default `UTC`).
- */
-default_timezone?: string,
-/**
- * Per-channel settings, keyed by `sms`, `whatsapp` or `email`.
- */
-channels?: { [key in string]: ChannelSettings }, };
-/**
- * Quiet hours as local `HH:MM` times; `start` > `end` spans midnight.
- */
-export type QuietHours = {
-/**
- * Local time quiet hours begin, `HH:MM`.
- */
-start: string,
-/**
- * Local time quiet hours end, `HH:MM`.
- */
-end: string, };
+export type Channel = "sms" | "whatsapp" | "email";
 /**
  * Settings of one channel.
  */
@@ -122,105 +58,9 @@ export type ChannelSettings = {
  */
 delivery_deadline?: string, };
 /**
- * The journey's conversion goal.
+ * Stable diagnostic codes. These strings are a public contract: add codes, never rename.
  */
-export type Goal = {
-/**
- * Event name that counts as a conversion.
- */
-event: string,
-/**
- * Window after entry in which the event counts (unbounded when absent).
- */
-within?: string, };
-/**
- * Re-entry policy.
- */
-export type Reentry = string | {
-/**
- * Minimum time since the last entry.
- */
-after: string, };
-/**
- * A rolling frequency cap.
- */
-export type FrequencyCap = {
-/**
- * Most messages in the window.
- */
-max: number,
-/**
- * The window, a duration such as `1d`.
- */
-per: string, };
-/**
- * One step of a journey.
- */
-export type Node = {
-/**
- * Unique id within the journey.
- */
-id: string,
-/**
- * Canvas position (editor only).
- */
-position?: Position,
-/**
- * Human label shown on the canvas (editor only); the id stays the step's name everywhere else.
- */
-label?: string, } & ({ "type": "trigger" } & Trigger | { "type": "send" } & Send | { "type": "wait" } & Wait | { "type": "wait_for" } & WaitFor | { "type": "branch" } & Branch | { "type": "split" } & Split | { "type": "update" } & Update | { "type": "webhook" } & Webhook | { "type": "exit" } & Exit);
-/**
- * `wait_for` settings.
- */
-export type WaitFor = {
-/**
- * Wait for an inbound reply on this channel.
- */
-reply?: ReplySpec,
-/**
- * Or wait for this event.
- */
-event?: string,
-/**
- * Give up after this long and leave on `timeout`.
- */
-timeout?: string,
-/**
- * Tried in order; without branches, any match leaves on `next`.
- */
-branches?: Array<WaitBranch>, };
-/**
- * Which replies a `wait_for` listens to.
- */
-export type ReplySpec = {
-/**
- * `sms`, `whatsapp` or `email`.
- */
-channel: string, };
-/**
- * One outcome of a `wait_for`.
- */
-export type WaitBranch = {
-/**
- * Output port taken when this branch matches.
- */
-port: string,
-/**
- * Matches a reply carrying this button id.
- */
-button?: string,
-/**
- * Matches a reply containing one of these whole words (case-insensitive).
- */
-keywords?: Array<string>,
-/**
- * Matches when this condition holds (on `event.*` of the arriving event or reply).
- */
-where?: Condition,
-/**
- * Matches anything.
- */
-any?: boolean, };
+export type Code = "parse_error" | "unknown_node_type" | "duplicate_node_id" | "missing_trigger" | "multiple_triggers" | "edge_unknown_node" | "edge_unknown_port" | "port_multiple_edges" | "cycle" | "dead_end" | "unreachable" | "invalid_config" | "whatsapp_outside_window" | "unknown_variable";
 /**
  * A condition, kept as written: exactly one of a comparison (`field`, `op`, `value`),
  * `all`, `any` or `not`. [`Condition::form`] says which, or why it is none.
@@ -250,252 +90,6 @@ any?: Array<Condition>,
  * This does not hold.
  */
 not?: Condition, };
-export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
-/**
- * `send` settings.
- */
-export type Send = {
-/**
- * `sms`, `whatsapp` or `email`.
- */
-channel: string,
-/**
- * Liquid template of the message body.
- */
-text?: string,
-/**
- * Email subject (Liquid).
- */
-subject?: string,
-/**
- * WhatsApp approved template, instead of `text`.
- */
-template?: WhatsAppTemplate,
-/**
- * WhatsApp quick-reply buttons (at most 3, titles of at most 20 characters).
- */
-buttons?: Array<Button>,
-/**
- * A message the contact asked for (a booking confirmation, a receipt): exempt from quiet
- * hours and the frequency cap, and not counted toward it; never from consent or the
- * WhatsApp window. Default `false`. Kept as written so that a value that is not a boolean
- * is an `invalid_config` naming the field rather than a parse error; read it with
- * [`Send::is_transactional`].
- */
-transactional?: boolean, };
-/**
- * A quick-reply button.
- */
-export type Button = {
-/**
- * Id a reply carries when the button is tapped.
- */
-id: string,
-/**
- * Label shown (≤ 20 characters).
- */
-title: string, };
-/**
- * A WhatsApp approved template reference.
- */
-export type WhatsAppTemplate = {
-/**
- * Template name as approved by WhatsApp.
- */
-name: string,
-/**
- * Language code, e.g. `en`.
- */
-language: string,
-/**
- * Positional parameters (Liquid).
- */
-params: Array<string>, };
-/**
- * `branch` settings.
- */
-export type Branch = {
-/**
- * `yes` when it holds, else `no`.
- */
-condition?: Condition, };
-/**
- * `webhook` settings.
- */
-export type Webhook = {
-/**
- * Endpoint (Liquid allowed).
- */
-url: string,
-/**
- * HTTP method, default `POST`.
- */
-method?: string,
-/**
- * Extra request headers.
- */
-headers?: { [key in string]: string },
-/**
- * Request body (Liquid).
- */
-body?: string, };
-/**
- * `exit` has no settings.
- */
-export type Exit = Record<symbol, never>;
-/**
- * `split` settings.
- */
-export type Split = {
-/**
- * Variants with percentages summing to 100.
- */
-variants: Array<Variant>, };
-/**
- * One arm of a split.
- */
-export type Variant = {
-/**
- * Output port.
- */
-port: string,
-/**
- * Share of contacts, 0–100.
- */
-percent: number, };
-/**
- * `wait` settings: exactly one of the three modes.
- */
-export type Wait = {
-/**
- * Wait this long.
- */
-for?: string,
-/**
- * Wait until a timestamp in contact or event data, ± offset.
- */
-until?: WaitUntil,
-/**
- * Wait until the next such local time (`HH:MM`) in the contact's zone.
- */
-until_local_time?: string, };
-/**
- * The target of `wait.until`.
- */
-export type WaitUntil = {
-/**
- * `contact.*` or `event.*` field holding an RFC 3339 timestamp.
- */
-field: string,
-/**
- * Signed duration added to the timestamp, e.g. `-24h`.
- */
-offset?: string, };
-/**
- * `update` settings.
- */
-export type Update = {
-/**
- * Attributes to set on the contact.
- */
-set?: { [key in string]: JsonValue },
-/**
- * Consent per channel to grant (`true`) or revoke (`false`).
- */
-consent?: { [key in string]: boolean }, };
-/**
- * `trigger` settings.
- */
-export type Trigger = {
-/**
- * Event name that starts the journey.
- */
-event: string,
-/**
- * Optional condition on the contact and the event.
- */
-filter?: Condition,
-/**
- * Optional `event.<field>` that names one flow (`event.appointment_id`): a contact is then
- * in the journey at most once per value of that field at the same time, re-entry applies
- * per value, and an event carrying the field reaches only the flow with that value.
- */
-key?: string, };
-/**
- * Canvas position; used by the editor, ignored everywhere else.
- */
-export type Position = {
-/**
- * Horizontal canvas coordinate.
- */
-x: number,
-/**
- * Vertical canvas coordinate.
- */
-y: number, };
-/**
- * The node types of format v1 and their settings.
- */
-export type NodeKind = { "type": "trigger" } & Trigger | { "type": "send" } & Send | { "type": "wait" } & Wait | { "type": "wait_for" } & WaitFor | { "type": "branch" } & Branch | { "type": "split" } & Split | { "type": "update" } & Update | { "type": "webhook" } & Webhook | { "type": "exit" } & Exit;
-/**
- * A message channel.
- */
-export type Channel = "sms" | "whatsapp" | "email";
-/**
- * The result of validating one journey.
- */
-export type Report = {
-/**
- * No error-severity diagnostic.
- */
-valid: boolean,
-/**
- * Every diagnostic, in a stable order (journey-level first, then by node position in the
- * file, then by code).
- */
-diagnostics: Array<Diagnostic>,
-/**
- * Facts, for a valid journey.
- */
-facts: Facts | null, };
-/**
- * Facts about a valid journey: how big it is, how long a contact can stay in it, and how many
- * messages one contact can receive at most.
- */
-export type Facts = {
-/**
- * Number of nodes.
- */
-nodes: number,
-/**
- * Number of edges.
- */
-edges: number,
-/**
- * The longest time a contact can spend in the journey over its worst path, e.g. `9d4h`,
- * or `unbounded` when a path holds a wait whose end depends on data (`wait.until`).
- * `wait_for` counts its full timeout, `until_local_time` counts 24 h; quiet-hour
- * deferrals and frequency-cap delays are not counted.
- */
-longest_time: string,
-/**
- * [`Facts::longest_time`] in seconds; `null` when unbounded.
- */
-longest_seconds: number | null,
-/**
- * Per channel (`sms`, `whatsapp`, `email`, and `webhook` for webhook calls), the most
- * messages one contact can receive, each over that channel's own worst path. A send that
- * leaves on `failed` is not counted as received.
- */
-max_messages: { [key in string]: number },
-/**
- * The most messages (all channels, webhooks excluded) along one single path.
- */
-max_messages_total: number,
-/**
- * Ids of the waits whose end depends on data (`wait.until`), in file order.
- */
-unbounded_waits: Array<string>, };
 /**
  * One finding about a journey.
  */
@@ -537,13 +131,419 @@ line?: number,
  */
 column?: number, };
 /**
- * Stable diagnostic codes. These strings are a public contract: add codes, never rename.
+ * An edge from `from`'s output `port` (default `next`) to `to`.
  */
-export type Code = "parse_error" | "unknown_node_type" | "duplicate_node_id" | "missing_trigger" | "multiple_triggers" | "edge_unknown_node" | "edge_unknown_port" | "port_multiple_edges" | "cycle" | "dead_end" | "unreachable" | "invalid_config" | "whatsapp_outside_window" | "unknown_variable";
+export type Edge = {
+/**
+ * Source node id.
+ */
+from: string,
+/**
+ * Output port of the source node.
+ */
+port?: string,
+/**
+ * Target node id.
+ */
+to: string, };
+/**
+ * `exit` has no settings.
+ */
+export type Exit = Record<symbol, never>;
+/**
+ * Facts about a valid journey: how big it is, how long a contact can stay in it, and how many
+ * messages one contact can receive at most.
+ */
+export type Facts = {
+/**
+ * Number of nodes.
+ */
+nodes: number,
+/**
+ * Number of edges.
+ */
+edges: number,
+/**
+ * The longest time a contact can spend in the journey over its worst path, e.g. `9d4h`,
+ * or `unbounded` when a path holds a wait whose end depends on data (`wait.until`).
+ * `wait_for` counts its full timeout, `until_local_time` counts 24 h; quiet-hour
+ * deferrals and frequency-cap delays are not counted.
+ */
+longest_time: string,
+/**
+ * [`Facts::longest_time`] in seconds; `null` when unbounded.
+ */
+longest_seconds: number | null,
+/**
+ * Per channel (`sms`, `whatsapp`, `email`, and `webhook` for webhook calls), the most
+ * messages one contact can receive, each over that channel's own worst path. A send that
+ * leaves on `failed` is not counted as received.
+ */
+max_messages: { [key in string]: number },
+/**
+ * The most messages (all channels, webhooks excluded) along one single path.
+ */
+max_messages_total: number,
+/**
+ * Ids of the waits whose end depends on data (`wait.until`), in file order.
+ */
+unbounded_waits: Array<string>, };
+/**
+ * A rolling frequency cap.
+ */
+export type FrequencyCap = {
+/**
+ * Most messages in the window.
+ */
+max: number,
+/**
+ * The window, a duration such as `1d`.
+ */
+per: string, };
+/**
+ * The journey's conversion goal.
+ */
+export type Goal = {
+/**
+ * Event name that counts as a conversion.
+ */
+event: string,
+/**
+ * Window after entry in which the event counts (unbounded when absent).
+ */
+within?: string, };
+/**
+ * One customer journey: a trigger and a graph of steps.
+ */
+export type Journey = {
+/**
+ * Always `itinera/journey@1`.
+ */
+format: string,
+/**
+ * Stable identifier (used for re-entry bookkeeping and seeding).
+ */
+id: string,
+/**
+ * Human name.
+ */
+name: string,
+/**
+ * Journey-wide sending rules and lifecycle settings.
+ */
+settings?: Settings,
+/**
+ * The steps.
+ */
+nodes: Array<Node>,
+/**
+ * Wires from an output port of one node to another node.
+ */
+edges: Array<Edge>, };
+export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
+/**
+ * One step of a journey.
+ */
+export type Node = {
+/**
+ * Unique id within the journey.
+ */
+id: string,
+/**
+ * Canvas position (editor only).
+ */
+position?: Position,
+/**
+ * Human label shown on the canvas (editor only); the id stays the step's name everywhere else.
+ */
+label?: string, } & ({ "type": "trigger" } & Trigger | { "type": "send" } & Send | { "type": "wait" } & Wait | { "type": "wait_for" } & WaitFor | { "type": "branch" } & Branch | { "type": "split" } & Split | { "type": "update" } & Update | { "type": "webhook" } & Webhook | { "type": "exit" } & Exit);
+/**
+ * The node types of format v1 and their settings.
+ */
+export type NodeKind = { "type": "trigger" } & Trigger | { "type": "send" } & Send | { "type": "wait" } & Wait | { "type": "wait_for" } & WaitFor | { "type": "branch" } & Branch | { "type": "split" } & Split | { "type": "update" } & Update | { "type": "webhook" } & Webhook | { "type": "exit" } & Exit;
+/**
+ * Canvas position; used by the editor, ignored everywhere else.
+ */
+export type Position = {
+/**
+ * Horizontal canvas coordinate.
+ */
+x: number,
+/**
+ * Vertical canvas coordinate.
+ */
+y: number, };
+/**
+ * Quiet hours as local `HH:MM` times; `start` > `end` spans midnight.
+ */
+export type QuietHours = {
+/**
+ * Local time quiet hours begin, `HH:MM`.
+ */
+start: string,
+/**
+ * Local time quiet hours end, `HH:MM`.
+ */
+end: string, };
+/**
+ * Re-entry policy.
+ */
+export type Reentry = string | {
+/**
+ * Minimum time since the last entry.
+ */
+after: string, };
+/**
+ * Which replies a `wait_for` listens to.
+ */
+export type ReplySpec = {
+/**
+ * `sms`, `whatsapp` or `email`.
+ */
+channel: string, };
+/**
+ * The result of validating one journey.
+ */
+export type Report = {
+/**
+ * No error-severity diagnostic.
+ */
+valid: boolean,
+/**
+ * Every diagnostic, in a stable order (journey-level first, then by node position in the
+ * file, then by code).
+ */
+diagnostics: Array<Diagnostic>,
+/**
+ * Facts, for a valid journey.
+ */
+facts: Facts | null, };
+/**
+ * `send` settings.
+ */
+export type Send = {
+/**
+ * `sms`, `whatsapp` or `email`.
+ */
+channel: string,
+/**
+ * Liquid template of the message body.
+ */
+text?: string,
+/**
+ * Email subject (Liquid).
+ */
+subject?: string,
+/**
+ * WhatsApp approved template, instead of `text`.
+ */
+template?: WhatsAppTemplate,
+/**
+ * WhatsApp quick-reply buttons (at most 3, titles of at most 20 characters).
+ */
+buttons?: Array<Button>,
+/**
+ * A message the contact asked for (a booking confirmation, a receipt): exempt from quiet
+ * hours and the frequency cap, and not counted toward it; never from consent or the
+ * WhatsApp window. Default `false`. Kept as written so that a value that is not a boolean
+ * is an `invalid_config` naming the field rather than a parse error; read it with
+ * [`Send::is_transactional`].
+ */
+transactional?: boolean, };
+/**
+ * Journey-wide settings; every field is optional.
+ */
+export type Settings = {
+/**
+ * No message is sent between `start` and `end` in the contact's local time; sends are deferred.
+ */
+quiet_hours?: QuietHours,
+/**
+ * At most `max` messages (any channel) per rolling `per` window.
+ */
+frequency_cap?: FrequencyCap,
+/**
+ * Whether a contact may enter again: `never` (default), `always` or `{"after": "30d"}`.
+ */
+reentry?: Reentry,
+/**
+ * Events that make a contact leave the journey from any waiting point.
+ */
+exit_on?: Array<string>,
+/**
+ * The conversion event; reaching it within the window ends the journey with outcome `goal`.
+ */
+goal?: Goal,
+/**
+ * IANA time zone for contacts without one (default `UTC`).
+ */
+default_timezone?: string,
+/**
+ * Per-channel settings, keyed by `sms`, `whatsapp` or `email`.
+ */
+channels?: { [key in string]: ChannelSettings }, };
 /**
  * How bad a diagnostic is. Errors make a journey invalid; warnings do not.
  */
 export type Severity = "error" | "warning";
+/**
+ * `split` settings.
+ */
+export type Split = {
+/**
+ * Variants with percentages summing to 100.
+ */
+variants: Array<Variant>, };
+/**
+ * `trigger` settings.
+ */
+export type Trigger = {
+/**
+ * Event name that starts the journey.
+ */
+event: string,
+/**
+ * Optional condition on the contact and the event.
+ */
+filter?: Condition,
+/**
+ * Optional `event.<field>` that names one flow (`event.appointment_id`): a contact is then
+ * in the journey at most once per value of that field at the same time, re-entry applies
+ * per value, and an event carrying the field reaches only the flow with that value.
+ */
+key?: string, };
+/**
+ * `update` settings.
+ */
+export type Update = {
+/**
+ * Attributes to set on the contact.
+ */
+set?: { [key in string]: JsonValue },
+/**
+ * Consent per channel to grant (`true`) or revoke (`false`).
+ */
+consent?: { [key in string]: boolean }, };
+/**
+ * One arm of a split.
+ */
+export type Variant = {
+/**
+ * Output port.
+ */
+port: string,
+/**
+ * Share of contacts, 0–100.
+ */
+percent: number, };
+/**
+ * `wait` settings: exactly one of the three modes.
+ */
+export type Wait = {
+/**
+ * Wait this long.
+ */
+for?: string,
+/**
+ * Wait until a timestamp in contact or event data, ± offset.
+ */
+until?: WaitUntil,
+/**
+ * Wait until the next such local time (`HH:MM`) in the contact's zone.
+ */
+until_local_time?: string, };
+/**
+ * One outcome of a `wait_for`.
+ */
+export type WaitBranch = {
+/**
+ * Output port taken when this branch matches.
+ */
+port: string,
+/**
+ * Matches a reply carrying this button id.
+ */
+button?: string,
+/**
+ * Matches a reply containing one of these whole words (case-insensitive).
+ */
+keywords?: Array<string>,
+/**
+ * Matches when this condition holds (on `event.*` of the arriving event or reply).
+ */
+where?: Condition,
+/**
+ * Matches anything.
+ */
+any?: boolean, };
+/**
+ * `wait_for` settings.
+ */
+export type WaitFor = {
+/**
+ * Wait for an inbound reply on this channel.
+ */
+reply?: ReplySpec,
+/**
+ * Or wait for this event.
+ */
+event?: string,
+/**
+ * Give up after this long and leave on `timeout`.
+ */
+timeout?: string,
+/**
+ * Tried in order; without branches, any match leaves on `next`.
+ */
+branches?: Array<WaitBranch>, };
+/**
+ * The target of `wait.until`.
+ */
+export type WaitUntil = {
+/**
+ * `contact.*` or `event.*` field holding an RFC 3339 timestamp.
+ */
+field: string,
+/**
+ * Signed duration added to the timestamp, e.g. `-24h`.
+ */
+offset?: string, };
+/**
+ * `webhook` settings.
+ */
+export type Webhook = {
+/**
+ * Endpoint (Liquid allowed).
+ */
+url: string,
+/**
+ * HTTP method, default `POST`.
+ */
+method?: string,
+/**
+ * Extra request headers.
+ */
+headers?: { [key in string]: string },
+/**
+ * Request body (Liquid).
+ */
+body?: string, };
+/**
+ * A WhatsApp approved template reference.
+ */
+export type WhatsAppTemplate = {
+/**
+ * Template name as approved by WhatsApp.
+ */
+name: string,
+/**
+ * Language code, e.g. `en`.
+ */
+language: string,
+/**
+ * Positional parameters (Liquid).
+ */
+params: Array<string>, };
 
 // ---- itinera-engine: a contact's outcome and steps ----
 
@@ -551,6 +551,34 @@ export type Severity = "error" | "warning";
  * How a contact stands at the end of a run (or now): the report's outcome word.
  */
 export type ContactOutcome = "exited" | "goal" | "left" | "waiting" | "not_entered";
+/**
+ * A WhatsApp template as sent.
+ */
+export type MessageTemplate = {
+/**
+ * Template name.
+ */
+name: string,
+/**
+ * Language.
+ */
+language: string,
+/**
+ * Rendered parameters.
+ */
+params: Array<string>, };
+/**
+ * A quick-reply button.
+ */
+export type SentButton = {
+/**
+ * Button id (what a tap replies with).
+ */
+id: string,
+/**
+ * Title shown.
+ */
+title: string, };
 /**
  * One step of a contact's trace: exactly a step of the simulation report (`--json`).
  */
@@ -592,34 +620,6 @@ detail: string,
  * Template variables that rendered empty.
  */
 missing?: Array<string>, };
-/**
- * A WhatsApp template as sent.
- */
-export type MessageTemplate = {
-/**
- * Template name.
- */
-name: string,
-/**
- * Language.
- */
-language: string,
-/**
- * Rendered parameters.
- */
-params: Array<string>, };
-/**
- * A quick-reply button.
- */
-export type SentButton = {
-/**
- * Button id (what a tap replies with).
- */
-id: string,
-/**
- * Title shown.
- */
-title: string, };
 
 // ---- itinera-sim: the scenario document and the simulation report ----
 
@@ -627,6 +627,232 @@ title: string, };
  * The `format` of every v1 scenario.
  */
 export const SCENARIO_FORMAT = "itinera/scenario@1";
+/**
+ * Address and consent rates of one channel.
+ */
+export type ChannelRates = {
+/**
+ * Share of contacts with an address on this channel (default 1).
+ */
+address?: number,
+/**
+ * Share of contacts *with an address* who consented (default 1).
+ */
+consent?: number, };
+/**
+ * One contact's result.
+ */
+export type ContactReport = {
+/**
+ * Contact id.
+ */
+id: string,
+/**
+ * How it ended.
+ */
+outcome: ContactOutcome,
+/**
+ * The exit node for `exited`, the node it was at for `left`/`goal`/`waiting`, null for
+ * `not_entered`.
+ */
+exit_node: string | null,
+/**
+ * In a journey whose trigger has a `key`: each of the contact's flows (enrollments), in
+ * the order they started, with its key and how it stands. `outcome` and `exit_node` above
+ * are then the latest entry's. Omitted when empty (always so without `key`).
+ */
+entries?: Array<EntryReport>,
+/**
+ * Every decision, in order (omitted when details are not asked for).
+ */
+steps?: Array<StepRecord>,
+/**
+ * Messages the contact received, in order (omitted with the steps).
+ */
+messages?: Array<MessageRecord>,
+/**
+ * True when `steps` or `messages` stop early: a contact keeps at most
+ * [`MAX_KEPT_STEPS`](crate::MAX_KEPT_STEPS) of each (the summary still counts every
+ * step). Omitted when false.
+ */
+truncated?: boolean, };
+/**
+ * Traversals of one edge.
+ */
+export type EdgeCount = {
+/**
+ * Source node.
+ */
+from: string,
+/**
+ * Port.
+ */
+port: string,
+/**
+ * Target node.
+ */
+to: string,
+/**
+ * How many times a contact went this way.
+ */
+count: number, };
+/**
+ * One flow of a contact in a journey whose trigger has a `key`.
+ */
+export type EntryReport = {
+/**
+ * The key value (`null` for the flow a trigger event without the key field started).
+ */
+key: string | null,
+/**
+ * How it stands.
+ */
+outcome: ContactOutcome,
+/**
+ * As [`ContactReport::exit_node`], for this flow.
+ */
+exit_node: string | null, };
+/**
+ * What one event data field written as a local time reads as ([`describe_data`]).
+ */
+export type FieldTime = {
+/**
+ * The field of the event's `data`.
+ */
+field: string,
+/**
+ * Whether it resolves.
+ */
+ok: boolean,
+/**
+ * The RFC 3339 instant it resolves to (what the simulator puts in `event.*`).
+ */
+value?: string,
+/**
+ * For a person: `2026-03-04T09:00:00Z (Wed 4 Mar 09:00 Europe/Lisbon)`, or why it does
+ * not resolve.
+ */
+text: string, };
+/**
+ * An event each generated contact may produce.
+ */
+export type GeneratedEvent = {
+/**
+ * Event name.
+ */
+name: string,
+/**
+ * Probability that a contact produces it (default 1).
+ */
+probability?: number,
+/**
+ * When: a time (`+2h`, RFC 3339) or a range `{"from": "+0m", "to": "+3d"}`, uniform to the second.
+ */
+at: string | { from: string, to: string, },
+/**
+ * Data generators by field name: like attributes, plus `{"from_event", "to_event"}`.
+ */
+data?: { [key in string]: string | number | boolean | null | Array<JsonValue> | { min: number, max: number, } | { from: string, to: string, } | { from_event: string, to_event: string, } | { [key in string]: number } }, };
+/**
+ * A reply each generated contact may send after the message of node `to`.
+ */
+export type GeneratedReply = {
+/**
+ * Node id of the send whose message this answers.
+ */
+to: string,
+/**
+ * Probability that a contact replies (default 1).
+ */
+probability?: number,
+/**
+ * Delay after the message: `"30m"` or `{"min": "5m", "max": "6h"}`, uniform to the second.
+ */
+after: string | { min: string, max: string, },
+/**
+ * Channel of the reply.
+ */
+channel: string,
+/**
+ * Button ids tapped: weights (`{"confirm": 0.7, "reschedule": 0.3}`) or a list. Give
+ * `buttons` or `texts`.
+ */
+buttons?: { [key in string]: number } | Array<string>,
+/**
+ * Texts typed: weights (`{"YES": 0.8, "STOP": 0.2}`) or a list.
+ */
+texts?: { [key in string]: number } | Array<string>, };
+/**
+ * A message the contact received.
+ */
+export type MessageRecord = {
+/**
+ * Send node id.
+ */
+node: string,
+/**
+ * Channel.
+ */
+channel: string,
+/**
+ * The key of the flow that sent it (journeys whose trigger has a `key`); omitted otherwise.
+ */
+key?: string,
+/**
+ * When it was sent (UTC, RFC 3339).
+ */
+at: string,
+/**
+ * Rendered text.
+ */
+text?: string,
+/**
+ * WhatsApp template.
+ */
+template?: TemplateRecord,
+/**
+ * Email subject.
+ */
+subject?: string, };
+/**
+ * Generated contacts: `count` contacts drawn from these distributions, seeded by the
+ * scenario's `seed`. Contact `g` has id `{id_prefix}{g}` and depends only on (seed, g).
+ */
+export type Population = {
+/**
+ * How many contacts to generate (default 0; at most 100,000,000).
+ */
+count?: number,
+/**
+ * Prefix of generated ids (default `p`: `p0`, `p1`, ...).
+ */
+id_prefix?: string,
+/**
+ * Time zone weights (`{"Europe/Lisbon": 0.5, ...}`) or a list to choose from uniformly.
+ * Absent: the journey's `default_timezone`.
+ */
+timezones?: { [key in string]: number } | Array<string>,
+/**
+ * Attribute generators by attribute name.
+ */
+attributes?: { [key in string]: string | number | boolean | null | Array<JsonValue> | { min: number, max: number, } | { from: string, to: string, } | { [key in string]: number } },
+/**
+ * Per channel: the share of contacts with an address and the share of those who consented.
+ */
+channels?: { [key in string]: ChannelRates },
+/**
+ * Events each contact may produce.
+ */
+events?: Array<GeneratedEvent>,
+/**
+ * Replies each contact may send.
+ */
+replies?: Array<GeneratedReply>,
+/**
+ * Per channel or node id: probability of each failure reason (`{"undeliverable": 0.05}`);
+ * the rest is delivered.
+ */
+delivery?: { [key in string]: { [key in string]: number } }, };
 /**
  * A simulation scenario: test contacts (hand-written and/or generated) replayed on a virtual clock.
  */
@@ -706,6 +932,24 @@ replies?: Array<ScenarioReply>,
  */
 delivery?: { [key in string]: string }, };
 /**
+ * An event the contact produces.
+ */
+export type ScenarioEvent = {
+/**
+ * When: relative to `start` (`+0m`, `+2h`, `+1d2h`) or absolute RFC 3339.
+ */
+at: string,
+/**
+ * Event name, as in the journey's trigger or `wait_for`.
+ */
+name: string,
+/**
+ * Event data, `event.*` in conditions and templates. A top-level text value written
+ * `in N days at HH:MM local` (or `weeks`) is a time relative to this event in the contact's
+ * local time, resolved to RFC 3339 when the contact is simulated (docs/scenario-format.md).
+ */
+data?: { [key in string]: JsonValue }, };
+/**
  * A reply: sent `after` the message of node `to` was sent to this contact (never if it is not).
  */
 export type ScenarioReply = {
@@ -730,124 +974,6 @@ button?: string,
  */
 text?: string, };
 /**
- * An event the contact produces.
- */
-export type ScenarioEvent = {
-/**
- * When: relative to `start` (`+0m`, `+2h`, `+1d2h`) or absolute RFC 3339.
- */
-at: string,
-/**
- * Event name, as in the journey's trigger or `wait_for`.
- */
-name: string,
-/**
- * Event data, `event.*` in conditions and templates. A top-level text value written
- * `in N days at HH:MM local` (or `weeks`) is a time relative to this event in the contact's
- * local time, resolved to RFC 3339 when the contact is simulated (docs/scenario-format.md).
- */
-data?: { [key in string]: JsonValue }, };
-/**
- * Generated contacts: `count` contacts drawn from these distributions, seeded by the
- * scenario's `seed`. Contact `g` has id `{id_prefix}{g}` and depends only on (seed, g).
- */
-export type Population = {
-/**
- * How many contacts to generate (default 0; at most 100,000,000).
- */
-count?: number,
-/**
- * Prefix of generated ids (default `p`: `p0`, `p1`, ...).
- */
-id_prefix?: string,
-/**
- * Time zone weights (`{"Europe/Lisbon": 0.5, ...}`) or a list to choose from uniformly.
- * Absent: the journey's `default_timezone`.
- */
-timezones?: { [key in string]: number } | Array<string>,
-/**
- * Attribute generators by attribute name.
- */
-attributes?: { [key in string]: string | number | boolean | null | Array<JsonValue> | { min: number, max: number, } | { from: string, to: string, } | { [key in string]: number } },
-/**
- * Per channel: the share of contacts with an address and the share of those who consented.
- */
-channels?: { [key in string]: ChannelRates },
-/**
- * Events each contact may produce.
- */
-events?: Array<GeneratedEvent>,
-/**
- * Replies each contact may send.
- */
-replies?: Array<GeneratedReply>,
-/**
- * Per channel or node id: probability of each failure reason (`{"undeliverable": 0.05}`);
- * the rest is delivered.
- */
-delivery?: { [key in string]: { [key in string]: number } }, };
-/**
- * An event each generated contact may produce.
- */
-export type GeneratedEvent = {
-/**
- * Event name.
- */
-name: string,
-/**
- * Probability that a contact produces it (default 1).
- */
-probability?: number,
-/**
- * When: a time (`+2h`, RFC 3339) or a range `{"from": "+0m", "to": "+3d"}`, uniform to the second.
- */
-at: string | { from: string, to: string, },
-/**
- * Data generators by field name: like attributes, plus `{"from_event", "to_event"}`.
- */
-data?: { [key in string]: string | number | boolean | null | Array<JsonValue> | { min: number, max: number, } | { from: string, to: string, } | { from_event: string, to_event: string, } | { [key in string]: number } }, };
-/**
- * Address and consent rates of one channel.
- */
-export type ChannelRates = {
-/**
- * Share of contacts with an address on this channel (default 1).
- */
-address?: number,
-/**
- * Share of contacts *with an address* who consented (default 1).
- */
-consent?: number, };
-/**
- * A reply each generated contact may send after the message of node `to`.
- */
-export type GeneratedReply = {
-/**
- * Node id of the send whose message this answers.
- */
-to: string,
-/**
- * Probability that a contact replies (default 1).
- */
-probability?: number,
-/**
- * Delay after the message: `"30m"` or `{"min": "5m", "max": "6h"}`, uniform to the second.
- */
-after: string | { min: string, max: string, },
-/**
- * Channel of the reply.
- */
-channel: string,
-/**
- * Button ids tapped: weights (`{"confirm": 0.7, "reschedule": 0.3}`) or a list. Give
- * `buttons` or `texts`.
- */
-buttons?: { [key in string]: number } | Array<string>,
-/**
- * Texts typed: weights (`{"YES": 0.8, "STOP": 0.2}`) or a list.
- */
-texts?: { [key in string]: number } | Array<string>, };
-/**
  * The whole report.
  */
 export type SimReport = {
@@ -863,107 +989,6 @@ contacts: Array<ContactReport>,
  * Counts over every contact (computed even when details are omitted).
  */
 summary: Summary, };
-/**
- * One contact's result.
- */
-export type ContactReport = {
-/**
- * Contact id.
- */
-id: string,
-/**
- * How it ended.
- */
-outcome: ContactOutcome,
-/**
- * The exit node for `exited`, the node it was at for `left`/`goal`/`waiting`, null for
- * `not_entered`.
- */
-exit_node: string | null,
-/**
- * In a journey whose trigger has a `key`: each of the contact's flows (enrollments), in
- * the order they started, with its key and how it stands. `outcome` and `exit_node` above
- * are then the latest entry's. Omitted when empty (always so without `key`).
- */
-entries?: Array<EntryReport>,
-/**
- * Every decision, in order (omitted when details are not asked for).
- */
-steps?: Array<StepRecord>,
-/**
- * Messages the contact received, in order (omitted with the steps).
- */
-messages?: Array<MessageRecord>,
-/**
- * True when `steps` or `messages` stop early: a contact keeps at most
- * [`MAX_KEPT_STEPS`](crate::MAX_KEPT_STEPS) of each (the summary still counts every
- * step). Omitted when false.
- */
-truncated?: boolean, };
-/**
- * A message the contact received.
- */
-export type MessageRecord = {
-/**
- * Send node id.
- */
-node: string,
-/**
- * Channel.
- */
-channel: string,
-/**
- * The key of the flow that sent it (journeys whose trigger has a `key`); omitted otherwise.
- */
-key?: string,
-/**
- * When it was sent (UTC, RFC 3339).
- */
-at: string,
-/**
- * Rendered text.
- */
-text?: string,
-/**
- * WhatsApp template.
- */
-template?: TemplateRecord,
-/**
- * Email subject.
- */
-subject?: string, };
-/**
- * A WhatsApp template as sent.
- */
-export type TemplateRecord = {
-/**
- * Template name.
- */
-name: string,
-/**
- * Language.
- */
-language: string,
-/**
- * Rendered parameters.
- */
-params: Array<string>, };
-/**
- * One flow of a contact in a journey whose trigger has a `key`.
- */
-export type EntryReport = {
-/**
- * The key value (`null` for the flow a trigger event without the key field started).
- */
-key: string | null,
-/**
- * How it stands.
- */
-outcome: ContactOutcome,
-/**
- * As [`ContactReport::exit_node`], for this flow.
- */
-exit_node: string | null, };
 /**
  * Counts over all contacts.
  */
@@ -997,231 +1022,24 @@ edges: Array<EdgeCount>,
  */
 messages: { [key in string]: number }, };
 /**
- * Traversals of one edge.
+ * A WhatsApp template as sent.
  */
-export type EdgeCount = {
+export type TemplateRecord = {
 /**
- * Source node.
+ * Template name.
  */
-from: string,
+name: string,
 /**
- * Port.
+ * Language.
  */
-port: string,
+language: string,
 /**
- * Target node.
+ * Rendered parameters.
  */
-to: string,
-/**
- * How many times a contact went this way.
- */
-count: number, };
-/**
- * What one event data field written as a local time reads as ([`describe_data`]).
- */
-export type FieldTime = {
-/**
- * The field of the event's `data`.
- */
-field: string,
-/**
- * Whether it resolves.
- */
-ok: boolean,
-/**
- * The RFC 3339 instant it resolves to (what the simulator puts in `event.*`).
- */
-value?: string,
-/**
- * For a person: `2026-03-04T09:00:00Z (Wed 4 Mar 09:00 Europe/Lisbon)`, or why it does
- * not resolve.
- */
-text: string, };
+params: Array<string>, };
 
 // ---- itinera-runtime: the durable engine's versions, counts, enrollments, outbox and stats ----
 
-/**
- * What publishing did (`itinera publish --json`).
- */
-export type Published = {
-/**
- * Journey id.
- */
-journey: string,
-/**
- * The version now latest (the new one, or the unchanged one).
- */
-version: number,
-/**
- * Whether a new version was made (false for an unchanged journey, and in a dry run).
- */
-changed: boolean,
-/**
- * Where contacts wait in running versions, and whether the new version keeps that node.
- */
-impact: Array<Impact>,
-/**
- * Contacts moved to the new version (`--migrate`).
- */
-migrated: number,
-/**
- * A dry run: nothing was stored.
- */
-dry_run?: boolean, };
-/**
- * Contacts waiting at one node of a running version.
- */
-export type Impact = {
-/**
- * The running version.
- */
-version: number,
-/**
- * Node id.
- */
-node: string,
-/**
- * Node type in the running version.
- */
-type: string,
-/**
- * Contacts waiting there.
- */
-waiting: number,
-/**
- * The new version has a node with this id and type (contacts there can migrate).
- */
-kept: boolean,
-/**
- * Of those, how many wait for a delivery or webhook result (they never migrate).
- */
-in_flight?: number, };
-/**
- * One journey version.
- */
-export type VersionReport = {
-/**
- * Journey id.
- */
-journey: string,
-/**
- * Version.
- */
-version: number,
-/**
- * `active`, `paused` or `archived`.
- */
-status: VersionStatus,
-/**
- * Whether it is the journey's latest version (the one new entries go to).
- */
-latest: boolean,
-/**
- * When it was published.
- */
-published_at: string,
-/**
- * Contacts on this version that entered at least once.
- */
-entered: number,
-/**
- * Contacts waiting, per node id.
- */
-waiting: { [key in string]: number },
-/**
- * Contacts per outcome word (`exited`, `goal`, `left`, `waiting`, `not_entered`).
- */
-outcomes: { [key in string]: number },
-/**
- * Per channel (`sms`, `whatsapp`, `email`, `webhook`): `sent`, `delivered`, `failed`,
- * `pending`.
- */
-messages: { [key in string]: { [key in string]: number } }, };
-/**
- * A published version's status.
- */
-export type VersionStatus = "active" | "paused" | "archived";
-/**
- * The canvas numbers of one version.
- */
-export type LiveCounts = {
-/**
- * Journey id.
- */
-journey: string,
-/**
- * The version counted.
- */
-version: number,
-/**
- * Per node id of that version (every node listed, zeros included).
- */
-nodes: { [key in string]: NodeCounts },
-/**
- * Traversals per edge, in the version's edge order (zeros included).
- */
-edges: Array<EdgeCount>, };
-/**
- * Live counts of one node.
- */
-export type NodeCounts = {
-/**
- * Arrivals (every pass counted), as the simulation summary's `entered`.
- */
-entered: number,
-/**
- * Contacts waiting there now.
- */
-waiting: number, };
-/**
- * A page of enrollments.
- */
-export type EnrollmentPage = {
-/**
- * How many match the search in all.
- */
-total: number,
-/**
- * This page, most recently updated first.
- */
-enrollments: Array<EnrollmentItem>, };
-/**
- * One enrollment of the list.
- */
-export type EnrollmentItem = {
-/**
- * Contact id.
- */
-contact: string,
-/**
- * The trigger key's value (`null` for the keyless flow): one contact has one enrollment
- * per key in a journey whose trigger has a `key`.
- */
-key: string | null,
-/**
- * The version the contact is on.
- */
-version: number,
-/**
- * `waiting`, `done` or `not_entered`.
- */
-status: string,
-/**
- * The outcome word (`waiting`, `exited`, `goal`, `left`, `not_entered`).
- */
-outcome: ContactOutcome,
-/**
- * The node it waits at or finished at.
- */
-node: string | null,
-/**
- * Entries so far.
- */
-entries: number,
-/**
- * When its latest input was applied.
- */
-updated_at: string, };
 /**
  * One contact in one journey: the simulation report's contact shape (`id`, `outcome`,
  * `exit_node`, `entries`, `steps`, `messages`), from the engine's enrollments, step log and
@@ -1263,61 +1081,174 @@ messages: Array<TimelineMessage>,
  */
 truncated?: boolean, };
 /**
- * A message of a contact's timeline: the simulation report's message, with its outbox state.
+ * One enrollment of the list.
  */
-export type TimelineMessage = {
+export type EnrollmentItem = {
 /**
- * Send node id.
+ * Contact id.
  */
-node: string,
+contact: string,
 /**
- * Channel.
- */
-channel: string,
-/**
- * When it was sent.
- */
-at: string,
-/**
- * Rendered text.
- */
-text?: string,
-/**
- * WhatsApp template.
- */
-template?: MessageTemplate,
-/**
- * Email subject.
- */
-subject?: string,
-/**
- * `pending`, `sent` or `failed`.
- */
-status: string,
-/**
- * Whether it counted as delivered.
- */
-delivered: boolean, };
-/**
- * One flow of a contact in a journey whose trigger has a `key` (the simulation report's entry).
- */
-export type TimelineEntry = {
-/**
- * The key's value (`null` for a flow started by an event without the key field).
+ * The trigger key's value (`null` for the keyless flow): one contact has one enrollment
+ * per key in a journey whose trigger has a `key`.
  */
 key: string | null,
 /**
- * How it stands.
+ * The version the contact is on.
+ */
+version: number,
+/**
+ * `waiting`, `done` or `not_entered`.
+ */
+status: string,
+/**
+ * The outcome word (`waiting`, `exited`, `goal`, `left`, `not_entered`).
  */
 outcome: ContactOutcome,
 /**
  * The node it waits at or finished at.
  */
-exit_node: string | null,
+node: string | null,
 /**
- * The version it is on.
+ * Entries so far.
  */
-version: number, };
+entries: number,
+/**
+ * When its latest input was applied.
+ */
+updated_at: string, };
+/**
+ * A page of enrollments.
+ */
+export type EnrollmentPage = {
+/**
+ * How many match the search in all.
+ */
+total: number,
+/**
+ * This page, most recently updated first.
+ */
+enrollments: Array<EnrollmentItem>, };
+/**
+ * Contacts waiting at one node of a running version.
+ */
+export type Impact = {
+/**
+ * The running version.
+ */
+version: number,
+/**
+ * Node id.
+ */
+node: string,
+/**
+ * Node type in the running version.
+ */
+type: string,
+/**
+ * Contacts waiting there.
+ */
+waiting: number,
+/**
+ * The new version has a node with this id and type (contacts there can migrate).
+ */
+kept: boolean,
+/**
+ * Of those, how many wait for a delivery or webhook result (they never migrate).
+ */
+in_flight?: number, };
+/**
+ * The stats of every version of a journey, oldest first.
+ */
+export type JourneyStats = {
+/**
+ * Journey id.
+ */
+journey: string,
+/**
+ * Its versions.
+ */
+versions: Array<VersionStats>, };
+/**
+ * The canvas numbers of one version.
+ */
+export type LiveCounts = {
+/**
+ * Journey id.
+ */
+journey: string,
+/**
+ * The version counted.
+ */
+version: number,
+/**
+ * Per node id of that version (every node listed, zeros included).
+ */
+nodes: { [key in string]: NodeCounts },
+/**
+ * Traversals per edge, in the version's edge order (zeros included).
+ */
+edges: Array<EdgeCount>, };
+/**
+ * Message counts of one channel.
+ */
+export type MessageCounts = {
+/**
+ * Taken by the channel.
+ */
+sent: number,
+/**
+ * Known delivered (a receipt, or counted delivered at the delivery deadline).
+ */
+delivered: number,
+/**
+ * Refused for good.
+ */
+failed: number,
+/**
+ * Read receipts (the provider's `read` status webhook).
+ */
+read: number,
+/**
+ * Not yet performed.
+ */
+pending: number, };
+/**
+ * Live counts of one node.
+ */
+export type NodeCounts = {
+/**
+ * Arrivals (every pass counted), as the simulation summary's `entered`.
+ */
+entered: number,
+/**
+ * Contacts waiting there now.
+ */
+waiting: number, };
+/**
+ * One node of one version.
+ */
+export type NodeStats = {
+/**
+ * Flows (contacts, or contact × key) that took at least one step here.
+ */
+entered: number,
+/**
+ * Flows waiting here now.
+ */
+waiting: number,
+/**
+ * Step records here per result word (`sent`, `matched`, `timeout`, `goal`, ...).
+ */
+results: { [key in string]: number },
+/**
+ * Messages sent from this node, per channel.
+ */
+messages: { [key in string]: MessageCounts },
+/**
+ * Replies that matched a branch of this node (a wait for a reply), per branch port.
+ */
+replies: { [key in string]: number }, };
 /**
  * A message or webhook call of the outbox — exactly what went (or will go) out, as the record
  * sink writes it — with what became of it.
@@ -1408,17 +1339,130 @@ body?: string,
  */
 at: string, };
 /**
- * The stats of every version of a journey, oldest first.
+ * What publishing did (`itinera publish --json`).
  */
-export type JourneyStats = {
+export type Published = {
 /**
  * Journey id.
  */
 journey: string,
 /**
- * Its versions.
+ * The version now latest (the new one, or the unchanged one).
  */
-versions: Array<VersionStats>, };
+version: number,
+/**
+ * Whether a new version was made (false for an unchanged journey, and in a dry run).
+ */
+changed: boolean,
+/**
+ * Where contacts wait in running versions, and whether the new version keeps that node.
+ */
+impact: Array<Impact>,
+/**
+ * Contacts moved to the new version (`--migrate`).
+ */
+migrated: number,
+/**
+ * A dry run: nothing was stored.
+ */
+dry_run?: boolean, };
+/**
+ * One flow of a contact in a journey whose trigger has a `key` (the simulation report's entry).
+ */
+export type TimelineEntry = {
+/**
+ * The key's value (`null` for a flow started by an event without the key field).
+ */
+key: string | null,
+/**
+ * How it stands.
+ */
+outcome: ContactOutcome,
+/**
+ * The node it waits at or finished at.
+ */
+exit_node: string | null,
+/**
+ * The version it is on.
+ */
+version: number, };
+/**
+ * A message of a contact's timeline: the simulation report's message, with its outbox state.
+ */
+export type TimelineMessage = {
+/**
+ * Send node id.
+ */
+node: string,
+/**
+ * Channel.
+ */
+channel: string,
+/**
+ * When it was sent.
+ */
+at: string,
+/**
+ * Rendered text.
+ */
+text?: string,
+/**
+ * WhatsApp template.
+ */
+template?: MessageTemplate,
+/**
+ * Email subject.
+ */
+subject?: string,
+/**
+ * `pending`, `sent` or `failed`.
+ */
+status: string,
+/**
+ * Whether it counted as delivered.
+ */
+delivered: boolean, };
+/**
+ * One journey version.
+ */
+export type VersionReport = {
+/**
+ * Journey id.
+ */
+journey: string,
+/**
+ * Version.
+ */
+version: number,
+/**
+ * `active`, `paused` or `archived`.
+ */
+status: VersionStatus,
+/**
+ * Whether it is the journey's latest version (the one new entries go to).
+ */
+latest: boolean,
+/**
+ * When it was published.
+ */
+published_at: string,
+/**
+ * Contacts on this version that entered at least once.
+ */
+entered: number,
+/**
+ * Contacts waiting, per node id.
+ */
+waiting: { [key in string]: number },
+/**
+ * Contacts per outcome word (`exited`, `goal`, `left`, `waiting`, `not_entered`).
+ */
+outcomes: { [key in string]: number },
+/**
+ * Per channel (`sms`, `whatsapp`, `email`, `webhook`): `sent`, `delivered`, `failed`,
+ * `pending`.
+ */
+messages: { [key in string]: { [key in string]: number } }, };
 /**
  * One version of the journey.
  */
@@ -1460,72 +1504,80 @@ messages: { [key in string]: MessageCounts },
  */
 nodes: { [key in string]: NodeStats }, };
 /**
- * Message counts of one channel.
+ * A published version's status.
  */
-export type MessageCounts = {
-/**
- * Taken by the channel.
- */
-sent: number,
-/**
- * Known delivered (a receipt, or counted delivered at the delivery deadline).
- */
-delivered: number,
-/**
- * Refused for good.
- */
-failed: number,
-/**
- * Read receipts (the provider's `read` status webhook).
- */
-read: number,
-/**
- * Not yet performed.
- */
-pending: number, };
-/**
- * One node of one version.
- */
-export type NodeStats = {
-/**
- * Flows (contacts, or contact × key) that took at least one step here.
- */
-entered: number,
-/**
- * Flows waiting here now.
- */
-waiting: number,
-/**
- * Step records here per result word (`sent`, `matched`, `timeout`, `goal`, ...).
- */
-results: { [key in string]: number },
-/**
- * Messages sent from this node, per channel.
- */
-messages: { [key in string]: MessageCounts },
-/**
- * Replies that matched a branch of this node (a wait for a reply), per branch port.
- */
-replies: { [key in string]: number }, };
+export type VersionStatus = "active" | "paused" | "archived";
 
 // ---- itinera-service: the commands' answers and arguments ----
 
 /**
- * `workspace_info` / `open_folder` result.
+ * The error body of a failed command (HTTP 4xx/5xx or a rejected Tauri invoke). The one type
+ * here that is not the Rust type itself, because `Error` serializes by hand: the test below holds
+ * the two to the same keys.
  */
-export type WorkspaceInfo = {
+export type CommandErrorBody = {
 /**
- * Absolute path of the folder.
+ * One sentence for people.
  */
-dir: string,
+error: string,
 /**
- * The folder's own name.
+ * For a journey that is not valid: every diagnostic.
  */
-name: string,
+diagnostics?: Array<Diagnostic>, };
 /**
- * True in the desktop app (native dialogs available), false over HTTP.
+ * `engine_info`.
  */
-desktop: boolean, };
+export type EngineInfo = {
+/**
+ * The database file (absolute when it was given so), `null` without an engine.
+ */
+db: string | null,
+/**
+ * Where messages are recorded (no message provider is configured).
+ */
+records: string | null,
+/**
+ * Whether the engine loop runs in this process.
+ */
+running: boolean, };
+/**
+ * The report of a run that followed chosen contacts: the report plus how many were simulated.
+ */
+export type Followed = {
+/**
+ * How many contacts were simulated (the followed ones, never the population).
+ */
+simulated: number,
+/**
+ * The journey id.
+ */
+journey: string,
+/**
+ * One entry per contact, in scenario order.
+ */
+contacts: Array<ContactReport>,
+/**
+ * Counts over every contact (computed even when details are omitted).
+ */
+summary: Summary, };
+/**
+ * `read_journey` result.
+ */
+export type JourneyFile = {
+/**
+ * As asked.
+ */
+file: string,
+/**
+ * The file's JSON exactly as written (unknown fields included, numbers digit for digit);
+ * [`JourneyFile::value`] parses it.
+ */
+journey: Journey,
+/**
+ * A digest of the file's bytes: pass it as `expected` when saving, so that a save over a
+ * file that changed since it was read is refused instead of losing the other change.
+ */
+revision: string, };
 /**
  * One row of `list_journeys`.
  */
@@ -1567,80 +1619,6 @@ error?: string,
  */
 revision?: string, };
 /**
- * `read_journey` result.
- */
-export type JourneyFile = {
-/**
- * As asked.
- */
-file: string,
-/**
- * The file's JSON exactly as written (unknown fields included, numbers digit for digit);
- * [`JourneyFile::value`] parses it.
- */
-journey: Journey,
-/**
- * A digest of the file's bytes: pass it as `expected` when saving, so that a save over a
- * file that changed since it was read is refused instead of losing the other change.
- */
-revision: string, };
-/**
- * `save_journey` / `save_scenario` result.
- */
-export type SavedFile = {
-/**
- * As asked.
- */
-file: string,
-/**
- * The canonical text written.
- */
-text: string,
-/**
- * The new [`revision`](JourneyFile::revision) of the file.
- */
-revision: string, };
-/**
- * One row of `list_scenarios`.
- */
-export type ScenarioListing = {
-/**
- * Relative to the folder; samples are `samples/NAME.scenario.json`.
- */
-file: string,
-/**
- * The scenario's `name` field, else the file name without extension.
- */
-name: string,
-/**
- * The journey it is written for: its `journey` field, or for a sample the file's stem.
- */
-journey_id: string | null,
-/**
- * True for the samples embedded in the binary.
- */
-sample: boolean,
-/**
- * The scenario's JSON.
- */
-scenario: Scenario, };
-/**
- * `read_scenario` result.
- */
-export type ScenarioFile = {
-/**
- * As asked.
- */
-file: string,
-/**
- * The file's JSON exactly as written; [`ScenarioFile::value`] parses it.
- */
-scenario: Scenario,
-/**
- * As [`JourneyFile::revision`] (for an embedded sample, the digest of its text).
- */
-revision: string, };
-/**
  * One card of the template gallery (`list_templates`): a template *journey*, not to be
  * confused with a Liquid message template (`itinera_engine::Template`).
  */
@@ -1666,47 +1644,6 @@ file: string,
  */
 journey: Journey, };
 /**
- * `preview_template` result.
- */
-export type Preview = {
-/**
- * The rendered text.
- */
-text: string,
-/**
- * Variables the template uses that the sample contact or event lacks (`contact.x`).
- */
-missing: Array<string>,
-/**
- * Values a filter could not read and showed as written (a `date` given text that is not
- * a timestamp), one sentence each.
- */
-problems: Array<string>, };
-/**
- * `resolve_local_times`.
- */
-export type ResolveLocalTimes = {
-/**
- * The scenario's `start` (RFC 3339).
- */
-start: string,
-/**
- * The event's `at` (`+2h` or RFC 3339).
- */
-at: string,
-/**
- * The event's data.
- */
-data?: { [key in string]: JsonValue },
-/**
- * The contact's `timezone`.
- */
-timezone?: string,
-/**
- * The journey's `settings.default_timezone`.
- */
-default_timezone?: string, };
-/**
  * `resolve_local_times` result: what an event's data reads as for one contact.
  */
 export type LocalTimes = {
@@ -1728,71 +1665,22 @@ data: { [key in string]: JsonValue },
  */
 fields: Array<FieldTime>, };
 /**
- * The report of a run that followed chosen contacts: the report plus how many were simulated.
+ * `preview_template` result.
  */
-export type Followed = {
+export type Preview = {
 /**
- * How many contacts were simulated (the followed ones, never the population).
+ * The rendered text.
  */
-simulated: number,
+text: string,
 /**
- * The journey id.
+ * Variables the template uses that the sample contact or event lacks (`contact.x`).
  */
-journey: string,
+missing: Array<string>,
 /**
- * One entry per contact, in scenario order.
+ * Values a filter could not read and showed as written (a `date` given text that is not
+ * a timestamp), one sentence each.
  */
-contacts: Array<ContactReport>,
-/**
- * Counts over every contact (computed even when details are omitted).
- */
-summary: Summary, };
-/**
- * How far a simulation is (`simulate-progress` events in the app, progress lines over HTTP).
- */
-export type SimProgress = {
-/**
- * Contacts simulated so far (in contact order).
- */
-done: number,
-/**
- * Contacts the run simulates.
- */
-total: number,
-/**
- * Milliseconds since the simulation started (after the journey and scenario were read).
- */
-elapsed_ms: number, };
-/**
- * The error body of a failed command (HTTP 4xx/5xx or a rejected Tauri invoke). The one type
- * here that is not the Rust type itself, because `Error` serializes by hand: the test below holds
- * the two to the same keys.
- */
-export type CommandErrorBody = {
-/**
- * One sentence for people.
- */
-error: string,
-/**
- * For a journey that is not valid: every diagnostic.
- */
-diagnostics?: Array<Diagnostic>, };
-/**
- * `engine_info`.
- */
-export type EngineInfo = {
-/**
- * The database file (absolute when it was given so), `null` without an engine.
- */
-db: string | null,
-/**
- * Where messages are recorded (no message provider is configured).
- */
-records: string | null,
-/**
- * Whether the engine loop runs in this process.
- */
-running: boolean, };
+problems: Array<string>, };
 /**
  * `publish_journey`: the runtime's answer, plus whether the journey is the latest version as
  * it is (nothing to publish).
@@ -1827,45 +1715,85 @@ migrated: number,
  */
 dry_run?: boolean, };
 /**
- * `set_version_status`.
+ * `resolve_local_times`.
  */
-export type VersionChange = {
+export type ResolveLocalTimes = {
 /**
- * Journey id.
+ * The scenario's `start` (RFC 3339).
  */
-journey: string,
+start: string,
 /**
- * The version changed.
+ * The event's `at` (`+2h` or RFC 3339).
  */
-version: number,
+at: string,
 /**
- * Its status now.
+ * The event's data.
  */
-status: VersionStatus, };
+data?: { [key in string]: JsonValue },
 /**
- * The test contact of `send_test_event`: the scenario's contact shape, without events.
- */
-export type TestContact = {
-/**
- * Contact id.
- */
-id: string,
-/**
- * IANA time zone.
+ * The contact's `timezone`.
  */
 timezone?: string,
 /**
- * Attributes (`contact.first_name` ...); replace the stored ones when given.
+ * The journey's `settings.default_timezone`.
  */
-attributes?: { [key in string]: JsonValue },
+default_timezone?: string, };
 /**
- * Addresses per channel.
+ * `save_journey` / `save_scenario` result.
  */
-addresses?: { [key in string]: string },
+export type SavedFile = {
 /**
- * Consent per channel.
+ * As asked.
  */
-consent?: { [key in string]: boolean }, };
+file: string,
+/**
+ * The canonical text written.
+ */
+text: string,
+/**
+ * The new [`revision`](JourneyFile::revision) of the file.
+ */
+revision: string, };
+/**
+ * `read_scenario` result.
+ */
+export type ScenarioFile = {
+/**
+ * As asked.
+ */
+file: string,
+/**
+ * The file's JSON exactly as written; [`ScenarioFile::value`] parses it.
+ */
+scenario: Scenario,
+/**
+ * As [`JourneyFile::revision`] (for an embedded sample, the digest of its text).
+ */
+revision: string, };
+/**
+ * One row of `list_scenarios`.
+ */
+export type ScenarioListing = {
+/**
+ * Relative to the folder; samples are `samples/NAME.scenario.json`.
+ */
+file: string,
+/**
+ * The scenario's `name` field, else the file name without extension.
+ */
+name: string,
+/**
+ * The journey it is written for: its `journey` field, or for a sample the file's stem.
+ */
+journey_id: string | null,
+/**
+ * True for the samples embedded in the binary.
+ */
+sample: boolean,
+/**
+ * The scenario's JSON.
+ */
+scenario: Scenario, };
 /**
  * `send_test_event`.
  */
@@ -1927,3 +1855,75 @@ publish: boolean,
  * A read token is kept for this server.
  */
 read: boolean, };
+/**
+ * How far a simulation is (`simulate-progress` events in the app, progress lines over HTTP).
+ */
+export type SimProgress = {
+/**
+ * Contacts simulated so far (in contact order).
+ */
+done: number,
+/**
+ * Contacts the run simulates.
+ */
+total: number,
+/**
+ * Milliseconds since the simulation started (after the journey and scenario were read).
+ */
+elapsed_ms: number, };
+/**
+ * The test contact of `send_test_event`: the scenario's contact shape, without events.
+ */
+export type TestContact = {
+/**
+ * Contact id.
+ */
+id: string,
+/**
+ * IANA time zone.
+ */
+timezone?: string,
+/**
+ * Attributes (`contact.first_name` ...); replace the stored ones when given.
+ */
+attributes?: { [key in string]: JsonValue },
+/**
+ * Addresses per channel.
+ */
+addresses?: { [key in string]: string },
+/**
+ * Consent per channel.
+ */
+consent?: { [key in string]: boolean }, };
+/**
+ * `set_version_status`.
+ */
+export type VersionChange = {
+/**
+ * Journey id.
+ */
+journey: string,
+/**
+ * The version changed.
+ */
+version: number,
+/**
+ * Its status now.
+ */
+status: VersionStatus, };
+/**
+ * `workspace_info` / `open_folder` result.
+ */
+export type WorkspaceInfo = {
+/**
+ * Absolute path of the folder.
+ */
+dir: string,
+/**
+ * The folder's own name.
+ */
+name: string,
+/**
+ * True in the desktop app (native dialogs available), false over HTTP.
+ */
+desktop: boolean, };
