@@ -43,7 +43,9 @@ fn simulation_answers_the_simulators_report_for_the_sample_scenario() {
 
     let parsed_journey = itinera_model::Journey::parse(&journey_text).expect("parses");
     let parsed_scenario = itinera_sim::Scenario::parse(&scenario_text).expect("parses");
-    let direct = itinera_sim::run(&parsed_journey, &parsed_scenario, &itinera_sim::RunOptions::default(), None).expect("runs");
+    let direct =
+        itinera_sim::run(&itinera_sim::Validated::new(parsed_journey.clone()), &parsed_scenario, &itinera_sim::RunOptions::default(), None)
+            .expect("runs");
     assert_eq!(answer, serde_json::to_value(&direct).expect("serializes"));
 
     let contacts = answer["contacts"].as_array().expect("contacts");
