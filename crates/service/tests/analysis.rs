@@ -76,6 +76,23 @@ fn an_invalid_journey_is_refused_with_its_diagnostics() {
 }
 
 #[test]
+fn the_refusal_is_the_journeys_validation_report_after_the_scenarios_own_checks() {
+    let (_, mut journey) = appointment();
+    let (_, mut scenario) = sample_scenario();
+    journey["edges"] = json!([]);
+    let report = validate_journey(&journey);
+    let error = simulate_journey(&journey, &scenario, None, &SimulateOptions::default()).expect_err("invalid");
+    let Error::Invalid { message, diagnostics } = &error else { panic!("expected Invalid, got {error:?}") };
+    assert_eq!(diagnostics, &report.diagnostics, "every diagnostic of the one validation, warnings included");
+    let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
+    assert_eq!(message, &format!("the journey has {errors} error(s); fix them before simulating"));
+    // A scenario that cannot be read is reported before the journey's errors.
+    scenario["run_for"] = json!("soon");
+    let error = simulate_journey(&journey, &scenario, None, &SimulateOptions::default()).expect_err("bad scenario");
+    assert!(error.to_string().starts_with("scenario: "), "{error}");
+}
+
+#[test]
 fn a_bad_scenario_or_contacts_option_is_bad_input_naming_the_field() {
     let (_, journey) = appointment();
     let (_, mut scenario) = sample_scenario();
