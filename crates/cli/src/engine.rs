@@ -408,6 +408,8 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             Ok(inputs) => inputs,
             Err(code) => return Ok(code),
         };
+    // Publishing validates the text again: the durable engine's own gate (docs/engine.md).
+    let (journey, _) = journey.into_parts();
     let detail = match (args.contacts.as_deref(), &args.contact) {
         (Some("all"), _) => Detail::All,
         (Some(ids), _) => Detail::Only(ids.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect()),

@@ -22,9 +22,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use itinera_engine::check_source;
 use itinera_model::Severity;
-use itinera_sim::{ContactReport, Detail, Flow, RunOptions, Scenario, Summary};
+use itinera_sim::{ContactReport, Detail, Flow, RunOptions, Scenario, Summary, Validated};
 
 /// Arguments of `itinera simulate`.
 #[derive(clap::Args)]
@@ -46,7 +45,7 @@ pub struct Args {
     pub contact: Option<String>,
 }
 
-/// A journey (valid) and a scenario (parsed), read for `simulate` and `replay`.
+/// A journey (validated, valid) and a scenario (parsed), read for `simulate` and `replay`.
 pub(crate) struct Inputs {
     /// The journey file as named.
     pub journey_file: String,
@@ -54,8 +53,8 @@ pub(crate) struct Inputs {
     pub scenario_file: String,
     /// The journey's text.
     pub journey_text: String,
-    /// The journey.
-    pub journey: itinera_model::Journey,
+    /// The journey, with its validation report (no errors).
+    pub journey: Validated,
     /// The scenario.
     pub scenario: Scenario,
 }
@@ -72,11 +71,15 @@ pub(crate) fn read_inputs(
     let scenario_file = scenario.display().to_string();
     let journey_text = std::fs::read_to_string(journey).with_context(|| format!("cannot read {journey_file}"))?;
     let scenario_text = std::fs::read_to_string(scenario).with_context(|| format!("cannot read {scenario_file}"))?;
-    let (parsed, report) = check_source(&journey_text);
-    let journey = match parsed {
-        Some(journey) if report.valid => journey,
-        _ => {
-            print_diagnostics(&journey_file, &report.diagnostics, nothing);
+    // Read and validated once: the simulator runs on this report and does not validate again.
+    let journey = match Validated::read(&journey_text) {
+        Ok(journey) if journey.report().valid => journey,
+        Ok(journey) => {
+            print_diagnostics(&journey_file, &journey.report().diagnostics, nothing);
+            return Ok(Err(ExitCode::from(1)));
+        }
+        Err(diagnostics) => {
+            print_diagnostics(&journey_file, &diagnostics, nothing);
             return Ok(Err(ExitCode::from(1)));
         }
     };
@@ -95,11 +98,12 @@ const PROGRESS_THRESHOLD: usize = 20_000;
 
 /// Runs the simulation and prints the result.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let Inputs { journey_file, scenario_file, journey, scenario, .. } =
+    let Inputs { journey_file, scenario_file, journey: validated, scenario, .. } =
         match read_inputs(&args.journey, &args.scenario, "nothing was simulated")? {
             Ok(inputs) => inputs,
             Err(code) => return Ok(code),
         };
+    let journey = validated.journey();
     if let Some(id) = args.contact.as_deref().filter(|id| scenario.contact_index(id).is_none()) {
         eprintln!("itinera: {scenario_file}: no contact with id `{id}`");
         return Ok(ExitCode::from(2));
@@ -133,7 +137,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut json = args.json.then(|| JsonReport::new(&journey.id));
     let mut timeline: Option<ContactReport> = None;
     let mut write_error: Option<std::io::Error> = None;
-    let result = itinera_sim::run_streaming(&journey, &scenario, &options, Some(&progress), &mut |contact| {
+    let result = itinera_sim::run_streaming(&validated, &scenario, &options, Some(&progress), &mut |contact| {
         if let Some(json) = &mut json {
             if let Err(err) = json.contact(&mut out, &contact) {
                 write_error = Some(err);
@@ -162,7 +166,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
 
-    finish(&mut out, json, &summary, &journey, timeline.as_ref())?;
+    finish(&mut out, json, &summary, journey, timeline.as_ref())?;
     Ok(ExitCode::SUCCESS)
 }
 

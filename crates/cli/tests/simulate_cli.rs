@@ -119,7 +119,7 @@ fn collected_json(journey: &str, scenario: &str, detail: itinera_sim::Detail) ->
     let journey = itinera_model::Journey::parse(&std::fs::read_to_string(journey).expect("readable")).expect("journey");
     let scenario = itinera_sim::Scenario::parse(&std::fs::read_to_string(scenario).expect("readable")).expect("scenario");
     let options = itinera_sim::RunOptions { detail, ..itinera_sim::RunOptions::default() };
-    let report = itinera_sim::run(&journey, &scenario, &options, None).expect("simulates");
+    let report = itinera_sim::run(&itinera_sim::Validated::new(journey.clone()), &scenario, &options, None).expect("simulates");
     let mut bytes = serde_json::to_vec_pretty(&report).expect("serializes");
     bytes.push(b'\n');
     bytes

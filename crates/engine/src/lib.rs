@@ -56,7 +56,8 @@
 //! `template_error` before anything is sent (see [`template`]).
 //!
 //! [`validate`] and [`check_source`] are the model's, plus what only the engine can check: that
-//! every template compiles within its bounds.
+//! every template compiles within its bounds. [`Validated`] carries a journey with its report, so
+//! that a request validates once and its driver compiles without validating again.
 #![deny(missing_docs)]
 
 pub mod clock;
@@ -131,6 +132,54 @@ pub fn template_diagnostics(journey: &Journey) -> Vec<Diagnostic> {
 /// recomputed. Facts are dropped when a template makes the journey invalid.
 pub fn validate(journey: &Journey) -> Report {
     merge(journey, itinera_model::validate(journey))
+}
+
+/// A journey and the report of validating it ([`validate`]: the model's checks and the
+/// templates'), made only here, by validating: what a driver is handed so that one request
+/// validates a journey once. It is *validated*, not necessarily *valid*: [`Validated::prepare`]
+/// refuses one whose report has errors, at the point where the driver would have validated it.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    journey: Journey,
+    report: Report,
+}
+
+impl Validated {
+    /// Validates `journey`.
+    pub fn new(journey: Journey) -> Validated {
+        let report = validate(&journey);
+        Validated { journey, report }
+    }
+
+    /// Parses and validates journey text, as [`check_source`] does; a text that does not parse
+    /// gives its report's diagnostics (one `parse_error`) instead.
+    pub fn read(text: &str) -> Result<Validated, Vec<Diagnostic>> {
+        match check_source(text) {
+            (Some(journey), report) => Ok(Validated { journey, report }),
+            (None, report) => Err(report.diagnostics),
+        }
+    }
+
+    /// The journey.
+    pub fn journey(&self) -> &Journey {
+        &self.journey
+    }
+
+    /// Its validation report.
+    pub fn report(&self) -> &Report {
+        &self.report
+    }
+
+    /// The journey and its report.
+    pub fn into_parts(self) -> (Journey, Report) {
+        (self.journey, self.report)
+    }
+
+    /// [`Program::prepare`] without validating again: refuses a journey whose report has
+    /// errors (with every diagnostic, warnings included), else compiles it.
+    pub fn prepare(&self) -> Result<Program, PrepareError> {
+        program::prepare_with(&self.journey, &self.report)
+    }
 }
 
 /// Parses and validates journey text as [`itinera_model::check_source`] does, plus the templates.

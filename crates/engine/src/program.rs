@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use itinera_model::journey::{self, NodeKind};
-use itinera_model::{Diagnostic, Duration, Journey};
+use itinera_model::{Diagnostic, Duration, Journey, Report};
 use jiff::tz::TimeZone;
 
 use serde_json::{Map, Value};
@@ -357,13 +357,9 @@ impl Program {
 
     /// Validates (with the engine's template checks, [`crate::validate`]) and then compiles: what
     /// every driver does before running a journey. Errors refuse with every diagnostic (warnings
-    /// included); warnings alone do not.
+    /// included); warnings alone do not. [`crate::Validated::prepare`] is the same for a journey validated already.
     pub fn prepare(journey: &Journey) -> Result<Program, PrepareError> {
-        let report = crate::validate(journey);
-        if report.diagnostics.iter().any(Diagnostic::is_error) {
-            return Err(PrepareError::Invalid(report.diagnostics));
-        }
-        Ok(Program::compile(journey)?)
+        prepare_with(journey, &crate::validate(journey))
     }
 
     /// The same program, for contacts on this journey version.
@@ -463,6 +459,15 @@ impl Program {
             _ => "",
         }
     }
+}
+
+/// Refuses `journey` when `report` (its validation report) has errors, else compiles it: the one
+/// rule behind [`Program::prepare`] and [`crate::Validated::prepare`].
+pub(crate) fn prepare_with(journey: &Journey, report: &Report) -> Result<Program, PrepareError> {
+    if report.diagnostics.iter().any(Diagnostic::is_error) {
+        return Err(PrepareError::Invalid(report.diagnostics.clone()));
+    }
+    Ok(Program::compile(journey)?)
 }
 
 /// Why [`Program::prepare`] refused a journey.

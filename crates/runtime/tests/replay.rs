@@ -17,7 +17,8 @@ fn read(path: &str) -> String {
 }
 
 fn simulated(journey: &Journey, scenario: &Scenario) -> String {
-    let report = itinera_sim::run(journey, scenario, &RunOptions::default(), None).expect("simulates");
+    let report =
+        itinera_sim::run(&itinera_sim::Validated::new(journey.clone()), scenario, &RunOptions::default(), None).expect("simulates");
     serde_json::to_string_pretty(&report).expect("json")
 }
 
@@ -182,7 +183,8 @@ fn the_random_scenarios_enter_send_fail_and_reply() {
         let text = read(&format!("assets/journeys/{name}.journey.json"));
         let journey = Journey::parse(&text).expect("journey");
         let scenario = Scenario::parse(&scenario(&journey, &picks)).expect("scenario");
-        let report = itinera_sim::run(&journey, &scenario, &RunOptions::default(), None).expect("simulates");
+        let report =
+            itinera_sim::run(&itinera_sim::Validated::new(journey.clone()), &scenario, &RunOptions::default(), None).expect("simulates");
         assert!(report.summary.entered > 0, "{name}: nobody entered");
         for step in report.contacts.iter().flat_map(|c| c.steps.iter().flatten()) {
             seen.insert(step.result.clone());

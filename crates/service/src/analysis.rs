@@ -6,7 +6,7 @@
 use itinera_engine::check_source;
 use itinera_model::Report;
 pub use itinera_sim::Cancel;
-use itinera_sim::{Detail, RunOptions, Scenario, SimReport};
+use itinera_sim::{Detail, RunOptions, Scenario, SimReport, Validated};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -191,11 +191,12 @@ fn simulate(
     contacts: Option<&ContactSelection>,
     options: &SimulateOptions,
 ) -> Result<(SimReport, bool), Error> {
-    let (parsed, report) = check_source(&journey_text(journey));
-    let Some(journey) = parsed else {
-        let first = report.diagnostics.first().map(|d| d.message.clone()).unwrap_or_default();
-        return Err(Error::Invalid { message: format!("the journey cannot be read: {first}"), diagnostics: report.diagnostics });
-    };
+    // Read and validated here, once: the simulator refuses a journey with errors from this
+    // report (after the scenario's own checks below), without validating it again.
+    let journey = Validated::read(&journey_text(journey)).map_err(|diagnostics| {
+        let first = diagnostics.first().map(|d| d.message.clone()).unwrap_or_default();
+        Error::Invalid { message: format!("the journey cannot be read: {first}"), diagnostics }
+    })?;
     let scenario_text = serde_json::to_string_pretty(scenario).unwrap_or_default();
     let scenario = Scenario::parse(&scenario_text).map_err(|e| Error::BadInput(format!("scenario: {e}")))?;
     if let Some(max) = options.max_contacts

@@ -43,7 +43,9 @@ fn simulation_answers_the_simulators_report_for_the_sample_scenario() {
 
     let parsed_journey = itinera_model::Journey::parse(&journey_text).expect("parses");
     let parsed_scenario = itinera_sim::Scenario::parse(&scenario_text).expect("parses");
-    let direct = itinera_sim::run(&parsed_journey, &parsed_scenario, &itinera_sim::RunOptions::default(), None).expect("runs");
+    let direct =
+        itinera_sim::run(&itinera_sim::Validated::new(parsed_journey.clone()), &parsed_scenario, &itinera_sim::RunOptions::default(), None)
+            .expect("runs");
     assert_eq!(answer, serde_json::to_value(&direct).expect("serializes"));
 
     let contacts = answer["contacts"].as_array().expect("contacts");
@@ -71,6 +73,23 @@ fn an_invalid_journey_is_refused_with_its_diagnostics() {
         .expect_err("unreadable");
     let Error::Invalid { diagnostics, .. } = &error else { panic!("expected Invalid, got {error:?}") };
     assert_eq!(diagnostics[0].code.to_string(), "parse_error");
+}
+
+#[test]
+fn the_refusal_is_the_journeys_validation_report_after_the_scenarios_own_checks() {
+    let (_, mut journey) = appointment();
+    let (_, mut scenario) = sample_scenario();
+    journey["edges"] = json!([]);
+    let report = validate_journey(&journey);
+    let error = simulate_journey(&journey, &scenario, None, &SimulateOptions::default()).expect_err("invalid");
+    let Error::Invalid { message, diagnostics } = &error else { panic!("expected Invalid, got {error:?}") };
+    assert_eq!(diagnostics, &report.diagnostics, "every diagnostic of the one validation, warnings included");
+    let errors = report.diagnostics.iter().filter(|d| d.is_error()).count();
+    assert_eq!(message, &format!("the journey has {errors} error(s); fix them before simulating"));
+    // A scenario that cannot be read is reported before the journey's errors.
+    scenario["run_for"] = json!("soon");
+    let error = simulate_journey(&journey, &scenario, None, &SimulateOptions::default()).expect_err("bad scenario");
+    assert!(error.to_string().starts_with("scenario: "), "{error}");
 }
 
 #[test]

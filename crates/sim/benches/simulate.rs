@@ -166,7 +166,7 @@ fn explicit_contacts_read_and_simulate(count: usize) {
 
 /// In the measuring process: what `itinera simulate JOURNEY FILE` does with the file (read it,
 /// parse it, drop the text, simulate every contact keeping no details), then the peak.
-fn read_and_simulate(file: &Path, journey: &Journey) {
+fn read_and_simulate(file: &Path, journey: &itinera_sim::Validated) {
     let before = status_kib("VmRSS:");
     let t = Instant::now();
     let text = std::fs::read_to_string(file).expect("the bench file is readable");
@@ -205,9 +205,11 @@ fn main() {
     let (small, large) = if quick { (20_000, 200_000) } else { (100_000, 1_000_000) };
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/journeys/appointment-reminder.journey.json");
     let journey = Journey::parse(&std::fs::read_to_string(path).expect("journey readable")).expect("journey parses");
+    // Validated once, as a front door does; each run below only compiles it.
+    let validated = itinera_sim::Validated::new(journey.clone());
     if let Some(at) = args.iter().position(|a| a == "--read-and-simulate") {
         if let Some(file) = args.get(at + 1) {
-            read_and_simulate(Path::new(file), &journey);
+            read_and_simulate(Path::new(file), &validated);
         }
         return;
     }
@@ -219,7 +221,7 @@ fn main() {
     let options = RunOptions { detail: Detail::None, ..RunOptions::default() };
 
     // Warm-up (page in code, time zone cache).
-    let _ = itinera_sim::run_with_threads(&journey, &scenario(2_000), &options, 1, None).expect("runs");
+    let _ = itinera_sim::run_with_threads(&validated, &scenario(2_000), &options, 1, None).expect("runs");
 
     // Streaming, summary only, first (before any large report has grown the heap): memory must
     // not grow with the population.
@@ -230,7 +232,7 @@ fn main() {
         let reset = reset_peak_memory();
         let t = Instant::now();
         let mut streamed = 0usize;
-        let summary = itinera_sim::run_streaming_with_threads(&journey, &s, &options, 2, None, &mut |contact| {
+        let summary = itinera_sim::run_streaming_with_threads(&validated, &s, &options, 2, None, &mut |contact| {
             streamed += 1;
             drop(contact);
             Flow::Continue(())
@@ -265,7 +267,7 @@ fn main() {
         small as f64 / baseline
     );
 
-    let (one, report) = best_of(3, || itinera_sim::run_with_threads(&journey, &s, &options, 1, None).expect("runs"));
+    let (one, report) = best_of(3, || itinera_sim::run_with_threads(&validated, &s, &options, 1, None).expect("runs"));
     let (steps, visits) = steps_and_visits(&report);
     println!(
         "simulate {small} contacts (1 thread, Detail::None): {:.3} s = {:.2}x baseline; {} node-steps ({:.1}/contact) → {:.0} node-steps/s; {} node visits → {:.0} visits/s",
@@ -289,7 +291,7 @@ fn main() {
     }
 
     let s = scenario(large);
-    let (two, report) = best_of(2, || itinera_sim::run_with_threads(&journey, &s, &options, 2, None).expect("runs"));
+    let (two, report) = best_of(2, || itinera_sim::run_with_threads(&validated, &s, &options, 2, None).expect("runs"));
     let (steps, _) = steps_and_visits(&report);
     let scaled_baseline = baseline * (large / small) as f64;
     println!(

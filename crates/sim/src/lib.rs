@@ -70,6 +70,8 @@ pub use crate::driver::MAX_KEPT_STEPS;
 use crate::driver::{Counts, Layout, RunContext, simulate_contact};
 pub use crate::report::{ContactOutcome, ContactReport, EdgeCount, MessageRecord, SimReport, StepRecord, Summary, TemplateRecord};
 pub use crate::scenario::{ContactSpec, Contacts, Scenario};
+/// What every run takes: a journey with its validation report ([`Validated::new`], [`Validated::read`]).
+pub use itinera_engine::Validated;
 
 /// Whose per-contact steps and messages the report keeps.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -174,15 +176,16 @@ fn default_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get()).min(2)
 }
 
-/// Validates `journey`, then simulates every contact of `scenario` through it and collects the
-/// whole report. Uses up to two threads for large populations; the result does not depend on
+/// Refuses `journey` if its report has errors ([`Error::Invalid`]: it was validated once, by
+/// whoever made the [`Validated`]), then simulates every contact of `scenario` through it and
+/// collects the whole report. Uses up to two threads for large populations; the result does not depend on
 /// that. `progress(done, total)` is called with `done` 0 once the journey is known to be valid,
 /// then as chunks of contacts finish, in contact order.
 ///
 /// The report holds one [`ContactReport`] per contact, so its memory grows with the
 /// population; [`run_streaming`] hands each contact over as it is done instead.
 pub fn run(
-    journey: &Journey,
+    journey: &Validated,
     scenario: &Scenario,
     options: &RunOptions,
     progress: Option<&(dyn Fn(usize, usize) + Sync)>,
@@ -192,7 +195,7 @@ pub fn run(
 
 /// [`run`] on exactly `threads` worker threads (at least one; benchmarks use one).
 pub fn run_with_threads(
-    journey: &Journey,
+    journey: &Validated,
     scenario: &Scenario,
     options: &RunOptions,
     threads: usize,
@@ -204,10 +207,10 @@ pub fn run_with_threads(
         contacts.push(contact);
         Flow::Continue(())
     })?;
-    Ok(SimReport { journey: journey.id.clone(), contacts, summary })
+    Ok(SimReport { journey: journey.journey().id.clone(), contacts, summary })
 }
 
-/// Validates `journey`, then simulates every contact of `scenario`, handing each contact's
+/// Refuses `journey` if its report has errors, then simulates every contact of `scenario`, handing each contact's
 /// report to `sink` in contact order as soon as it and every contact before it are done, and
 /// returns the summary. Exactly the contacts and summary [`run`] would report (`run` is this
 /// with a sink that collects), but memory stays bounded by a few chunks of contacts per thread
@@ -217,7 +220,7 @@ pub fn run_with_threads(
 /// calling thread feeds the sink. The sink returning [`Flow::Break`] stops the run, as does
 /// [`RunOptions::cancel`]: both return [`Error::Cancelled`], within milliseconds.
 pub fn run_streaming(
-    journey: &Journey,
+    journey: &Validated,
     scenario: &Scenario,
     options: &RunOptions,
     progress: Option<&(dyn Fn(usize, usize) + Sync)>,
@@ -229,7 +232,7 @@ pub fn run_streaming(
 /// [`run_streaming`] on exactly `threads` worker threads (at least one; with one, everything
 /// runs on the calling thread).
 pub fn run_streaming_with_threads(
-    journey: &Journey,
+    journey: &Validated,
     scenario: &Scenario,
     options: &RunOptions,
     threads: usize,
@@ -285,7 +288,7 @@ pub fn run_streaming_with_threads(
                 progress(chunk_range(c).1, total);
             }
         }
-        return Ok(summarize(journey, &program, &counts, total));
+        return Ok(summarize(journey.journey(), &program, &counts, total));
     }
 
     // Workers take chunks in order, but only while the chunk is within the window after the
@@ -371,17 +374,19 @@ pub fn run_streaming_with_threads(
     for partial in &partials {
         counts.merge(partial);
     }
-    Ok(summarize(journey, &program, &counts, total))
+    Ok(summarize(journey.journey(), &program, &counts, total))
 }
 
-fn prepare(journey: &Journey) -> Result<Program, Error> {
-    Program::prepare(journey).map_err(|e| match e {
+/// The journey's program, or why it cannot run: its report's errors (the report the front door
+/// validated it into; nothing here validates again), or a compile error.
+fn prepare(journey: &Validated) -> Result<Program, Error> {
+    journey.prepare().map_err(|e| match e {
         PrepareError::Invalid(diagnostics) => Error::Invalid(diagnostics),
         PrepareError::Compile(err) => Error::Compile(err),
     })
 }
 
-/// Validates `journey`, then simulates only the contacts of `scenario` at `indices` (in that
+/// Refuses `journey` if its report has errors, then simulates only the contacts of `scenario` at `indices` (in that
 /// order; an index past the last contact is skipped), generating each one alone: how the editor
 /// follows one contact of a large population without simulating everybody. Each contact's
 /// report is exactly the one a run of the whole scenario gives it (contacts are independent:
@@ -389,7 +394,7 @@ fn prepare(journey: &Journey) -> Result<Program, Error> {
 /// number simulated. [`RunOptions::detail`] says whose steps to keep, and `progress` hears
 /// `(0, indices.len())` once the journey is known to be valid, then each contact done, as in [`run`].
 pub fn run_only(
-    journey: &Journey,
+    journey: &Validated,
     scenario: &Scenario,
     indices: &[usize],
     options: &RunOptions,
@@ -419,8 +424,8 @@ pub fn run_only(
             progress(contacts.len(), indices.len());
         }
     }
-    let summary = summarize(journey, &program, &counts, contacts.len());
-    Ok(SimReport { journey: journey.id.clone(), contacts, summary })
+    let summary = summarize(journey.journey(), &program, &counts, contacts.len());
+    Ok(SimReport { journey: journey.journey().id.clone(), contacts, summary })
 }
 
 /// Builds a [`Summary`] from step records, delivered messages and contact outcomes, exactly as

@@ -34,7 +34,7 @@ fn scenario(delivery: &str) -> Scenario {
 }
 
 fn trace(journey: &Journey, scenario: &Scenario) -> (itinera_sim::ContactReport, itinera_sim::Summary) {
-    let report = itinera_sim::run(journey, scenario, &RunOptions::default(), None).expect("runs");
+    let report = itinera_sim::run(&itinera_sim::Validated::new(journey.clone()), scenario, &RunOptions::default(), None).expect("runs");
     (report.contacts.into_iter().next().expect("one contact"), report.summary)
 }
 

@@ -50,16 +50,27 @@ fn a_followed_contact_has_the_trace_the_full_run_gives_it() {
         let journey = Journey::parse(&asset(&format!("journeys/{name}.journey.json"))).expect("journey parses");
         for seed in [0, 7, 123_456_789] {
             let s = scenario(name, 1_500, seed);
-            let full = itinera_sim::run(&journey, &s, &RunOptions { detail: Detail::All, cancel: None }, None).expect("runs");
+            let full = itinera_sim::run(
+                &itinera_sim::Validated::new(journey.clone()),
+                &s,
+                &RunOptions { detail: Detail::All, cancel: None },
+                None,
+            )
+            .expect("runs");
             assert_eq!(full.contacts.len(), s.contact_count());
             let hand = s.contacts.len();
             let total = s.contact_count();
             // The first and last hand-written, the first generated, one in the second chunk, the last.
             for i in [0, hand - 1, hand, hand + 1_100, total - 1] {
                 let id = s.contact_id(i).expect("in range");
-                let one =
-                    itinera_sim::run_only(&journey, &s, &[i], &RunOptions { detail: Detail::Only(vec![id.clone()]), cancel: None }, None)
-                        .expect("runs");
+                let one = itinera_sim::run_only(
+                    &itinera_sim::Validated::new(journey.clone()),
+                    &s,
+                    &[i],
+                    &RunOptions { detail: Detail::Only(vec![id.clone()]), cancel: None },
+                    None,
+                )
+                .expect("runs");
                 assert_eq!(one.contacts.len(), 1, "{name} seed {seed}: {id}");
                 assert_eq!(one.summary.contacts, 1, "{name} seed {seed}: only {id} was simulated");
                 assert_eq!(one.contacts[0], full.contacts[i], "{name} seed {seed}: {id} followed alone differs from the full run");
@@ -75,9 +86,16 @@ fn a_followed_contact_has_the_trace_the_full_run_gives_it() {
 fn several_followed_contacts_come_back_in_the_order_asked_and_are_counted_alone() {
     let journey = Journey::parse(&asset("journeys/appointment-reminder.journey.json")).expect("parses");
     let s = scenario("appointment-reminder", 3_000, 7);
-    let full = itinera_sim::run(&journey, &s, &RunOptions::default(), None).expect("runs");
+    let full = itinera_sim::run(&itinera_sim::Validated::new(journey.clone()), &s, &RunOptions::default(), None).expect("runs");
     let picked = [2_900, 5, 40];
-    let some = itinera_sim::run_only(&journey, &s, &picked, &RunOptions { detail: Detail::None, cancel: None }, None).expect("runs");
+    let some = itinera_sim::run_only(
+        &itinera_sim::Validated::new(journey.clone()),
+        &s,
+        &picked,
+        &RunOptions { detail: Detail::None, cancel: None },
+        None,
+    )
+    .expect("runs");
     let ids: Vec<&str> = some.contacts.iter().map(|c| c.id.as_str()).collect();
     let want: Vec<&str> = picked.iter().map(|&i| full.contacts[i].id.as_str()).collect();
     assert_eq!(ids, want);
@@ -86,7 +104,8 @@ fn several_followed_contacts_come_back_in_the_order_asked_and_are_counted_alone(
     let entered = picked.iter().filter(|&&i| full.contacts[i].outcome != itinera_sim::ContactOutcome::NotEntered).count();
     assert_eq!(some.summary.entered, entered);
     // An index past the end is skipped, not a panic.
-    let none = itinera_sim::run_only(&journey, &s, &[s.contact_count()], &RunOptions::default(), None).expect("runs");
+    let none = itinera_sim::run_only(&itinera_sim::Validated::new(journey.clone()), &s, &[s.contact_count()], &RunOptions::default(), None)
+        .expect("runs");
     assert!(none.contacts.is_empty());
     assert_eq!(none.summary.contacts, 0);
 }
@@ -97,6 +116,12 @@ fn a_cancelled_follow_stops() {
     let s = scenario("appointment-reminder", 10, 1);
     let cancel = Cancel::new();
     cancel.cancel();
-    let result = itinera_sim::run_only(&journey, &s, &[0, 1], &RunOptions { detail: Detail::All, cancel: Some(cancel) }, None);
+    let result = itinera_sim::run_only(
+        &itinera_sim::Validated::new(journey.clone()),
+        &s,
+        &[0, 1],
+        &RunOptions { detail: Detail::All, cancel: Some(cancel) },
+        None,
+    );
     assert_eq!(result.unwrap_err(), Error::Cancelled);
 }

@@ -24,7 +24,7 @@ fn simulate(name: &str) -> SimReport {
 fn simulate_files(journey_path: &Path, scenario_path: &Path) -> SimReport {
     let journey = Journey::parse(&std::fs::read_to_string(journey_path).expect("journey readable")).expect("journey parses");
     let scenario = Scenario::parse(&std::fs::read_to_string(scenario_path).expect("scenario readable")).expect("scenario parses");
-    itinera_sim::run(&journey, &scenario, &RunOptions::default(), None).expect("simulates")
+    itinera_sim::run(&itinera_sim::Validated::new(journey.clone()), &scenario, &RunOptions::default(), None).expect("simulates")
 }
 
 fn contact<'r>(report: &'r SimReport, id: &str) -> &'r ContactReport {

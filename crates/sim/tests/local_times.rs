@@ -211,7 +211,8 @@ fn the_simulator_reads_the_resolved_time() {
     .expect("journey");
     let both = |written: &str| {
         let s = Scenario::parse(&scenario(None, "+0m", &json!(written))).expect("scenario");
-        let report = run(&journey, &s, &RunOptions { detail: Detail::All, cancel: None }, None).expect("runs");
+        let report =
+            run(&itinera_sim::Validated::new(journey.clone()), &s, &RunOptions { detail: Detail::All, cancel: None }, None).expect("runs");
         report.contacts[0].exit_node.clone()
     };
     assert_eq!(both("in 2 days at 09:00 local").as_deref(), Some("no"));

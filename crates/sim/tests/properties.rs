@@ -86,7 +86,7 @@ fn scenario(mut contacts: Vec<ContactSpec>, seed: u64) -> Scenario {
 }
 
 fn run(s: &Scenario, detail: Detail) -> SimReport {
-    itinera_sim::run(&journey(), s, &RunOptions { detail, ..RunOptions::default() }, None).expect("simulates")
+    itinera_sim::run(&itinera_sim::Validated::new(journey()), s, &RunOptions { detail, ..RunOptions::default() }, None).expect("simulates")
 }
 
 /// Results that do not move the contact to another node.
@@ -208,8 +208,8 @@ fn threads_change_nothing_and_output_is_byte_identical() {
     let specs: Vec<ContactSpec> = (0..3000).map(|_| contact_spec().new_tree(&mut runner).expect("generates").current()).collect();
     let s = scenario(specs, 99);
     let options = RunOptions { detail: Detail::All, ..RunOptions::default() };
-    let one = itinera_sim::run_with_threads(&journey(), &s, &options, 1, None).expect("runs");
-    let two = itinera_sim::run_with_threads(&journey(), &s, &options, 2, None).expect("runs");
+    let one = itinera_sim::run_with_threads(&itinera_sim::Validated::new(journey()), &s, &options, 1, None).expect("runs");
+    let two = itinera_sim::run_with_threads(&itinera_sim::Validated::new(journey()), &s, &options, 2, None).expect("runs");
     let (a, b) = (serde_json::to_string(&one).expect("json"), serde_json::to_string(&two).expect("json"));
     assert!(a == b, "one thread and two threads differ");
     assert!(one.summary.entered > 1000, "the population exercises the journey");
@@ -251,7 +251,7 @@ proptest! {
     fn split_journey_is_order_independent(specs in prop::collection::vec(lapsed_contact(), 2..40), seed in any::<u64>()) {
         let j = template("re-engagement");
         let s = scenario(specs, seed);
-        let run = |s: &Scenario| itinera_sim::run(&j, s, &RunOptions { detail: Detail::All, ..RunOptions::default() }, None).expect("simulates");
+        let run = |s: &Scenario| itinera_sim::run(&itinera_sim::Validated::new(j.clone()), s, &RunOptions { detail: Detail::All, ..RunOptions::default() }, None).expect("simulates");
         let r = run(&s);
         let mut reversed = s.clone();
         reversed.contacts.reverse();

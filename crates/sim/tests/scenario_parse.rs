@@ -469,7 +469,8 @@ fn a_run_ending_at_the_last_representable_instant_simulates() {
                        "replies": [{"to": "wa_reminder", "after": {"min": "0s", "max": "9999w"}, "channel": "whatsapp", "texts": ["ok"]}]}});
     let scenario = Scenario::parse(&scenario.to_string()).expect("scenario");
     assert_eq!(scenario.end().to_string(), "9999-12-30T22:00:00Z");
-    let report = itinera_sim::run(&journey, &scenario, &itinera_sim::RunOptions::default(), None).expect("simulates");
+    let report = itinera_sim::run(&itinera_sim::Validated::new(journey.clone()), &scenario, &itinera_sim::RunOptions::default(), None)
+        .expect("simulates");
     assert_eq!(report.summary.contacts, 51);
     assert_eq!(report.summary.entered, report.summary.nodes["booked"]["entered"] as usize);
 }

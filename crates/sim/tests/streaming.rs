@@ -39,10 +39,17 @@ fn population(count: usize, seed: u64) -> Scenario {
 
 fn stream(journey: &Journey, scenario: &Scenario, options: &RunOptions, threads: usize) -> (Vec<ContactReport>, itinera_sim::Summary) {
     let mut seen = Vec::new();
-    let summary = itinera_sim::run_streaming_with_threads(journey, scenario, options, threads, None, &mut |c| {
-        seen.push(c);
-        Flow::Continue(())
-    })
+    let summary = itinera_sim::run_streaming_with_threads(
+        &itinera_sim::Validated::new(journey.clone()),
+        scenario,
+        options,
+        threads,
+        None,
+        &mut |c| {
+            seen.push(c);
+            Flow::Continue(())
+        },
+    )
     .expect("streams");
     (seen, summary)
 }
@@ -59,7 +66,7 @@ proptest! {
             _ => Detail::Only(vec!["ana".to_string(), format!("p{}", count / 2), "p1".to_string()]),
         };
         let options = RunOptions { detail, ..RunOptions::default() };
-        let report = itinera_sim::run_with_threads(&journey, &scenario, &options, 1, None).expect("runs");
+        let report = itinera_sim::run_with_threads(&itinera_sim::Validated::new(journey.clone()), &scenario, &options, 1, None).expect("runs");
         let (contacts, summary) = stream(&journey, &scenario, &options, threads);
         prop_assert_eq!(contacts.len(), scenario.contact_count());
         prop_assert!(contacts == report.contacts, "same contacts, same order");
@@ -75,10 +82,17 @@ fn two_threads_stream_in_contact_order_and_report_progress_in_order() {
     let progress_seen = std::sync::Mutex::new(Vec::new());
     let progress = |done: usize, total: usize| progress_seen.lock().expect("lock").push((done, total));
     let mut ids = Vec::new();
-    let summary = itinera_sim::run_streaming_with_threads(&journey, &scenario, &options, 2, Some(&progress), &mut |c| {
-        ids.push(c.id);
-        Flow::Continue(())
-    })
+    let summary = itinera_sim::run_streaming_with_threads(
+        &itinera_sim::Validated::new(journey.clone()),
+        &scenario,
+        &options,
+        2,
+        Some(&progress),
+        &mut |c| {
+            ids.push(c.id);
+            Flow::Continue(())
+        },
+    )
     .expect("streams");
     let expected: Vec<String> = (0..scenario.contact_count()).filter_map(|i| scenario.contact_id(i)).collect();
     assert!(ids == expected, "contacts come in scenario order");
@@ -94,10 +108,17 @@ fn a_sink_that_stops_ends_the_run() {
     let scenario = population(50_000, 1);
     for threads in [1, 2] {
         let mut calls = 0;
-        let result = itinera_sim::run_streaming_with_threads(&journey, &scenario, &RunOptions::default(), threads, None, &mut |_| {
-            calls += 1;
-            if calls == 10 { Flow::Break(()) } else { Flow::Continue(()) }
-        });
+        let result = itinera_sim::run_streaming_with_threads(
+            &itinera_sim::Validated::new(journey.clone()),
+            &scenario,
+            &RunOptions::default(),
+            threads,
+            None,
+            &mut |_| {
+                calls += 1;
+                if calls == 10 { Flow::Break(()) } else { Flow::Continue(()) }
+            },
+        );
         assert_eq!(result, Err(Error::Cancelled));
         assert_eq!(calls, 10, "the sink is not called again after it stops ({threads} thread(s))");
     }
@@ -114,13 +135,23 @@ fn a_cancelled_flag_stops_before_the_first_contact() {
     assert!(options.cancel.as_ref().is_some_and(Cancel::is_cancelled), "clones share the flag");
     for threads in [1, 2] {
         let mut calls = 0;
-        let result = itinera_sim::run_streaming_with_threads(&journey, &scenario, &options, threads, None, &mut |_| {
-            calls += 1;
-            Flow::Continue(())
-        });
+        let result = itinera_sim::run_streaming_with_threads(
+            &itinera_sim::Validated::new(journey.clone()),
+            &scenario,
+            &options,
+            threads,
+            None,
+            &mut |_| {
+                calls += 1;
+                Flow::Continue(())
+            },
+        );
         assert_eq!((result, calls), (Err(Error::Cancelled), 0));
     }
-    assert_eq!(itinera_sim::run(&journey, &scenario, &options, None).map(|_| ()), Err(Error::Cancelled));
+    assert_eq!(
+        itinera_sim::run(&itinera_sim::Validated::new(journey.clone()), &scenario, &options, None).map(|_| ()),
+        Err(Error::Cancelled)
+    );
 }
 
 /// trigger → `n - 2` one-minute waits → exit, entered again on every `go` event.
@@ -156,7 +187,7 @@ fn cancel_stops_one_long_contact_well_under_a_second() {
     let options = RunOptions { detail: Detail::All, cancel: Some(cancel.clone()) };
     let (tx, rx) = mpsc::channel();
     let worker = std::thread::spawn(move || {
-        let result = itinera_sim::run(&journey, &scenario, &options, None).map(|_| ());
+        let result = itinera_sim::run(&itinera_sim::Validated::new(journey.clone()), &scenario, &options, None).map(|_| ());
         let _ = tx.send(Instant::now());
         result
     });
@@ -175,7 +206,7 @@ fn a_contact_keeps_at_most_max_kept_steps_but_every_step_is_counted() {
     // 2,000 nodes entered 100 times: 1,998 waits x 2 steps + trigger + exit, per entry.
     let journey = long_chain(2_000);
     let scenario = reentering(100);
-    let report = itinera_sim::run(&journey, &scenario, &RunOptions::default(), None).expect("runs");
+    let report = itinera_sim::run(&itinera_sim::Validated::new(journey.clone()), &scenario, &RunOptions::default(), None).expect("runs");
     let walker = &report.contacts[0];
     assert_eq!(walker.steps.as_ref().map(Vec::len), Some(MAX_KEPT_STEPS));
     assert!(walker.truncated);
@@ -187,7 +218,8 @@ fn a_contact_keeps_at_most_max_kept_steps_but_every_step_is_counted() {
     assert_eq!(json["truncated"], true);
 
     // A short run keeps everything and says nothing about truncation.
-    let report = itinera_sim::run(&journey, &reentering(2), &RunOptions::default(), None).expect("runs");
+    let report =
+        itinera_sim::run(&itinera_sim::Validated::new(journey.clone()), &reentering(2), &RunOptions::default(), None).expect("runs");
     assert!(!report.contacts[0].truncated);
     assert!(serde_json::to_value(&report.contacts[0]).expect("serializes").get("truncated").is_none());
 }
