@@ -46,7 +46,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 pub use self::generate::stable_mix;
-use self::spec::PopulationSpec;
+pub(crate) use self::spec::PopulationSpec;
 use crate::scenario::{At, Delivery};
 
 /// Largest `count` a population may ask for: one hundred million. Streaming keeps memory flat

@@ -119,7 +119,7 @@ impl ValueGen {
 #[serde(deny_unknown_fields)]
 #[schemars(rename = "Population")]
 #[cfg_attr(feature = "ts", ts(rename = "Population"))]
-pub(super) struct PopulationSpec {
+pub(crate) struct PopulationSpec {
     /// How many contacts to generate (default 0; at most 100,000,000).
     #[serde(default)]
     #[cfg_attr(feature = "ts", ts(as = "Option<usize>", optional))]
