@@ -35,7 +35,7 @@ function fixtures(): Fixture[] {
   const out: Fixture[] = [];
   for (const f of files('assets/journeys', '.journey.json')) out.push({ name: f, type: 'Journey', json: readFileSync(f, 'utf8') });
   for (const f of files('assets/scenarios', '.scenario.json')) out.push({ name: f, type: 'Scenario', json: readFileSync(f, 'utf8') });
-  for (const f of files('crates/sim/tests/snapshots', '.snap').filter((f) => f.includes('golden__'))) {
+  for (const f of files('crates/sim/tests/it/snapshots', '.snap').filter((f) => f.includes('it__golden__'))) {
     // An insta snapshot: a `---` header, then the report's JSON.
     const text = readFileSync(f, 'utf8');
     out.push({ name: f, type: 'SimReport', json: text.slice(text.indexOf('\n---\n') + 5) });

@@ -11,7 +11,7 @@ const ports = (node: object) => outputPorts(node as NodeDoc).map((p) => (p.requi
 
 describe('output ports: the shared fixture', () => {
   // tests/fixtures/ports.json is written from the model's NodeKind::output_ports and checked by
-  // crates/model/tests/ports_fixture.rs: the editor's handles must be the model's ports.
+  // crates/model/tests/it/ports_fixture.rs: the editor's handles must be the model's ports.
   const fixture = JSON.parse(readFileSync(resolve(__dirname, '../../../tests/fixtures/ports.json'), 'utf8')) as {
     nodes: NodeDoc[];
     ports: Record<string, { port: string; required: boolean }[]>;

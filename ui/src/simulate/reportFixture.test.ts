@@ -1,7 +1,7 @@
 /**
  * The results panel and the canvas overlay read a report the backend really wrote: the sample
  * journey simulated with its sample scenario (tests/fixtures/reports/, written and kept current
- * by crates/service/tests/analysis.rs, the Rust side of this shared fixture).
+ * by crates/service/tests/it/analysis.rs, the Rust side of this shared fixture).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

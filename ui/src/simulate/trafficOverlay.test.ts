@@ -173,13 +173,13 @@ describe('overlayForContact', () => {
   });
 });
 
-// The simulator's own golden report (crates/sim/tests/snapshots): every path the overlay draws
+// The simulator's own golden report (crates/sim/tests/it/snapshots): every path the overlay draws
 // for a real contact must follow edges the backend counted, and visit only counted nodes.
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 
 // Vitest runs from ui/.
-const golden = resolve(process.cwd(), '../crates/sim/tests/snapshots/golden__appointment-reminder.snap');
+const golden = resolve(process.cwd(), '../crates/sim/tests/it/snapshots/it__golden__appointment-reminder.snap');
 
 describe.skipIf(!existsSync(golden))('overlay of the simulator golden report', () => {
   const text = readFileSync(golden, 'utf8');

@@ -7,7 +7,7 @@ const NUMBER: Option<&str> = Some("106540352242922");
 
 #[test]
 fn messages_become_replies_with_their_button_ids() {
-    let got = whatsapp::read(include_bytes!("payloads/whatsapp_messages.json"), NUMBER).unwrap();
+    let got = whatsapp::read(include_bytes!("../payloads/whatsapp_messages.json"), NUMBER).unwrap();
     type Row = (String, Option<String>, Option<String>, Option<String>);
     let summary: Vec<Row> = got
         .iter()
@@ -34,7 +34,7 @@ fn messages_become_replies_with_their_button_ids() {
 
 #[test]
 fn statuses_become_receipts_for_our_number_only() {
-    let got = whatsapp::read(include_bytes!("payloads/whatsapp_statuses.json"), NUMBER).unwrap();
+    let got = whatsapp::read(include_bytes!("../payloads/whatsapp_statuses.json"), NUMBER).unwrap();
     let summary: Vec<(String, Receipt, Option<String>)> = got
         .iter()
         .map(|i| match i {
@@ -51,7 +51,7 @@ fn statuses_become_receipts_for_our_number_only() {
         ]
     );
     // Without a number to filter on, the other number's status is read too.
-    assert_eq!(whatsapp::read(include_bytes!("payloads/whatsapp_statuses.json"), None).unwrap().len(), 4);
+    assert_eq!(whatsapp::read(include_bytes!("../payloads/whatsapp_statuses.json"), None).unwrap().len(), 4);
 }
 
 #[test]

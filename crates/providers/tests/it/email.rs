@@ -1,7 +1,7 @@
 //! Email: SMTP (lettre) against a tiny fake SMTP server, and Postmark against a fake of its
 //! API; both carry the RFC 8058 one-click unsubscribe headers with a token that verifies.
 
-mod common;
+use crate::common;
 
 use common::*;
 use itinera_engine::Channel as Ch;

@@ -1,7 +1,7 @@
 //! itinera.toml: the example, secrets only as env references, errors with file, line
 //! and field.
 
-mod common;
+use crate::common;
 
 use itinera_providers::Error;
 use itinera_providers::config::{Config, POSTMARK_API_BASE, Secret, TWILIO_API_BASE, WHATSAPP_API_BASE};

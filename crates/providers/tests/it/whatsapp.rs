@@ -1,6 +1,6 @@
 //! The WhatsApp Cloud API channel against a fake with the API's request and response shapes.
 
-mod common;
+use crate::common;
 
 use common::*;
 use itinera_engine::Channel as Ch;

@@ -364,7 +364,7 @@ fn the_committed_json_schema_is_in_sync() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == generated,
-        "docs/scenario.schema.json is out of date: run `UPDATE_SCHEMA=1 cargo test -p itinera-sim --test scenario_parse`"
+        "docs/scenario.schema.json is out of date: run `UPDATE_SCHEMA=1 cargo test -p itinera-sim --test it scenario_parse::`"
     );
 }
 

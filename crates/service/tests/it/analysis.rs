@@ -158,7 +158,7 @@ fn previews_write_dates_as_the_contact_would_receive_them() {
 #[test]
 fn one_generated_contact_can_be_followed_and_its_trace_is_the_full_runs() {
     let (_, journey) = appointment();
-    let text = include_str!("../../../assets/scenarios/population-appointment-reminder.scenario.json");
+    let text = include_str!("../../../../assets/scenarios/population-appointment-reminder.scenario.json");
     let mut scenario: Value = serde_json::from_str(text).expect("sample parses");
     scenario["population"]["count"] = json!(300);
     let all = simulate_journey(&journey, &scenario, Some(&ContactSelection::Keyword("all".into())), &SimulateOptions::default())
@@ -205,7 +205,7 @@ fn one_generated_contact_can_be_followed_and_its_trace_is_the_full_runs() {
 #[test]
 fn progress_is_reported_from_zero_to_every_contact_without_changing_the_report() {
     let (_, journey) = appointment();
-    let text = include_str!("../../../assets/scenarios/population-appointment-reminder.scenario.json");
+    let text = include_str!("../../../../assets/scenarios/population-appointment-reminder.scenario.json");
     let mut scenario: Value = serde_json::from_str(text).expect("sample parses");
     scenario["population"]["count"] = json!(20_000);
     let heard: Arc<Mutex<Vec<SimProgress>>> = Arc::default();
@@ -316,7 +316,7 @@ fn a_preview_as_a_scenario_contact_renders_what_the_simulation_sends() {
 /// (tests/fixtures/reports/appointment-reminder.report.json; ui/src/simulate/reportFixture.test.ts):
 /// the results panel and the canvas overlay are tested against what the backend really answers.
 /// Fails when the file is stale; `ITINERA_UPDATE_FIXTURES=1 cargo test -p itinera-service
-/// --test analysis` rewrites it.
+/// --test it analysis::` rewrites it.
 #[test]
 fn the_shared_report_fixture_is_the_simulators() {
     let (_, journey) = appointment();

@@ -1,6 +1,6 @@
 //! Twilio SMS against a fake with the Messages API's request and response shapes.
 
-mod common;
+use crate::common;
 
 use common::*;
 use itinera_engine::Channel as Ch;

@@ -1,7 +1,7 @@
 //! The output ports of every node type (and the channels), as a fixture the editor's tests read too
 //! (tests/fixtures/ports.json; ui/src/model/ports.test.ts): the editor draws one handle per port
 //! and must agree with [`NodeKind::output_ports`], the one list. This test fails when the file
-//! is stale; `ITINERA_UPDATE_FIXTURES=1 cargo test -p itinera-model --test ports_fixture`
+//! is stale; `ITINERA_UPDATE_FIXTURES=1 cargo test -p itinera-model --test it ports_fixture::`
 //! rewrites its `ports` from the model.
 
 use std::path::Path;

@@ -1,0 +1,8 @@
+//! The crate's integration tests, as one binary (one link instead of one per file): each
+//! module is a file of this folder. `cargo test -p CRATE --test it MODULE::` runs one of them.
+
+mod engine_cli;
+mod server_cli;
+mod server_e2e;
+mod simulate_cli;
+mod validate_cli;

@@ -1,0 +1,10 @@
+//! The crate's integration tests, as one binary (one link instead of one per file): each
+//! module is a file of this folder. `cargo test -p CRATE --test it MODULE::` runs one of them.
+
+mod deep_journeys;
+mod diagnostics;
+mod graph_properties;
+mod labels;
+mod local_time;
+mod ports_fixture;
+mod templates;

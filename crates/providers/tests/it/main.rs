@@ -1,0 +1,11 @@
+//! The crate's integration tests, as one binary (one link instead of one per file): each
+//! module is a file of this folder. `cargo test -p CRATE --test it MODULE::` runs one of them.
+
+mod common;
+mod config;
+mod email;
+mod engine;
+mod sources;
+mod twilio;
+mod webhook;
+mod whatsapp;

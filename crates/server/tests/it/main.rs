@@ -1,0 +1,8 @@
+//! The crate's integration tests, as one binary (one link instead of one per file): each
+//! module is a file of this folder. `cargo test -p CRATE --test it MODULE::` runs one of them.
+
+mod api;
+mod remote;
+mod v1;
+mod v1_bodies;
+mod webhooks;
