@@ -334,7 +334,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let stopper = handle.clone();
         tokio::select! {
             result = handle.finished() => result.map_err(|e| anyhow::anyhow!(e)),
-            _ = shutdown_signal() => stopper.stop().await.map_err(|e| anyhow::anyhow!(e)),
+            () = shutdown_signal() => stopper.stop().await.map_err(|e| anyhow::anyhow!(e)),
         }
     });
     let totals = result?;
@@ -425,17 +425,14 @@ pub fn replay(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     }
     // A database of its own: the given file (which must be new), else a temporary one.
     let scratch;
-    let db = match &args.db {
-        Some(db) => {
-            if db.exists() {
-                bail!("--db {}: the file exists; replay writes a new database", db.display());
-            }
-            db.clone()
+    let db = if let Some(db) = &args.db {
+        if db.exists() {
+            bail!("--db {}: the file exists; replay writes a new database", db.display());
         }
-        None => {
-            scratch = tempfile_dir()?;
-            scratch.path().join("replay.db")
-        }
+        db.clone()
+    } else {
+        scratch = tempfile_dir()?;
+        scratch.path().join("replay.db")
     };
     let store = open(&db)?;
     let started = std::time::Instant::now();

@@ -168,7 +168,7 @@ impl Source {
             _ => hex::encode(Sha256::digest(body)),
         };
         let at = match self.mapping.at.as_deref().and_then(|p| payload.pointer(p)) {
-            Some(Value::String(s)) => Some(s.parse::<Timestamp>().map_err(|e| ReadError(format!("`{}`: {e}", s)))?),
+            Some(Value::String(s)) => Some(s.parse::<Timestamp>().map_err(|e| ReadError(format!("`{s}`: {e}")))?),
             Some(v @ Value::Number(_)) => crate::unix_seconds(v),
             _ => None,
         };

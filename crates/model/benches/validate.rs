@@ -5,6 +5,8 @@
 //! (parse + validate) and `validate` alone, with ratios to the baseline.
 //! Run: `cargo bench -p itinera-model --bench validate`. Goal: `validate` < 20 ms.
 
+#![allow(clippy::unwrap_used)] // a benchmark may unwrap: it measures, it does not serve
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 

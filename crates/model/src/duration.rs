@@ -68,7 +68,7 @@ impl Duration {
         for c in body.chars() {
             if let Some(d) = c.to_digit(10) {
                 let n = number.unwrap_or(0);
-                number = Some(n.checked_mul(10).and_then(|n| n.checked_add(d as i64)).ok_or_else(overflow)?);
+                number = Some(n.checked_mul(10).and_then(|n| n.checked_add(i64::from(d))).ok_or_else(overflow)?);
                 continue;
             }
             let (rank, unit) = match c {

@@ -83,7 +83,7 @@ impl std::fmt::Debug for SmtpEmail {
 impl SmtpEmail {
     /// The channel of a (loaded) config section.
     pub fn new(config: &EmailConfig, public_url: &str, limits: Limits) -> Result<SmtpEmail, Error> {
-        let url = config.url.as_ref().map(|u| u.get_ref().as_str()).unwrap_or("");
+        let url = config.url.as_ref().map_or("", |u| u.get_ref().as_str());
         let mut builder = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| Error::Setup(format!("channels.email.url: {e}")))?
             .timeout(Some(Duration::from_secs(30)));
@@ -134,7 +134,7 @@ impl Channel for SmtpEmail {
             let outcome = match self.transport.send(email).await {
                 Ok(_) => Outcome::Accepted(None),
                 Err(err) if err.is_permanent() => {
-                    let code = err.status().map(|c| c.to_string()).unwrap_or_else(|| "5xx".into());
+                    let code = err.status().map_or_else(|| "5xx".into(), |c| c.to_string());
                     Outcome::Failure(ProviderFailure::Failed(format!("smtp_{code}")))
                 }
                 Err(err) => Outcome::Failure(ProviderFailure::Transient { error: format!("smtp: {err}") }),

@@ -140,7 +140,7 @@ impl Guard {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// May a call go out at `now`? `Err` is the answer for the row instead
@@ -214,7 +214,8 @@ impl Guard {
                 healthy(&mut s);
                 let own = SignedDuration::from_secs((1i64 << s.throttles.min(10)).min(MAX_THROTTLE_SECS));
                 s.throttles += 1;
-                let wait = retry_after.filter(|d| d.is_positive()).unwrap_or(own).min(SignedDuration::from_secs(MAX_BACKOFF_SECS));
+                let wait =
+                    retry_after.filter(jiff::SignedDuration::is_positive).unwrap_or(own).min(SignedDuration::from_secs(MAX_BACKOFF_SECS));
                 let until = plus(now, wait);
                 s.paused_until = Some(s.paused_until.map_or(until, |p| p.max(until)));
                 Attempt::Later { at: until, why: error }

@@ -14,6 +14,8 @@
 //!
 //! Run: `cargo bench -p itinera-runtime --bench engine` (`-- --quick`: 5,000 contacts).
 
+#![allow(clippy::unwrap_used)] // a benchmark may unwrap: it measures, it does not serve
+
 use std::path::Path;
 use std::time::Instant;
 
@@ -99,7 +101,7 @@ fn batched_inserts(dir: &Path, n: usize) -> usize {
 fn cpu_secs() -> f64 {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
     // The command name (field 2) is in parentheses and may hold spaces: count from after it.
-    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
     let fields: Vec<&str> = rest.split_whitespace().collect();
     let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
     // After the name: state is field 3, so utime (14) and stime (15) are at 11 and 12.

@@ -180,7 +180,7 @@ impl RecordSink {
     pub fn write(&self, record: &Record) -> std::io::Result<()> {
         let mut line = serde_json::to_vec(record).map_err(std::io::Error::other)?;
         line.push(b'\n');
-        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
+        let mut file = self.file.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         file.write_all(&line)
     }
 }
@@ -358,7 +358,7 @@ impl Sinks {
     pub fn for_effect(&self, effect: &Effect) -> &dyn Channel {
         match effect {
             Effect::CallWebhook(_) => &*self.webhooks,
-            Effect::Send(m) => self.channels.get(m.channel.as_str()).map(|c| &**c).unwrap_or(&*self.messages),
+            Effect::Send(m) => self.channels.get(m.channel.as_str()).map_or(&*self.messages, |c| &**c),
             _ => &*self.messages,
         }
     }

@@ -778,14 +778,13 @@ fn hold_deadline(
 ) -> Result<(), Error> {
     let Some(enrollment) = tx.enrollment(row.enrollment)? else { return Ok(()) };
     let id = (enrollment.journey.clone(), enrollment.version);
-    let program = match programs.get(&id) {
-        Some(p) => p.clone(),
-        None => {
-            let Some(version) = tx.version(&enrollment.journey, enrollment.version)? else { return Ok(()) };
-            let p = Arc::new(compile_version(&enrollment.journey, enrollment.version, &version.definition)?);
-            programs.insert(id, p.clone());
-            p
-        }
+    let program = if let Some(p) = programs.get(&id) {
+        p.clone()
+    } else {
+        let Some(version) = tx.version(&enrollment.journey, enrollment.version)? else { return Ok(()) };
+        let p = Arc::new(compile_version(&enrollment.journey, enrollment.version, &version.definition)?);
+        programs.insert(id, p.clone());
+        p
     };
     let mut state = load_state(&enrollment.state, &program)?;
     let Status::Waiting { node, since, waiting: Waiting::Delivery { attempt, deadline } } = state.status else { return Ok(()) };
@@ -853,7 +852,7 @@ fn move_state(state: ContactState, from: &Program, to: &Program) -> ContactState
     moved.event = state.event;
     moved.event_name = state.event_name;
     if let Status::Done { outcome, node } = state.status {
-        let id = from.nodes.get(node).map(|n| n.id.as_str()).unwrap_or("");
+        let id = from.nodes.get(node).map_or("", |n| n.id.as_str());
         let node = to.node_index(id).unwrap_or(to.trigger);
         moved.status = Status::Done { outcome, node };
         moved.node_id = Some(to.nodes[node].id.clone());

@@ -230,8 +230,8 @@ async fn run(
             None => options.poll,
         };
         tokio::select! {
-            _ = tokio::time::sleep(wait) => {}
-            _ = inner.wake.notified() => {}
+            () = tokio::time::sleep(wait) => {}
+            () = inner.wake.notified() => {}
         }
     }
 }

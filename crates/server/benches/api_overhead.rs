@@ -5,6 +5,8 @@
 //!
 //! Run: `cargo bench -p itinera-server --bench api_overhead`.
 
+#![allow(clippy::unwrap_used)] // a benchmark may unwrap: it measures, it does not serve
+
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;

@@ -10,6 +10,8 @@
 //! Run: `cargo build --release -p itinera && cargo bench -p itinera-server --bench events_load`
 //! (`ITINERA_BIN` names another binary; `ITINERA_LOAD_SECONDS` the length of a phase, default 4).
 
+#![allow(clippy::unwrap_used)] // a benchmark may unwrap: it measures, it does not serve
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

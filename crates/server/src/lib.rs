@@ -97,7 +97,7 @@ impl Default for Limits {
         Limits {
             body_bytes: 64 * 1024 * 1024,
             header_read_timeout: Duration::from_secs(10),
-            request_timeout: Duration::from_secs(120),
+            request_timeout: Duration::from_mins(2),
             max_connections: 1024,
             max_sim_contacts: 1_000_000,
         }
@@ -492,18 +492,13 @@ fn router(state: Arc<AppState>, extra: Option<Router>) -> Router {
     };
     let editor = editor.with_state(state.clone()).layer(DefaultBodyLimit::max(limits.body_bytes)).layer(middleware::from_fn(loopback_only));
     let mut public = Router::new().route("/health", get(|| async { axum::Json(json!({"ok": true})) }));
-    match &state.api {
-        Some(api) => public = public.merge(v1::router(api.clone())),
-        None => {
-            let no_engine = || async {
-                v1::V1Error::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "no_engine",
-                    "the /v1 API needs an engine: start itinera serve with --db DB",
-                )
-            };
-            public = public.route("/v1", axum::routing::any(no_engine)).route("/v1/{*rest}", axum::routing::any(no_engine));
-        }
+    if let Some(api) = &state.api {
+        public = public.merge(v1::router(api.clone()))
+    } else {
+        let no_engine = || async {
+            v1::V1Error::new(StatusCode::SERVICE_UNAVAILABLE, "no_engine", "the /v1 API needs an engine: start itinera serve with --db DB")
+        };
+        public = public.route("/v1", axum::routing::any(no_engine)).route("/v1/{*rest}", axum::routing::any(no_engine));
     }
     if let Some(extra) = extra {
         public = public.merge(extra);

@@ -80,7 +80,7 @@ use serde_json::Value;
 /// that receive one JSON object per call (HTTP) deserialize these; Tauri passes the fields as
 /// command parameters.
 pub mod args {
-    use super::*;
+    use super::{Deserialize, Value};
 
     /// `open_folder`.
     #[derive(Debug, Clone, Deserialize)]

@@ -31,7 +31,7 @@ pub struct ScenarioListing {
 /// A `list_scenarios` row.
 pub(crate) fn scenario_listing(file: String, scenario: Value, sample: bool) -> ScenarioListing {
     let stem = file.rsplit('/').next().unwrap_or(&file).trim_end_matches(SCENARIO_SUFFIX).to_owned();
-    let name = scenario.get("name").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| stem.clone());
+    let name = scenario.get("name").and_then(Value::as_str).map_or_else(|| stem.clone(), str::to_owned);
     let journey_id = scenario.get("journey").and_then(Value::as_str).map(str::to_owned).or_else(|| sample.then_some(stem));
     ScenarioListing { file, name, journey_id, sample, scenario }
 }

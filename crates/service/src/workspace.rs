@@ -184,7 +184,7 @@ impl Workspace {
 
     /// `workspace_info`.
     pub fn info(&self, desktop: bool) -> WorkspaceInfo {
-        let name = self.dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "/".to_owned());
+        let name = self.dir.file_name().map_or_else(|| "/".to_owned(), |n| n.to_string_lossy().into_owned());
         WorkspaceInfo { dir: self.dir.display().to_string(), name, desktop }
     }
 
@@ -483,7 +483,7 @@ fn listing_of(file: String, path: &Path) -> JourneyListing {
         let errors = report.diagnostics.iter().filter(|d| d.severity == Severity::Error).count();
         let warnings = report.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count();
         let error = if journey.is_none() {
-            Some(report.diagnostics.first().map(|d| d.message.clone()).unwrap_or_else(|| "cannot be parsed".to_owned()))
+            Some(report.diagnostics.first().map_or_else(|| "cannot be parsed".to_owned(), |d| d.message.clone()))
         } else {
             None
         };
@@ -558,7 +558,7 @@ fn write_atomically(file: &str, path: &Path, text: &str) -> Result<(), Error> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt as _;
-        let mode = fs::symlink_metadata(path).ok().filter(|m| m.is_file()).map_or(0o644, |m| m.permissions().mode() & 0o777);
+        let mode = fs::symlink_metadata(path).ok().filter(std::fs::Metadata::is_file).map_or(0o644, |m| m.permissions().mode() & 0o777);
         temporary.as_file().set_permissions(fs::Permissions::from_mode(mode)).map_err(|e| Error::file(file, e))?;
     }
     temporary.as_file().sync_all().map_err(|e| Error::file(file, e))?;

@@ -27,6 +27,8 @@
 //! Run: `cargo bench -p itinera-sim --bench simulate` (add `-- --quick` for 20,000 / 200,000, streaming up to 2,000,000;
 //! `-- --explicit-only` for the explicit-contact figures alone).
 
+#![allow(clippy::unwrap_used)] // a benchmark may unwrap: it measures, it does not serve
+
 use std::path::Path;
 use std::time::Instant;
 
@@ -110,7 +112,7 @@ fn explicit_contacts_parse() {
     let t = Instant::now();
     let parsed = Scenario::parse(&text).expect("parses");
     let secs = t.elapsed().as_secs_f64();
-    let file_mib = text.len() as f64 / (1 << 20) as f64;
+    let file_mib = text.len() as f64 / f64::from(1 << 20);
     match (before, peak_memory_kib().filter(|_| reset)) {
         (Some(before), Some(peak)) => {
             let used = peak.saturating_sub(before) as f64 / 1024.0;
@@ -170,7 +172,7 @@ fn read_and_simulate(file: &Path, journey: &itinera_sim::Validated) {
     let before = status_kib("VmRSS:");
     let t = Instant::now();
     let text = std::fs::read_to_string(file).expect("the bench file is readable");
-    let file_mib = text.len() as f64 / (1 << 20) as f64;
+    let file_mib = text.len() as f64 / f64::from(1 << 20);
     let scenario = Scenario::parse(&text).expect("parses");
     drop(text);
     let parsed = t.elapsed().as_secs_f64();

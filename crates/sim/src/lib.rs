@@ -173,7 +173,7 @@ pub type Flow = std::ops::ControlFlow<()>;
 
 /// The number of worker threads [`run`] and [`run_streaming`] use: up to two.
 fn default_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get()).min(2)
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get).min(2)
 }
 
 /// Refuses `journey` if its report has errors ([`Error::Invalid`]: it was validated once, by
@@ -303,7 +303,7 @@ pub fn run_streaming_with_threads(
     }
     let handout = Mutex::new(Handout { next: 0, emitted: 0, closed: false });
     let turn = Condvar::new();
-    let lock = || handout.lock().unwrap_or_else(|p| p.into_inner());
+    let lock = || handout.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     let (done_tx, done_rx) = mpsc::channel::<(usize, Option<Vec<ContactReport>>)>();
     let mut outcome = Ok(());
     let partials: Vec<Counts> = std::thread::scope(|scope| {
@@ -317,7 +317,7 @@ pub fn run_streaming_with_threads(
                         let c = {
                             let mut h = lock();
                             while !h.closed && h.next < chunks && h.next >= h.emitted + window {
-                                h = turn.wait(h).unwrap_or_else(|p| p.into_inner());
+                                h = turn.wait(h).unwrap_or_else(std::sync::PoisonError::into_inner);
                             }
                             if h.closed || h.next >= chunks {
                                 break;

@@ -80,12 +80,11 @@ impl LocalTime {
 }
 
 fn parse_days(amount: &str) -> Option<i64> {
-    let (number, unit) = match amount.split_once(' ') {
-        Some((n, unit)) => (n, unit),
-        None => {
-            let split = amount.find(|c: char| !c.is_ascii_digit())?;
-            amount.split_at(split)
-        }
+    let (number, unit) = if let Some((n, unit)) = amount.split_once(' ') {
+        (n, unit)
+    } else {
+        let split = amount.find(|c: char| !c.is_ascii_digit())?;
+        amount.split_at(split)
     };
     if number.is_empty() || number.len() > 9 || !number.bytes().all(|b| b.is_ascii_digit()) {
         return None;

@@ -33,7 +33,7 @@ struct Known {
 
 impl Known {
     fn of(journey: &Journey, scenario: &Scenario) -> Known {
-        let mut contact: BTreeSet<String> = ALWAYS_KNOWN_CONTACT.iter().map(|s| s.to_string()).collect();
+        let mut contact: BTreeSet<String> = ALWAYS_KNOWN_CONTACT.iter().map(std::string::ToString::to_string).collect();
         let mut event = BTreeSet::new();
         for c in scenario.contacts.iter() {
             contact.extend(c.attributes.keys().cloned());
@@ -51,7 +51,7 @@ impl Known {
             }
         }
         let event = (!event.is_empty()).then(|| {
-            event.extend(REPLY_EVENT_FIELDS.iter().map(|s| s.to_string()));
+            event.extend(REPLY_EVENT_FIELDS.iter().map(std::string::ToString::to_string));
             event
         });
         Known { contact, event }

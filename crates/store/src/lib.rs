@@ -44,7 +44,7 @@ pub mod tokens;
 
 /// The schema, as migrations applied in order (never edit one that has shipped: add another).
 pub const MIGRATIONS: &[&str] = &[
-    r#"
+    r"
 CREATE TABLE journeys (
     id          TEXT PRIMARY KEY,
     created_at  INTEGER NOT NULL
@@ -153,16 +153,16 @@ CREATE TABLE meta (
     value  INTEGER NOT NULL
 ) STRICT;
 INSERT INTO meta VALUES ('catalog', 0);
-"#,
-    r#"
+",
+    r"
 -- The provider's id of an accepted message (WhatsApp `wamid.…`, Twilio `SM…`, Postmark
 -- `MessageID`): how a delivery receipt finds its outbox row.
 ALTER TABLE outbox ADD COLUMN provider_id TEXT;
 CREATE INDEX outbox_provider ON outbox(channel, provider_id) WHERE provider_id IS NOT NULL;
-"#,
+",
     // Inbound webhooks, kept raw (verified) before they are acted on; contacts found by address
     // (a reply names a phone number, not a contact); receipts that say a message was read.
-    r#"
+    r"
 CREATE TABLE inbound (
     seq          INTEGER PRIMARY KEY,
     source       TEXT NOT NULL,
@@ -175,9 +175,9 @@ CREATE INDEX contacts_sms ON contacts(json_extract(profile, '$.addresses.sms'));
 CREATE INDEX contacts_whatsapp ON contacts(json_extract(profile, '$.addresses.whatsapp'));
 CREATE INDEX contacts_email ON contacts(json_extract(profile, '$.addresses.email'));
 ALTER TABLE outbox ADD COLUMN read_at INTEGER;
-"#,
+",
     // API tokens: only the SHA-256 of each secret is kept.
-    r#"
+    r"
 CREATE TABLE tokens (
     id          TEXT PRIMARY KEY,
     name        TEXT NOT NULL,
@@ -186,7 +186,7 @@ CREATE TABLE tokens (
     created_at  INTEGER NOT NULL,
     revoked_at  INTEGER
 ) STRICT;
-"#,
+",
 ];
 
 /// What can go wrong in the store.
@@ -525,7 +525,7 @@ impl Store {
                 while !stopping.load(std::sync::atomic::Ordering::Relaxed) {
                     // Once a second, not more: pages a batch rewrites every time (index roots, the
                     // inbox's and timers' pages) would be copied again at every checkpoint.
-                    std::thread::sleep(std::time::Duration::from_millis(1000));
+                    std::thread::sleep(std::time::Duration::from_secs(1));
                     if std::fs::metadata(&wal).is_ok_and(|m| m.len() >= BACKGROUND_CHECKPOINT_BYTES) {
                         // Busy or failed: the next round (or the writer's own safety net) tries again.
                         let _ = reader.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
@@ -838,21 +838,18 @@ impl Tx<'_> {
     }
 
     fn set_timer(&self, enrollment: i64, due: Option<Timestamp>) -> Result<()> {
-        match due {
-            Some(at) => {
-                let mut stmt = self
-                    .tx
-                    .prepare_cached(
-                        "INSERT INTO timers (enrollment, due_at) VALUES (?1, ?2)
-                         ON CONFLICT (enrollment) DO UPDATE SET due_at = excluded.due_at",
-                    )
-                    .at(self.path)?;
-                stmt.execute(params![enrollment, nanos(at)]).at(self.path)?;
-            }
-            None => {
-                let mut stmt = self.tx.prepare_cached("DELETE FROM timers WHERE enrollment = ?1").at(self.path)?;
-                stmt.execute([enrollment]).at(self.path)?;
-            }
+        if let Some(at) = due {
+            let mut stmt = self
+                .tx
+                .prepare_cached(
+                    "INSERT INTO timers (enrollment, due_at) VALUES (?1, ?2)
+                     ON CONFLICT (enrollment) DO UPDATE SET due_at = excluded.due_at",
+                )
+                .at(self.path)?;
+            stmt.execute(params![enrollment, nanos(at)]).at(self.path)?;
+        } else {
+            let mut stmt = self.tx.prepare_cached("DELETE FROM timers WHERE enrollment = ?1").at(self.path)?;
+            stmt.execute([enrollment]).at(self.path)?;
         }
         Ok(())
     }

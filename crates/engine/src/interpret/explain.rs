@@ -21,7 +21,7 @@ pub(super) fn quote(text: &str) -> String {
 }
 
 pub(super) fn channel_label(channel: &str) -> &str {
-    Channel::parse(channel).map(Channel::label).unwrap_or(channel)
+    Channel::parse(channel).map_or(channel, |c| c.label())
 }
 
 pub(super) fn describe_reply(text: Option<&str>, button: Option<&str>) -> String {

@@ -131,7 +131,7 @@ struct Run<'a, E: Effects + ?Sized> {
     detail: bool,
 }
 
-impl<'a, E: Effects + ?Sized> Run<'a, E> {
+impl<E: Effects + ?Sized> Run<'_, E> {
     fn step(&mut self, node: usize, result: StepResult, reason: Option<Reason>, port: Option<usize>, detail: impl FnOnce() -> String) {
         let compiled = &self.program.nodes[node];
         self.fx.step(Step {
@@ -540,7 +540,7 @@ impl<'a, E: Effects + ?Sized> Run<'a, E> {
 
     fn failure_port(&self, node: usize) -> usize {
         let ports = &self.program.nodes[node].ports;
-        if ports.get(1).is_some_and(|p| p.target.is_some()) { 1 } else { 0 }
+        usize::from(ports.get(1).is_some_and(|p| p.target.is_some()))
     }
 
     fn failed(&mut self, node: usize, what: &str, reason: Reason, port: usize) {

@@ -4,9 +4,12 @@
 
 use serde_json::{Map, Value};
 
-use super::*;
+use super::{
+    Channel, Contact, Effects, Flow, OutgoingMessage, Reason, RenderContext, RenderError, Run, SendOp, Status, Step, StepResult, Template,
+    WHATSAPP_WINDOW_SECS, Waiting, add_secs, limits, quiet_hours_end, quote,
+};
 
-impl<'a, E: Effects + ?Sized> Run<'a, E> {
+impl<E: Effects + ?Sized> Run<'_, E> {
     pub(super) fn send(&mut self, node: usize, op: &SendOp) -> Flow {
         let channel = op.channel;
         let contact = &*self.contact;

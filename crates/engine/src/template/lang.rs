@@ -295,7 +295,7 @@ impl FilterReflection for Own {
         self.name
     }
 
-    fn description(&self) -> &str {
+    fn description(&self) -> &'static str {
         ""
     }
 
@@ -348,7 +348,7 @@ struct OwnFilter {
 
 impl fmt::Display for OwnFilter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let args: Vec<String> = self.args.iter().map(|a| a.to_string()).collect();
+        let args: Vec<String> = self.args.iter().map(ToString::to_string).collect();
         if args.is_empty() { write!(f, "{}", self.name) } else { write!(f, "{}: {}", self.name, args.join(", ")) }
     }
 }
@@ -373,7 +373,7 @@ impl OwnFilter {
         let input = input.as_scalar().ok_or_else(|| number_expected("input"))?;
         if self.op == Op::Abs {
             return match (input.to_integer(), input.to_float()) {
-                (Some(i), _) => Ok(i.checked_abs().map(Value::scalar).unwrap_or_else(|| Value::scalar((i as f64).abs()))),
+                (Some(i), _) => Ok(i.checked_abs().map_or_else(|| Value::scalar((i as f64).abs()), Value::scalar)),
                 (None, Some(f)) => Ok(Value::scalar(f.abs())),
                 _ => Err(number_expected("input")),
             };
@@ -428,7 +428,7 @@ impl Filter for OwnFilter {
                 Ok(Value::scalar(text.replace(search.as_str(), with.as_str())))
             }
             Op::Join => {
-                let glue = self.arg(0, runtime)?.map(|v| v.to_kstr().into_owned()).unwrap_or_else(|| " ".into());
+                let glue = self.arg(0, runtime)?.map_or_else(|| " ".into(), |v| v.to_kstr().into_owned());
                 let items = input.as_array().ok_or_else(|| Error::with_msg("`join` expects an array"))?;
                 let parts: Vec<_> = items.values().map(|v| v.to_kstr()).collect();
                 let size: u128 =
@@ -436,7 +436,7 @@ impl Filter for OwnFilter {
                 if size > max as u128 {
                     return too_large(runtime);
                 }
-                Ok(Value::scalar(parts.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(glue.as_str())))
+                Ok(Value::scalar(parts.iter().map(liquid_core::model::KStringCow::as_str).collect::<Vec<_>>().join(glue.as_str())))
             }
             Op::Slice => {
                 let offset = self.integer_arg(0, runtime, "offset")?.unwrap_or(0);
@@ -458,7 +458,7 @@ impl Filter for OwnFilter {
                 };
                 if let Some(items) = input.as_array() {
                     let (skip, take) = window(items.size().max(0) as usize);
-                    Ok(Value::array(items.values().skip(skip).take(take).map(|v| v.to_value())))
+                    Ok(Value::array(items.values().skip(skip).take(take).map(ValueView::to_value)))
                 } else {
                     let text = input.to_kstr();
                     let (skip, take) = window(text.chars().count());
@@ -511,15 +511,15 @@ impl OwnFilter {
 pub(crate) struct BoundedFor;
 
 impl BlockReflection for BoundedFor {
-    fn start_tag(&self) -> &str {
+    fn start_tag(&self) -> &'static str {
         "for"
     }
 
-    fn end_tag(&self) -> &str {
+    fn end_tag(&self) -> &'static str {
         "endfor"
     }
 
-    fn description(&self) -> &str {
+    fn description(&self) -> &'static str {
         ""
     }
 }
@@ -706,7 +706,7 @@ impl Renderable for For {
             let (i, n) = (step as i64, len as i64);
             let forloop = Forloop {
                 length: n,
-                parentloop: parentloop.as_ref().map(|p| p.as_view()),
+                parentloop: parentloop.as_ref().map(liquid_core::ValueCow::as_view),
                 index0: i,
                 index: i + 1,
                 rindex0: n - i - 1,

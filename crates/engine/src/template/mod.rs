@@ -326,7 +326,7 @@ fn literal_date_inputs(source: &str) -> Vec<String> {
         let Some(close) = inner[1..].find(quote) else {
             continue;
         };
-        let value = &inner[1..1 + close];
+        let value = &inner[1..=close];
         let after = inner[close + 2..].trim_start();
         let Some(filter) = after.strip_prefix('|').map(str::trim_start) else {
             continue;

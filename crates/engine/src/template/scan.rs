@@ -333,7 +333,7 @@ pub(crate) fn scan(source: &str, limits: &Limits) -> Result<Scan, String> {
         }
     }
     if let Some((name, _, _)) = open.last() {
-        let close = BLOCKS.iter().find(|(open_name, _)| open_name == name).map(|(_, c)| *c).unwrap_or("end");
+        let close = BLOCKS.iter().find(|(open_name, _)| open_name == name).map_or("end", |(_, c)| *c);
         return Err(format!("`{{% {name} %}}` is never closed with `{{% {close} %}}`"));
     }
     if simple {

@@ -317,16 +317,13 @@ fn send_rules_in_order() {
         let j = send_journey(json!({}), send.clone());
         let mut h = Harness::new(&j, contact("a", who.clone()), "2026-03-02T12:00:00Z");
         h.event("go", json!({}));
-        match reason {
-            Some(reason) => {
-                let step = h.step_with("msg", "failed");
-                assert_eq!((step.reason.as_deref(), step.port.as_deref()), (Some(reason), Some("failed")), "{send} {who}");
-                assert_eq!(h.log.sent.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(), vec!["fallback"], "{send} {who}");
-            }
-            None => {
-                assert_eq!(h.results_at("msg"), vec!["sent", "delivered"], "{send} {who}");
-                assert_eq!(h.log.sent.len(), 1);
-            }
+        if let Some(reason) = reason {
+            let step = h.step_with("msg", "failed");
+            assert_eq!((step.reason.as_deref(), step.port.as_deref()), (Some(reason), Some("failed")), "{send} {who}");
+            assert_eq!(h.log.sent.iter().map(|s| s.0.as_str()).collect::<Vec<_>>(), vec!["fallback"], "{send} {who}");
+        } else {
+            assert_eq!(h.results_at("msg"), vec!["sent", "delivered"], "{send} {who}");
+            assert_eq!(h.log.sent.len(), 1);
         }
     }
 }
@@ -497,18 +494,15 @@ fn waits_for_until_and_local_time() {
         let j = wait_journey(wait.clone());
         let mut h = Harness::new(&j, contact("a", json!({})), "2026-03-02T09:00:00Z");
         h.event("go", data.clone());
-        match wake {
-            Some(at) => {
-                assert_eq!(h.log.wakes, vec![ts(at)], "{wait} {data}");
-                assert_eq!(h.results_at("pause"), vec!["waiting"]);
-                h.run_timers();
-                assert_eq!(h.results_at("pause"), vec!["waiting", "continued"]);
-                assert_eq!(h.step_with("done", "exited").at, at);
-            }
-            None => {
-                assert!(h.log.wakes.is_empty(), "{wait} {data}");
-                assert_eq!(h.path()[1..], [p("pause", "continued", None, Some("next")), p("done", "exited", None, None)], "{wait} {data}");
-            }
+        if let Some(at) = wake {
+            assert_eq!(h.log.wakes, vec![ts(at)], "{wait} {data}");
+            assert_eq!(h.results_at("pause"), vec!["waiting"]);
+            h.run_timers();
+            assert_eq!(h.results_at("pause"), vec!["waiting", "continued"]);
+            assert_eq!(h.step_with("done", "exited").at, at);
+        } else {
+            assert!(h.log.wakes.is_empty(), "{wait} {data}");
+            assert_eq!(h.path()[1..], [p("pause", "continued", None, Some("next")), p("done", "exited", None, None)], "{wait} {data}");
         }
     }
 }
@@ -549,19 +543,16 @@ fn wait_for_reply_branches_in_order() {
         let mut h = Harness::new(&reply_journey(), contact("a", json!({"attributes": {"tier": tier}})), "2026-03-02T09:00:00Z");
         h.event("go", json!({"x": 1}));
         h.at("2026-03-02T10:00:00Z").reply("sms", text, button);
-        match expected {
-            Some(exit) => {
-                assert_eq!(h.state.node().map(|n| h.program.nodes[n].id.as_str()), Some(exit), "{text:?} {button:?} {tier}");
-                // The reply joins the event data; the trigger's data stays.
-                assert_eq!(h.state.event.get("x"), Some(&json!(1)));
-                assert_eq!(h.state.event.get("channel"), Some(&json!("sms")));
-                assert_eq!(h.state.event.get("text").and_then(Value::as_str), text);
-                assert_eq!(h.state.event.get("button").and_then(Value::as_str), button);
-            }
-            None => {
-                assert_eq!(h.results_at("ask"), vec!["waiting", "no_match"], "{text:?}");
-                assert!(matches!(h.state.status, Status::Waiting { .. }));
-            }
+        if let Some(exit) = expected {
+            assert_eq!(h.state.node().map(|n| h.program.nodes[n].id.as_str()), Some(exit), "{text:?} {button:?} {tier}");
+            // The reply joins the event data; the trigger's data stays.
+            assert_eq!(h.state.event.get("x"), Some(&json!(1)));
+            assert_eq!(h.state.event.get("channel"), Some(&json!("sms")));
+            assert_eq!(h.state.event.get("text").and_then(Value::as_str), text);
+            assert_eq!(h.state.event.get("button").and_then(Value::as_str), button);
+        } else {
+            assert_eq!(h.results_at("ask"), vec!["waiting", "no_match"], "{text:?}");
+            assert!(matches!(h.state.status, Status::Waiting { .. }));
         }
     }
 }

@@ -61,7 +61,7 @@ pub(crate) fn check_reply_buttons(journey: &Journey, graph: &JourneyGraph<'_>, f
     }
     let mut reaching = vec![0u64; n * words];
     let order: Vec<usize> = match petgraph::algo::toposort(&graph.graph, None) {
-        Ok(order) => order.into_iter().map(|v| v.index()).collect(),
+        Ok(order) => order.into_iter().map(petgraph::prelude::NodeIndex::index).collect(),
         Err(_) => (0..n).collect(),
     };
     let mut queued = vec![true; n];

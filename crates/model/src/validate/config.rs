@@ -73,7 +73,7 @@ impl Problems<'_> {
     fn condition(&mut self, path: &str, condition: &Condition) {
         match condition.form() {
             Err(why) => self.bad(path, why),
-            Ok(ConditionForm::All(items)) | Ok(ConditionForm::Any(items)) => {
+            Ok(ConditionForm::All(items) | ConditionForm::Any(items)) => {
                 let key = if condition.all.is_some() { "all" } else { "any" };
                 if items.is_empty() {
                     self.bad(&format!("{path}.{key}"), format!("empty `{key}`; list at least one condition"));
@@ -149,7 +149,7 @@ fn check_settings(journey: &Journey, p: &mut Problems<'_>) {
         None => {}
         Some(Reentry::Word(word)) if word == "never" || word == "always" => {}
         Some(Reentry::Word(word)) => {
-            p.bad("settings.reentry", format!("`{word}` is not a re-entry policy; use \"never\", \"always\" or {{\"after\": \"30d\"}}"))
+            p.bad("settings.reentry", format!("`{word}` is not a re-entry policy; use \"never\", \"always\" or {{\"after\": \"30d\"}}"));
         }
         Some(Reentry::After { after }) => {
             p.positive_duration("settings.reentry.after", after);
@@ -290,7 +290,7 @@ fn check_wait(wait: &Wait, p: &mut Problems<'_>) {
         [] => p.bad("for", "a wait needs exactly one of `for`, `until` or `until_local_time`"),
         [_] => {}
         [_, second, ..] => {
-            p.bad(second, format!("a wait takes exactly one of `for`, `until` or `until_local_time`, not {}", given.join(" and ")))
+            p.bad(second, format!("a wait takes exactly one of `for`, `until` or `until_local_time`, not {}", given.join(" and ")));
         }
     }
     if let Some(text) = &wait.for_

@@ -89,7 +89,7 @@ pub(crate) struct Flow {
 
 fn duration_or_zero(text: Option<&String>) -> i64 {
     // A bad duration is already an `invalid_config`; count it as zero here.
-    text.and_then(|t| Duration::parse(t).ok()).map_or(0, |d| d.as_secs())
+    text.and_then(|t| Duration::parse(t).ok()).map_or(0, super::super::duration::Duration::as_secs)
 }
 
 fn delay(kind: &NodeKind) -> Delay {

@@ -55,7 +55,7 @@ impl Kind {
             Kind::Split(_) => &["a", "b", "c"],
             _ => &["next"],
         };
-        list.iter().map(|p| p.to_string()).collect()
+        list.iter().map(std::string::ToString::to_string).collect()
     }
 
     fn has_failed_port(self) -> bool {

@@ -321,7 +321,7 @@ fn the_service_follows_a_manual_clock() {
         intake::parse_inputs("e.jsonl", &format!(r#"{{"id": "e1", "contact": "ana", "name": "booked", "at": "{}"}}"#, t0())).unwrap();
     intake::push_inputs(&mut store, &inputs, t0()).unwrap();
     let clock = Arc::new(itinera_engine::ManualClock::new(t0()));
-    let lines = || std::fs::read_to_string(&records).map(|t| t.lines().count()).unwrap_or(0);
+    let lines = || std::fs::read_to_string(&records).map_or(0, |t| t.lines().count());
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     runtime.block_on(async {
         let mut options = Options::new(&db);

@@ -462,7 +462,7 @@ async fn deployments_add_routes_next_to_v1() {
                 async move {
                     let event =
                         itinera_service::EventIn { id: "hook-1".into(), contact: "h".into(), name: "pinged".into(), data: None, at: None };
-                    axum::Json(api.push_events(vec![event]).await.map(|a| a.new).unwrap_or(0))
+                    axum::Json(api.push_events(vec![event]).await.map_or(0, |a| a.new))
                 }
             }),
         )

@@ -332,8 +332,7 @@ fn scenarios_list_the_embedded_samples_then_the_folder() {
     let listings = workspace.list_scenarios().expect("lists");
     let samples: Vec<_> = listings.iter().filter(|l| l.sample).collect();
     let sample_files = fs::read_dir(assets_dir("scenarios"))
-        .map(|d| d.flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".scenario.json")).count())
-        .unwrap_or(0);
+        .map_or(0, |d| d.flatten().filter(|e| e.file_name().to_string_lossy().ends_with(".scenario.json")).count());
     assert_eq!(samples.len(), sample_files);
     for sample in &samples {
         assert!(sample.file.starts_with("samples/"), "{}", sample.file);

@@ -35,16 +35,16 @@ fn unit(rng: &mut ChaCha8Rng) -> f64 {
 
 /// One draw in [0, n) (n > 0), by multiply-shift.
 fn below(rng: &mut ChaCha8Rng, n: u64) -> u64 {
-    ((rng.next_u64() as u128 * n as u128) >> 64) as u64
+    ((u128::from(rng.next_u64()) * u128::from(n)) >> 64) as u64
 }
 
 /// One draw in [lo, hi] (inclusive).
 fn between(rng: &mut ChaCha8Rng, lo: i64, hi: i64) -> i64 {
-    let span = (hi as i128 - lo as i128 + 1) as u128;
-    if span > u64::MAX as u128 {
+    let span = (i128::from(hi) - i128::from(lo) + 1) as u128;
+    if span > u128::from(u64::MAX) {
         return rng.next_u64() as i64; // the whole i64 range
     }
-    (lo as i128 + below(rng, span as u64) as i128) as i64
+    (i128::from(lo) + i128::from(below(rng, span as u64))) as i64
 }
 
 impl Population {

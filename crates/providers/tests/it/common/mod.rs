@@ -26,7 +26,11 @@ pub fn message(channel: Ch, to: &str) -> Message {
 }
 
 pub fn template(name: &str, language: &str, params: &[&str]) -> Option<MessageTemplate> {
-    Some(MessageTemplate { name: name.into(), language: language.into(), params: params.iter().map(|p| p.to_string()).collect() })
+    Some(MessageTemplate {
+        name: name.into(),
+        language: language.into(),
+        params: params.iter().map(std::string::ToString::to_string).collect(),
+    })
 }
 
 pub fn buttons(pairs: &[(&str, &str)]) -> Vec<Button> {
