@@ -20,7 +20,7 @@ fuzz_target!(|data: &[u8]| {
     if scenario.contact_count() > 64 {
         return;
     }
-    let Ok(journey) = itinera_model::Journey::parse(JOURNEYS[*pick as usize % JOURNEYS.len()]) else { return };
+    let Ok(journey) = itinera_sim::Validated::read(JOURNEYS[*pick as usize % JOURNEYS.len()]) else { return };
     let options = itinera_sim::RunOptions { detail: itinera_sim::Detail::All, ..Default::default() };
     let Ok(report) = itinera_sim::run(&journey, &scenario, &options, None) else { return };
     assert_eq!(report.contacts.len(), scenario.contact_count());
