@@ -7,21 +7,25 @@ import { expectEventually, gotoRoute, nodeSel, screenshot, tid, withBrowser } fr
 
 const btest = withBrowser({ test, before, after });
 
-async function selectNode(page, id) {
-  await page.locator(`${nodeSel(id)} .step__id, ${nodeSel(id)}`).first().click();
-  await expectEventually(async () => (await page.locator(`${tid('inspector')} ${tid('field-id')}`).inputValue()) === id, `the inspector to show ${id}`);
-}
-
-btest("the WhatsApp reminder previewed as a test contact of the scenario, on a phone", async (page) => {
+/** The appointment reminder open, with the Simulate panel's pick of its sample scenario. */
+async function openWithSampleScenario(page, node) {
   await gotoRoute(page, '/template/appointment-reminder');
-  await page.locator(nodeSel('wa_reminder')).waitFor();
-  // The Simulate panel picks the sample scenario made for this journey.
+  await page.locator(nodeSel(node)).waitFor();
   await page.locator(tid('tab-simulate')).click();
   await expectEventually(
     async () => (await page.locator(tid('scenario-select')).inputValue()).includes('appointment-reminder'),
     'the sample scenario to be chosen',
     10_000,
   );
+}
+
+async function selectNode(page, id) {
+  await page.locator(`${nodeSel(id)} .step__id, ${nodeSel(id)}`).first().click();
+  await expectEventually(async () => (await page.locator(`${tid('inspector')} ${tid('field-id')}`).inputValue()) === id, `the inspector to show ${id}`);
+}
+
+btest("the WhatsApp reminder previewed as a test contact of the scenario, on a phone", async (page) => {
+  await openWithSampleScenario(page, 'wa_reminder');
   await page.locator(tid('tab-inspector')).click();
   await selectNode(page, 'wa_reminder');
   const chooser = page.locator(tid('preview-as'));
@@ -48,14 +52,7 @@ btest("the WhatsApp reminder previewed as a test contact of the scenario, on a p
 });
 
 btest('a variable no test contact has is a warning on its field (unknown_variable)', async (page) => {
-  await gotoRoute(page, '/template/appointment-reminder');
-  await page.locator(nodeSel('reschedule_link')).waitFor();
-  await page.locator(tid('tab-simulate')).click();
-  await expectEventually(
-    async () => (await page.locator(tid('scenario-select')).inputValue()).includes('appointment-reminder'),
-    'the sample scenario to be chosen',
-    10_000,
-  );
+  await openWithSampleScenario(page, 'reschedule_link');
   await page.locator(tid('tab-inspector')).click();
   await selectNode(page, 'reschedule_link');
   assert.equal(await page.locator(tid('field-warning')).count(), 0, 'the template uses only what the contacts have');
@@ -73,14 +70,7 @@ btest('a variable no test contact has is a warning on its field (unknown_variabl
 });
 
 btest('a local time in event data reads as the backend resolves it, in the scenario editor and in the preview', async (page) => {
-  await gotoRoute(page, '/template/appointment-reminder');
-  await page.locator(nodeSel('confirm_sms')).waitFor();
-  await page.locator(tid('tab-simulate')).click();
-  await expectEventually(
-    async () => (await page.locator(tid('scenario-select')).inputValue()).includes('appointment-reminder'),
-    'the sample scenario to be chosen',
-    10_000,
-  );
+  await openWithSampleScenario(page, 'confirm_sms');
   if ((await page.locator(tid('scenario-editor')).count()) === 0) await page.locator(tid('scenario-toggle')).click();
   // Lea (Asia/Tokyo) books at +2h, 2 March 11:00 UTC (20:00 in Tokyo): "in 2 days at 09:00 local" is 4 March 09:00 there.
   await page.locator(tid('contact-edit-11')).click();
