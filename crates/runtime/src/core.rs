@@ -115,6 +115,9 @@ struct ContactEntry {
     exists: bool,
 }
 
+/// Contacts kept in memory across batches, at most: past it the cache starts again empty.
+const CONTACT_CACHE: usize = 100_000;
+
 /// The durable engine's core over one store.
 pub struct Engine {
     store: Store,
@@ -123,6 +126,11 @@ pub struct Engine {
     journeys: Vec<JourneyInfo>,
     generation: Option<i64>,
     collector: Collector,
+    /// Contact profiles as the last committed batch left them, true while the store's
+    /// [`itinera_store::ContactsMark`] is the one taken after that commit (no other writer
+    /// changed a contact since): a batch then reads and parses only contacts it has not seen.
+    contacts: HashMap<String, ContactEntry>,
+    contacts_mark: Option<itinera_store::ContactsMark>,
     /// Attempts per outbox row before it counts as failed.
     pub max_attempts: u32,
 }
@@ -137,6 +145,8 @@ impl Engine {
             journeys: Vec::new(),
             generation: None,
             collector: Collector::new(true),
+            contacts: HashMap::new(),
+            contacts_mark: None,
             max_attempts: 5,
         }
     }
@@ -248,7 +258,12 @@ impl Engine {
             }
         }
         let mut blocked: HashSet<String> = HashSet::new();
-        let mut contacts: HashMap<String, ContactEntry> = HashMap::new();
+        // The cache is taken out for the batch and put back only once it committed: a batch that
+        // fails leaves no uncommitted profile behind.
+        let mut contacts = std::mem::take(&mut self.contacts);
+        if self.contacts_mark.take() != Some(self.store.contacts_mark()?) || contacts.len() > CONTACT_CACHE {
+            contacts.clear();
+        }
         let mut work = Work {
             bound: now,
             programs: &mut self.programs,
@@ -287,13 +302,18 @@ impl Engine {
                 }
             }
         }
-        for (id, entry) in &contacts {
+        for (id, entry) in &mut contacts {
             if entry.dirty || !entry.exists {
                 let profile = serde_json::to_string(&entry.contact).map_err(|e| Error::Internal(e.to_string()))?;
                 tx.put_contact(id, &profile, now)?;
+                entry.dirty = false;
+                entry.exists = true;
             }
         }
         tx.commit()?;
+        // This batch's own contact writes are in the mark: only a later writer changes it.
+        self.contacts_mark = Some(self.store.contacts_mark()?);
+        self.contacts = contacts;
         Ok(applied)
     }
 
@@ -315,7 +335,15 @@ impl Engine {
     pub fn record_attempts_at(&mut self, attempts: &[(&OutboxItem, &Attempt, Timestamp)], now: Timestamp) -> Result<(), Error> {
         let tx = self.store.transaction()?;
         for &(row, attempt, at) in attempts {
-            let effect: Effect = serde_json::from_str(&row.effect).map_err(|e| Error::Internal(format!("outbox row {}: {e}", row.seq)))?;
+            // The row's channel column says what it is (a message on a channel, or a webhook call):
+            // its effect's JSON is not parsed again here.
+            let channel = match row.channel.as_str() {
+                "webhook" => None,
+                name => Some(
+                    itinera_engine::Channel::parse(name)
+                        .ok_or_else(|| Error::Internal(format!("outbox row {}: unknown channel `{name}`", row.seq)))?,
+                ),
+            };
             // A message still in the outbox (retried, waiting for a rate limit or a circuit) or
             // just accepted has its delivery deadline counted from then, not from the send: a
             // contact never moves on as "delivered" before the provider took the message.
@@ -325,8 +353,8 @@ impl Engine {
                 Attempt::Retry { at, .. } if row.attempts + 1 < self.max_attempts => Some(*at),
                 _ => None,
             };
-            if let (Some(from), Effect::Send(m)) = (from, &effect) {
-                hold_deadline(&tx, &mut self.programs, row, m.channel, from)?;
+            if let (Some(from), Some(channel)) = (from, channel) {
+                hold_deadline(&tx, &mut self.programs, row, channel, from)?;
             }
             let result = match attempt {
                 Attempt::Accepted { provider_id } => {
@@ -338,8 +366,8 @@ impl Engine {
                     continue;
                 }
                 Attempt::OptOut { source } => {
-                    if let Effect::Send(m) = &effect {
-                        revoke_consent(&tx, &row.contact, m.channel.as_str(), source, now)?;
+                    if let Some(channel) = channel {
+                        revoke_consent(&tx, &row.contact, channel.as_str(), source, now)?;
                     }
                     tx.outbox_done(row.seq, false, Some("failed"), Some(OPT_OUT), now)?;
                     Err(OPT_OUT.to_string())
@@ -350,7 +378,7 @@ impl Engine {
                 }
                 Attempt::Retry { error, .. } => {
                     tx.outbox_done(row.seq, false, Some("failed"), Some(error), now)?;
-                    Err(if matches!(effect, Effect::Send(_)) { "undeliverable".to_string() } else { error.clone() })
+                    Err(if channel.is_some() { "undeliverable".to_string() } else { error.clone() })
                 }
                 Attempt::Done(Ok(())) => {
                     tx.outbox_done(row.seq, true, Some("ok"), None, now)?;
@@ -361,22 +389,21 @@ impl Engine {
                     Err(reason.clone())
                 }
             };
-            let input = match effect {
-                Effect::Send(_) => Input::Delivery {
+            let input = match channel {
+                Some(_) => Input::Delivery {
                     key: row.key.clone(),
                     result: match result {
                         Ok(()) => DeliveryResult::Delivered,
                         Err(reason) => DeliveryResult::Failed(reason),
                     },
                 },
-                Effect::CallWebhook(_) => Input::WebhookResult {
+                None => Input::WebhookResult {
                     key: row.key.clone(),
                     result: match result {
                         Ok(()) => WebhookOutcome::Ok,
                         Err(reason) => WebhookOutcome::Failed(reason),
                     },
                 },
-                _ => continue,
             };
             let json = serde_json::to_string(&input).map_err(|e| Error::Internal(e.to_string()))?;
             tx.push_input(&format!("result:{}", row.key), &row.contact, CLASS_RESULT, at, &json, Some(row.enrollment), now)?;

@@ -28,7 +28,7 @@ use crate::core::{Attempt, CLASS_EVENT, CLASS_REPLY, Engine};
 use crate::intake::{PublishOptions, publish};
 
 /// Inputs applied per transaction.
-const BATCH: usize = 4096;
+const BATCH: usize = 16384;
 /// Contacts written per transaction while loading the scenario.
 const LOAD_BATCH: usize = 10_000;
 

@@ -76,7 +76,7 @@ impl Tx<'_> {
     pub fn outbox_by_key(&self, key: &str) -> Result<Option<OutboxItem>> {
         let mut stmt = self
             .tx
-            .prepare_cached("SELECT seq, key, enrollment, journey, version, contact, effect, attempts FROM outbox WHERE key = ?1")
+            .prepare_cached("SELECT seq, key, enrollment, journey, version, contact, effect, attempts, channel FROM outbox WHERE key = ?1")
             .at(self.path)?;
         stmt.query_row([key], outbox_row).optional().at(self.path)
     }
@@ -104,7 +104,7 @@ impl Tx<'_> {
     }
 }
 
-/// An outbox row from `SELECT seq, key, enrollment, journey, version, contact, effect, attempts`.
+/// An outbox row from `SELECT seq, key, enrollment, journey, version, contact, effect, attempts, channel`.
 pub(crate) fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxItem> {
     Ok(OutboxItem {
         seq: r.get(0)?,
@@ -115,6 +115,7 @@ pub(crate) fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxItem> 
         contact: r.get(5)?,
         effect: r.get(6)?,
         attempts: r.get(7)?,
+        channel: r.get(8)?,
     })
 }
 

@@ -11,7 +11,8 @@
 //! * `enrollments`: one row per contact × journey × key (the value of the trigger's `key` field;
 //!   NULL for the keyless flow), holding the journey version the contact is on and its
 //!   [`ContactState`](https://docs.rs/itinera-engine) as JSON, with its status and node for
-//!   queries; `timers`: the one instant at which each waiting enrollment wants to be woken;
+//!   queries, and its timer (`due_at`: the one instant at which a waiting enrollment wants to
+//!   be woken; a table of its own until migration 5);
 //! * `inbox`: inputs not yet applied (events, replies, delivery and webhook results, leave
 //!   orders), idempotent by input id; applied ones are kept, marked done, so that a re-push of
 //!   the same id is recognised;
@@ -186,6 +187,47 @@ CREATE TABLE tokens (
     created_at  INTEGER NOT NULL,
     revoked_at  INTEGER
 ) STRICT;
+",
+    // Each enrollment's timer on its own row: a batch writes the state and its timer in one
+    // statement instead of two tables, and a state whose timer did not move touches no index.
+    // The outbox is rebuilt with the same columns and a status check without `IN (...)`, which
+    // SQLite evaluates by building a temporary table at every insert and status change.
+    r"
+ALTER TABLE enrollments ADD COLUMN due_at INTEGER;
+UPDATE enrollments SET due_at = (SELECT due_at FROM timers WHERE timers.enrollment = enrollments.id);
+CREATE INDEX enrollments_due ON enrollments(due_at) WHERE due_at IS NOT NULL;
+DROP TABLE timers;
+
+CREATE TABLE outbox_rebuilt (
+    seq           INTEGER PRIMARY KEY,
+    key           TEXT NOT NULL UNIQUE,
+    enrollment    INTEGER NOT NULL REFERENCES enrollments(id),
+    journey       TEXT NOT NULL,
+    version       INTEGER NOT NULL,
+    contact       TEXT NOT NULL,
+    node          TEXT NOT NULL,
+    channel       TEXT NOT NULL,
+    effect        TEXT NOT NULL,
+    status        TEXT NOT NULL DEFAULT 'pending' CHECK (status = 'pending' OR status = 'sent' OR status = 'failed'),
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    next_attempt  INTEGER NOT NULL,
+    last_error    TEXT,
+    created_at    INTEGER NOT NULL,
+    sent_at       INTEGER,
+    delivered_at  INTEGER,
+    result        TEXT,
+    provider_id   TEXT,
+    read_at       INTEGER
+) STRICT;
+INSERT INTO outbox_rebuilt (seq, key, enrollment, journey, version, contact, node, channel, effect, status, attempts,
+                            next_attempt, last_error, created_at, sent_at, delivered_at, result, provider_id, read_at)
+    SELECT seq, key, enrollment, journey, version, contact, node, channel, effect, status, attempts,
+           next_attempt, last_error, created_at, sent_at, delivered_at, result, provider_id, read_at FROM outbox;
+DROP TABLE outbox;
+ALTER TABLE outbox_rebuilt RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox(next_attempt, seq) WHERE status = 'pending';
+CREATE INDEX outbox_contact ON outbox(contact, seq);
+CREATE INDEX outbox_provider ON outbox(channel, provider_id) WHERE provider_id IS NOT NULL;
 ",
 ];
 
@@ -382,6 +424,9 @@ pub struct OutboxItem {
     pub version: u32,
     /// Contact id.
     pub contact: String,
+    /// The channel (`sms`, `whatsapp`, `email`) or `webhook`: what the effect is, without
+    /// parsing it.
+    pub channel: String,
     /// The effect (JSON).
     pub effect: String,
     /// Attempts made so far.
@@ -437,6 +482,20 @@ pub struct Store {
     conn: Connection,
     path: String,
     checkpointer: Option<Checkpointer>,
+    /// Contact writes through this connection ([`Tx::put_contact`], [`Tx::ensure_contact`]: the
+    /// only statements that write `contacts`), for [`Store::contacts_mark`].
+    contact_writes: std::cell::Cell<u64>,
+}
+
+/// Where the `contacts` table stood at one moment, as far as one connection can tell
+/// ([`Store::contacts_mark`]): equal marks mean no contact was written in between, by this
+/// connection or any other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContactsMark {
+    /// SQLite's `PRAGMA data_version`: changes when another connection commits anything.
+    data_version: i64,
+    /// This connection's contact writes so far.
+    writes: u64,
 }
 
 /// WAL pages the writer checkpoints itself after a commit (`wal_autocheckpoint`): 16,000 pages
@@ -449,13 +508,15 @@ const BACKGROUND_CHECKPOINT_BYTES: u64 = 16 << 20;
 /// A thread that checkpoints the WAL on a connection of its own ([`Store::checkpoint_in_background`]).
 #[derive(Debug)]
 struct Checkpointer {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Dropped to stop the thread: it wakes at once (a store closes without waiting out the
+    /// thread's second of sleep).
+    stop: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        drop(self.stop.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
@@ -486,7 +547,7 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
-        // A batch touches many pages (enrollments, timers, inbox, outbox, steps and their
+        // A batch touches many pages (enrollments, inbox, outbox, steps and their
         // indexes): a 64 MiB page cache keeps them in memory instead of re-reading and spilling
         // them mid-transaction; checkpoints every 16,000 pages (64 MiB) rather than 1,000.
         conn.pragma_update(None, "cache_size", -65536).map_err(sql)?;
@@ -496,7 +557,7 @@ impl Store {
         conn.pragma_update(None, "wal_autocheckpoint", AUTOCHECKPOINT_PAGES).map_err(sql)?;
         let migrations: Vec<M<'static>> = MIGRATIONS.iter().map(|m| M::up(m)).collect();
         Migrations::new(migrations).to_latest(&mut conn).map_err(|e| Error::Schema { path: path.clone(), message: e.to_string() })?;
-        Ok(Store { conn, path, checkpointer: None })
+        Ok(Store { conn, path, checkpointer: None, contact_writes: std::cell::Cell::new(0) })
     }
 
     /// Moves WAL checkpoints (copying committed pages from the `-wal` file into the database)
@@ -516,16 +577,15 @@ impl Store {
         self.conn
             .pragma_update(None, "wal_autocheckpoint", 4 * AUTOCHECKPOINT_PAGES)
             .map_err(|source| Error::Sqlite { path: path.clone(), error: source })?;
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let stopping = stop.clone();
+        let (stop, stopping) = std::sync::mpsc::channel::<()>();
         let wal = PathBuf::from(format!("{path}-wal"));
         let thread = std::thread::Builder::new()
             .name("itinera-checkpoint".into())
             .spawn(move || {
-                while !stopping.load(std::sync::atomic::Ordering::Relaxed) {
-                    // Once a second, not more: pages a batch rewrites every time (index roots, the
-                    // inbox's and timers' pages) would be copied again at every checkpoint.
-                    std::thread::sleep(std::time::Duration::from_secs(1));
+                // Once a second, not more: pages a batch rewrites every time (index roots, the
+                // inbox's and timer index's pages) would be copied again at every checkpoint. The wait
+                // ends at once when the store drops its end of the channel.
+                while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopping.recv_timeout(std::time::Duration::from_secs(1)) {
                     if std::fs::metadata(&wal).is_ok_and(|m| m.len() >= BACKGROUND_CHECKPOINT_BYTES) {
                         // Busy or failed: the next round (or the writer's own safety net) tries again.
                         let _ = reader.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
@@ -533,13 +593,21 @@ impl Store {
                 }
             })
             .map_err(|e| Error::Io { path: path.clone(), message: format!("cannot start the checkpoint thread: {e}") })?;
-        self.checkpointer = Some(Checkpointer { stop, thread: Some(thread) });
+        self.checkpointer = Some(Checkpointer { stop: Some(stop), thread: Some(thread) });
         Ok(())
     }
 
     /// The database file (as given), for messages.
     pub fn path(&self) -> &str {
         &self.path
+    }
+
+    /// Where the contacts stand now: a cache of contact profiles taken at one mark is still
+    /// true at a later, equal mark. A write through this connection (even one rolled back) or a
+    /// commit by any other connection (even one that wrote no contact) changes the mark.
+    pub fn contacts_mark(&self) -> Result<ContactsMark> {
+        let data_version = self.conn.query_row("PRAGMA data_version", [], |r| r.get(0)).at(&self.path)?;
+        Ok(ContactsMark { data_version, writes: self.contact_writes.get() })
     }
 
     /// Starts a transaction (`BEGIN IMMEDIATE`: the writer lock is taken at once, so two
@@ -549,7 +617,7 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(|source| Error::Sqlite { path: self.path.clone(), error: source })?;
-        Ok(Tx { tx, path: &self.path })
+        Ok(Tx { tx, path: &self.path, contact_writes: &self.contact_writes })
     }
 
     /// Read-only queries outside a transaction.
@@ -558,7 +626,7 @@ impl Store {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Deferred)
             .map_err(|source| Error::Sqlite { path: self.path.clone(), error: source })?;
-        Ok(Tx { tx, path: &self.path })
+        Ok(Tx { tx, path: &self.path, contact_writes: &self.contact_writes })
     }
 
     /// [`Tx::outbox_by_provider_id`] in a read transaction of its own.
@@ -569,9 +637,11 @@ impl Store {
 
 /// One transaction: every write of a batch of inputs goes through one, so a crash keeps all of
 /// it or none of it.
+#[allow(clippy::struct_field_names)] // `Tx::tx` is its SQLite transaction
 pub struct Tx<'s> {
     tx: Transaction<'s>,
     path: &'s str,
+    contact_writes: &'s std::cell::Cell<u64>,
 }
 
 trait Sql<T> {
@@ -705,6 +775,7 @@ impl Tx<'_> {
 
     /// Writes the contact's profile (insert or replace).
     pub fn put_contact(&self, id: &str, profile: &str, now: Timestamp) -> Result<()> {
+        self.contact_writes.set(self.contact_writes.get() + 1);
         let mut stmt = self
             .tx
             .prepare_cached(
@@ -718,6 +789,7 @@ impl Tx<'_> {
 
     /// Adds a contact with this profile unless one with the id exists; returns whether it was new.
     pub fn ensure_contact(&self, id: &str, profile: &str, now: Timestamp) -> Result<bool> {
+        self.contact_writes.set(self.contact_writes.get() + 1);
         let mut stmt = self
             .tx
             .prepare_cached("INSERT INTO contacts (id, profile, updated_at) VALUES (?1, ?2, ?3) ON CONFLICT (id) DO NOTHING")
@@ -785,8 +857,8 @@ impl Tx<'_> {
         let mut stmt = self
             .tx
             .prepare_cached(
-                "INSERT INTO enrollments (journey, contact, key, version, entries, status, outcome, node, state, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                "INSERT INTO enrollments (journey, contact, key, version, entries, status, outcome, node, state, updated_at, due_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )
             .at(self.path)?;
         stmt.execute(params![
@@ -799,12 +871,11 @@ impl Tx<'_> {
             summary.outcome,
             summary.node,
             state,
-            nanos(now)
+            nanos(now),
+            summary.due.map(nanos)
         ])
         .at(self.path)?;
-        let id = self.tx.last_insert_rowid();
-        self.set_timer(id, summary.due)?;
-        Ok(id)
+        Ok(self.tx.last_insert_rowid())
     }
 
     /// Writes an enrollment's state and its timer.
@@ -812,8 +883,11 @@ impl Tx<'_> {
         self.update_enrollment_from(id, state, summary, now, None)
     }
 
-    /// [`Tx::update_enrollment`] for a state whose timer was `previous` (`Some(due)`): the timer
-    /// row is written only when it changed.
+    /// [`Tx::update_enrollment`] for a stored state of the same version (`previous` is
+    /// `Some(its timer)`) or, with `None`, of any version. The version is written only when it
+    /// may have changed and the timer only when it moved: an unchanged version needs no
+    /// foreign-key check (and so no statement journal: SQLite copies every page such an UPDATE
+    /// touches), an unchanged timer no index entry.
     pub fn update_enrollment_from(
         &self,
         id: i64,
@@ -822,35 +896,45 @@ impl Tx<'_> {
         now: Timestamp,
         previous: Option<Option<Timestamp>>,
     ) -> Result<()> {
-        let mut stmt = self
-            .tx
-            .prepare_cached(
-                "UPDATE enrollments SET version = ?2, entries = ?3, status = ?4, outcome = ?5, node = ?6, state = ?7, updated_at = ?8
-                 WHERE id = ?1",
-            )
-            .at(self.path)?;
-        stmt.execute(params![id, summary.version, summary.entries, summary.status, summary.outcome, summary.node, state, nanos(now)])
-            .at(self.path)?;
-        if previous == Some(summary.due) {
-            return Ok(());
-        }
-        self.set_timer(id, summary.due)
-    }
-
-    fn set_timer(&self, enrollment: i64, due: Option<Timestamp>) -> Result<()> {
-        if let Some(at) = due {
-            let mut stmt = self
+        let due = summary.due.map(nanos);
+        let n = match previous {
+            Some(before) if before == summary.due => self
                 .tx
                 .prepare_cached(
-                    "INSERT INTO timers (enrollment, due_at) VALUES (?1, ?2)
-                     ON CONFLICT (enrollment) DO UPDATE SET due_at = excluded.due_at",
+                    "UPDATE enrollments SET entries = ?2, status = ?3, outcome = ?4, node = ?5, state = ?6, updated_at = ?7
+                     WHERE id = ?1",
                 )
-                .at(self.path)?;
-            stmt.execute(params![enrollment, nanos(at)]).at(self.path)?;
-        } else {
-            let mut stmt = self.tx.prepare_cached("DELETE FROM timers WHERE enrollment = ?1").at(self.path)?;
-            stmt.execute([enrollment]).at(self.path)?;
-        }
+                .at(self.path)?
+                .execute(params![id, summary.entries, summary.status, summary.outcome, summary.node, state, nanos(now)]),
+            Some(_) => self
+                .tx
+                .prepare_cached(
+                    "UPDATE enrollments SET entries = ?2, status = ?3, outcome = ?4, node = ?5, state = ?6, updated_at = ?7, due_at = ?8
+                     WHERE id = ?1",
+                )
+                .at(self.path)?
+                .execute(params![id, summary.entries, summary.status, summary.outcome, summary.node, state, nanos(now), due]),
+            None => self
+                .tx
+                .prepare_cached(
+                    "UPDATE enrollments SET version = ?2, entries = ?3, status = ?4, outcome = ?5, node = ?6, state = ?7, updated_at = ?8,
+                            due_at = ?9
+                     WHERE id = ?1",
+                )
+                .at(self.path)?
+                .execute(params![
+                    id,
+                    summary.version,
+                    summary.entries,
+                    summary.status,
+                    summary.outcome,
+                    summary.node,
+                    state,
+                    nanos(now),
+                    due
+                ]),
+        };
+        n.at(self.path)?;
         Ok(())
     }
 
@@ -859,8 +943,8 @@ impl Tx<'_> {
         let mut stmt = self
             .tx
             .prepare_cached(
-                "SELECT t.enrollment, e.contact, t.due_at FROM timers t JOIN enrollments e ON e.id = t.enrollment
-                 WHERE t.due_at <= ?1 ORDER BY t.due_at, t.enrollment LIMIT ?2",
+                "SELECT id, contact, due_at FROM enrollments
+                 WHERE due_at IS NOT NULL AND due_at <= ?1 ORDER BY due_at, id LIMIT ?2",
             )
             .at(self.path)?;
         stmt.query_map(params![nanos(now), limit as i64], |r| Ok((r.get(0)?, r.get(1)?, from_nanos(r.get(2)?))))
@@ -946,7 +1030,7 @@ impl Tx<'_> {
             .query_row(
                 "SELECT MIN(t) FROM (
                     SELECT MIN(at) AS t FROM inbox WHERE done_at IS NULL
-                    UNION ALL SELECT MIN(due_at) FROM timers
+                    UNION ALL SELECT MIN(due_at) FROM enrollments WHERE due_at IS NOT NULL
                     UNION ALL SELECT MIN(next_attempt) FROM outbox WHERE status = 'pending')",
                 [],
                 |r| r.get(0),
@@ -959,7 +1043,7 @@ impl Tx<'_> {
     pub fn pending(&self) -> Result<(u64, u64, u64)> {
         self.tx
             .query_row(
-                "SELECT (SELECT COUNT(*) FROM inbox WHERE done_at IS NULL), (SELECT COUNT(*) FROM timers),
+                "SELECT (SELECT COUNT(*) FROM inbox WHERE done_at IS NULL), (SELECT COUNT(*) FROM enrollments WHERE due_at IS NOT NULL),
                         (SELECT COUNT(*) FROM outbox WHERE status = 'pending')",
                 [],
                 |r| Ok((r.get::<_, i64>(0)? as u64, r.get::<_, i64>(1)? as u64, r.get::<_, i64>(2)? as u64)),
@@ -999,7 +1083,7 @@ impl Tx<'_> {
         let mut stmt = self
             .tx
             .prepare_cached(
-                "SELECT seq, key, enrollment, journey, version, contact, effect, attempts FROM outbox
+                "SELECT seq, key, enrollment, journey, version, contact, effect, attempts, channel FROM outbox
                  WHERE status = 'pending' AND next_attempt <= ?1 ORDER BY next_attempt, seq LIMIT ?2",
             )
             .at(self.path)?;
@@ -1059,7 +1143,7 @@ impl Tx<'_> {
         let mut stmt = self
             .tx
             .prepare_cached(
-                "SELECT seq, key, enrollment, journey, version, contact, effect, attempts FROM outbox
+                "SELECT seq, key, enrollment, journey, version, contact, effect, attempts, channel FROM outbox
                  WHERE channel = ?1 AND provider_id = ?2 ORDER BY seq DESC LIMIT 1",
             )
             .at(self.path)?;
@@ -1263,6 +1347,47 @@ mod tests {
         let tx = store.read().unwrap();
         let v = tx.latest_version("j").unwrap().unwrap();
         assert_eq!((v.version, v.seed, v.published_at), (1, 7, now));
+    }
+
+    #[test]
+    fn a_database_of_schema_4_keeps_its_timers_and_outbox_through_migration_5() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        let due = t("2026-01-02T09:00:00Z");
+        {
+            // The schema as Itinera wrote it before migration 5, with a waiting enrollment, its
+            // timer and a sent message.
+            let mut conn = Connection::open(&path).unwrap();
+            let old: Vec<M<'static>> = MIGRATIONS[..4].iter().map(|m| M::up(m)).collect();
+            Migrations::new(old).to_latest(&mut conn).unwrap();
+            conn.execute_batch(&format!(
+                "INSERT INTO journeys VALUES ('j', 0);
+                 INSERT INTO versions (journey, version, definition, hash, published_at) VALUES ('j', 1, '{{}}', 'h', 0);
+                 INSERT INTO contacts VALUES ('ana', '{{}}', 0);
+                 INSERT INTO enrollments (id, journey, contact, version, status, node, state, updated_at)
+                     VALUES (5, 'j', 'ana', 1, 'waiting', 'wait', '{{}}', 0);
+                 INSERT INTO enrollments (id, journey, contact, key, version, status, state, updated_at)
+                     VALUES (6, 'j', 'ana', 'k', 1, 'done', '{{}}', 0);
+                 INSERT INTO timers VALUES (5, {});
+                 INSERT INTO outbox (key, enrollment, journey, version, contact, node, channel, effect, status, attempts,
+                                     next_attempt, created_at, sent_at, provider_id)
+                     VALUES ('j:v1:ana:1:hi:1', 5, 'j', 1, 'ana', 'hi', 'sms', '{{}}', 'sent', 1, 0, 0, 1, 'SM1');",
+                nanos(due)
+            ))
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        let tx = store.read().unwrap();
+        assert_eq!(tx.due_timers(due, 10).unwrap(), vec![(5, "ana".to_string(), due)]);
+        assert_eq!(tx.next_due().unwrap(), Some(due));
+        assert_eq!(tx.pending().unwrap(), (0, 1, 0));
+        let row = tx.outbox_by_provider_id("sms", "SM1").unwrap().unwrap();
+        assert_eq!((row.key.as_str(), row.enrollment, row.channel.as_str(), row.attempts), ("j:v1:ana:1:hi:1", 5, "sms", 1));
+        let tables: i64 = tx.conn().query_row("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'timers'", [], |r| r.get(0)).unwrap();
+        assert_eq!(tables, 0);
+        // The rebuilt outbox still refuses a status it does not know.
+        let bad = tx.conn().execute("UPDATE outbox SET status = 'lost' WHERE key = 'j:v1:ana:1:hi:1'", []);
+        assert!(bad.is_err());
     }
 
     #[test]

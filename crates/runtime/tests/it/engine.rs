@@ -369,3 +369,44 @@ fn a_second_engine_on_the_same_database_is_refused() {
         third.stop().await.unwrap();
     });
 }
+
+/// A contact's profile changed while the engine holds it in memory (between two batches, by
+/// `change`) is read again: Ana enters, her email consent is withdrawn during her wait, and the
+/// email after the wait must fail for want of consent.
+fn withdrawn_consent_counts(change: &dyn Fn(&mut Engine, &std::path::Path, String)) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("engine.db");
+    let mut store = Store::open(&path).unwrap();
+    intake::publish(&mut store, &journey("j", "1h", false), &PublishOptions::default(), t0()).unwrap();
+    let ana = |email: bool| {
+        json!({"id": "ana", "attributes": {"first_name": "Ana"}, "addresses": {"sms": "+351900000001", "email": "ana@example.com"},
+               "consent": {"sms": true, "email": email}})
+        .to_string()
+            + "\n"
+    };
+    intake::import_contacts(&mut store, "contacts.jsonl", &ana(true), t0()).unwrap();
+    let mut engine = Engine::new(store);
+    push(&mut engine, &[json!({"id": "e1", "contact": "ana", "name": "booked", "at": at(0)})]);
+    run_until(&mut engine, at(10), &delivered);
+    change(&mut engine, &path, ana(false));
+    run_until(&mut engine, at(7200), &delivered);
+    let steps = engine.store().read().unwrap().steps_of("ana", "j").unwrap();
+    let mail: Vec<Value> = steps.iter().map(|s| serde_json::from_str::<Value>(s).unwrap()).filter(|s| s["node"] == "mail").collect();
+    assert_eq!(mail.len(), 1, "{steps:?}");
+    assert_eq!((mail[0]["result"].as_str(), mail[0]["reason"].as_str()), (Some("failed"), Some("no_consent")));
+}
+
+#[test]
+fn a_contact_changed_by_another_process_between_batches_is_read_again() {
+    withdrawn_consent_counts(&|_, path, line| {
+        let mut other = Store::open(path).unwrap();
+        intake::import_contacts(&mut other, "crm.jsonl", &line, at(20)).unwrap();
+    });
+}
+
+#[test]
+fn a_contact_changed_through_the_engines_own_connection_between_batches_is_read_again() {
+    withdrawn_consent_counts(&|engine, _, line| {
+        intake::import_contacts(engine.store(), "crm.jsonl", &line, at(20)).unwrap();
+    });
+}

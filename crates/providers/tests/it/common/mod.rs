@@ -46,6 +46,7 @@ pub fn row(message: &Message, attempts: u32) -> (OutboxItem, Effect) {
         journey: "j".into(),
         version: 1,
         contact: "ana".into(),
+        channel: message.channel.as_str().into(),
         effect: serde_json::to_string(&effect).unwrap(),
         attempts,
     };
