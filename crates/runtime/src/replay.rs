@@ -236,15 +236,23 @@ pub fn replay(
         }
         // Messages in the order they counted as delivered (send order among those delivered at
         // one instant), as the simulator lists them.
-        let mut delivered: Vec<(Timestamp, usize, Option<String>, String)> = Vec::new();
-        for (i, (key, effect, _status, at)) in tx.outbox_of(&id, &journey_id)?.into_iter().enumerate() {
+        let keep = wants(&id);
+        let mut delivered: Vec<(Timestamp, usize, Option<String>, String, String)> = Vec::new();
+        for (i, (key, effect, channel, at)) in tx.outbox_of(&id, &journey_id)?.into_iter().enumerate() {
             if let Some(at) = at {
-                delivered.push((at, i, key, effect));
+                delivered.push((at, i, key, effect, channel));
             }
         }
-        delivered.sort_by_key(|(at, i, _, _)| (*at, *i));
+        delivered.sort_by_key(|(at, i, _, _, _)| (*at, *i));
         let mut messages = Vec::new();
-        for (_, _, key, effect) in delivered {
+        for (_, _, key, effect, channel) in delivered {
+            if !keep {
+                // Only counted: the row's channel says which, without parsing the message.
+                if let Some(channel) = itinera_engine::Channel::parse(&channel) {
+                    counter.message(channel);
+                }
+                continue;
+            }
             let Effect::Send(m) = serde_json::from_str(&effect).map_err(|e| Error::Internal(e.to_string()))? else { continue };
             counter.message(m.channel);
             messages.push(MessageRecord {
@@ -258,7 +266,6 @@ pub fn replay(
             });
         }
         counter.contact(outcome, entered);
-        let keep = wants(&id);
         let truncated = keep && (steps.len() > MAX_KEPT_STEPS || messages.len() > MAX_KEPT_STEPS);
         steps.truncate(MAX_KEPT_STEPS);
         messages.truncate(MAX_KEPT_STEPS);

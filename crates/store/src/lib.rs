@@ -472,8 +472,8 @@ pub struct ConsentEvidence {
     pub shown: Option<String>,
 }
 
-/// A row of [`Tx::outbox_of`]: (entry key of the flow that made it, effect JSON, status, when it
-/// counted as delivered).
+/// A row of [`Tx::outbox_of`]: (entry key of the flow that made it, effect JSON, channel (or
+/// `webhook`), when it counted as delivered).
 pub type OutboxOfRow = (Option<String>, String, String, Option<Timestamp>);
 
 /// An open SQLite database with the current schema.
@@ -1164,7 +1164,7 @@ impl Tx<'_> {
         let mut stmt = self
             .tx
             .prepare_cached(
-                "SELECT e.key, o.effect, o.status, o.delivered_at FROM outbox o JOIN enrollments e ON e.id = o.enrollment
+                "SELECT e.key, o.effect, o.channel, o.delivered_at FROM outbox o JOIN enrollments e ON e.id = o.enrollment
                  WHERE o.contact = ?1 AND o.journey = ?2 ORDER BY o.seq",
             )
             .at(self.path)?;

@@ -62,6 +62,26 @@ fn every_template_with_its_sample_scenario() {
     );
 }
 
+#[test]
+fn the_summary_is_the_same_whether_contacts_are_reported_in_detail_or_not() {
+    // Without detail, the replay counts messages from the outbox rows' channel column instead of
+    // reading each message: the counts must not change.
+    let summary = |text: &str, scenario: &Scenario, detail: &Detail| {
+        let journey = Journey::parse(text).expect("journey");
+        let (summary, _) =
+            itinera_runtime::replay::replay(text, &journey, scenario, Store::open_in_memory().unwrap(), detail, &mut |_| Ok(()))
+                .expect("replays");
+        serde_json::to_string_pretty(&summary).expect("json")
+    };
+    for name in TEMPLATES {
+        let text = read(&format!("assets/journeys/{name}.journey.json"));
+        let scenario = Scenario::parse(&read(&format!("assets/scenarios/{name}.scenario.json"))).expect("scenario");
+        let detailed = summary(&text, &scenario, &Detail::All);
+        assert!(detailed.contains("\"messages\""), "{name}: {detailed}");
+        assert_eq!(summary(&text, &scenario, &Detail::None), detailed, "{name}");
+    }
+}
+
 /// Every event name, reply target and node id a template uses, for random contacts.
 fn vocabulary(journey: &Journey) -> (Vec<String>, Vec<String>) {
     let doc: Value = serde_json::to_value(journey).expect("json");
