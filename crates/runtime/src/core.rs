@@ -34,7 +34,7 @@ use itinera_engine::{
     Collector, Contact, ContactChange, ContactState, DeliveryResult, Effect, Input, Program, StateError, Status, Waiting, WebhookOutcome,
     handle,
 };
-use itinera_store::{ConsentEvidence, Enrollment, EnrollmentSummary, NewOutbox, OutboxItem, Store, Tx, VersionStatus};
+use itinera_store::{ConsentEvidence, Enrollment, EnrollmentSummary, NewOutbox, NewStep, OutboxItem, Store, Tx, VersionStatus};
 use jiff::Timestamp;
 
 use crate::Error;
@@ -271,7 +271,10 @@ impl Engine {
             journeys: &self.journeys,
             collector: &mut self.collector,
             hold,
+            steps: Vec::new(),
         };
+        // Inputs applied, marked done together once the batch is through.
+        let mut done: Vec<i64> = Vec::new();
         let tx = self.store.transaction()?;
         for item in items {
             match item {
@@ -281,7 +284,7 @@ impl Engine {
                         continue;
                     }
                     let sent = work.apply_input(&tx, &mut contacts, &input, now, &mut applied)?;
-                    tx.input_done(input.seq, now)?;
+                    done.push(input.seq);
                     applied.inputs += 1;
                     if sent {
                         blocked.insert(input.contact);
@@ -302,6 +305,8 @@ impl Engine {
                 }
             }
         }
+        tx.push_steps(&work.steps)?;
+        tx.inputs_done(&done, now)?;
         for (id, entry) in &mut contacts {
             if entry.dirty || !entry.exists {
                 let profile = serde_json::to_string(&entry.contact).map_err(|e| Error::Internal(e.to_string()))?;
@@ -434,6 +439,8 @@ struct Work<'e> {
     seeds: &'e HashMap<(String, u32), u64>,
     journeys: &'e [JourneyInfo],
     collector: &'e mut Collector,
+    /// The batch's step records, written together at its end (in the order they were taken).
+    steps: Vec<NewStep>,
 }
 
 fn status_word(status: &Status) -> (&'static str, Option<&'static str>) {
@@ -725,7 +732,14 @@ impl Work<'_> {
             || enrollment.ok_or_else(|| Error::Internal(format!("contact {contact_id}: an effect from a flow that did not enter")));
         for step in fx.steps.drain(..) {
             let json = serde_json::to_string(&step).map_err(|e| Error::Internal(e.to_string()))?;
-            tx.push_step(enrollment, &journey, version, contact_id, step.at, &json)?;
+            self.steps.push(NewStep {
+                enrollment,
+                journey: journey.clone(),
+                version,
+                contact: contact_id.to_string(),
+                at: step.at,
+                record: json,
+            });
             applied.steps += 1;
             if step.result == "delivered"
                 && let Some((node, key)) = &in_flight

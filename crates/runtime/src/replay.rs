@@ -157,27 +157,23 @@ pub fn replay(
         if !due.is_empty() {
             let mut answers = Vec::with_capacity(due.len());
             for row in due {
-                let effect: Effect = serde_json::from_str(&row.effect).map_err(|e| Error::Internal(e.to_string()))?;
+                // The scenario answers by node and channel, at the instant of the send: all on
+                // the row, so the effect itself is not parsed (as a real channel would).
                 let script = scripts.get(&row.contact);
-                let (answer, at) = match &effect {
-                    Effect::Send(m) => (
-                        match script.and_then(|s| delivery_for(&s.delivery, &m.node, m.channel.as_str())) {
-                            None | Some(Delivery::Delivered) => Attempt::Done(Ok(())),
-                            Some(Delivery::Lost) => Attempt::Accepted { provider_id: None },
-                            Some(Delivery::Undeliverable) => Attempt::Done(Err("undeliverable".into())),
-                            Some(Delivery::Failed(reason)) => Attempt::Done(Err(reason.clone())),
-                        },
-                        m.at,
-                    ),
-                    Effect::CallWebhook(w) => (
-                        match script.and_then(|s| s.delivery.get(&w.node)) {
-                            None | Some(Delivery::Delivered) => Attempt::Done(Ok(())),
-                            Some(failure) => Attempt::Done(Err(failure.as_str().to_string())),
-                        },
-                        w.at,
-                    ),
-                    _ => (Attempt::Done(Err("not an outgoing effect".into())), start),
+                let answer = if row.channel == "webhook" {
+                    match script.and_then(|s| s.delivery.get(&row.node)) {
+                        None | Some(Delivery::Delivered) => Attempt::Done(Ok(())),
+                        Some(failure) => Attempt::Done(Err(failure.as_str().to_string())),
+                    }
+                } else {
+                    match script.and_then(|s| delivery_for(&s.delivery, &row.node, &row.channel)) {
+                        None | Some(Delivery::Delivered) => Attempt::Done(Ok(())),
+                        Some(Delivery::Lost) => Attempt::Accepted { provider_id: None },
+                        Some(Delivery::Undeliverable) => Attempt::Done(Err("undeliverable".into())),
+                        Some(Delivery::Failed(reason)) => Attempt::Done(Err(reason.clone())),
+                    }
                 };
+                let at = row.created_at;
                 answers.push((row, answer, at));
             }
             let refs: Vec<(&itinera_store::OutboxItem, &Attempt, Timestamp)> = answers.iter().map(|(r, a, t)| (r, a, *t)).collect();

@@ -76,7 +76,7 @@ impl Tx<'_> {
     pub fn outbox_by_key(&self, key: &str) -> Result<Option<OutboxItem>> {
         let mut stmt = self
             .tx
-            .prepare_cached("SELECT seq, key, enrollment, journey, version, contact, effect, attempts, channel FROM outbox WHERE key = ?1")
+            .prepare_cached("SELECT seq, key, enrollment, journey, version, contact, effect, attempts, channel, node, created_at FROM outbox WHERE key = ?1")
             .at(self.path)?;
         stmt.query_row([key], outbox_row).optional().at(self.path)
     }
@@ -104,7 +104,7 @@ impl Tx<'_> {
     }
 }
 
-/// An outbox row from `SELECT seq, key, enrollment, journey, version, contact, effect, attempts, channel`.
+/// An outbox row from `SELECT seq, key, enrollment, journey, version, contact, effect, attempts, channel, node, created_at`.
 pub(crate) fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxItem> {
     Ok(OutboxItem {
         seq: r.get(0)?,
@@ -116,6 +116,8 @@ pub(crate) fn outbox_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OutboxItem> 
         effect: r.get(6)?,
         attempts: r.get(7)?,
         channel: r.get(8)?,
+        node: r.get(9)?,
+        created_at: crate::from_nanos(r.get(10)?),
     })
 }
 

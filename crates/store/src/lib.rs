@@ -427,10 +427,34 @@ pub struct OutboxItem {
     /// The channel (`sms`, `whatsapp`, `email`) or `webhook`: what the effect is, without
     /// parsing it.
     pub channel: String,
+    /// The node that made it.
+    pub node: String,
+    /// When it was made (the effect's own `at`).
+    pub created_at: Timestamp,
     /// The effect (JSON).
     pub effect: String,
     /// Attempts made so far.
     pub attempts: u32,
+}
+
+/// Rows written by one statement of [`Tx::push_steps`] and [`Tx::inputs_done`].
+pub const ROWS_PER_STATEMENT: usize = 32;
+
+/// A step record for [`Tx::push_steps`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewStep {
+    /// The enrollment that took the step (`None`: a trigger that did not let the contact in).
+    pub enrollment: Option<i64>,
+    /// Journey id.
+    pub journey: String,
+    /// Version.
+    pub version: u32,
+    /// Contact id.
+    pub contact: String,
+    /// When.
+    pub at: Timestamp,
+    /// The step record (JSON).
+    pub record: String,
 }
 
 /// A new outbox row.
@@ -1023,6 +1047,27 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Marks these inputs applied, [`ROWS_PER_STATEMENT`] to a statement (what a batch does
+    /// once it has applied them all: one statement per input costs more than the row).
+    pub fn inputs_done(&self, seqs: &[i64], now: Timestamp) -> Result<()> {
+        let mut chunks = seqs.chunks_exact(ROWS_PER_STATEMENT);
+        if seqs.len() >= ROWS_PER_STATEMENT {
+            let marks = (2..ROWS_PER_STATEMENT + 2).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+            let mut stmt = self.tx.prepare_cached(&format!("UPDATE inbox SET done_at = ?1 WHERE seq IN ({marks})")).at(self.path)?;
+            for chunk in chunks.by_ref() {
+                let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(ROWS_PER_STATEMENT + 1);
+                let at = nanos(now);
+                values.push(&at);
+                values.extend(chunk.iter().map(|s| s as &dyn rusqlite::ToSql));
+                stmt.execute(values.as_slice()).at(self.path)?;
+            }
+        }
+        for &seq in chunks.remainder() {
+            self.input_done(seq, now)?;
+        }
+        Ok(())
+    }
+
     /// The earliest instant at which anything is due: an input, a timer or an outbox attempt.
     pub fn next_due(&self) -> Result<Option<Timestamp>> {
         let ns: Option<i64> = self
@@ -1083,7 +1128,7 @@ impl Tx<'_> {
         let mut stmt = self
             .tx
             .prepare_cached(
-                "SELECT seq, key, enrollment, journey, version, contact, effect, attempts, channel FROM outbox
+                "SELECT seq, key, enrollment, journey, version, contact, effect, attempts, channel, node, created_at FROM outbox
                  WHERE status = 'pending' AND next_attempt <= ?1 ORDER BY next_attempt, seq LIMIT ?2",
             )
             .at(self.path)?;
@@ -1143,7 +1188,7 @@ impl Tx<'_> {
         let mut stmt = self
             .tx
             .prepare_cached(
-                "SELECT seq, key, enrollment, journey, version, contact, effect, attempts, channel FROM outbox
+                "SELECT seq, key, enrollment, journey, version, contact, effect, attempts, channel, node, created_at FROM outbox
                  WHERE channel = ?1 AND provider_id = ?2 ORDER BY seq DESC LIMIT 1",
             )
             .at(self.path)?;
@@ -1191,6 +1236,43 @@ impl Tx<'_> {
             .prepare_cached("INSERT INTO steps (enrollment, journey, version, contact, at, record) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
             .at(self.path)?;
         stmt.execute(params![enrollment, journey, version, contact, nanos(at), record]).at(self.path)?;
+        Ok(())
+    }
+
+    /// Appends these step records to the log in order, [`ROWS_PER_STATEMENT`] to a statement.
+    pub fn push_steps(&self, steps: &[NewStep]) -> Result<()> {
+        let mut chunks = steps.chunks_exact(ROWS_PER_STATEMENT);
+        if steps.len() >= ROWS_PER_STATEMENT {
+            let rows = (0..ROWS_PER_STATEMENT)
+                .map(|r| {
+                    let i = r * 6;
+                    format!("(?{}, ?{}, ?{}, ?{}, ?{}, ?{})", i + 1, i + 2, i + 3, i + 4, i + 5, i + 6)
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut stmt = self
+                .tx
+                .prepare_cached(&format!("INSERT INTO steps (enrollment, journey, version, contact, at, record) VALUES {rows}"))
+                .at(self.path)?;
+            for chunk in chunks.by_ref() {
+                let times: Vec<i64> = chunk.iter().map(|s| nanos(s.at)).collect();
+                let mut values: Vec<&dyn rusqlite::ToSql> = Vec::with_capacity(ROWS_PER_STATEMENT * 6);
+                for (step, at) in chunk.iter().zip(&times) {
+                    values.extend([
+                        &step.enrollment as &dyn rusqlite::ToSql,
+                        &step.journey,
+                        &step.version,
+                        &step.contact,
+                        at,
+                        &step.record,
+                    ]);
+                }
+                stmt.execute(values.as_slice()).at(self.path)?;
+            }
+        }
+        for step in chunks.remainder() {
+            self.push_step(step.enrollment, &step.journey, step.version, &step.contact, step.at, &step.record)?;
+        }
         Ok(())
     }
 
@@ -1347,6 +1429,47 @@ mod tests {
         let tx = store.read().unwrap();
         let v = tx.latest_version("j").unwrap().unwrap();
         assert_eq!((v.version, v.seed, v.published_at), (1, 7, now));
+    }
+
+    #[test]
+    fn steps_and_done_marks_written_many_to_a_statement_keep_their_order_and_rows() {
+        // Two full statements and a remainder, each way.
+        let n = 2 * ROWS_PER_STATEMENT + 5;
+        let mut store = Store::open_in_memory().unwrap();
+        let tx = store.transaction().unwrap();
+        let now = t("2026-01-01T00:00:00Z");
+        let steps: Vec<NewStep> = (0..n)
+            .map(|i| NewStep {
+                enrollment: (i % 3 != 0).then_some(i as i64),
+                journey: if i % 2 == 0 { "j" } else { "k" }.into(),
+                version: 1 + (i % 2) as u32,
+                contact: if i < n / 2 { "ana" } else { "bo" }.into(),
+                at: now.saturating_add(jiff::SignedDuration::from_secs(i as i64)).unwrap(),
+                record: format!("{{\"i\":{i}}}"),
+            })
+            .collect();
+        tx.push_steps(&steps).unwrap();
+        let stored: Vec<(Option<i64>, String, u32, String, i64, String)> = tx
+            .conn()
+            .prepare("SELECT enrollment, journey, version, contact, at, record FROM steps ORDER BY seq")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        let expected: Vec<_> =
+            steps.iter().map(|s| (s.enrollment, s.journey.clone(), s.version, s.contact.clone(), nanos(s.at), s.record.clone())).collect();
+        assert_eq!(stored, expected);
+
+        let mut seqs = Vec::new();
+        for i in 0..n + 3 {
+            tx.push_input(&format!("e{i}"), "ana", 1, now, "{}", None, now).unwrap();
+            seqs.push(tx.conn().last_insert_rowid());
+        }
+        // All but the last three.
+        tx.inputs_done(&seqs[..n], now).unwrap();
+        let left: Vec<String> = tx.due_inputs(now, 1000).unwrap().into_iter().map(|i| i.id).collect();
+        assert_eq!(left, [format!("e{n}"), format!("e{}", n + 1), format!("e{}", n + 2)]);
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub fn row(message: &Message, attempts: u32) -> (OutboxItem, Effect) {
         version: 1,
         contact: "ana".into(),
         channel: message.channel.as_str().into(),
+        node: message.node.clone(),
+        created_at: message.at,
         effect: serde_json::to_string(&effect).unwrap(),
         attempts,
     };
