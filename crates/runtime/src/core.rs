@@ -117,6 +117,37 @@ struct ContactEntry {
 
 /// Contacts kept in memory across batches, at most: past it the cache starts again empty.
 const CONTACT_CACHE: usize = 100_000;
+/// Parsed enrollment states kept in memory, at most (likewise).
+const STATE_CACHE: usize = 100_000;
+
+/// Parsed enrollment states by enrollment id, each with the exact JSON it was parsed from or
+/// written as: a stored state equal to that text byte for byte is not parsed again. It needs no
+/// invalidation: whoever changed the row (another process, a rolled-back batch), the text read
+/// from the store decides.
+#[derive(Default)]
+struct StateCache {
+    map: HashMap<i64, (String, ContactState)>,
+}
+
+impl StateCache {
+    fn load(&mut self, id: i64, json: &str, program: &Program) -> Result<ContactState, Error> {
+        if let Some((text, state)) = self.map.get(&id)
+            && text == json
+        {
+            return Ok(state.clone());
+        }
+        let state = load_state(json, program)?;
+        self.keep(id, json.to_string(), state.clone());
+        Ok(state)
+    }
+
+    fn keep(&mut self, id: i64, json: String, state: ContactState) {
+        if self.map.len() >= STATE_CACHE && !self.map.contains_key(&id) {
+            self.map.clear();
+        }
+        self.map.insert(id, (json, state));
+    }
+}
 
 /// The durable engine's core over one store.
 pub struct Engine {
@@ -131,6 +162,7 @@ pub struct Engine {
     /// changed a contact since): a batch then reads and parses only contacts it has not seen.
     contacts: HashMap<String, ContactEntry>,
     contacts_mark: Option<itinera_store::ContactsMark>,
+    states: StateCache,
     /// Attempts per outbox row before it counts as failed.
     pub max_attempts: u32,
 }
@@ -147,6 +179,7 @@ impl Engine {
             collector: Collector::new(true),
             contacts: HashMap::new(),
             contacts_mark: None,
+            states: StateCache::default(),
             max_attempts: 5,
         }
     }
@@ -272,6 +305,7 @@ impl Engine {
             collector: &mut self.collector,
             hold,
             steps: Vec::new(),
+            states: &mut self.states,
         };
         // Inputs applied, marked done together once the batch is through.
         let mut done: Vec<i64> = Vec::new();
@@ -441,6 +475,7 @@ struct Work<'e> {
     collector: &'e mut Collector,
     /// The batch's step records, written together at its end (in the order they were taken).
     steps: Vec<NewStep>,
+    states: &'e mut StateCache,
 }
 
 fn status_word(status: &Status) -> (&'static str, Option<&'static str>) {
@@ -501,7 +536,7 @@ impl Work<'_> {
                     let mut found_entering = false;
                     for r in rows.iter().filter(|r| r.journey == j.id) {
                         let program = self.program_loading(tx, &r.journey, r.version)?;
-                        let state = load_state(&r.state, &program)?;
+                        let state = self.states.load(r.id, &r.state, &program)?;
                         if !route.reaches(state.key.as_deref()) {
                             continue;
                         }
@@ -560,7 +595,8 @@ impl Work<'_> {
                     let mut mine: Vec<(Enrollment, ContactState)> = Vec::new();
                     for r in rows.iter().filter(|r| r.journey == j.id) {
                         let program = self.program_loading(tx, &r.journey, r.version)?;
-                        mine.push((r.clone(), load_state(&r.state, &program)?));
+                        let state = self.states.load(r.id, &r.state, &program)?;
+                        mine.push((r.clone(), state));
                     }
                     let mut targets: Vec<usize> = (0..mine.len()).filter(|&i| mine[i].1.is_inside()).collect();
                     if targets.is_empty() {
@@ -662,14 +698,15 @@ impl Work<'_> {
                 let program = self.program_loading(tx, journey, version)?;
                 let state = match (moved, &row) {
                     (Some(state), _) => state,
-                    (None, Some(r)) if r.version == version => load_state(&r.state, &program)?,
+                    (None, Some(r)) if r.version == version => self.states.load(r.id, &r.state, &program)?,
                     (None, _) => ContactState::new(&program),
                 };
                 (journey.to_string(), version, state, row.as_ref().map(|r| r.id), row.as_ref().map(|r| r.updated_at))
             }
             (None, Some(r)) => {
                 let program = self.program_loading(tx, &r.journey, r.version)?;
-                (r.journey.clone(), r.version, load_state(&r.state, &program)?, Some(r.id), Some(r.updated_at))
+                let state = self.states.load(r.id, &r.state, &program)?;
+                (r.journey.clone(), r.version, state, Some(r.id), Some(r.updated_at))
             }
             (None, None) => return Ok(false),
         };
@@ -803,6 +840,10 @@ impl Work<'_> {
                     }
                 }
             }
+        }
+        // The next input of this enrollment starts from this state without parsing it again.
+        if let Some(id) = enrollment {
+            self.states.keep(id, state_json, state);
         }
         Ok(sent)
     }
