@@ -471,7 +471,7 @@ class Run:
             one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
             left = {
                 "inbox inputs not applied": one("SELECT COUNT(*) FROM inbox WHERE done_at IS NULL"),
-                "timers": one("SELECT COUNT(*) FROM timers"),
+                "timers": one("SELECT COUNT(*) FROM enrollments WHERE due_at IS NOT NULL"),
                 "outbox rows pending": one("SELECT COUNT(*) FROM outbox WHERE status = 'pending'"),
                 "outbox rows failed": one("SELECT COUNT(*) FROM outbox WHERE status = 'failed'"),
             }
