@@ -116,9 +116,9 @@ struct ContactEntry {
 }
 
 /// Contacts kept in memory across batches, at most: past it the cache starts again empty.
-const CONTACT_CACHE: usize = 100_000;
+const CONTACT_CACHE: usize = 50_000;
 /// Parsed enrollment states kept in memory, at most (likewise).
-const STATE_CACHE: usize = 100_000;
+const STATE_CACHE: usize = 50_000;
 
 /// Parsed enrollment states by enrollment id, each with the exact JSON it was parsed from or
 /// written as: a stored state equal to that text byte for byte is not parsed again. It needs no
