@@ -294,9 +294,7 @@ impl Engine {
         // The cache is taken out for the batch and put back only once it committed: a batch that
         // fails leaves no uncommitted profile behind.
         let mut contacts = std::mem::take(&mut self.contacts);
-        if self.contacts_mark.take() != Some(self.store.contacts_mark()?) || contacts.len() > CONTACT_CACHE {
-            contacts.clear();
-        }
+        let cached_at = self.contacts_mark.take();
         let mut work = Work {
             bound: now,
             programs: &mut self.programs,
@@ -310,6 +308,10 @@ impl Engine {
         // Inputs applied, marked done together once the batch is through.
         let mut done: Vec<i64> = Vec::new();
         let tx = self.store.transaction()?;
+        // Inside the write transaction: no other writer commits between this look and the batch.
+        if cached_at != Some(tx.contacts_mark()?) || contacts.len() > CONTACT_CACHE {
+            contacts.clear();
+        }
         for item in items {
             match item {
                 Item::Input(input) => {
@@ -349,9 +351,11 @@ impl Engine {
                 entry.exists = true;
             }
         }
+        // Taken before the commit, while no other writer can commit, with this batch's own
+        // contact writes counted: only a later writer changes it.
+        let mark = tx.contacts_mark()?;
         tx.commit()?;
-        // This batch's own contact writes are in the mark: only a later writer changes it.
-        self.contacts_mark = Some(self.store.contacts_mark()?);
+        self.contacts_mark = Some(mark);
         self.contacts = contacts;
         Ok(applied)
     }

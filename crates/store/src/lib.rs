@@ -512,7 +512,7 @@ pub struct Store {
 }
 
 /// Where the `contacts` table stood at one moment, as far as one connection can tell
-/// ([`Store::contacts_mark`]): equal marks mean no contact was written in between, by this
+/// ([`Tx::contacts_mark`]): equal marks mean no contact was written in between, by this
 /// connection or any other.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ContactsMark {
@@ -626,14 +626,6 @@ impl Store {
         &self.path
     }
 
-    /// Where the contacts stand now: a cache of contact profiles taken at one mark is still
-    /// true at a later, equal mark. A write through this connection (even one rolled back) or a
-    /// commit by any other connection (even one that wrote no contact) changes the mark.
-    pub fn contacts_mark(&self) -> Result<ContactsMark> {
-        let data_version = self.conn.query_row("PRAGMA data_version", [], |r| r.get(0)).at(&self.path)?;
-        Ok(ContactsMark { data_version, writes: self.contact_writes.get() })
-    }
-
     /// Starts a transaction (`BEGIN IMMEDIATE`: the writer lock is taken at once, so two
     /// engines on one file serialise instead of failing mid-batch).
     pub fn transaction(&mut self) -> Result<Tx<'_>> {
@@ -698,6 +690,16 @@ impl Tx<'_> {
     pub fn commit(self) -> Result<()> {
         let path = self.path;
         self.tx.commit().at(path)
+    }
+
+    /// Where the contacts stand: a cache of contact profiles taken at one mark is still true at
+    /// a later, equal mark. A write through this connection (even one rolled back) or a commit by
+    /// any other connection (even one that wrote no contact) changes the mark. Taken inside a
+    /// write transaction ([`Store::transaction`]), no other writer can commit until it ends: a
+    /// mark taken just before this transaction commits is where the contacts stand after it.
+    pub fn contacts_mark(&self) -> Result<ContactsMark> {
+        let data_version = self.tx.query_row("PRAGMA data_version", [], |r| r.get(0)).at(self.path)?;
+        Ok(ContactsMark { data_version, writes: self.contact_writes.get() })
     }
 
     /// The raw connection, for queries this crate does not name (status reports).
