@@ -648,8 +648,12 @@ impl Renderable for For {
                     if wanted > u128::from(limits.max_loop_items) {
                         return Err(trip(runtime, RenderError::LoopTooLong { items: wanted, max: limits.max_loop_items }));
                     }
-                    pairs = object
-                        .iter()
+                    // In key order: an object from a filter is Liquid's hash map, whose order
+                    // differs from one map to the next.
+                    let mut sorted: Vec<_> = object.iter().collect();
+                    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+                    pairs = sorted
+                        .into_iter()
                         .skip(offset.min(size) as usize)
                         .take(wanted as usize)
                         .map(|(k, v)| Value::Array(vec![Value::scalar(k.into_owned()), v.to_value()]))

@@ -464,6 +464,14 @@ mod tests {
     }
 
     #[test]
+    fn a_loop_over_an_object_takes_its_keys_in_order_every_time() {
+        // Liquid's objects are hash maps, whose order differs from one map to the next.
+        for _ in 0..20 {
+            assert_eq!(render("{% for pair in contact %}{{ pair[0] }};{% endfor %}").unwrap(), "first_name;huge;id;items;k;n;");
+        }
+    }
+
+    #[test]
     fn missing_variables_render_empty_and_are_reported() {
         let t = Template::compile("Hi {{ contact.last_name }}{{ event.place.name }}!{% if contact.vip %} VIP{% endif %}").expect("parses");
         let out = t.render(&ana(), &Map::new()).expect("renders");
