@@ -507,7 +507,7 @@ pub struct Store {
     path: String,
     checkpointer: Option<Checkpointer>,
     /// Contact writes through this connection ([`Tx::put_contact`], [`Tx::ensure_contact`]: the
-    /// only statements that write `contacts`), for [`Store::contacts_mark`].
+    /// only statements that write `contacts`), for [`Tx::contacts_mark`].
     contact_writes: std::cell::Cell<u64>,
 }
 
@@ -607,8 +607,8 @@ impl Store {
             .name("itinera-checkpoint".into())
             .spawn(move || {
                 // Once a second, not more: pages a batch rewrites every time (index roots, the
-                // inbox's and timer index's pages) would be copied again at every checkpoint. The wait
-                // ends at once when the store drops its end of the channel.
+                // inbox's and the timer index's pages) would be copied again at every checkpoint.
+                // The wait ends at once when the store drops its end of the channel.
                 while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopping.recv_timeout(std::time::Duration::from_secs(1)) {
                     if std::fs::metadata(&wal).is_ok_and(|m| m.len() >= BACKGROUND_CHECKPOINT_BYTES) {
                         // Busy or failed: the next round (or the writer's own safety net) tries again.
